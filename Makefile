@@ -1,0 +1,39 @@
+# repair: `make install` then `make test`. Everything the tests need is installed here.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install test bench demo browser clean lint
+
+install: $(BIN)/repair browser
+
+$(BIN)/repair: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(BIN)/repair
+
+# Headless Chromium for the review-report browser tests (Debian's package; test tools' own
+# browser downloads are not reachable). Skipped when it is already there or apt is unavailable.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "note: /usr/bin/chromium missing and apt-get not usable; browser tests will be skipped"; fi; \
+	fi
+
+test: $(BIN)/repair
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/repair
+	$(BIN)/python -m bench.run
+
+demo: $(BIN)/repair
+	$(BIN)/repair run seeds/ -o out/
+	@echo "Open out/ for the cleaned seeds, out/diffs/ for diffs and out/report.json for counts."
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info .pytest_cache

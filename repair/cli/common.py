@@ -1,0 +1,114 @@
+"""Shared CLI pieces: the app, option types, the error boundary and the document loop."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Callable, Iterable, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..corpus import read_documents
+from ..errors import InputError, RepairError
+from ..model import Document
+from ..pipeline import Config
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    help="Clean scraped news text: fix encodings, strip scraping debris, detect and repair spun wording.\n\n"
+         "Stages: normalise -> detect -> match -> emit. [bold]repair run[/bold] does all of them.",
+)
+err = Console(stderr=True, highlight=False)
+
+Paths = Annotated[
+    Optional[list[Path]],
+    typer.Argument(help="Files (.txt, .jsonl) or folders (searched for both); '-' or nothing reads stdin.",
+                   show_default=False),
+]
+RulesDirs = Annotated[
+    Optional[list[Path]],
+    typer.Option("--rules", help="Rule folder or .toml file (repeatable). Default: the built-in rules.",
+                 show_default=False),
+]
+TextField = Annotated[str, typer.Option("--text-field", help="JSONL field holding the text.")]
+Only = Annotated[Optional[list[str]], typer.Option("--only", help="Use only rules whose id starts with this (repeatable).",
+                                                   show_default=False)]
+Skip = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out rules whose id starts with this (repeatable).",
+                                                   show_default=False)]
+Threshold = Annotated[float, typer.Option("--threshold", min=0.0, max=1.0,
+                                          help="Apply proposed repairs at or above this confidence; flag the rest.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
+
+
+@contextmanager
+def boundary() -> Iterator[None]:
+    """The one place library errors become a message and exit code 1."""
+    try:
+        yield
+    except RepairError as e:  # never `except Exception`: it would swallow typer.Exit
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]")
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly like other Unix tools
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            raise typer.Exit(0) from None
+
+
+def load_config(rules: Optional[list[Path]], only: Optional[list[str]], skip: Optional[list[str]],
+                **kw) -> Config:
+    return Config.load(rules or None, only=only or (), skip=skip or (), **kw)
+
+
+def progress_enabled(quiet: bool) -> bool:
+    return not quiet and err.is_terminal
+
+
+def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
+            on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document]) -> None:
+    """Stream documents through ``work`` then ``handle``; report unreadable ones and go on."""
+    items: Iterable = read_documents([str(p) for p in (paths or [])], text_field=text_field)
+    if progress_enabled(quiet):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn)
+
+        with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("documents", total=None, rate="")
+            import time
+
+            t0 = time.perf_counter()
+            for n, item in enumerate(items, start=1):
+                _one(item, work, handle, on_error)
+                dt = time.perf_counter() - t0
+                bar.update(task, advance=1, rate=f"{n / dt:.0f} docs/s" if dt > 0 else "")
+    else:
+        for item in items:
+            _one(item, work, handle, on_error)
+
+
+def _one(item, work, handle, on_error) -> None:
+    if isinstance(item, InputError):
+        on_error(item)
+        return
+    try:
+        doc = work(item)
+    except RepairError as e:
+        on_error(InputError(str(item.origin.get("path", item.id)), f"document {item.id}: {e}",
+                            item.origin.get("line")))
+        return
+    handle(doc)
+
+
+def report_error(e: InputError) -> None:
+    err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)

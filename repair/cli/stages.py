@@ -1,0 +1,127 @@
+"""Stage commands (normalise, detect, match, emit) and `run` (all stages in one process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..emit import DEFAULT_THRESHOLD
+from ..errors import InputError
+from ..model import Document
+from ..pipeline import STAGE_ORDER, Config, run_document
+from ..sinks import FolderSink, JsonlSink
+from .common import (Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config,
+                     process, report_error)
+
+Output = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", help="A .jsonl file for records, or a folder for cleaned files, diffs and "
+                                        "report.json. Default: JSON lines on stdout.", show_default=False),
+]
+NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
+
+
+def _stage_command(name: str, doc: str) -> None:
+    upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
+
+    def command(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
+                only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
+                quiet: Quiet = False) -> None:
+        with boundary():
+            cfg = load_config(rules, only, skip, threshold=threshold, stages=upto)
+            final = name == "emit"
+            _run(cfg, paths, output, text_field, quiet, final=final, diffs=True)
+
+    command.__doc__ = doc
+    app.command(name)(command)
+
+
+_stage_command("normalise", """Fix encodings (ftfy), Unicode form, line breaks, spaces and scraping debris.
+
+Writes JSON lines (one record per document) for the next stage; removed boilerplate lines are
+recorded as changes like any other.""")
+_stage_command("detect", """Find spun passages and score each document (spin_score, family).
+
+Proposes repairs without changing the text. Runs normalise first on records that have not had it.""")
+_stage_command("match", """Resolve spun names and set phrases to canonical terms (rapidfuzz on candidate windows).
+
+Proposes repairs without changing the text. Runs earlier stages on records that have not had them.""")
+_stage_command("emit", """Apply proposals at or above --threshold, flag the rest; write records or a folder.
+
+With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs and report.json.""")
+
+
+@app.command("run")
+def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
+        only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, no_diffs: NoDiffs = False,
+        quiet: Quiet = False) -> None:
+    """Run every stage (normalise, detect, match, emit) in one process.
+
+    [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
+    """
+    with boundary():
+        cfg = load_config(rules, only, skip, threshold=threshold)
+        _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs)
+
+
+def _is_folder_target(output: Path) -> bool:
+    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json")
+
+
+def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
+         final: bool, diffs: bool) -> None:
+    inputs = tuple(p for p in (paths or []) if str(p) != "-")
+    sink: Any
+    if output is not None and final and _is_folder_target(output):
+        sink = FolderSink(output, inputs=inputs, diffs=diffs)
+    else:
+        sink = JsonlSink(output, final=final, inputs=inputs)
+    failures: list[InputError] = []
+
+    def on_error(e: InputError) -> None:
+        failures.append(e)
+        sink.stats.fail(e)
+        report_error(e)
+
+    def work(doc: Document) -> Document:
+        return run_document(doc, cfg)
+
+    ok = False
+    try:
+        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work)
+        ok = True
+    finally:
+        sink.close(ok=ok)
+    stats = sink.stats
+    if not quiet and (output is not None or failures):
+        _summary(stats, output)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _summary(stats, output: Optional[Path]) -> None:
+    d = stats.as_dict()
+    table = Table(title=None, show_header=True, header_style="bold")
+    table.add_column("stage")
+    table.add_column("rule")
+    table.add_column("applied", justify="right")
+    table.add_column("flagged", justify="right")
+    for stage, rules in d["by_rule"].items():
+        for rule, c in sorted(rules.items(), key=lambda kv: -(kv[1]["applied"] + kv[1]["flagged"]))[:15]:
+            table.add_row(stage, escape(rule), str(c["applied"]), str(c["flagged"]))
+    if d["by_rule"]:
+        err.print(table)
+    err.print(
+        f"{d['documents']} documents cleaned, {d['failed']} failed; {d['changes']['applied']} changes applied, "
+        f"{d['changes']['flagged']} flagged for review; {d['spun_documents']} look spun (spin_score >= 0.5)."
+    )
+    if output is not None:
+        where = escape(str(output))
+        if _is_folder_target(output):
+            err.print(f"Cleaned files, diffs and report.json are in [bold]{where}[/bold].")
+        else:
+            err.print(f"Records written to [bold]{where}[/bold].")

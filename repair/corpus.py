@@ -1,0 +1,181 @@
+"""Read documents from files, folders and stdin as a stream.
+
+- a ``.txt`` file is one document, its id the path relative to the folder given (or its name);
+- a ``.jsonl`` file is one document per line with a text field (``text`` unless told otherwise)
+  and an ``id`` field (else ``<file>:<line>``); all other fields are kept untouched;
+- a folder is searched recursively for ``*.txt`` and ``*.jsonl`` (sorted, so runs repeat);
+- ``-`` (or no path) is stdin: JSON lines if it starts with ``{``, else one text document.
+
+A document that cannot be read yields an :class:`~repair.errors.InputError` in its place, so a
+batch goes on; nothing is ever written to an input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Union
+
+from .errors import InputError, RepairError
+from .model import Document
+
+SUFFIXES_TEXT = (".txt",)
+SUFFIXES_JSONL = (".jsonl", ".ndjson")
+_SNIFF = 8192
+
+Item = Union[Document, InputError]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    path: Path | None  # None for stdin
+    rel: str  # path relative to the root it was found under; output files use it
+    kind: str  # "txt" or "jsonl"
+
+    @property
+    def display(self) -> str:
+        return "<stdin>" if self.path is None else str(self.path)
+
+
+def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
+    """Expand the paths the user gave into sources, in a stable order."""
+    given = [str(p) for p in paths] or ["-"]
+    for p in given:
+        if p == "-":
+            yield Source(None, "stdin.jsonl", "stdin")
+            continue
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                f for f in path.rglob("*")
+                if f.is_file() and f.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL
+                and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
+            for f in found:
+                yield Source(f, f.relative_to(path).as_posix(), _kind(f))
+        elif path.is_file():
+            yield Source(path, path.name, _kind(path))
+        elif path.exists():
+            yield InputError(p, "not a regular file or folder")
+        else:
+            yield InputError(p, "no such file or folder")
+
+
+def _kind(path: Path) -> str:
+    return "jsonl" if path.suffix.lower() in SUFFIXES_JSONL else "txt"
+
+
+def decode(data: bytes, where: str) -> str:
+    """Strict UTF-8 (a BOM is dropped); errors name the line and byte."""
+    if b"\x00" in data[:_SNIFF]:
+        raise InputError(where, "looks like a binary file (NUL bytes); only UTF-8 text and JSON lines are read")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise InputError(where, f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                                f"convert it to UTF-8 first, e.g. with iconv", line) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", stdin: IO[bytes] | None = None,
+                   allow_empty: bool = False) -> Iterator[Item]:
+    """Yield a Document (or an InputError) for every document under ``paths``, streaming."""
+    for src in discover(paths):
+        if isinstance(src, InputError):
+            yield src
+            continue
+        if src.path is None:
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield from _read_stdin(stream, text_field, allow_empty)
+        elif src.kind == "jsonl":
+            try:
+                f = open(src.path, "rb")
+            except OSError as e:
+                yield InputError(src.display, f"cannot read ({e.strerror})")
+                continue
+            with f:
+                yield from _read_jsonl(f, src, text_field)
+        else:
+            yield _read_txt(src, allow_empty)
+
+
+def _read_txt(src: Source, allow_empty: bool) -> Item:
+    assert src.path is not None
+    try:
+        data = src.path.read_bytes()
+    except OSError as e:
+        return InputError(src.display, f"cannot read ({e.strerror})")
+    try:
+        text = decode(data, src.display)
+    except InputError as e:
+        return e
+    if not text.strip() and not allow_empty:
+        return InputError(src.display, "empty file (no text to clean)")
+    return Document(id=src.rel, source=text, text=text, fields={"id": src.rel},
+                    origin={"path": src.display, "rel": src.rel, "kind": "txt"})
+
+
+def _read_stdin(stream: IO[bytes], text_field: str, allow_empty: bool) -> Iterator[Item]:
+    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    if not head:
+        data = stream.read()
+        if data.lstrip().startswith(b"{"):
+            import io
+            yield from _read_jsonl(io.BytesIO(data), Source(None, "stdin.jsonl", "jsonl"), text_field)
+            return
+        yield from _stdin_text(data, allow_empty)
+        return
+    if head.lstrip().startswith(b"{"):
+        yield from _read_jsonl(stream, Source(None, "stdin.jsonl", "jsonl"), text_field)
+    else:
+        yield from _stdin_text(stream.read(), allow_empty)
+
+
+def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
+    try:
+        text = decode(data, "<stdin>")
+    except InputError as e:
+        yield e
+        return
+    if not text.strip() and not allow_empty:
+        yield InputError("<stdin>", "empty input (no text to clean)")
+        return
+    yield Document(id="stdin", source=text, text=text, fields={"id": "stdin"},
+                   origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
+
+
+def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
+    where = src.display
+    for lineno, raw in enumerate(f, start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = decode(raw, where)
+        except InputError as e:
+            yield InputError(where, e.reason, lineno)
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield InputError(where, f"malformed JSON ({e.msg} at column {e.colno})", lineno)
+            continue
+        if not isinstance(rec, dict):
+            yield InputError(where, f"a line must be a JSON object, not {type(rec).__name__}", lineno)
+            continue
+        if text_field not in rec:
+            yield InputError(where, f"no {text_field!r} field (use --text-field to name the text field)", lineno)
+            continue
+        if not isinstance(rec[text_field], str):
+            yield InputError(where, f"field {text_field!r} must be a string, not {type(rec[text_field]).__name__}",
+                             lineno)
+            continue
+        origin = {"path": where, "rel": src.rel, "kind": "jsonl", "line": lineno}
+        try:
+            doc = Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{lineno}", origin=origin)
+        except (RepairError, KeyError, TypeError, ValueError) as e:  # a piped record must replay
+            yield InputError(where, f"record does not replay: {e}", lineno)
+            continue
+        yield doc

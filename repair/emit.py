@@ -1,0 +1,72 @@
+"""emit: decide on the proposals of detect and match.
+
+Proposals at or above the confidence threshold are applied; the rest are kept as flagged
+changes (``applied: false``) for a reviewer. Where proposals overlap, the most confident
+(then the longest, then the earliest) wins; the losers are dropped with the reason
+``"overlap"`` so nothing disappears silently.
+
+>>> from repair.model import Change
+>>> p = [Change("detect", "okay.division", 10, 18, "Division", "Department", 0.95, False)]
+>>> emit("The State Division said", p, threshold=0.8).text
+'The State Department said'
+>>> emit("The State Division said", p, threshold=0.99).text
+'The State Division said'
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, NamedTuple
+
+from .model import Change, StageResult
+
+STAGE = "emit"
+DEFAULT_THRESHOLD = 0.8
+
+
+class Emitted(NamedTuple):
+    text: str
+    changes: tuple[Change, ...]
+    skipped: Counter
+
+
+def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
+    """Pick a non-overlapping subset of proposals, best first. Returns (kept sorted, skip counts)."""
+    ranked = sorted(proposals, key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))
+    kept: list[Change] = []
+    skipped: Counter = Counter()
+    spans: list[tuple[int, int]] = []
+    for c in ranked:
+        if c.before == c.after:
+            skipped["no-op"] += 1
+            continue
+        clash = any(
+            (c.start < e and s < c.end) or (c.start == c.end and s < c.start < e) or (s == e and c.start < s < c.end)
+            or (c.start == c.end == s == e)
+            for s, e in spans
+        )
+        if clash:
+            skipped["overlap"] += 1
+            continue
+        spans.append((c.start, c.end))
+        kept.append(c)
+    kept.sort(key=lambda c: (c.start, c.end))
+    return kept, skipped
+
+
+def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRESHOLD) -> Emitted:
+    """Apply proposals with ``confidence >= threshold``, flag the others."""
+    kept, skipped = choose(proposals)
+    decided = [c.with_applied(c.confidence >= threshold) for c in kept]
+    parts, pos = [], 0
+    for c in decided:
+        if c.applied:
+            parts.append(text[pos:c.start])
+            parts.append(c.after)
+            pos = c.end
+    parts.append(text[pos:])
+    return Emitted("".join(parts), tuple(decided), skipped)
+
+
+def as_stage_result(e: Emitted) -> StageResult:
+    return StageResult(e.text, e.changes)

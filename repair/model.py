@@ -1,0 +1,385 @@
+"""The record every stage passes on.
+
+A :class:`Change` says that ``input[start:end] == before`` became ``after``. Stages are pure
+functions ``text -> StageResult``; their changes are in the coordinates of *their* input.
+:func:`compose` maps a later stage's changes back onto the original input so that a
+:class:`Document` always holds changes in original-text coordinates, and
+:func:`apply_changes` replays them:
+
+>>> src = "a  b"
+>>> c = Change("normalise", "space.runs", 1, 3, "  ", " ")
+>>> apply_changes(src, [c])
+'a b'
+>>> unapply("a b", [c])
+'a  b'
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple, Sequence
+
+from .errors import ReplayError
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One edit. ``start``/``end`` index the text the change was made against."""
+
+    stage: str
+    rule: str
+    start: int
+    end: int
+    before: str
+    after: str
+    confidence: float = 1.0
+    applied: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "before": self.before,
+            "after": self.after,
+            "stage": self.stage,
+            "rule": self.rule,
+            "confidence": round(float(self.confidence), 4),
+            "applied": self.applied,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Change":
+        try:
+            return cls(
+                stage=str(d["stage"]),
+                rule=str(d["rule"]),
+                start=int(d["start"]),
+                end=int(d["end"]),
+                before=str(d["before"]),
+                after=str(d["after"]),
+                confidence=float(d.get("confidence", 1.0)),
+                applied=bool(d.get("applied", True)),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise ReplayError(f"malformed change {d!r}: {e}") from None
+
+    def shifted(self, delta: int) -> "Change":
+        return Change(self.stage, self.rule, self.start + delta, self.end + delta, self.before, self.after,
+                      self.confidence, self.applied)
+
+    def with_applied(self, applied: bool) -> "Change":
+        return Change(self.stage, self.rule, self.start, self.end, self.before, self.after, self.confidence, applied)
+
+
+class StageResult(NamedTuple):
+    """What a stage returns: its output text and the changes (in its input's coordinates)."""
+
+    text: str
+    changes: tuple[Change, ...]
+
+
+def _sorted(changes: Iterable[Change]) -> list[Change]:
+    return sorted(changes, key=lambda c: (c.start, c.end))
+
+
+def check_changes(text: str, changes: Iterable[Change]) -> list[Change]:
+    """Return ``changes`` sorted, raising :class:`ReplayError` if one does not fit ``text``.
+
+    >>> check_changes("abc", [Change("s", "r", 0, 1, "x", "y")])
+    Traceback (most recent call last):
+    ...
+    repair.errors.ReplayError: change r at 0-1 expects 'x' but the text has 'a'
+    """
+    out = _sorted(changes)
+    prev_end = 0
+    for c in out:
+        if c.start < 0 or c.end < c.start or c.end > len(text):
+            raise ReplayError(f"change {c.rule} span {c.start}-{c.end} is outside a text of {len(text)} characters")
+        if text[c.start:c.end] != c.before:
+            raise ReplayError(
+                f"change {c.rule} at {c.start}-{c.end} expects {c.before!r} but the text has {text[c.start:c.end]!r}"
+            )
+        if c.start < prev_end:
+            raise ReplayError(f"change {c.rule} at {c.start}-{c.end} overlaps the change before it (ends at {prev_end})")
+        prev_end = max(prev_end, c.end)
+    return out
+
+
+def apply_changes(text: str, changes: Iterable[Change], *, only_applied: bool = True) -> str:
+    """Replay ``changes`` (those with ``applied`` set, unless ``only_applied`` is false) on ``text``."""
+    chosen = [c for c in changes if c.applied or not only_applied]
+    parts: list[str] = []
+    pos = 0
+    for c in check_changes(text, chosen):
+        parts.append(text[pos:c.start])
+        parts.append(c.after)
+        pos = c.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def unapply(output: str, changes: Iterable[Change]) -> str:
+    """Rebuild the original input from the output and its applied changes (the inverse of apply)."""
+    parts: list[str] = []
+    pos = 0  # in output coordinates
+    delta = 0  # output offset minus input offset
+    for c in _sorted(c for c in changes if c.applied):
+        out_start = c.start + delta
+        if output[out_start:out_start + len(c.after)] != c.after:
+            raise ReplayError(f"change {c.rule} at {c.start}: output does not hold {c.after!r} where expected")
+        parts.append(output[pos:out_start])
+        parts.append(c.before)
+        pos = out_start + len(c.after)
+        delta += len(c.after) - (c.end - c.start)
+    parts.append(output[pos:])
+    return "".join(parts)
+
+
+class _Map:
+    """Maps positions of the current text (source with the applied changes) back to the source."""
+
+    def __init__(self, applied: Sequence[Change]) -> None:
+        self.changes = list(applied)
+        self.cur_start: list[int] = []
+        self.cur_end: list[int] = []
+        delta = 0
+        for c in self.changes:
+            s = c.start + delta
+            self.cur_start.append(s)
+            self.cur_end.append(s + len(c.after))
+            delta += len(c.after) - (c.end - c.start)
+
+    def to_source(self, p: int, *, right: bool) -> int:
+        """Source position of a boundary ``p`` that lies in an unchanged gap (or at its edge).
+
+        At a pure deletion (empty span in the current text) ``right`` picks the end of the deleted text.
+        """
+        i = bisect.bisect_right(self.cur_end, p) - 1  # the last change ending at or before p
+        if not right:
+            while i >= 0 and self.cur_start[i] == p and self.cur_end[i] == p:
+                i -= 1
+        if i < 0:
+            return p
+        return self.changes[i].end + (p - self.cur_end[i])
+
+    def overlapping(self, s: int, e: int) -> list[int]:
+        """Indexes of applied changes whose current span must merge with a new change at [s, e)."""
+        hits = []
+        i = max(0, bisect.bisect_left(self.cur_end, s) - 1)
+        while i < len(self.changes) and self.cur_start[i] <= e:
+            cs, ce = self.cur_start[i], self.cur_end[i]
+            if cs < ce:
+                if s == e:
+                    hit = cs < s < ce
+                else:
+                    hit = cs < e and s < ce
+            else:  # a deletion: merge only if it sits strictly inside the new span
+                hit = s < cs < e
+            if hit:
+                hits.append(i)
+            i += 1
+        return hits
+
+
+class Composed(NamedTuple):
+    changes: list[Change]
+    skipped: list[tuple[str, Change]]
+
+
+def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Change]) -> Composed:
+    """Map ``new`` (changes against ``current``) onto ``source`` and merge them with ``prior``.
+
+    ``prior`` holds changes against ``source``; its applied ones turn ``source`` into ``current``.
+    A new change that touches text an earlier change already rewrote is merged with it into one
+    change (rule ids joined with ``+``). Overlaps that cannot be merged honestly (a flagged change
+    over an applied one, two flagged changes) are skipped with the reason ``"overlap"``.
+
+    >>> src = "Hello  wrld"
+    >>> n1 = Change("normalise", "space", 5, 7, "  ", " ")
+    >>> cur = apply_changes(src, [n1])
+    >>> n2 = Change("emit", "spell", 6, 10, "wrld", "world")
+    >>> out = compose(src, [n1], cur, [n2]).changes
+    >>> [(c.start, c.end, c.before, c.after) for c in out]
+    [(5, 7, '  ', ' '), (7, 11, 'wrld', 'world')]
+    >>> apply_changes(src, out)
+    'Hello world'
+    """
+    prior_sorted = _sorted(prior)
+    applied = [c for c in prior_sorted if c.applied]
+    flagged = [c for c in prior_sorted if not c.applied]
+    m = _Map(applied)
+    merged_away: set[int] = set()
+    dropped_flagged: set[int] = set()
+    out_new: list[Change] = []
+    skipped: list[tuple[str, Change]] = []
+    taken: list[tuple[int, int]] = []  # source spans of accepted new changes, to reject new-new overlaps
+
+    for n in _sorted(new):
+        if current[n.start:n.end] != n.before:
+            raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
+                              f"{current[n.start:n.end]!r}")
+        hits = m.overlapping(n.start, n.end)
+        if hits and not n.applied:
+            skipped.append(("overlap", n))
+            continue
+        if hits:
+            cs = min(n.start, m.cur_start[hits[0]])
+            ce = max(n.end, m.cur_end[hits[-1]])
+            S = applied[hits[0]].start
+            E = applied[hits[-1]].end
+            if n.start < m.cur_start[hits[0]]:
+                S = m.to_source(n.start, right=True)
+            if n.end > m.cur_end[hits[-1]]:
+                E = m.to_source(n.end, right=False)
+            after = current[cs:n.start] + n.after + current[n.end:ce]
+            rules = []
+            for r in [applied[i].rule for i in hits] + [n.rule]:
+                if r not in rules:
+                    rules.append(r)
+            mapped = Change(n.stage, "+".join(rules), S, E, source[S:E], after,
+                            min([n.confidence] + [applied[i].confidence for i in hits]), True)
+        else:
+            if n.start == n.end:
+                S = E = m.to_source(n.start, right=False)
+            else:
+                S = m.to_source(n.start, right=True)
+                E = m.to_source(n.end, right=False)
+            mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied)
+        # conflicts with prior flagged changes and with new changes already placed
+        clash_flagged = [j for j, f in enumerate(flagged) if j not in dropped_flagged and _overlap(f, mapped)]
+        if any(_overlap_span(t, (mapped.start, mapped.end)) for t in taken):
+            skipped.append(("overlap", n))
+            continue
+        if clash_flagged:
+            if not mapped.applied:
+                skipped.append(("overlap", n))
+                continue
+            for j in clash_flagged:
+                dropped_flagged.add(j)
+                skipped.append(("superseded", flagged[j]))
+        if hits:
+            merged_away.update(hits)
+        taken.append((mapped.start, mapped.end))
+        out_new.append(mapped)
+
+    kept = [c for i, c in enumerate(applied) if i not in merged_away]
+    kept += [c for j, c in enumerate(flagged) if j not in dropped_flagged]
+    return Composed(_sorted(kept + out_new), skipped)
+
+
+def _overlap_span(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    (s1, e1), (s2, e2) = a, b
+    if s1 == e1 or s2 == e2:  # insertions clash only strictly inside the other span, or at the same point
+        return (s1 == s2 and e1 == e2) or (s2 < s1 < e2) or (s1 < s2 < e1)
+    return s1 < e2 and s2 < e1
+
+
+def _overlap(a: Change, b: Change) -> bool:
+    return _overlap_span((a.start, a.end), (b.start, b.end))
+
+
+@dataclass(slots=True)
+class Document:
+    """One document moving through the pipeline.
+
+    ``source`` is the original input text; ``text`` the current text; ``changes`` are against
+    ``source`` (applied ones turn ``source`` into ``text``); ``pending`` are proposals against
+    ``text`` that the emit stage has not decided on yet.
+    """
+
+    id: str
+    source: str
+    text: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    text_field: str = "text"
+    changes: list[Change] = field(default_factory=list)
+    pending: list[Change] = field(default_factory=list)
+    spin_score: float = 0.0
+    family: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    skipped: Counter = field(default_factory=Counter)
+    stages: list[str] = field(default_factory=list)
+    origin: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.text and self.source and not self.changes:
+            self.text = self.source
+
+    @classmethod
+    def from_text(cls, text: str, id: str = "-", **kw: Any) -> "Document":
+        return cls(id=id, source=text, text=text, **kw)
+
+    def absorb(self, result: StageResult) -> None:
+        """Take a stage's result (changes against the current text) into the document."""
+        if not result.changes and result.text == self.text:
+            return
+        composed = compose(self.source, self.changes, self.text, result.changes)
+        self.changes = composed.changes
+        for reason, _ in composed.skipped:
+            self.skipped[reason] += 1
+        self.text = apply_changes(self.source, self.changes)
+        if self.text != result.text:
+            # the stage's own text and the replay disagree only if a stage returned a change list
+            # that does not describe its output (or changes were skipped as overlapping): never
+            # accepted silently
+            raise ReplayError(f"document {self.id}: stage output does not match the replay of its changes")
+
+    def to_record(self, *, final: bool = True) -> dict[str, Any]:
+        """The JSON record: input fields kept, ``text`` replaced, a ``repair`` block added."""
+        rec = dict(self.fields)
+        rec[self.text_field] = self.text
+        block: dict[str, Any] = {
+            "id": self.id,
+            "spin_score": round(float(self.spin_score), 4),
+            "family": self.family,
+            "changes": [c.to_json() for c in self.changes],
+        }
+        if self.skipped:
+            block["skipped"] = dict(sorted(self.skipped.items()))
+        if self.evidence:
+            block["evidence"] = self.evidence
+        if self.origin:
+            block["origin"] = self.origin
+        if self.extra:
+            block.update(self.extra)
+        if not final:
+            block["stages"] = list(self.stages)
+            block["pending"] = [c.to_json() for c in self.pending]
+        rec["repair"] = block
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any], *, text_field: str = "text", id: str | None = None,
+                    origin: dict[str, Any] | None = None) -> "Document":
+        """Read a record: a plain input record, or one a previous stage wrote (it has a ``repair`` block)."""
+        fields = dict(rec)
+        text = fields.pop(text_field)
+        block = fields.pop("repair", None)
+        if block is None:
+            doc_id = str(rec["id"]) if "id" in rec else (id or "-")
+            return cls(id=doc_id, source=text, text=text, fields=fields, text_field=text_field,
+                       origin=dict(origin or {}))
+        known = {"id", "spin_score", "family", "changes", "skipped", "evidence", "origin", "stages", "pending"}
+        changes = [Change.from_json(c) for c in block.get("changes", [])]
+        source = unapply(text, changes)
+        doc = cls(
+            id=str(block.get("id", id or "-")),
+            source=source,
+            text=text,
+            fields=fields,
+            text_field=text_field,
+            changes=changes,
+            pending=[Change.from_json(c) for c in block.get("pending", [])],
+            spin_score=float(block.get("spin_score", 0.0)),
+            family=block.get("family"),
+            evidence=dict(block.get("evidence", {})),
+            skipped=Counter(block.get("skipped", {})),
+            stages=list(block.get("stages", [])),
+            origin=dict(block.get("origin", origin or {})),
+            extra={k: v for k, v in block.items() if k not in known},
+        )
+        check_changes(source, changes)
+        return doc

@@ -1,0 +1,240 @@
+"""normalise: fix encodings (ftfy), Unicode form, line breaks, spaces, and scraping debris.
+
+Every edit is a :class:`~repair.model.Change` against the stage's input, so nothing is lost
+silently: a removed boilerplate line is a change whose ``after`` is empty.
+
+>>> from repair.rules import load_rules
+>>> normalise("[ad_1]\\nThe State Department said.\\n", load_rules()).text
+'The State Department said.\\n'
+>>> normalise("plain text\\n", load_rules()).changes
+()
+
+Rule kinds (``kind`` in a normalise rule, applied in ``order``, then file order):
+
+- ``replace``: regex ``pattern`` replaced by ``replace`` (``flags`` may hold ``i``, ``m``, ``s``, ``x``);
+- ``line``: a whole line (leading/trailing spaces ignored) that fully matches ``pattern``
+  (case-insensitive) is removed together with its line break;
+- ``tail``: a line that fully matches ``pattern`` starts page furniture that runs to the end of
+  the document (comment forms, share bars): it and everything after it are removed, but only
+  if what follows is short (``max_tail_chars``, default 1500) so an article is never cut;
+- ``builtin``: a fix done in code (``ftfy``, ``nfc``); the rule names it so it can be switched
+  off with ``--skip`` and documented like the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+import ftfy
+from ftfy import TextFixerConfig
+from ftfy.badness import is_bad
+
+from .errors import RuleError
+from .model import Change, StageResult, compose
+from .rules import Rule, RuleSet
+
+STAGE = "normalise"
+
+_FTFY_CONFIG = TextFixerConfig(uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True)
+# Characters that may need one of ftfy's fixes: HTML entities, terminal escapes, C0/C1 controls,
+# ligatures, full-width forms, surrogates, and the Latin-1/Windows-1252 range mojibake is made of.
+_FTFY_SUSPECT = re.compile(r"[&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufb00-\ufb06\uff01-\uff5e\ufffd]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    passes: tuple[Callable[[str], StageResult], ...]
+
+
+def _flags(rule: Rule) -> int:
+    f = 0
+    for ch in str(rule.get("flags", "")):
+        f |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(ch, 0)
+        if ch not in "imsx":
+            raise RuleError(f"{rule.where()}: unknown regex flag {ch!r}; use i, m, s or x")
+    return f
+
+
+def _compile_pattern(rule: Rule, pattern: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as e:
+        raise RuleError(f"{rule.where()}: pattern does not compile ({e}); check the escapes") from None
+
+
+def _narrow(rule_id: str, start: int, before: str, after: str) -> list[Change]:
+    """Turn a rewritten span into small changes (common prefix/suffix trimmed, then a char diff)."""
+    p = 0
+    while p < len(before) and p < len(after) and before[p] == after[p]:
+        p += 1
+    s = 0
+    while s < len(before) - p and s < len(after) - p and before[-1 - s] == after[-1 - s]:
+        s += 1
+    b, a = before[p:len(before) - s], after[p:len(after) - s]
+    base = start + p
+    if len(b) + len(a) <= 16:
+        return [Change(STAGE, rule_id, base, base + len(b), b, a)]
+    out = []
+    sm = difflib.SequenceMatcher(None, b, a, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag != "equal":
+            out.append(Change(STAGE, rule_id, base + i1, base + i2, b[i1:i2], a[j1:j2]))
+    return out
+
+
+def _ftfy_pass(text: str) -> StageResult:
+    if not _FTFY_SUSPECT.search(text) and (text.isascii() or not is_bad(text)):
+        return StageResult(text, ())
+    changes: list[Change] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if _FTFY_SUSPECT.search(line) or (not line.isascii() and is_bad(line)):
+            fixed, expl = ftfy.fix_and_explain(line, config=_FTFY_CONFIG)
+            if fixed != line:
+                step = expl[0][1] if expl else "fix"
+                rid = "ftfy." + (step if isinstance(step, str) else "fix").replace("_", "-")
+                changes.extend(_narrow(rid, pos, line, fixed))
+        pos += len(line)
+    return _result(text, changes)
+
+
+def _nfc_pass(text: str) -> StageResult:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return StageResult(text, ())
+    changes: list[Change] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if not unicodedata.is_normalized("NFC", line):
+            changes.extend(_narrow("unicode.nfc", pos, line, unicodedata.normalize("NFC", line)))
+        pos += len(line)
+    return _result(text, changes)
+
+
+def _result(text: str, changes: list[Change]) -> StageResult:
+    if not changes:
+        return StageResult(text, ())
+    parts, pos = [], 0
+    for c in changes:
+        parts.append(text[pos:c.start])
+        parts.append(c.after)
+        pos = c.end
+    parts.append(text[pos:])
+    return StageResult("".join(parts), tuple(changes))
+
+
+def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
+    """All ``replace`` rules of one order level as one alternation, scanned once."""
+    compiled = [(r, _compile_pattern(r, r.data["pattern"], _flags(r))) for r in rules]
+    for r, _ in compiled:
+        if "replace" not in r.data:
+            raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
+
+    def run(text: str) -> StageResult:
+        changes: list[Change] = []
+        taken_until = -1
+        hits: list[tuple[int, int, Rule, re.Match[str]]] = []
+        for r, rx in compiled:
+            for m in rx.finditer(text):
+                if m.end() > m.start():
+                    hits.append((m.start(), m.end(), r, m))
+        hits.sort(key=lambda h: (h[0], -h[1]))
+        for s, e, r, m in hits:
+            if s < taken_until:
+                continue
+            after = m.expand(r.data["replace"])
+            if after != m.group(0):
+                changes.append(Change(STAGE, r.id, s, e, m.group(0), after))
+                taken_until = e
+        return _result(text, changes)
+
+    return run
+
+
+def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
+    """Whole-line removals: one multiline regex with a named group per rule."""
+    alts = []
+    for i, r in enumerate(rules):
+        _compile_pattern(r, r.data["pattern"], re.I)  # validate alone for a precise error
+        alts.append(f"(?P<r{i}>{r.data['pattern']})")
+    rx = re.compile(r"^[ \t\u00a0]*(?:" + "|".join(alts) + r")[ \t\u00a0]*(?:\n|\Z)", re.I | re.M)
+    by_group = {f"r{i}": r for i, r in enumerate(rules)}
+
+    def run(text: str) -> StageResult:
+        changes = [Change(STAGE, by_group[m.lastgroup].id, m.start(), m.end(), m.group(0), "")
+                   for m in rx.finditer(text) if m.lastgroup in by_group and m.end() > m.start()]
+        return _result(text, changes)
+
+    return run
+
+
+def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
+    compiled = [(r, re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M),
+                 int(r.get("max_tail_chars", 1500))) for r in rules]
+    for r, _, _ in compiled:
+        _compile_pattern(r, r.data["pattern"], re.I)
+
+    def run(text: str) -> StageResult:
+        best: Change | None = None
+        for r, rx, limit in compiled:
+            for m in rx.finditer(text):
+                if len(text) - m.start() <= limit and m.start() > 0:
+                    if best is None or m.start() < best.start:
+                        best = Change(STAGE, r.id, m.start(), len(text), text[m.start():], "")
+                    break
+        if best is None:
+            return StageResult(text, ())
+        return _result(text, [best])
+
+    return run
+
+
+_BUILTINS: dict[str, Callable[[str], StageResult]] = {"ftfy": _ftfy_pass, "nfc": _nfc_pass}
+
+
+def compile_rules(rules: RuleSet) -> _Compiled:
+    """Group the normalise rules into passes: builtins, replaces and line removals, by ``order``."""
+    levels: dict[tuple[int, str], list[Rule]] = {}
+    for r in rules.for_stage(STAGE):
+        kind = r.get("kind")
+        if kind not in ("replace", "line", "tail", "builtin"):
+            raise RuleError(f"{r.where()}: kind {kind!r} is not one of replace, line, tail, builtin")
+        if kind != "builtin" and not isinstance(r.data.get("pattern"), str):
+            raise RuleError(f"{r.where()}: a {kind} rule needs a string 'pattern'")
+        if kind == "builtin" and r.data.get("builtin") not in _BUILTINS:
+            raise RuleError(f"{r.where()}: builtin must be one of {', '.join(_BUILTINS)}")
+        order = int(r.get("order", 50))
+        key = (order, kind if kind != "builtin" else f"builtin:{r.id}")
+        levels.setdefault(key, []).append(r)
+    passes: list[Callable[[str], StageResult]] = []
+    for (order, kind), group in sorted(levels.items(), key=lambda kv: kv[0][0]):
+        if kind.startswith("builtin:"):
+            passes.append(_BUILTINS[group[0].data["builtin"]])
+        elif kind == "replace":
+            passes.append(_replace_pass(group))
+        elif kind == "line":
+            passes.append(_line_pass(group))
+        else:
+            passes.append(_tail_pass(group))
+    return _Compiled(tuple(passes))
+
+
+def normalise(text: str, rules: RuleSet) -> StageResult:
+    """Apply the normalise rules in order; return the text and the changes against ``text``.
+
+    >>> from repair.rules import load_rules
+    >>> normalise("Caf\\u00c3\\u00a9  au lait", load_rules()).text
+    'Café au lait'
+    """
+    compiled = rules.compiled(STAGE, compile_rules)
+    changes: list[Change] = []
+    cur = text
+    for p in compiled.passes:
+        res = p(cur)
+        if res.changes:
+            changes = compose(text, changes, cur, res.changes).changes
+            cur = res.text
+    return StageResult(cur, tuple(changes))

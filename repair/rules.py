@@ -1,0 +1,171 @@
+"""Load rule files: data, not code.
+
+Every ``*.toml`` file below a rules folder is one pack::
+
+    [pack]                       # optional: defaults for the rules below and provenance
+    stage = "normalise"
+    family = "boilerplate"
+    license = "..."               # for imported data
+    why = "..."
+
+    [[rule]]
+    id = "boilerplate.ad-marker"  # unique across all packs; used in records, reports and --only filters
+    stage = "normalise"           # defaults to [pack].stage
+    ...                           # stage-specific keys (pattern, replace, phrase, ...)
+    examples = [ { in = "...", out = "..." } ]
+
+The loader checks what every rule must have (id, stage, unique ids, examples well-formed) and
+reports problems as :class:`RuleError` with the file and rule. Each stage compiles its own rules
+(see ``compile_rules`` in the stage modules) through :meth:`RuleSet.compiled`, which caches the
+result, so a pattern that does not compile fails when the rules are loaded by
+:func:`repair.pipeline.load`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .errors import RuleError
+
+STAGE_NAMES = ("normalise", "detect", "match", "emit", "grammar")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    input: str
+    output: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    stage: str
+    file: str
+    data: dict[str, Any]
+    pack: dict[str, Any]
+    examples: tuple[Example, ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A rule key, falling back to the pack's default of the same name."""
+        if key in self.data:
+            return self.data[key]
+        return self.pack.get(key, default)
+
+    def where(self) -> str:
+        return f"{self.file}: rule {self.id!r}"
+
+
+@dataclass(slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    packs: dict[str, dict[str, Any]]  # file -> [pack] table (plus any top-level tables)
+    roots: tuple[str, ...] = ()
+    _compiled: dict[str, Any] = field(default_factory=dict)
+
+    def for_stage(self, stage: str) -> list[Rule]:
+        return [r for r in self.rules if r.stage == stage]
+
+    def by_id(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def compiled(self, key: str, build: Callable[["RuleSet"], Any]) -> Any:
+        """Build (once) and cache a stage's compiled form of these rules."""
+        if key not in self._compiled:
+            self._compiled[key] = build(self)
+        return self._compiled[key]
+
+    def select(self, only: Iterable[str] = (), skip: Iterable[str] = ()) -> "RuleSet":
+        """A RuleSet keeping rules whose id starts with one of ``only`` (all if empty), minus ``skip``."""
+        only, skip = tuple(only), tuple(skip)
+        kept = tuple(
+            r for r in self.rules
+            if (not only or any(r.id == p or r.id.startswith(p.rstrip(".*") + ".") or r.id.startswith(p)
+                                for p in only))
+            and not any(r.id == p or r.id.startswith(p) for p in skip)
+        )
+        return RuleSet(kept, self.packs, self.roots)
+
+
+def builtin_rules_dir() -> Path:
+    """The rules shipped with the package (``repair/_rules`` in a wheel, ``rules/`` in a checkout)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "_rules", here.parent / "rules"):
+        if cand.is_dir():
+            return cand
+    raise RuleError(f"no built-in rules folder found next to {here}; reinstall the package")
+
+
+def _examples(raw: Any, where: str) -> tuple[Example, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise RuleError(f"{where}: 'examples' must be a list of {{ in = ..., out = ... }} tables")
+    out = []
+    for i, ex in enumerate(raw):
+        if not isinstance(ex, dict) or "in" not in ex or "out" not in ex:
+            raise RuleError(f"{where}: example {i + 1} needs both 'in' and 'out'")
+        if not isinstance(ex["in"], str) or not isinstance(ex["out"], str):
+            raise RuleError(f"{where}: example {i + 1}: 'in' and 'out' must be strings")
+        out.append(Example(ex["in"], ex["out"]))
+    return tuple(out)
+
+
+def load_file(path: Path, display: str | None = None) -> tuple[dict[str, Any], list[Rule]]:
+    name = display or str(path)
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise RuleError(f"{name}: not valid TOML ({e}); fix the syntax at that line") from None
+    except OSError as e:
+        raise RuleError(f"{name}: cannot read rule file ({e.strerror})") from None
+    pack = doc.get("pack", {})
+    if not isinstance(pack, dict):
+        raise RuleError(f"{name}: [pack] must be a table")
+    meta = {k: v for k, v in doc.items() if k != "rule"}
+    raw_rules = doc.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise RuleError(f"{name}: rules must be written as [[rule]] tables")
+    rules = []
+    for i, raw in enumerate(raw_rules):
+        if "id" not in raw or not isinstance(raw["id"], str) or not raw["id"].strip():
+            raise RuleError(f"{name}: rule {i + 1} has no 'id'; every rule needs a unique id such as 'family.name'")
+        rid = raw["id"]
+        stage = raw.get("stage", pack.get("stage"))
+        if stage not in STAGE_NAMES:
+            raise RuleError(f"{name}: rule {rid!r}: stage {stage!r} is not one of {', '.join(STAGE_NAMES)}")
+        where = f"{name}: rule {rid!r}"
+        rules.append(Rule(rid, stage, name, {k: v for k, v in raw.items() if k != "examples"}, pack,
+                          _examples(raw.get("examples"), where)))
+    return meta, rules
+
+
+def load_rules(dirs: Iterable[Path | str] | None = None) -> RuleSet:
+    """Load every ``*.toml`` below each folder (the built-in rules when ``dirs`` is empty)."""
+    roots = [Path(d) for d in (dirs or [])] or [builtin_rules_dir()]
+    all_rules: list[Rule] = []
+    packs: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
+    for root in roots:
+        if root.is_file() and root.suffix == ".toml":
+            files = [root]
+        elif root.is_dir():
+            files = sorted(root.rglob("*.toml"))
+        else:
+            raise RuleError(f"{root}: no such rules folder or .toml file")
+        for path in files:
+            display = str(path)
+            meta, rules = load_file(path, display)
+            packs[display] = meta
+            for r in rules:
+                if r.id in seen:
+                    raise RuleError(f"{display}: rule id {r.id!r} is already used in {seen[r.id]}; ids must be unique")
+                seen[r.id] = display
+                all_rules.append(r)
+    return RuleSet(tuple(all_rules), packs, tuple(str(r) for r in roots))

@@ -1,0 +1,86 @@
+"""Counts by reason: documents, failures, and changes by (stage, rule), applied vs flagged.
+
+Memory does not grow with the corpus: only counters and the list of failures are kept.
+
+>>> from repair.model import Document, Change
+>>> s = Stats()
+>>> d = Document.from_text("a  b")
+>>> d.changes = [Change("normalise", "space.runs", 1, 3, "  ", " ")]
+>>> s.add(d)
+>>> s.as_dict()["by_rule"]["normalise"]["space.runs"]
+{'applied': 1, 'flagged': 0}
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InputError
+from .model import Document
+
+SPUN_THRESHOLD = 0.5
+
+
+@dataclass(slots=True)
+class Stats:
+    documents: int = 0
+    changed_documents: int = 0
+    spun_documents: int = 0
+    characters: int = 0
+    applied: int = 0
+    flagged: int = 0
+    by_rule: dict[str, dict[str, Counter]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
+    skipped: Counter = field(default_factory=Counter)
+    families: Counter = field(default_factory=Counter)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
+
+    def add(self, doc: Document) -> None:
+        self.documents += 1
+        self.characters += len(doc.source)
+        if any(c.applied for c in doc.changes):
+            self.changed_documents += 1
+        if doc.spin_score >= SPUN_THRESHOLD:
+            self.spun_documents += 1
+            self.families[doc.family or "unknown"] += 1
+        self.spin_histogram[min(9, int(doc.spin_score * 10))] += 1
+        for c in doc.changes:
+            key = "applied" if c.applied else "flagged"
+            self.by_rule[c.stage][c.rule][key] += 1
+            if c.applied:
+                self.applied += 1
+            else:
+                self.flagged += 1
+        self.skipped.update(doc.skipped)
+
+    def fail(self, err: InputError | Exception, *, path: str | None = None, line: int | None = None) -> None:
+        if isinstance(err, InputError):
+            self.failures.append({"path": err.path, "line": err.line, "error": err.reason})
+        else:
+            self.failures.append({"path": path, "line": line, "error": str(err)})
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def as_dict(self) -> dict[str, Any]:
+        by_rule = {
+            stage: {rule: {"applied": c["applied"], "flagged": c["flagged"]} for rule, c in sorted(rules.items())}
+            for stage, rules in sorted(self.by_rule.items())
+        }
+        return {
+            "documents": self.documents,
+            "failed": self.failed,
+            "changed_documents": self.changed_documents,
+            "spun_documents": self.spun_documents,
+            "spun_share": round(self.spun_documents / self.documents, 4) if self.documents else 0.0,
+            "characters": self.characters,
+            "changes": {"applied": self.applied, "flagged": self.flagged},
+            "by_rule": by_rule,
+            "skipped": dict(sorted(self.skipped.items())),
+            "families": dict(sorted(self.families.items())),
+            "spin_histogram": list(self.spin_histogram),
+            "failures": list(self.failures),
+        }
