@@ -13,10 +13,12 @@ Rule kinds (``kind`` in a normalise rule, applied in ``order``, then file order)
 
 - ``replace``: regex ``pattern`` replaced by ``replace`` (``flags`` may hold ``i``, ``m``, ``s``, ``x``);
 - ``line``: a whole line (leading/trailing spaces ignored) that fully matches ``pattern``
-  (case-insensitive) is removed together with its line break;
+  (case-insensitive) is removed together with its line break (and the blank lines after it
+  when it opens a paragraph);
 - ``tail``: a line that fully matches ``pattern`` starts page furniture that runs to the end of
-  the document (comment forms, share bars): it and everything after it are removed, but only
-  if what follows is short (``max_tail_chars``, default 1500) so an article is never cut;
+  the document (comment forms, related-post lists): it and everything after it are removed,
+  but only if that tail is short (``max_tail_chars``, default 1500), no longer than the text
+  before it, and made of short lines (``max_line_chars``, default 200), so an article is never cut;
 - ``builtin``: a fix done in code (``ftfy``, ``nfc``); the rule names it so it can be switched
   off with ``--skip`` and documented like the others.
 """
@@ -164,24 +166,51 @@ def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
     by_group = {f"r{i}": r for i, r in enumerate(rules)}
 
     def run(text: str) -> StageResult:
-        changes = [Change(STAGE, by_group[m.lastgroup].id, m.start(), m.end(), m.group(0), "")
-                   for m in rx.finditer(text) if m.lastgroup in by_group and m.end() > m.start()]
+        changes = []
+        taken = 0
+        for m in rx.finditer(text):
+            s, e = m.start(), m.end()
+            if m.lastgroup not in by_group or s < taken or not m.group(0).strip():
+                continue
+            if s == 0 or text.endswith("\n\n", 0, s):
+                # the line opens a paragraph: take the blank lines after it too, so the paragraph
+                # gap stays one blank line and the removal is one change under this rule's id
+                b = _BLANKS.match(text, e)
+                e = b.end() if b else e
+            changes.append(Change(STAGE, by_group[m.lastgroup].id, s, e, text[s:e], ""))
+            taken = e
         return _result(text, changes)
 
     return run
 
 
+_BLANKS = re.compile(r"(?:[ \t\u00a0]*\n)+")
+
+
+def _safe_tail(text: str, start: int, limit: int, line_limit: int) -> bool:
+    """A tail from ``start`` may go only if it cannot be article text.
+
+    It must not be the whole text, must be at most ``limit`` characters and no longer than the
+    text before it, and each of its lines must be short (menus, forms, headline lists), so
+    paragraphs after a stray "Related Articles" heading are never cut.
+    """
+    tail = len(text) - start
+    if start == 0 or tail > limit or tail > start:
+        return False
+    return all(len(line) <= line_limit for line in text[start:].splitlines())
+
+
 def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
-    compiled = [(r, re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M),
-                 int(r.get("max_tail_chars", 1500))) for r in rules]
-    for r, _, _ in compiled:
+    for r in rules:
         _compile_pattern(r, r.data["pattern"], re.I)
+    compiled = [(r, re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M),
+                 int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))) for r in rules]
 
     def run(text: str) -> StageResult:
         best: Change | None = None
-        for r, rx, limit in compiled:
+        for r, rx, limit, line_limit in compiled:
             for m in rx.finditer(text):
-                if len(text) - m.start() <= limit and m.start() > 0:
+                if _safe_tail(text, m.start(), limit, line_limit):
                     if best is None or m.start() < best.start:
                         best = Change(STAGE, r.id, m.start(), len(text), text[m.start():], "")
                     break
