@@ -1,0 +1,205 @@
+"""The normalise stage: seed debris removed, article text kept, tails never cut articles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repair.errors import RuleError
+from repair.model import apply_changes
+from repair.normalise import normalise
+from repair.pipeline import Config
+from repair.rules import load_rules
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+RULES = load_rules()
+
+# The scraping debris each seed carries, line by line (everything else in a seed is article text).
+DEBRIS = {
+    "000_90c302949eed4586.txt": set(),
+    "001_81c95b44cc63d709.txt": {"Related Articles", "Back to top button", "%d bloggers like this:"},
+    "002_e34fdb2de07d4674.txt": {
+        "Type to search", "Categorized Diplomacy Terrorism",
+        "Also read: Pakistan Rupee: Dollar Goes High, Shatters All Previous Records",
+        "Donate To Naya Daur", "Leave a Comment",
+        "Your email address will not be published. Required fields are marked *", "Naya Daur",
+    },
+    "003_2c9c0c25fcb8aeec.txt": {
+        "Afghan refugees arrive at Pristina International Airport in Kosovo on Sunday \u00a9 Reuters",
+        "Source link", "Leave a Reply", "Your email address will not be published. Required fields are marked *",
+    },
+    "004_0ec5a602defd3933.txt": {"[ad_1]", "[ad_2]", "Source link"},
+}
+
+# Article sentences that sit right next to the debris or merely contain its words.
+KEPT = {
+    "000_90c302949eed4586.txt": ["Nov 30, 2021", "coincides with the rise of the Taliban in Kabul ."],
+    "001_81c95b44cc63d709.txt": ["The views expressed here are the creator\u2019s own"],
+    "002_e34fdb2de07d4674.txt": [
+        "Pakistan and The US Are Finally On The Same Page For Peace In Afghanistan",
+        "A month later, Trump wrote to the Pakistani leader",
+        "from operating from the country.",
+    ],
+    "003_2c9c0c25fcb8aeec.txt": ["Jen Psaki, a press secretary", "\u201cThey won\u2019t just leave this card easily or soon.\u201d"],
+    "004_0ec5a602defd3933.txt": ["In a single dialogue with a U.S. official",
+                                 "associated points related to Afghanistan.\u201d"],
+}
+
+
+def _squash(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _seed(name: str) -> str:
+    return (SEEDS / name).read_text(encoding="utf-8")
+
+
+def test_debris_table_covers_every_seed():
+    assert sorted(DEBRIS) == sorted(p.name for p in SEEDS.glob("*.txt"))
+
+
+@pytest.mark.parametrize("name", sorted(DEBRIS))
+def test_seed_debris_removed_and_article_lines_kept(name: str):
+    src = _seed(name)
+    res = normalise(src, RULES)
+    out_lines = {_squash(ln) for ln in res.text.splitlines()}
+    for line in src.splitlines():
+        if not line.strip():
+            continue
+        if line.strip() in DEBRIS[name]:
+            assert _squash(line) not in out_lines, f"debris line still there: {line!r}"
+        else:
+            assert _squash(line) in out_lines, f"article line lost: {line[:80]!r}"
+    for sentence in KEPT[name]:
+        assert sentence in res.text
+    # every removal is recorded as a change with a boilerplate rule id, and the changes replay
+    assert apply_changes(src, res.changes) == res.text
+    removed = "".join(c.before for c in res.changes if c.after == "" and c.rule.startswith("boilerplate."))
+    for line in DEBRIS[name]:
+        assert line in removed
+    assert not res.text.startswith("\n") and res.text.count("\n\n\n") == 0
+
+
+@pytest.mark.parametrize("name", sorted(DEBRIS))
+def test_seed_normalise_is_idempotent(name: str):
+    once = normalise(_seed(name), RULES).text
+    again = normalise(once, RULES)
+    assert again.text == once and again.changes == ()
+
+
+def test_seed_removals_are_named_by_one_rule_each():
+    """A removed line and the blank lines after it are one change, so report counts stay per rule."""
+    res = normalise(_seed("002_e34fdb2de07d4674.txt"), RULES)
+    rules = [c.rule for c in res.changes]
+    assert "boilerplate.search-box" in rules and "boilerplate.categories" in rules
+    assert "boilerplate.also-read" in rules and "boilerplate.donate" in rules
+    assert "boilerplate.comment-form" in rules
+    assert not any("+" in r for r in rules if r.startswith("boilerplate."))
+
+
+# --- tails: never cut article text -------------------------------------------------------------
+
+PARA = ("The ministers met in Doha on Sunday and agreed to resume talks next month, officials said, "
+        "after a week in which both sides traded accusations over the border closures.")
+
+
+def test_tail_removes_comment_form_after_a_long_article():
+    text = "\n\n".join([PARA] * 4) + "\n\nLeave a Reply\n\nName *\nEmail *\nWebsite\n\nPost Comment\n\nDaily Planet\n"
+    res = normalise(text, RULES)
+    assert res.text == "\n\n".join([PARA] * 4) + "\n"
+    assert [c.rule for c in res.changes if c.after == "" and "Leave a Reply" in c.before] == ["boilerplate.comment-form"]
+
+
+def test_tail_never_cuts_paragraphs_after_a_heading():
+    # a plugin put "Related Articles" between paragraphs: the article goes on after it
+    text = PARA + "\n\nRelated Articles\n\n" + PARA.replace("Sunday", "Monday") + "\n"
+    res = normalise(text, RULES)
+    assert res.text == PARA + "\n\n" + PARA.replace("Sunday", "Monday") + "\n"
+    assert {c.rule for c in res.changes} == {"boilerplate.related-heading"}
+
+
+def test_tail_at_the_top_of_a_short_article_is_only_a_line():
+    text = "Leave a Comment\n" + PARA + "\n"
+    assert normalise(text, RULES).text == PARA + "\n"
+
+
+def test_tail_longer_than_the_article_is_not_taken():
+    comments = "\n".join(f"Reader {i} says: I agree." for i in range(20))
+    text = "Short news item.\n\nLeave a Reply\n" + comments + "\n"
+    res = normalise(text, RULES)
+    assert "Reader 19 says: I agree." in res.text and "Short news item." in res.text
+    assert "Leave a Reply" not in res.text  # the line rule still takes the heading
+
+
+def test_tail_over_the_size_limit_is_not_taken():
+    headlines = "\n".join(f"Headline number {i} about the region" for i in range(60))
+    text = "\n\n".join([PARA] * 20) + "\n\nRelated Articles\n" + headlines + "\n"
+    res = normalise(text, RULES)
+    assert "Headline number 59" in res.text and "Related Articles" not in res.text
+
+
+def test_tail_only_rule_set_keeps_everything_when_unsafe(tmp_path: Path):
+    (tmp_path / "t.toml").write_text(
+        '[[rule]]\nid = "t.tail"\nstage = "normalise"\nkind = "tail"\npattern = "the end"\nmax_tail_chars = 50\n'
+        'examples = [ { in = "A long enough article text.\\nThe End\\nx\\n", out = "A long enough article text.\\n" } ]\n',
+        encoding="utf-8")
+    rules = load_rules([tmp_path])
+    assert normalise("A long enough article text.\nThe End\nx\n", rules).text == "A long enough article text.\n"
+    long_tail = "Short.\nThe End\n" + "y" * 60 + "\n"
+    assert normalise(long_tail, rules).text == long_tail
+
+
+# --- the built-in fixes ------------------------------------------------------------------------
+
+def test_ftfy_fix_is_explained_as_named_changes():
+    text = "The Taliban\u00e2\u0080\u0099s takeover of Kabul\n"
+    res = normalise(text, RULES)
+    assert res.text == "The Taliban\u2019s takeover of Kabul\n"
+    assert len(res.changes) == 1
+    c = res.changes[0]
+    assert c.rule.startswith("ftfy.") and c.before == "\u00e2\u0080\u0099" and c.after == "\u2019"
+    assert text[c.start:c.end] == c.before
+
+
+def test_html_entities_and_nfc_and_crlf():
+    text = "AT&amp;T\r\nCafe\u0301 open\r\n"
+    res = normalise(text, RULES)
+    assert res.text == "AT&T\nCaf\u00e9 open\n"
+    rules = {c.rule for c in res.changes}
+    assert "space.line-breaks" in rules and "unicode.nfc" in rules
+    assert any(r.startswith("ftfy.") for r in rules)
+    assert apply_changes(text, res.changes) == res.text
+
+
+def test_curly_quotes_are_kept():
+    text = "\u201cWords are good,\u201d he said.\n"
+    assert normalise(text, RULES).changes == ()
+
+
+def test_empty_and_blank_text():
+    assert normalise("", RULES) == ("", ())
+    assert normalise("\n\n", RULES).text == ""
+
+
+def test_skip_switches_a_rule_off():
+    cfg = Config.load(skip=["boilerplate.source-link"])
+    assert normalise("Text.\nSource link\n", cfg.rules).text == "Text.\nSource link\n"
+    cfg = Config.load(only=["boilerplate"])
+    res = normalise("Text.  More.\nSource link\n", cfg.rules)
+    assert res.text == "Text.  More.\n"
+
+
+@pytest.mark.parametrize("body,needle", [
+    ('[[rule]]\nid = "b.x"\nstage = "normalise"\nkind = "line"\npattern = "[unclosed"\n', "does not compile"),
+    ('[[rule]]\nid = "b.x"\nstage = "normalise"\nkind = "line"\n', "needs a string 'pattern'"),
+    ('[[rule]]\nid = "b.x"\nstage = "normalise"\nkind = "replace"\npattern = "x"\n', "needs 'replace'"),
+    ('[[rule]]\nid = "b.x"\nstage = "normalise"\nkind = "replace"\npattern = "x"\nreplace = ""\nflags = "q"\n',
+     "unknown regex flag"),
+    ('[[rule]]\nid = "b.x"\nstage = "normalise"\nkind = "builtin"\nbuiltin = "magic"\n', "builtin must be one of"),
+])
+def test_bad_normalise_rules_name_file_and_rule(tmp_path: Path, body: str, needle: str):
+    (tmp_path / "bad.toml").write_text(body, encoding="utf-8")
+    with pytest.raises(RuleError) as e:
+        Config.load([tmp_path])
+    msg = str(e.value)
+    assert needle in msg and "bad.toml" in msg and "b.x" in msg and "\n" not in msg
