@@ -97,6 +97,10 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
                 yield InputError(src.display, f"cannot read ({e.strerror})")
                 continue
             with f:
+                if b"\x00" in f.peek(_SNIFF)[:_SNIFF]:
+                    yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and JSON "
+                                                  "lines are read")
+                    continue
                 yield from _read_jsonl(f, src, text_field)
         else:
             yield _read_txt(src, allow_empty)

@@ -102,7 +102,7 @@ class FolderSink:
         self.out = out
         self.stats = Stats()
         self.diffs = diffs
-        _refuse_inputs(out, inputs)
+        _refuse_inputs(out, inputs, folder=True)
         out.mkdir(parents=True, exist_ok=True)
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._index_cm = atomic_writer(out / "documents.jsonl")
@@ -174,10 +174,17 @@ def _safe_rel(rel: str) -> str:
     return "/".join(parts) or "doc"
 
 
-def _refuse_inputs(out: Path, inputs: tuple[Path, ...]) -> None:
+def _refuse_inputs(out: Path, inputs: tuple[Path, ...], *, folder: bool = False) -> None:
+    """Refuse an output that is an input, lies inside an input folder, or (a folder) holds an input.
+
+    An output inside an input folder would be read back as input by the next run.
+    """
     o = out.resolve()
     for i in inputs:
         r = i.resolve()
-        if o == r or (r.is_dir() and o.is_relative_to(r) and o.suffix == "") or (o.is_dir() and r.is_relative_to(o)):
-            raise RepairError(f"output {out} would overwrite or sit among the inputs {i}; "
-                              "choose an output outside the input folders")
+        if o == r:
+            raise RepairError(f"output {out} is also an input; choose another output path")
+        if r.is_dir() and o.is_relative_to(r):
+            raise RepairError(f"output {out} is inside the input folder {i}; choose an output outside the input folders")
+        if folder and r.is_relative_to(o):
+            raise RepairError(f"input {i} is inside the output folder {out}; choose an output folder that holds no inputs")
