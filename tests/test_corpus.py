@@ -217,3 +217,13 @@ def test_folder_sink_keeps_paths_inside_the_output(tmp_path: Path):
     sink.close()
     assert (out / "escape.txt").read_text(encoding="utf-8") == "x"
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_count_documents_for_the_progress_total(tmp_path: Path):
+    from repair.corpus import count_documents
+    _tree(tmp_path)
+    assert count_documents([tmp_path]) == 5  # three .txt files and a two-line .jsonl
+    (tmp_path / "no_final_newline.jsonl").write_bytes(b'{"text": "a"}\n{"text": "b"}')
+    assert count_documents([tmp_path]) == 7
+    assert count_documents([tmp_path / "missing"]) == 0
+    assert count_documents(["-"]) is None and count_documents([]) is None

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..corpus import read_documents
+from ..corpus import count_documents, read_documents
 from ..errors import InputError, RepairError
 from ..model import Document
 from ..pipeline import Config
@@ -69,8 +69,12 @@ def load_config(rules: Optional[list[Path]], only: Optional[list[str]], skip: Op
     return Config.load(rules or None, only=only or (), skip=skip or (), **kw)
 
 
-def progress_enabled(quiet: bool) -> bool:
-    return not quiet and err.is_terminal
+def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
+    """Show the progress bar only on a terminal (stderr), never when piped or with --quiet.
+
+    The bar is drawn on stderr, so stdout (records) is never touched by it.
+    """
+    return not quiet and (console if console is not None else err).is_terminal
 
 
 def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
@@ -79,12 +83,13 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
     items: Iterable = read_documents([str(p) for p in (paths or [])], text_field=text_field)
     if progress_enabled(quiet):
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                                   TimeElapsedColumn)
+                                   TimeElapsedColumn, TimeRemainingColumn)
 
+        total = count_documents([str(p) for p in (paths or [])])  # None on stdin: no ETA then
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("documents", total=None, rate="")
+                      TextColumn("eta"), TimeRemainingColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("documents", total=total, rate="")
             import time
 
             t0 = time.perf_counter()

@@ -117,11 +117,12 @@ def _summary(stats, output: Optional[Path]) -> None:
         err.print(table)
     err.print(
         f"{d['documents']} documents cleaned, {d['failed']} failed; {d['changes']['applied']} changes applied, "
-        f"{d['changes']['flagged']} flagged for review; {d['spun_documents']} look spun (spin_score >= 0.5)."
+        f"{d['changes']['flagged']} flagged for review; {d['spun_documents']} look spun (spin_score >= 0.5).",
+        soft_wrap=True,
     )
     if output is not None:
         where = escape(str(output))
         if _is_folder_target(output):
-            err.print(f"Cleaned files, diffs and report.json are in [bold]{where}[/bold].")
+            err.print(f"Cleaned files, diffs and report.json are in [bold]{where}[/bold].", soft_wrap=True)
         else:
-            err.print(f"Records written to [bold]{where}[/bold].")
+            err.print(f"Records written to [bold]{where}[/bold].", soft_wrap=True)
