@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import detect as _detect
 from . import emit as _emit
+from . import grammar as _grammar
 from . import match as _match
 from . import normalise as _normalise
 from .errors import RepairError
@@ -78,11 +79,17 @@ def _stage_emit(doc: Document, cfg: Config) -> None:
     doc.absorb(StageResult(out.text, out.changes))
 
 
+def _stage_grammar(doc: Document, cfg: Config) -> None:
+    # off by default: runs when "grammar" is in cfg.stages (after emit); settings in cfg.options["grammar"]
+    _grammar.check_document(doc, _grammar.settings_of(cfg.options))
+
+
 STAGES: dict[str, Callable[[Document, Config], None]] = {
     "normalise": _stage_normalise,
     "detect": _stage_detect,
     "match": _stage_match,
     "emit": _stage_emit,
+    "grammar": _stage_grammar,
 }
 
 
