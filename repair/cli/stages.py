@@ -13,9 +13,11 @@ from ..emit import DEFAULT_THRESHOLD
 from ..errors import InputError
 from ..model import Document
 from ..pipeline import STAGE_ORDER, Config, run_document
+from ..review.html import HtmlReport
 from ..sinks import FolderSink, JsonlSink
 from .common import (Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config,
                      process, report_error)
+from .review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
 
 Output = Annotated[
     Optional[Path],
@@ -50,9 +52,23 @@ Proposes repairs without changing the text. Runs normalise first on records that
 _stage_command("match", """Resolve spun names and set phrases to canonical terms (rapidfuzz on candidate windows).
 
 Proposes repairs without changing the text. Runs earlier stages on records that have not had them.""")
-_stage_command("emit", """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
-With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs and report.json.""")
+
+@app.command("emit")
+def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
+         only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
+         decisions: DecisionsFile = None, quiet: Quiet = False) -> None:
+    """Apply proposals at or above --threshold, flag the rest; write records or a folder.
+
+    With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
+    review report (index.html). With --decisions FILE: re-decide emitted records as a reviewer chose.
+    """
+    with boundary():
+        cfg = load_config(rules, only, skip, threshold=threshold)
+        if decisions is not None:
+            check_decision_inputs(paths)
+        _run(cfg, paths, output, text_field, quiet, final=True, diffs=True,
+             decisions=load_decisions(decisions) if decisions is not None else None)
 
 
 @app.command("run")
@@ -73,11 +89,12 @@ def _is_folder_target(output: Path) -> bool:
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool) -> None:
+         final: bool, diffs: bool, decisions: Any = None) -> None:
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     sink: Any
     if output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
+        sink.listeners.append(HtmlReport(output))  # index.html + review/: the side-by-side review report
     else:
         sink = JsonlSink(output, final=final, inputs=inputs)
     failures: list[InputError] = []
@@ -90,6 +107,10 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     def work(doc: Document) -> Document:
         return run_document(doc, cfg)
 
+    totals = {"accepted": 0, "rejected": 0, "changed": 0, "warnings": 0}
+    if decisions is not None:
+        work = decision_work(cfg, decisions, totals)  # noqa: F811
+
     ok = False
     try:
         process(paths, text_field, sink.add, on_error, quiet=quiet, work=work)
@@ -97,6 +118,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     finally:
         sink.close(ok=ok)
     stats = sink.stats
+    if decisions is not None:
+        decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or failures):
         _summary(stats, output)
     if failures:

@@ -1,0 +1,214 @@
+"""Review commands: `repair diff` (side by side in the terminal) and the `emit --decisions` helpers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..corpus import SUFFIXES_JSONL
+from ..errors import InputError, RepairError
+from ..model import Change, Document
+from ..pipeline import Config, run_document
+from ..review.align import Row, is_removal, rows, sorted_changes, visible, word_core
+from ..review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401
+from ..sinks import unified_diff
+from .common import Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, process, \
+    report_error
+from ..emit import DEFAULT_THRESHOLD
+
+DecisionsFile = Annotated[
+    Optional[Path],
+    typer.Option("--decisions", exists=True, dir_okay=False,
+                 help="A decisions file exported from the review report: re-apply exactly the accepted changes of "
+                      "emitted records (e.g. out/records.jsonl); changes without a decision keep the tool's choice.",
+                 show_default=False),
+]
+
+
+# ---------------------------------------------------------------- emit --decisions
+
+
+def check_decision_inputs(paths: Optional[list[Path]]) -> None:
+    """--decisions re-decides emitted records; raw text would silently get no review at all."""
+    for p in paths or []:
+        if str(p) != "-" and (p.is_dir() or p.suffix.lower() not in SUFFIXES_JSONL):
+            raise RepairError(f"{p}: --decisions re-decides emitted records; give it the records the report was "
+                              "made from (e.g. out/records.jsonl), not text files or folders")
+
+
+def decision_work(cfg: Config, decisions: Decisions, totals: dict[str, int]) -> Callable[[Document], Document]:
+    """The per-document work of `emit --decisions`: finish any stage a piped record still needs, then re-decide.
+
+    An emitted record (it carries changes and no ``stages``) is not run again: its changes are the
+    ones the reviewer saw.
+    """
+
+    def work(doc: Document) -> Document:
+        if doc.stages:  # a record from a stage command: finish the remaining stages first
+            doc = run_document(doc, cfg)
+        outcome = redecide(doc, decisions)
+        for w in outcome.warnings:
+            err.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
+        totals["accepted"] += outcome.accepted
+        totals["rejected"] += outcome.rejected
+        totals["changed"] += outcome.flipped
+        totals["warnings"] += len(outcome.warnings)
+        return doc
+
+    return work
+
+
+def decisions_summary(decisions: Decisions, totals: dict[str, int], quiet: bool) -> None:
+    for w in decisions.unused():
+        err.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
+    if not quiet:
+        err.print(f"decisions: {totals['accepted']} changes accepted, {totals['rejected']} rejected "
+                  f"({totals['changed']} differ from the tool's choice).", soft_wrap=True)
+
+
+# ---------------------------------------------------------------- repair diff
+
+STYLE_DEL = "red strike"
+STYLE_INS = "bold green"
+STYLE_FLAG = "black on yellow"
+STYLE_GONE = "italic red"
+DocFilter = Annotated[Optional[list[str]], typer.Option("--doc", help="Only documents whose id contains this "
+                                                                        "(repeatable).", show_default=False)]
+
+
+def _cells(row: Row, source: str, changes: list[Change]) -> tuple[Text, Text, Text]:
+    left, right, notes = Text(), Text(), Text()
+    removal = is_removal(row, changes)
+    last = len(row.items) - 1
+    for n, it in enumerate(row.items):
+        if isinstance(it, str):
+            t = it[:-1] if n == last and it.endswith("\n") else it
+            left.append(t)
+            right.append(t)
+            continue
+        c = changes[it]
+        pre, b, a, suf = word_core(c.before, c.after)
+        left.append(pre)
+        left.append(visible(b) or "\u2205", style=STYLE_DEL if c.applied else STYLE_FLAG)
+        left.append(suf)
+        if c.applied and (removal or (not c.after.strip() and "\n" in c.before and c.before.strip())):
+            right.append(f"removed \u00b7 {c.rule}", style=STYLE_GONE)
+        elif c.applied:
+            right.append(pre)
+            right.append(visible(a) or "\u2205", style=STYLE_INS)
+            right.append(suf)
+        else:
+            right.append(pre)
+            right.append(visible(b), style=STYLE_FLAG)
+            right.append(" [\u2192 " + (visible(a) or "\u2205") + "]", style="dim italic")
+            right.append(suf)
+        if notes:
+            notes.append("\n")
+        notes.append(f"{c.stage} {c.rule} {c.confidence:.2f}", style="dim" if c.applied else "yellow")
+        if not c.applied:
+            notes.append(" flagged", style="yellow")
+    for t in (left, right):
+        t.rstrip()
+    return left, right, notes
+
+
+def render_diff(doc: Document, *, context: int = 1, show_all: bool = False) -> Group:
+    """A rich renderable: the document's changed paragraphs side by side, with a little context."""
+    changes = sorted_changes(doc.source, doc.changes)
+    applied = sum(c.applied for c in changes)
+    fam = f" ({doc.family})" if doc.family else ""
+    head = Rule(Text(f"{doc.id}  \u00b7  spin {doc.spin_score:.2f}{fam}  \u00b7  {applied} applied  \u00b7  "
+                     f"{len(changes) - applied} flagged"), align="left", style="cyan")
+    if not changes:
+        return Group(head, Text("no changes", style="dim"))
+    all_rows = rows(doc.source, changes)
+    lines = []
+    ln = 1
+    for r in all_rows:
+        lines.append(ln)
+        ln += doc.source.count("\n", r.start, r.end)
+    keep = [False] * len(all_rows)
+    for i, r in enumerate(all_rows):
+        if r.changed or show_all:
+            for j in range(max(0, i - context), min(len(all_rows), i + context + 1)):
+                keep[j] = True
+    table = Table(show_header=True, header_style="bold", expand=True, show_lines=True, pad_edge=False)
+    table.add_column("line", justify="right", style="dim", ratio=None, no_wrap=True)
+    table.add_column("original", ratio=5)
+    table.add_column("cleaned", ratio=5)
+    table.add_column("change", ratio=2)
+    hidden = 0
+    for i, r in enumerate(all_rows):
+        if not keep[i] or not (r.changed or doc.source[r.start:r.end].strip()):
+            hidden += bool(doc.source[r.start:r.end].strip())
+            continue
+        if hidden:
+            table.add_row("", Text(f"\u2026 {hidden} unchanged paragraph{'s' if hidden != 1 else ''}", style="dim"),
+                          "", "")
+            hidden = 0
+        if r.changed:
+            left, right, notes = _cells(r, doc.source, changes)
+        else:
+            t = doc.source[r.start:r.end].rstrip("\n")
+            left, right, notes = Text(t, style="dim"), Text(t, style="dim"), Text()
+        table.add_row(str(lines[i]), left, right, notes)
+    if hidden:
+        table.add_row("", Text(f"\u2026 {hidden} unchanged paragraph{'s' if hidden != 1 else ''}", style="dim"), "", "")
+    return Group(head, table)
+
+
+def _prepare(cfg: Config) -> Callable[[Document], Document]:
+    def work(doc: Document) -> Document:
+        if doc.changes and not doc.stages and not doc.pending:
+            return doc  # an emitted record: show it as recorded
+        return run_document(doc, cfg)
+
+    return work
+
+
+@app.command("diff")
+def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "text", only: Only = None,
+         skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, doc_filter: DocFilter = None,
+         context: Annotated[int, typer.Option("--context", "-C", min=0, help="Unchanged paragraphs shown around "
+                                                                            "each change.")] = 1,
+         show_all: Annotated[bool, typer.Option("--all", help="Show every paragraph, not only changed ones.")] = False,
+         unified: Annotated[bool, typer.Option("--unified", "-u", help="Print plain unified diffs (for git-style "
+                                                                       "tools) instead of the side-by-side view.")] = False,
+         width: Annotated[Optional[int], typer.Option("--width", min=60, help="Terminal width to lay out for.",
+                                                      show_default=False)] = None) -> None:
+    """Show what the tool changed, side by side: original left, cleaned right, by paragraph.
+
+    A .txt file (or raw records) is cleaned first; emitted records (e.g. out/records.jsonl) are
+    shown as recorded. Applied changes are red/green, flagged ones yellow with the suggestion.
+    """
+    with boundary():
+        cfg = load_config(rules, only, skip, threshold=threshold)
+        out = Console(width=width, highlight=False, soft_wrap=False) if width else Console(highlight=False)
+        failures: list[InputError] = []
+
+        def on_error(e: InputError) -> None:
+            failures.append(e)
+            report_error(e)
+
+        def show(doc: Document) -> None:
+            if doc_filter and not any(f in doc.id for f in doc_filter):
+                return
+            if unified:
+                text = unified_diff(doc, doc.id)
+                if text:
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+                return
+            out.print(render_diff(doc, context=context, show_all=show_all))
+
+        process(paths, text_field, show, on_error, quiet=True, work=_prepare(cfg))
+        if failures:
+            raise typer.Exit(1)

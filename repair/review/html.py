@@ -1,0 +1,380 @@
+"""The HTML review report: an index of the corpus and one side-by-side page per document.
+
+Layout in the output folder (next to what :class:`~repair.sinks.FolderSink` writes)::
+
+    index.html                the corpus: counts by stage and rule, charts, the document list
+    review/<doc>.html         one page per document: original left, cleaned right, by paragraph
+    review/data.js            the document list (sorted by spin score) for the index and paging
+    review/report.css, report.js   shipped with the package; no network is ever used
+
+Scraped text is untrusted: every piece of text goes through :func:`html.escape` (attributes too),
+and JSON embedded in a page or in ``data.js`` has ``<``, ``>`` and ``&`` escaped, so a document
+holding ``</script>`` or ``"onerror=`` stays text.
+
+>>> from repair.model import Change, Document
+>>> doc = Document.from_text("Hi <blink>there</blink>\\n")
+>>> doc.changes = [Change("normalise", "x.tag", 3, 10, "<blink>", "")]
+>>> doc.text = "Hi there</blink>\\n"
+>>> page = render_document(doc, token="t")
+>>> "<blink>" in page, "&lt;blink&gt;" in page
+(False, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..model import Change, Document
+from ..sinks import write_atomic
+from .align import Row, is_removal, iter_rows, sorted_changes, visible, word_core
+
+REVIEW_DIR = "review"
+ASSETS = ("report.css", "report.js")
+CONTEXT = 1  # unchanged paragraphs shown around a change; longer unchanged runs fold away
+PAGE_SIZE = 100
+
+
+def esc(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+def json_for_html(data: Any) -> str:
+    """JSON that is safe inside ``<script>`` and in a .js file (no ``</script>``, no ``<!--``)."""
+    s = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def report_token(out: Path) -> str:
+    """Names the report's decisions in the browser's storage: one key per output folder."""
+    return hashlib.sha1(str(out.resolve()).encode("utf-8")).hexdigest()[:12]
+
+
+def _tip(c: Change) -> str:
+    state = "applied" if c.applied else "flagged, not applied"
+    return f"{c.stage} \u00b7 {c.rule} \u00b7 confidence {c.confidence:.2f} \u00b7 {state}"
+
+
+def _change_attrs(i: int, c: Change, focus: bool) -> str:
+    cls = "chg " + ("applied" if c.applied else "flagged") + (" on" if c.applied else " off")
+    tab = ' tabindex="0"' if focus else ""
+    return (f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" data-tip="{esc(_tip(c))}"{tab}>')
+
+
+def _left(i: int, c: Change) -> str:
+    pre, b, _a, suf = word_core(c.before, c.after)
+    core = f"<del>{esc(visible(b))}</del>" if b else '<del class="empty"></del>'
+    return f"{_change_attrs(i, c, False)}{esc(pre)}{core}{esc(suf)}</span>"
+
+
+def _right(i: int, c: Change, removal: bool) -> str:
+    pre, b, a, suf = word_core(c.before, c.after)
+    if removal or (not c.after.strip() and "\n" in c.before and c.before.strip()):
+        after = f'<span class="gone">removed \u00b7 {esc(c.rule)}</span>'
+    else:
+        core = f"<ins>{esc(visible(a))}</ins>" if a else '<ins class="empty"></ins>'
+        after = f"{esc(pre)}{core}{esc(suf)}"
+    before = f"{esc(pre)}<mark>{esc(visible(b))}</mark>{esc(suf)}" if b else f"{esc(c.before)}"
+    return f'{_change_attrs(i, c, True)}<span class="va">{after}</span><span class="vb">{before}</span></span>'
+
+
+def _row_html(row: Row, changes: Sequence[Change], line: int) -> str:
+    removal = is_removal(row, changes)
+    left: list[str] = []
+    right: list[str] = []
+    last = len(row.items) - 1
+    for n, it in enumerate(row.items):
+        if isinstance(it, int):
+            c = changes[it]
+            left.append(_left(it, c))
+            right.append(_right(it, c, removal))
+        else:
+            text = it[:-1] if n == last and it.endswith("\n") else it  # rows are blocks: drop the final break
+            left.append(esc(text))
+            right.append(esc(text))
+    cls = "row changed" + (" removal" if removal else "")
+    return (f'<div class="{cls}"><div class="ln">{line}</div><div class="cell orig">{"".join(left)}</div>'
+            f'<div class="cell clean">{"".join(right)}</div></div>')
+
+
+def _plain_row(row: Row, source: str, line: int) -> str:
+    text = source[row.start:row.end]
+    if text.endswith("\n"):
+        text = text[:-1]
+    t = esc(text)
+    return f'<div class="row"><div class="ln">{line}</div><div class="cell orig">{t}</div><div class="cell clean">{t}</div></div>'
+
+
+def document_body(source: str, changes: Sequence[Change]) -> str:
+    """The side-by-side rows of one document (``changes`` sorted); long unchanged runs fold away."""
+    out: list[str] = []
+    pending: list[tuple[Row, int]] = []  # unchanged rows not yet written (with their line numbers)
+    line = 1
+    first = True
+
+    def flush(before_change: bool) -> None:
+        nonlocal pending
+        visible_rows = [(r, ln) for r, ln in pending if source[r.start:r.end].strip()]
+        head = [] if first else visible_rows[:CONTEXT]
+        tail = visible_rows[-CONTEXT:] if before_change and len(visible_rows) > len(head) else []
+        middle = visible_rows[len(head):len(visible_rows) - len(tail)]
+        for r, ln in head:
+            out.append(_plain_row(r, source, ln))
+        if len(middle) > 2:
+            out.append(f'<details class="same"><summary>{len(middle)} unchanged paragraph'
+                       f'{"s" if len(middle) != 1 else ""} (lines {middle[0][1]}\u2013{middle[-1][1]})</summary>')
+            out.extend(_plain_row(r, source, ln) for r, ln in middle)
+            out.append("</details>")
+        else:
+            out.extend(_plain_row(r, source, ln) for r, ln in middle)
+        for r, ln in tail:
+            out.append(_plain_row(r, source, ln))
+        pending = []
+
+    for row in iter_rows(source, changes):
+        if row.changed:
+            flush(True)
+            first = False
+            out.append(_row_html(row, changes, line))
+        else:
+            pending.append((row, line))
+        line += source.count("\n", row.start, row.end)
+    flush(False)
+    return "\n".join(out)
+
+
+def _rule_table(changes: Sequence[Change]) -> str:
+    counts: dict[tuple[str, str], list[int]] = {}
+    for c in changes:
+        counts.setdefault((c.stage, c.rule), [0, 0])[0 if c.applied else 1] += 1
+    rows = []
+    for (stage, rule), (a, f) in sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0])):
+        rows.append(f'<tr><td>{esc(stage)}</td><td><code>{esc(rule)}</code></td><td class="num">{a}</td>'
+                    f'<td class="num">{f}</td><td><button class="rule-accept" data-rule="{esc(rule)}">accept all</button> '
+                    f'<button class="rule-reject" data-rule="{esc(rule)}">reject all</button></td></tr>')
+    if not rows:
+        return '<p class="none">The tool changed nothing in this document.</p>'
+    return ('<table class="rules"><thead><tr><th>stage</th><th>rule</th><th>applied</th><th>flagged</th>'
+            f'<th>this document</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+_HELP = ("<kbd>j</kbd>/<kbd>n</kbd> next change \u00b7 <kbd>k</kbd>/<kbd>p</kbd> previous \u00b7 "
+         "<kbd>a</kbd> accept \u00b7 <kbd>r</kbd> reject \u00b7 <kbd>u</kbd> undo decision \u00b7 "
+         "<kbd>A</kbd>/<kbd>R</kbd> accept/reject every change of this rule here \u00b7 "
+         "<kbd>e</kbd> export decisions \u00b7 <kbd>[</kbd>/<kbd>]</kbd> previous/next document \u00b7 "
+         "<kbd>i</kbd> index")
+
+
+def _head(title: str, css: str) -> str:
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; script-src \'self\'; '
+            f'style-src \'self\'; img-src data:">'
+            f'<title>{esc(title)}</title><link rel="stylesheet" href="{css}"></head>\n')
+
+
+def render_document(doc: Document, *, token: str, page: str = "") -> str:
+    """The review page of one document (pure: returns the HTML)."""
+    changes = sorted_changes(doc.source, doc.changes)
+    applied = sum(c.applied for c in changes)
+    flagged = len(changes) - applied
+    family = f" ({esc(doc.family)})" if doc.family else ""
+    data = [[c.start, c.end, c.stage, c.rule, round(c.confidence, 4), c.applied, c.before, c.after] for c in changes]
+    body = document_body(doc.source, changes) if changes or doc.source else ""
+    if not changes:
+        body = '<p class="none">No changes: the cleaned text is the original.</p>' + body
+    return (
+        _head(f"{doc.id} \u00b7 repair review", "report.css")
+        + f'<body class="doc" data-token="{esc(token)}" data-doc="{esc(doc.id)}" data-page="{esc(page)}">\n'
+        + '<header><nav><a href="../index.html" id="to-index">\u2190 all documents</a>'
+          '<a id="prev-doc" hidden>\u2190 previous</a><a id="next-doc" hidden>next \u2192</a></nav>'
+        + f'<h1>{esc(doc.id)}</h1>'
+        + f'<p class="meta">spin score <b>{doc.spin_score:.2f}</b>{family} \u00b7 <b>{applied}</b> applied \u00b7 '
+          f'<b>{flagged}</b> flagged \u00b7 {len(doc.source):,} characters</p>'
+        + '<div class="toolbar"><button id="export" title="e">Export decisions</button>'
+          '<span id="progress" aria-live="polite"></span>'
+          '<span class="legend"><span class="chg applied on"><ins>applied</ins></span>'
+          '<span class="chg flagged off"><mark>flagged</mark></span>'
+          '<span class="chg acc"><ins>accepted</ins></span><span class="chg rej"><mark>rejected</mark></span></span></div>'
+        + f'<details class="rules-box"><summary>Changes by rule</summary>{_rule_table(changes)}</details>'
+        + f'<p class="help">{_HELP}</p></header>\n'
+        + '<main><div class="row head"><div class="ln"></div><div class="cell">Original</div>'
+          '<div class="cell">Cleaned</div></div>\n'
+        + body
+        + '\n</main><div id="status" role="status"></div>\n'
+        + f'<script id="changes" type="application/json">{json_for_html(data)}</script>\n'
+        + '<script src="data.js"></script><script src="report.js"></script>\n</body></html>\n'
+    )
+
+
+# ---------------------------------------------------------------- index
+
+
+def _bar_chart_hist(hist: Sequence[int]) -> str:
+    w, h, pad = 320, 140, 22
+    n = len(hist) or 1
+    bw = (w - 2 * pad) / n
+    top = max(hist) if hist else 0
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h + 30}" role="img" aria-label="Spin-score distribution">'
+             f'<title>Documents by spin score</title>']
+    for i, v in enumerate(hist):
+        # a square-root scale keeps the few spun documents visible next to the many clean ones
+        bh = (h - 20) * math.sqrt(v / top) if top else 0
+        x = pad + i * bw
+        cls = "bar spun" if i >= 5 else "bar"
+        parts.append(f'<rect class="{cls}" x="{x + 1:.1f}" y="{h - bh:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}">'
+                     f'<title>{i / 10:.1f}\u2013{(i + 1) / 10:.1f}: {v} documents</title></rect>')
+        if v:
+            parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - bh - 3:.1f}" class="val">{v}</text>')
+    for i in range(0, n + 1, 2):
+        parts.append(f'<text x="{pad + i * bw:.1f}" y="{h + 14}" class="axis">{i / 10:.1f}</text>')
+    parts.append(f'<text x="{w / 2}" y="{h + 28}" class="axis">spin score (\u2265 0.5: spun)</text></svg>')
+    return "".join(parts)
+
+
+def _bar_chart_rules(by_rule: dict[str, dict[str, dict[str, int]]], limit: int = 12) -> str:
+    items = [(rule, c["applied"], c["flagged"]) for rules in by_rule.values() for rule, c in rules.items()]
+    items.sort(key=lambda t: (-(t[1] + t[2]), t[0]))
+    items = items[:limit]
+    if not items:
+        return '<p class="none">No changes in this corpus.</p>'
+    lw, bwid, rh = 230, 190, 16
+    h = rh * len(items) + 4
+    top = max(a + f for _, a, f in items) or 1
+    parts = [f'<svg class="chart" viewBox="0 0 {lw + bwid + 50} {h}" role="img" aria-label="Changes by rule">'
+             f'<title>Changes by rule (top {len(items)})</title>']
+    for n, (rule, a, f) in enumerate(items):
+        y = n * rh + 2
+        wa, wf = bwid * a / top, bwid * f / top
+        label = rule if len(rule) <= 34 else rule[:33] + "\u2026"
+        parts.append(f'<text x="{lw - 6}" y="{y + 11}" class="lbl">{esc(label)}<title>{esc(rule)}</title></text>')
+        parts.append(f'<rect class="bar" x="{lw}" y="{y}" width="{wa:.1f}" height="{rh - 4}">'
+                     f'<title>{esc(rule)}: {a} applied</title></rect>')
+        if f:
+            parts.append(f'<rect class="bar flag" x="{lw + wa:.1f}" y="{y}" width="{wf:.1f}" height="{rh - 4}">'
+                         f'<title>{esc(rule)}: {f} flagged</title></rect>')
+        parts.append(f'<text x="{lw + wa + wf + 4:.1f}" y="{y + 11}" class="val l">{a + f}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_index(stats: dict[str, Any], *, token: str, title: str = "repair review") -> str:
+    """The corpus page. The document list itself is drawn by report.js from review/data.js."""
+    ch = stats.get("changes", {"applied": 0, "flagged": 0})
+    rule_rows = []
+    for stage, rules in stats.get("by_rule", {}).items():
+        for rule, c in sorted(rules.items(), key=lambda kv: -(kv[1]["applied"] + kv[1]["flagged"])):
+            rule_rows.append(
+                f'<tr><td>{esc(stage)}</td><td><code>{esc(rule)}</code></td><td class="num">{c["applied"]}</td>'
+                f'<td class="num">{c["flagged"]}</td><td><button class="rule-accept" data-rule="{esc(rule)}">'
+                f'accept everywhere</button> <button class="rule-reject" data-rule="{esc(rule)}">reject everywhere'
+                f'</button> <span class="rule-state" data-rule="{esc(rule)}"></span></td></tr>')
+    rules_html = ('<table class="rules"><thead><tr><th>stage</th><th>rule</th><th>applied</th><th>flagged</th>'
+                  f'<th>decision for the whole corpus</th></tr></thead><tbody>{"".join(rule_rows)}</tbody></table>'
+                  if rule_rows else '<p class="none">No changes in this corpus.</p>')
+    failed = stats.get("failed", 0)
+    fail_html = ""
+    if failed:
+        items = "".join(f'<li><code>{esc(str(f.get("path")))}{":" + str(f["line"]) if f.get("line") else ""}</code> '
+                        f'{esc(str(f.get("error")))}</li>' for f in stats.get("failures", [])[:50])
+        fail_html = f'<details class="failures"><summary>{failed} failed</summary><ul>{items}</ul></details>'
+    return (
+        _head(title, f"{REVIEW_DIR}/report.css")
+        + f'<body class="index" data-token="{esc(token)}">\n<header><h1>{esc(title)}</h1>'
+        + f'<p class="meta"><b>{stats.get("documents", 0):,}</b> documents \u00b7 '
+          f'<b>{stats.get("changed_documents", 0):,}</b> changed \u00b7 <b>{stats.get("spun_documents", 0):,}</b> '
+          f'look spun \u00b7 <b>{ch["applied"]:,}</b> changes applied \u00b7 <b>{ch["flagged"]:,}</b> flagged for '
+          f'review \u00b7 {failed} failed</p>{fail_html}'
+        + '<div class="toolbar"><button id="export">Export decisions</button>'
+          '<button id="clear">Clear decisions</button><span id="progress" aria-live="polite"></span></div></header>\n'
+        + '<main><section class="charts"><figure>' + _bar_chart_hist(stats.get("spin_histogram", [0] * 10))
+        + '<figcaption>Documents by spin score</figcaption></figure><figure class="rules-chart">'
+        + _bar_chart_rules(stats.get("by_rule", {}))
+        + '<figcaption>Changes by rule (<span class="sw a"></span> applied, <span class="sw f"></span> flagged)'
+          '</figcaption></figure></section>\n'
+        + '<section><h2>Documents <small>(most spun first)</small></h2>'
+          '<div class="controls"><input id="search" type="search" placeholder="search id, family or rule" '
+          'aria-label="search documents"> <select id="filter" aria-label="filter documents">'
+          '<option value="all">all documents</option><option value="changed">changed</option>'
+          '<option value="spun">look spun (\u2265 0.5)</option><option value="flagged">with flagged changes</option>'
+          '<option value="decided">with my decisions</option></select> <span id="count"></span></div>'
+          '<table class="docs"><thead><tr><th>document</th><th>spin</th><th>family</th><th>applied</th>'
+          '<th>flagged</th><th>characters</th><th>rules</th></tr></thead><tbody id="docs"></tbody></table>'
+          '<div class="pager"><button id="prev-page">\u2190 previous</button> <span id="page"></span> '
+          '<button id="next-page">next \u2192</button></div>'
+          '<noscript><p>The document list needs JavaScript; every page is in the review/ folder.</p></noscript>'
+          '</section>\n'
+        + f'<section><h2>Changes by stage and rule</h2>{rules_html}</section></main>\n'
+        + f'<script src="{REVIEW_DIR}/data.js"></script><script src="{REVIEW_DIR}/report.js"></script>\n'
+          '</body></html>\n'
+    )
+
+
+# ---------------------------------------------------------------- the listener
+
+
+def asset(name: str) -> str:
+    return (resources.files("repair.review") / "assets" / name).read_text(encoding="utf-8")
+
+
+class HtmlReport:
+    """A :class:`~repair.sinks.FolderSink` listener: writes each page as documents stream by.
+
+    Memory holds one short index entry per document, never the texts.
+    """
+
+    def __init__(self, out: Path, *, title: str = "repair review") -> None:
+        self.out = out
+        self.dir = out / REVIEW_DIR
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.title = title
+        self.token = report_token(out)
+        self.entries: list[list[Any]] = []
+        self._names: set[str] = set()
+
+    def _page_name(self, doc_id: str) -> str:
+        base = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in doc_id)[:100].lstrip(".") or "doc"
+        name = f"{base}.html"
+        n = 2
+        while name.lower() in self._names or name.lower() in ("report.css.html", "report.js.html", "data.js.html"):
+            name = f"{base}-{n}.html"
+            n += 1
+        self._names.add(name.lower())
+        return name
+
+    def add(self, doc: Document, entry: dict[str, Any] | None = None) -> None:
+        name = self._page_name(doc.id)
+        write_atomic(self.dir / name, render_document(doc, token=self.token, page=name))
+        rules = sorted({c.rule for c in doc.changes})
+        self.entries.append([doc.id, name, round(doc.spin_score, 4), doc.family or "",
+                             sum(c.applied for c in doc.changes), sum(not c.applied for c in doc.changes),
+                             len(doc.source), " ".join(rules)])
+
+    def close(self, stats: Any) -> None:
+        d = stats.as_dict() if hasattr(stats, "as_dict") else dict(stats)
+        for name in ASSETS:
+            write_atomic(self.dir / name, asset(name))
+        self.entries.sort(key=lambda e: (-e[2], -(e[4] + e[5]), e[0]))
+        data = {"token": self.token, "pageSize": PAGE_SIZE,
+                "fields": ["id", "page", "spin", "family", "applied", "flagged", "chars", "rules"],
+                "docs": self.entries}
+        write_atomic(self.dir / "data.js", f"window.REPAIR_REPORT = {json_for_html(data)};\n")
+        write_atomic(self.out / "index.html", render_index(d, token=self.token, title=self.title))
+
+
+def write_report(out: Path, docs: Iterable[Document]) -> Path:
+    """Write a report for ``docs`` (already run) into ``out``; returns the index path."""
+    from ..stats import Stats
+
+    stats = Stats()
+    rep = HtmlReport(out)
+    for doc in docs:
+        stats.add(doc)
+        rep.add(doc)
+    rep.close(stats)
+    return out / "index.html"
