@@ -1,0 +1,49 @@
+"""`repair learn` (propose rules from spun/original pairs) and `repair import-pps` (the PPS lexicon)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from ..emit import DEFAULT_THRESHOLD
+from .common import RulesDirs, TextField, Threshold, app, boundary, err, report_error
+
+PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
+Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to write (.toml); replaced atomically.",
+                                   dir_okay=False)]
+
+
+@app.command("learn")
+def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
+          clean: Annotated[Optional[Path], typer.Option(
+              "--clean", help="Clean news (JSONL/txt/folder): a spun side seen there gets a flag-only rule.",
+              show_default=False)] = None,
+          min_count: Annotated[int, typer.Option("--min-count", min=1, help="Propose substitutions seen at least "
+                                                                            "this often.")] = 2,
+          family: Annotated[Optional[str], typer.Option("--family", help="Learn only from pairs of this family.",
+                                                        show_default=False)] = None,
+          max_ngram: Annotated[int, typer.Option("--max-ngram", min=1, help="Longest substitution, in tokens a "
+                                                                            "side.")] = 4,
+          rules: RulesDirs = None, threshold: Threshold = DEFAULT_THRESHOLD, text_field: TextField = "text") -> None:
+    """Propose spinner substitution rules from aligned spun/original pairs, for a person to vet.
+
+    [bold]repair learn pairs.jsonl --clean clean.jsonl -o rules/learned.toml[/bold] writes phrase rules with
+    counts, confidences and examples; the examples are checked with the --rules (default: built-in rules).
+    """
+    from ..learn import learn_files
+
+    with boundary():
+        res, errors = learn_files(pairs, clean, rules_dirs=rules, output=output, min_count=min_count,
+                                  family=family, max_ngram=max_ngram, threshold=threshold, text_field=text_field)
+    for e in errors:
+        report_error(e)
+    flag_only = sum(r.confidence < threshold for r in res.rules)
+    dropped = ", ".join(f"{n} {why}" for why, n in sorted(res.dropped.items())) or "none"
+    err.print(f"{res.pairs} pairs, {res.candidates} candidate substitutions -> {len(res.rules)} rules "
+              f"({flag_only} flag-only) in [bold]{escape(str(output))}[/bold]. Not proposed: {escape(dropped)}.")
+    err.print("Vet the rules before use: delete what is not spinner output, then run [bold]repair bench[/bold].")
+    if errors:
+        raise typer.Exit(1)
