@@ -17,6 +17,7 @@ from ..review.html import HtmlReport
 from ..sinks import FolderSink, JsonlSink
 from .common import (Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config,
                      process, report_error)
+from .grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer, with_grammar
 from .review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
 
 Output = Annotated[
@@ -74,13 +75,15 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
 @app.command("run")
 def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
         only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, no_diffs: NoDiffs = False,
+        grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
         quiet: Quiet = False) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
+    [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
     """
     with boundary():
-        cfg = load_config(rules, only, skip, threshold=threshold)
+        cfg = with_grammar(load_config(rules, only, skip, threshold=threshold), grammar, lt_server, grammar_scope)
         _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs)
 
 
@@ -107,6 +110,10 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     def work(doc: Document) -> Document:
         return run_document(doc, cfg)
 
+    watch = GrammarWatch() if "grammar" in cfg.stages else None
+    if watch is not None:
+        work = watch.wrap(work)  # noqa: F811 - says once when LanguageTool is unavailable
+
     totals = {"accepted": 0, "rejected": 0, "changed": 0, "warnings": 0}
     if decisions is not None:
         work = decision_work(cfg, decisions, totals)  # noqa: F811
@@ -122,6 +129,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or failures):
         _summary(stats, output)
+    if watch is not None and not quiet:
+        watch.summary()
     if failures:
         raise typer.Exit(1)
 

@@ -1,0 +1,103 @@
+"""Grammar options for `run` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
+
+The stage lives in :mod:`repair.grammar`; this module only turns options into settings, says once
+(on stderr) when LanguageTool cannot be had, and prints a one-line grammar summary.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.markup import escape
+
+from .. import grammar as _grammar
+from ..model import Document
+from ..pipeline import Config
+from .common import err
+
+
+class Scope(str, Enum):
+    changed = "changed"
+    all = "all"
+
+
+GrammarFlag = Annotated[
+    Optional[bool],
+    typer.Option("--grammar/--no-grammar",
+                 help="Check sentences with LanguageTool after emit; matches are flagged for review. "
+                      "Default: [grammar] enabled in repair.toml, else off.", show_default=False),
+]
+LtServer = Annotated[
+    Optional[str],
+    typer.Option("--lt-server", metavar="URL",
+                 help="LanguageTool server, e.g. http://localhost:8010 (implies --grammar). "
+                      "Default: [grammar] server, else a local LanguageTool (Java 17+).", show_default=False),
+]
+GrammarScope = Annotated[
+    Optional[Scope],
+    typer.Option("--grammar-scope", case_sensitive=False,
+                 help="changed: sentences the pipeline changed or flagged, plus a few others per document; "
+                      "all: every sentence (implies --grammar). Default: changed.", show_default=False),
+]
+
+
+def with_grammar(cfg: Config, flag: Optional[bool], server: Optional[str], scope: Optional[Scope]) -> Config:
+    """Add the grammar stage to ``cfg`` when the options or the project configuration ask for it."""
+    if flag is False:
+        return cfg
+    settings = _grammar.project_settings()
+    if not (flag or settings.enabled or server or scope):
+        return cfg
+    settings = settings.replace(enabled=True, server=server or settings.server,
+                                scope=scope.value if scope else settings.scope)
+    cfg.options[_grammar.STAGE] = settings
+    if _grammar.STAGE not in cfg.stages:
+        cfg.stages = tuple(cfg.stages) + (_grammar.STAGE,)
+    return cfg
+
+
+class GrammarWatch:
+    """Wraps the per-document work: says once per reason that the stage was skipped, adds up figures."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, int] = {}
+        self.ok = 0
+        self.checked = 0
+        self.from_cache = 0
+        self.matches = 0
+        self.words = 0
+
+    def wrap(self, work: Callable[[Document], Document]) -> Callable[[Document], Document]:
+        def watched(doc: Document) -> Document:
+            doc = work(doc)
+            self.see(doc.extra.get(_grammar.STAGE))
+            return doc
+
+        return watched
+
+    def see(self, report: Any) -> None:
+        if not isinstance(report, dict):
+            return
+        if report.get("status") == "skipped":
+            reason = str(report.get("reason"))
+            if reason not in self.reasons:
+                err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(reason)}", soft_wrap=True)
+                self.reasons[reason] = 0
+            self.reasons[reason] += 1
+            return
+        self.ok += 1
+        self.checked += int(report.get("sentences_checked", 0))
+        self.from_cache += int(report.get("from_cache", 0))
+        self.matches += int(report.get("matches", 0))
+        self.words += int(report.get("words_checked", 0))
+
+    def summary(self) -> None:
+        skipped = sum(self.reasons.values())
+        rate = f"{1000 * self.matches / self.words:.1f}" if self.words else "n/a"
+        line = (f"grammar: {self.checked} sentences checked ({self.from_cache} from the cache) in {self.ok} "
+                f"documents; {self.matches} matches, {rate} per 1,000 words checked")
+        if skipped:
+            line += f"; skipped on {skipped} documents (LanguageTool unavailable)"
+        err.print(line, soft_wrap=True)
