@@ -1,0 +1,288 @@
+"""`repair check`: the corpus quality gate for CI (exit 0 pass, 1 fail, 2 usage or configuration error)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .. import pipeline
+from ..check import FIGURES, Baseline, Checker, Report, rejudge
+from ..check_formats import RENDERERS, render_github
+from ..config import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
+from ..errors import ConfigError, InputError, RuleError
+from ..model import Document
+from ..sinks import write_atomic
+from .common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
+
+
+class Format(str, Enum):
+    human = "human"
+    json = "json"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
+
+
+def _limit_pairs(values: Optional[list[str]], known: dict[str, float], flag: str) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in known:
+            raise typer.BadParameter(f"{item!r}: expected FIGURE=VALUE with FIGURE one of {', '.join(known)}",
+                                     param_hint=flag)
+        try:
+            out[name] = parse_limit(value, flag)
+        except ConfigError as e:
+            raise typer.BadParameter(str(e).split(": ", 1)[-1], param_hint=flag) from None
+    return out
+
+
+@app.command("check")
+def check(
+    paths: Paths = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.human,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file "
+                                                   "(atomically) instead of stdout.", show_default=False)] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest "
+                                                   "repair.toml or pyproject.toml with [tool.repair]).",
+                                                   show_default=False)] = None,
+    maximum: Annotated[Optional[list[str]], typer.Option("--max", metavar="FIGURE=VALUE", help="Per-document "
+                                                         "limit (repeatable), e.g. spin_score=0.4 or "
+                                                         "grammar_per_1k_words=off.", show_default=False)] = None,
+    corpus_max: Annotated[Optional[list[str]], typer.Option("--corpus-max", metavar="FIGURE=VALUE",
+                                                            help="Corpus limit (repeatable), e.g. spun_share=0.",
+                                                            show_default=False)] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Judge against this baseline "
+                                                     "(default: .repair-baseline.json when it exists).",
+                                                     show_default=False)] = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore any baseline: limits only.")] = False,
+    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Record today's figures as "
+                                                           "the baseline in this file.", show_default=False)] = None,
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Lower the baseline's figures that "
+                                                  "improved (never raises one).")] = False,
+    grammar: Annotated[Optional[bool], typer.Option("--grammar/--no-grammar", help="Run the grammar stage "
+                                                    "(LanguageTool) and judge grammar_per_1k_words.",
+                                                    show_default=False)] = None,
+    lt_server: Annotated[Optional[str], typer.Option("--lt-server", help="LanguageTool server URL (implies "
+                                                     "--grammar).", show_default=False)] = None,
+    fail_on_skip: Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped "
+                                                         "grammar stage fails the check.", show_default=False)] = None,
+    rules: RulesDirs = None,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Use only rules whose id starts with this "
+                                                      "(repeatable).", show_default=False)] = None,
+    skip: Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out rules whose id starts with this "
+                                                      "(repeatable).", show_default=False)] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Apply proposed "
+                                                       "repairs at or above this confidence (default 0.8).",
+                                                       show_default=False)] = None,
+    text_field: Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
+                                                      "(default text).", show_default=False)] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")] = 20,
+    quiet: Quiet = False,
+) -> None:
+    """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not.
+
+    Runs the pipeline without writing anything and measures per document: spin score, mojibake
+    fixed per 10k characters, share of boilerplate lines, spun phrases and (with --grammar)
+    grammar matches per 1,000 words; and for the corpus the same plus the share of spun documents.
+    Limits come from [tool.repair.check] in pyproject.toml or repair.toml, then --max/--corpus-max.
+    With a baseline (--write-baseline FILE records one), only regressions fail.
+    Exit codes: 0 pass, 1 fail (or unreadable input), 2 usage or configuration error.
+    """
+    if write_baseline is not None and update_baseline:
+        raise typer.BadParameter("use either --write-baseline or --update-baseline", param_hint="--update-baseline")
+    if no_baseline and (baseline is not None or update_baseline):
+        raise typer.BadParameter("--no-baseline cannot be combined with --baseline or --update-baseline",
+                                 param_hint="--no-baseline")
+    doc_limits = _limit_pairs(maximum, DOCUMENT_LIMITS, "--max")
+    corpus_limits = _limit_pairs(corpus_max, CORPUS_LIMITS, "--corpus-max")
+    try:
+        settings = load_settings(config)
+        _override(settings, doc_limits, corpus_limits, grammar, lt_server, fail_on_skip, rules, only, skip,
+                  threshold, text_field)
+        base = _baseline(settings, baseline, no_baseline, write_baseline, update_baseline)
+        cfg = _pipeline_config(settings)
+    except (ConfigError, RuleError) as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+    with boundary():
+        grammar_on = bool(getattr(settings.grammar, "enabled", False))
+        checker = Checker(settings.check, grammar_enabled=grammar_on, baseline=base)
+
+        def on_error(e: InputError) -> None:
+            checker.fail(e)
+            report_error(e)
+
+        def work(doc: Document) -> Document:
+            return pipeline.run_document(doc, cfg)
+
+        process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work)
+        report = checker.finish()
+        if report.grammar == "skipped" and not quiet:
+            err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(str(report.grammar_reason))}",
+                      soft_wrap=True)
+        if write_baseline is not None:
+            new = Baseline.from_report(report, write_baseline)
+            write_atomic(write_baseline, new.dumps())
+            report = rejudge(report, new)
+            if not quiet:
+                err.print(f"Baseline written to [bold]{escape(str(write_baseline))}[/bold] "
+                          f"({len(new.documents)} documents).")
+        elif update_baseline:
+            assert base is not None and base.path is not None
+            tighter, lowered = base.tightened(report)
+            if lowered:
+                write_atomic(base.path, tighter.dumps())
+            if not quiet:
+                err.print(f"Baseline {escape(str(base.path))}: {lowered} figure(s) tightened." if lowered
+                          else f"Baseline {escape(str(base.path))}: nothing improved, unchanged.")
+        _emit(report, fmt, output, top, quiet)
+    raise typer.Exit(report.exit_code)
+
+
+def _override(s: Settings, doc_limits, corpus_limits, grammar, lt_server, fail_on_skip, rules, only, skip,
+              threshold, text_field) -> None:
+    s.check.document.update(doc_limits)
+    s.check.corpus.update(corpus_limits)
+    if fail_on_skip is not None:
+        s.check.fail_on_skip = fail_on_skip
+    if lt_server is not None:
+        s.grammar = s.grammar.replace(server=lt_server, enabled=grammar if grammar is not None else True)
+    elif grammar is not None:
+        s.grammar = s.grammar.replace(enabled=grammar)
+    if rules:
+        s.rules = [str(p) for p in rules]
+    elif s.rules:
+        s.rules = [str(s.resolve(p)) for p in s.rules]
+    if only:
+        s.only = list(only)
+    if skip:
+        s.skip = list(skip)
+    if threshold is not None:
+        s.threshold = threshold
+    if text_field is not None:
+        s.text_field = text_field
+
+
+def _baseline(s: Settings, path: Optional[Path], no_baseline: bool, write: Optional[Path],
+              update: bool) -> Optional[Baseline]:
+    if no_baseline or write is not None:
+        return None
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such baseline; create it with --write-baseline {path}")
+        return Baseline.load(path)
+    default = s.resolve(s.check.baseline)
+    if default.is_file():
+        return Baseline.load(default)
+    if update:
+        raise ConfigError(f"{default}: no baseline to update; create one with --write-baseline {s.check.baseline}")
+    return None
+
+
+def _pipeline_config(s: Settings) -> pipeline.Config:
+    stages = pipeline.STAGE_ORDER
+    enabled = bool(getattr(s.grammar, "enabled", False))
+    if enabled and "grammar" in pipeline.STAGES and "grammar" not in stages:
+        stages = (*stages, "grammar")
+    cfg = load_config([Path(p) for p in s.rules] or None, s.only, s.skip, threshold=s.threshold, stages=stages)
+    cfg.options["grammar"] = s.grammar
+    return cfg
+
+
+# ---- output ---------------------------------------------------------------------------------------
+
+
+def _emit(report: Report, fmt: Format, output: Optional[Path], top: int, quiet: bool) -> None:
+    summary_md = None
+    if fmt is Format.human:
+        if output is None:
+            _human(report, Console(highlight=False), top)
+            return
+        buf = io.StringIO()
+        _human(report, Console(file=buf, width=120, no_color=True, highlight=False), top)
+        text = buf.getvalue()
+    elif fmt is Format.github:
+        text, summary_md = render_github(report)
+    else:
+        text = RENDERERS[fmt.value](report)
+    if summary_md is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
+            f.write(summary_md)
+    if output is not None:
+        write_atomic(output, text)
+        if not quiet:
+            err.print(f"{escape(report.summary())}\nReport written to [bold]{escape(str(output))}[/bold].",
+                      soft_wrap=True)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+_COLUMNS = (("spin_score", "spin"), ("mojibake_per_10k", "moji/10k"), ("boilerplate_share", "boiler"),
+            ("spun_per_1k_words", "spun/1k"), ("grammar_per_1k_words", "gram/1k"))
+_SHORT = dict(_COLUMNS)
+
+
+def _cell(value, failing: bool, figure: str) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:.0%}" if figure in ("boilerplate_share", "spun_share") else f"{value:.3g}"
+    return f"[bold red]{text}[/bold red]" if failing else text
+
+
+def _human(report: Report, out: Console, top: int) -> None:
+    show_grammar = report.grammar != "off"
+    cols = [c for c in _COLUMNS if show_grammar or c[0] != "grammar_per_1k_words"]
+    if report.documents:
+        table = Table(show_header=True, header_style="bold", title="documents, worst first", title_justify="left")
+        table.add_column("", no_wrap=True)
+        table.add_column("document", overflow="fold", ratio=2)
+        for _, label in cols:
+            table.add_column(label, justify="right")
+        table.add_column("why", overflow="fold", ratio=2)
+        for d in report.documents[:top]:
+            failing = {v.figure for v in d.failures}
+            cells = [_cell(d.figures.get(f), f in failing, f) for f, _ in cols]
+            if show_grammar and d.grammar == "skipped":
+                cells[-1] = "[yellow]skipped[/yellow]"
+            why = ", ".join(f"{_SHORT[v.figure]} > {_cell(v.limit, False, v.figure)}"
+                            + (" (baseline)" if v.by == "baseline" else "") for v in d.failures)
+            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(d.id), *cells, escape(why))
+        out.print(table)
+        if len(report.documents) > top:
+            rest = report.documents[top:]
+            n_bad = sum(1 for d in rest if not d.passed)
+            out.print(f"... and {len(rest)} more document(s) ({n_bad} failing); --top N lists more, "
+                      "--format json lists all.")
+    ctable = Table(show_header=True, header_style="bold", title="corpus", title_justify="left")
+    for name, justify in (("figure", "left"), ("value", "right"), ("limit", "right"), ("", "left"),
+                          ("what it measures", "left")):
+        ctable.add_column(name, justify=justify)  # type: ignore[arg-type]
+    judged = {v.figure: v for v in report.corpus_verdicts}
+    for fig, value in report.corpus.items():
+        v = judged.get(fig)
+        if value is None:
+            state = "[yellow]skipped[/yellow]" if fig == "grammar_per_1k_words" and report.grammar == "skipped" else "-"
+            ctable.add_row(fig, "-", "-", state, FIGURES[fig])
+            continue
+        limit = "off" if v is None else _cell(v.limit, False, fig) + (" (baseline)" if v.by == "baseline" else "")
+        state = "-" if v is None else ("[green]ok[/green]" if v.passed else "[red]FAIL[/red]")
+        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, FIGURES[fig])
+    out.print(ctable)
+    for u in report.unreadable:
+        where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])
+        out.print(f"[red]unreadable[/red] {escape(where)}: {escape(str(u['error']))}", soft_wrap=True)
+    colour = "green" if report.passed else "red"
+    out.print(f"[{colour}]{escape(report.summary())}[/{colour}]", soft_wrap=True)

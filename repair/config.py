@@ -1,0 +1,347 @@
+"""Project configuration: ``[tool.repair]`` in ``pyproject.toml`` or a ``repair.toml``.
+
+Discovery works like ruff's: starting in the working directory and walking up to the root, the
+first directory that holds a ``repair.toml``, or a ``pyproject.toml`` with a ``[tool.repair]``
+table, supplies the configuration. In one directory ``repair.toml`` wins over ``pyproject.toml``;
+files are never merged. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml``
+they live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file
+(``rules``, ``check.baseline``) are relative to that file's folder. Command-line flags override
+the file.
+
+Schema (every key optional; the values shown are the defaults)::
+
+    rules = []                  # rule folders or .toml files; empty = the built-in rules
+    only = []                   # use only rules whose id starts with one of these
+    skip = []                   # leave out rules whose id starts with one of these
+    threshold = 0.8             # emit: apply proposals at or above this confidence
+    text_field = "text"         # JSONL field holding the text
+
+    [check]
+    baseline = ".repair-baseline.json"   # used when the file exists
+    fail_on_skip = false        # a skipped grammar stage fails the check (exit 1)
+
+    [check.document]            # per-document limits; a document fails above a limit
+    spin_score = 0.5
+    mojibake_per_10k = 2.0
+    boilerplate_share = 0.05
+    spun_per_1k_words = 5.0
+    grammar_per_1k_words = 10.0
+
+    [check.corpus]              # limits on the whole corpus
+    spun_share = 0.02
+    spin_score = 0.25           # mean spin score
+    mojibake_per_10k = 0.5
+    boilerplate_share = 0.02
+    spun_per_1k_words = 1.0
+    grammar_per_1k_words = 5.0
+
+    [grammar]                   # the grammar stage (LanguageTool); its keys belong to repair/grammar.py
+    enabled = false             # also --grammar / --no-grammar
+    server = ""                 # LanguageTool server URL (also --lt-server); empty: a local LanguageTool
+    scope = "changed"           # "changed" (changed/flagged sentences plus a sample) or "all"
+    language = "en-US"
+    disabled_rules = []         # LanguageTool rule ids to switch off, on top of the news defaults
+    timeout = 20.0              # seconds per request before the stage is marked skipped
+    # ... and whatever else GrammarSettings.from_mapping accepts (enabled_rules, auto_apply, sample, cache)
+
+A limit may be ``"off"`` (or ``false``) to switch that gate off. An unknown key, or a value of the
+wrong type, raises :class:`~repair.errors.ConfigError` naming the key and the file.
+
+Extending: a section is a dataclass; add a field with a default and a ``doc`` in its metadata
+and it becomes a valid, type-checked key. The ``[grammar]`` table is handed whole to
+``repair.grammar.GrammarSettings.from_mapping`` (the grammar stage owns its keys and checks them);
+:class:`GrammarSettings` below is the same schema's core, used only if that module is missing.
+The pipeline gets the result as ``Config.options["grammar"]``.
+
+>>> s = settings_from_mapping({"check": {"document": {"spin_score": 0.3}}}, "repair.toml")
+>>> s.check.document["spin_score"], s.check.corpus["spun_share"]
+(0.3, 0.02)
+>>> settings_from_mapping({"chek": {}}, "repair.toml")
+Traceback (most recent call last):
+...
+repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, grammar, only, rules, skip, text_field, threshold
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Union
+
+from .errors import ConfigError
+
+PYPROJECT = "pyproject.toml"
+REPAIR_TOML = "repair.toml"
+DEFAULT_BASELINE = ".repair-baseline.json"
+
+#: Per-document limits. A document fails a figure when the figure is above the limit.
+DOCUMENT_LIMITS: dict[str, float] = {
+    "spin_score": 0.5,            # the tool's own "spun" threshold
+    "mojibake_per_10k": 2.0,      # ftfy fixes per 10,000 characters
+    "boilerplate_share": 0.05,    # share of non-blank lines removed as scraping debris
+    "spun_per_1k_words": 5.0,     # spun phrases found (applied or flagged) per 1,000 words
+    "grammar_per_1k_words": 10.0,  # LanguageTool matches per 1,000 words (grammar stage on)
+}
+#: Corpus limits: the same figures over the whole corpus, plus the share of spun documents.
+CORPUS_LIMITS: dict[str, float] = {
+    "spun_share": 0.02,           # share of documents with spin_score >= 0.5
+    "spin_score": 0.25,           # mean spin score
+    "mojibake_per_10k": 0.5,
+    "boilerplate_share": 0.02,
+    "spun_per_1k_words": 1.0,
+    "grammar_per_1k_words": 5.0,
+}
+
+Limit = Union[float, None]  # None: the gate is off
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+@dataclass(slots=True)
+class GrammarSettings:
+    """``[grammar]`` when ``repair.grammar`` is not installed: the core keys, checked the same way."""
+
+    enabled: bool = field(default=False, metadata=_doc("run the grammar stage"))
+    server: str = field(default="", metadata=_doc("LanguageTool server URL; empty means a local LanguageTool"))
+    language: str = field(default="en-US", metadata=_doc("LanguageTool language code"))
+    scope: str = field(default="changed", metadata=_doc("'changed' or 'all' sentences"))
+    disabled_rules: list[str] = field(default_factory=list, metadata=_doc("LanguageTool rule ids not reported"))
+    timeout: float = field(default=20.0, metadata=_doc("seconds per request before the stage is skipped"))
+
+    def replace(self, **kw: Any) -> "GrammarSettings":
+        return dataclasses.replace(self, **kw)
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any], *, where: str = "[grammar]") -> "GrammarSettings":
+        file, _, section = where.rpartition(": ")
+        return _build(cls, table, file or where, section.strip("[]") or "grammar")
+
+    def validate(self, where: str) -> None:
+        if self.scope not in ("changed", "all"):
+            raise ConfigError(f"{where}: [grammar] scope must be 'changed' or 'all', not {self.scope!r}")
+        if self.timeout <= 0:
+            raise ConfigError(f"{where}: [grammar] timeout must be a positive number of seconds")
+
+
+@dataclass(slots=True)
+class CheckSettings:
+    """``[check]``: limits and the baseline of ``repair check``."""
+
+    baseline: str = field(default=DEFAULT_BASELINE, metadata=_doc("baseline file, used when it exists"))
+    fail_on_skip: bool = field(default=False, metadata=_doc("a skipped grammar stage fails the check"))
+    document: dict[str, Limit] = field(default_factory=lambda: dict(DOCUMENT_LIMITS),
+                                       metadata=_doc("per-document limits"))
+    corpus: dict[str, Limit] = field(default_factory=lambda: dict(CORPUS_LIMITS),
+                                     metadata=_doc("corpus limits"))
+
+    def validate(self, where: str) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class Settings:
+    """The whole configuration, with the file it came from (``None``: defaults only)."""
+
+    rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files"))
+    only: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to use"))
+    skip: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to leave out"))
+    threshold: float = field(default=0.8, metadata=_doc("emit confidence threshold"))
+    text_field: str = field(default="text", metadata=_doc("JSONL text field"))
+    check: CheckSettings = field(default_factory=CheckSettings)
+    grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
+                         metadata=_doc("the grammar stage's settings (repair.grammar.GrammarSettings)"))
+    path: Path | None = field(default=None, metadata={"internal": True})
+
+    @property
+    def root(self) -> Path:
+        """The folder relative paths in the file are resolved against (the cwd without a file)."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def resolve(self, p: str | Path) -> Path:
+        q = Path(p)
+        return q if q.is_absolute() else self.root / q
+
+    def validate(self, where: str) -> None:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ConfigError(f"{where}: threshold must be between 0 and 1, not {self.threshold}")
+
+
+# ---- loading -------------------------------------------------------------------------------------
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``repair.toml``, or ``pyproject.toml`` with ``[tool.repair]``, from ``start`` up."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / REPAIR_TOML
+        if candidate.is_file():
+            return candidate
+        candidate = folder / PYPROJECT
+        if candidate.is_file() and "repair" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None = None, *, start: Path | None = None, discover: bool = True) -> Settings:
+    """Load ``path``, or the discovered file, or the defaults (``discover`` false and no path)."""
+    if path is None and discover:
+        path = find_config(start)
+    if path is None:
+        return Settings()
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        table = data.get("tool", {}).get("repair", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.repair] must be a table")
+    else:
+        table = data
+    settings = settings_from_mapping(table, str(path), section="tool.repair" if path.name == PYPROJECT else "")
+    settings.path = path.resolve()
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def settings_from_mapping(data: Mapping[str, Any], where: str, *, section: str = "tool.repair") -> Settings:
+    """Build :class:`Settings` from a parsed table, checking every key and type."""
+    settings = _build(Settings, data, where, section)
+    return settings
+
+
+def _in(section: str) -> str:
+    return f" in [{section}]" if section else " at the top level"
+
+
+def _build(cls: type, data: Mapping[str, Any], where: str, section: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: [{section}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    hints = typing.get_type_hints(cls)
+    for key in data:
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key {key!r}{_in(section)}; "
+                              f"known keys: {', '.join(sorted(fields))}")
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in data:
+            continue
+        sub = f"{section}.{name}" if section else name
+        kind = hints[name]
+        value = data[name]
+        if name == "grammar" and cls is Settings:
+            kwargs[name] = grammar_settings(value, f"{where}: [{sub}]")
+        elif dataclasses.is_dataclass(kind):
+            kwargs[name] = _build(kind, value, where, sub)
+        elif name in ("document", "corpus") and cls is CheckSettings:
+            defaults = DOCUMENT_LIMITS if name == "document" else CORPUS_LIMITS
+            kwargs[name] = {**defaults, **_limits(value, defaults, where, sub)}
+        else:
+            kwargs[name] = _coerce(value, kind, where, sub)
+    obj = cls(**kwargs)
+    obj.validate(where)
+    return obj
+
+
+def grammar_settings(table: Any, where: str) -> Any:
+    """The grammar stage's settings from a ``[grammar]`` table, checked by the stage's own schema."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table")
+    try:
+        from .grammar import GrammarSettings as StageSettings
+    except ModuleNotFoundError as e:  # a build without the grammar stage
+        if e.name != f"{__package__}.grammar":
+            raise
+        StageSettings = GrammarSettings  # noqa: N806
+    return StageSettings.from_mapping(table, where=where)
+
+
+def _limits(value: Any, known: Mapping[str, float], where: str, section: str) -> dict[str, Limit]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: [{section}] must be a table of limits")
+    out: dict[str, Limit] = {}
+    for k, v in value.items():
+        if k not in known:
+            raise ConfigError(f"{where}: unknown key {k!r} in [{section}]; known keys: {', '.join(sorted(known))}")
+        out[k] = parse_limit(v, f"{where}: [{section}] {k}")
+    return out
+
+
+def parse_limit(value: Any, where: str) -> Limit:
+    """A limit: a non-negative number, or ``"off"``/``false`` for no gate.
+
+    >>> parse_limit("off", "x"), parse_limit(3, "x"), parse_limit("0.5", "x")
+    (None, 3.0, 0.5)
+    """
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: a limit is a number or 'off', not true")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ConfigError(f"{where}: a limit is a number or 'off', not {value!r}") from None
+    if not isinstance(value, (int, float)):
+        raise ConfigError(f"{where}: a limit is a number or 'off', not {type(value).__name__}")
+    if value < 0 or value != value:
+        raise ConfigError(f"{where}: a limit must be a number >= 0, not {value}")
+    return float(value)
+
+
+def _coerce(value: Any, kind: Any, where: str, key: str) -> Any:
+    origin = typing.get_origin(kind)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    elif origin is list:
+        (item,) = typing.get_args(kind)
+        if isinstance(value, list):
+            return [_coerce(v, item, where, f"{key}[{i}]") for i, v in enumerate(value)]
+    elif origin in (Union, types.UnionType):
+        for option in typing.get_args(kind):
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, where, key)
+            except ConfigError:
+                continue
+    else:  # pragma: no cover - a schema field of a type this loader does not know
+        raise ConfigError(f"{where}: {key}: unsupported setting type {kind!r}")
+    raise ConfigError(f"{where}: {key} must be {_type_name(kind)}, not {type(value).__name__} ({value!r})")
+
+
+def _type_name(kind: Any) -> str:
+    if typing.get_origin(kind) is list:
+        return f"a list of {_type_name(typing.get_args(kind)[0])}s"
+    return {bool: "true or false", float: "a number", int: "an integer", str: "a string"}.get(kind, str(kind))
+
+
+__all__ = [
+    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings",
+    "GrammarSettings", "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
+]
