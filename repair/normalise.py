@@ -88,12 +88,26 @@ def _narrow(rule_id: str, start: int, before: str, after: str) -> list[Change]:
     return out
 
 
+def _lines(text: str) -> list[str]:
+    """Lines ending at ``\n`` only (``str.splitlines`` also splits at controls such as ``\x1e``,
+    which would hide a control character's neighbours from ftfy and make a second run differ).
+
+    >>> _lines("a\x1eb\nc")
+    ['a\x1eb\n', 'c']
+    """
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
 def _ftfy_pass(text: str) -> StageResult:
     if not _FTFY_SUSPECT.search(text) and (text.isascii() or not is_bad(text)):
         return StageResult(text, ())
     changes: list[Change] = []
     pos = 0
-    for line in text.splitlines(keepends=True):
+    for line in _lines(text):
         if _FTFY_SUSPECT.search(line) or (not line.isascii() and is_bad(line)):
             fixed, expl = ftfy.fix_and_explain(line, config=_FTFY_CONFIG)
             if fixed != line:
