@@ -89,7 +89,7 @@ def _narrow(rule_id: str, start: int, before: str, after: str) -> list[Change]:
 
 
 def _lines(text: str) -> list[str]:
-    """Lines ending at ``\n`` only (``str.splitlines`` also splits at controls such as ``\x1e``,
+    r"""Lines ending at ``\n`` only (``str.splitlines`` also splits at controls such as ``\x1e``,
     which would hide a control character's neighbours from ftfy and make a second run differ).
 
     >>> _lines("a\x1eb\nc")
