@@ -112,15 +112,15 @@ def _cells(row: Row, source: str, changes: list[Change]) -> tuple[Text, Text, Te
             right.append(suf)
         if notes:
             notes.append("\n")
-        notes.append(f"{c.stage} {c.rule} {c.confidence:.2f}", style="dim" if c.applied else "yellow")
-        if not c.applied:
-            notes.append(" flagged", style="yellow")
+        notes.append(c.rule, style="bold" if c.applied else "bold yellow")
+        notes.append(f"\n{c.stage} {c.confidence:.2f}" + ("" if c.applied else " flagged"),
+                     style="dim" if c.applied else "yellow")
     for t in (left, right):
         t.rstrip()
     return left, right, notes
 
 
-def render_diff(doc: Document, *, context: int = 1, show_all: bool = False) -> Group:
+def render_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Group:
     """A rich renderable: the document's changed paragraphs side by side, with a little context."""
     changes = sorted_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
@@ -144,7 +144,7 @@ def render_diff(doc: Document, *, context: int = 1, show_all: bool = False) -> G
     table.add_column("line", justify="right", style="dim", ratio=None, no_wrap=True)
     table.add_column("original", ratio=5)
     table.add_column("cleaned", ratio=5)
-    table.add_column("change", ratio=2)
+    table.add_column("change", width=28, overflow="fold")
     hidden = 0
     for i, r in enumerate(all_rows):
         if not keep[i] or not (r.changed or doc.source[r.start:r.end].strip()):
@@ -178,7 +178,7 @@ def _prepare(cfg: Config) -> Callable[[Document], Document]:
 def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "text", only: Only = None,
          skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, doc_filter: DocFilter = None,
          context: Annotated[int, typer.Option("--context", "-C", min=0, help="Unchanged paragraphs shown around "
-                                                                            "each change.")] = 1,
+                                                                            "each change.")] = 0,
          show_all: Annotated[bool, typer.Option("--all", help="Show every paragraph, not only changed ones.")] = False,
          unified: Annotated[bool, typer.Option("--unified", "-u", help="Print plain unified diffs (for git-style "
                                                                        "tools) instead of the side-by-side view.")] = False,
