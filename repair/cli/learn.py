@@ -47,3 +47,40 @@ def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
     err.print("Vet the rules before use: delete what is not spinner output, then run [bold]repair bench[/bold].")
     if errors:
         raise typer.Exit(1)
+
+
+@app.command("import-pps")
+def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON with a 'phrases' list).",
+                                                      dir_okay=False)],
+               output: Annotated[Path, typer.Option("--output", "-o", help="The pack to write; replaced atomically.",
+                                                    dir_okay=False)] = Path("rules/pps/pps.toml"),
+               clean: Annotated[Optional[list[Path]], typer.Option(
+                   "--clean", help="Clean news (repeatable): tortured phrases found there are dropped.",
+                   show_default=False)] = None,
+               text_field: TextField = "text") -> None:
+    """Vet the Problematic Paper Screener's tortured phrases and write them as a flag-only lexicon pack.
+
+    [bold]repair import-pps pps-tortured-phrases.json -o rules/pps/pps.toml --clean clean.jsonl[/bold]
+    """
+    from ..benchmark import read_clean
+    from ..importers.pps import import_pps as run_import
+
+    errors = []
+
+    def texts():
+        for path in clean or []:
+            for it in read_clean(path, text_field):
+                if isinstance(it, tuple):
+                    yield it[1]
+                else:
+                    errors.append(it)
+
+    with boundary():
+        v = run_import(source, output, texts())
+    for e in errors:
+        report_error(e)
+    dropped = ", ".join(f"{n} {why}" for why, n in v.dropped.most_common()) or "none"
+    err.print(f"{v.total} entries read, {len(v.entries)} kept in [bold]{escape(str(output))}[/bold] "
+              f"(checked against {v.clean_docs} clean documents). Dropped: {escape(dropped)}.")
+    if errors:
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Importers: turn third-party lexicons into rule packs (vetted, with their attribution kept)."""
