@@ -29,11 +29,12 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import ftfy
 from ftfy import TextFixerConfig
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
+from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
 from .errors import RuleError
 from .model import Change, StageResult, compose
@@ -42,9 +43,110 @@ from .rules import Rule, RuleSet
 STAGE = "normalise"
 
 _FTFY_CONFIG = TextFixerConfig(uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True)
-# Characters that may need one of ftfy's fixes: HTML entities, terminal escapes, C0/C1 controls,
-# ligatures, full-width forms, surrogates, and the Latin-1/Windows-1252 range mojibake is made of.
-_FTFY_SUSPECT = re.compile(r"[&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufb00-\ufb06\uff01-\uff5e\ufffd]")
+
+
+def _char_class(codepoints: Iterable[int]) -> str:
+    """A regex character class (escaped code points and ranges) matching exactly ``codepoints``."""
+    cps = sorted(set(codepoints))
+    parts, i = [], 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = (f"\\U{c:08x}" for c in (cps[i], cps[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+def _category(name: str) -> set[int]:
+    """Code points of one of ftfy's mojibake categories (strings with ``a-z`` style ranges)."""
+    s, out, i = MOJIBAKE_CATEGORIES[name], set(), 0
+    while i < len(s):
+        if i + 2 < len(s) and s[i + 1] == "-":
+            out.update(range(ord(s[i]), ord(s[i + 2]) + 1))
+            i += 3
+        else:
+            out.add(ord(s[i]))
+            i += 1
+    return out
+
+
+def _mojibake_class() -> str | None:
+    """A character class that every match of ftfy's badness regex must contain, or None.
+
+    ftfy's ``is_bad`` (the test behind every encoding fix) is one regex of ~40 alternatives; it is
+    the slowest part of normalising clean text. Each alternative has positions that must match
+    a character from a set; per alternative we take the set (without ASCII) that contains the
+    fewest characters clean typography uses (curly quotes, dashes, ellipsis: ftfy's "common" and
+    punctuation categories). A text with none of the chosen characters cannot be bad, so
+    ``is_bad`` is only run where one occurs. Derived from ftfy's own regex, so it follows ftfy
+    upgrades; None (always run ``is_bad``) if the regex has a shape this does not understand.
+    """
+    from re import _constants as C, _parser as P  # the parser of the re module: stable since 3.11
+
+    try:
+        tree = P.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+    if len(tree.data) != 1 or tree.data[0][0] is not C.BRANCH:
+        return None
+    typographic = _category("common") | _category("start_punctuation") | _category("end_punctuation")
+
+    def required_sets(items: list) -> Iterator[set[int]]:
+        for op, av in items:
+            if op is C.LITERAL:
+                yield {av}
+            elif op is C.IN:
+                chars: set[int] = set()
+                for op2, av2 in av:
+                    if op2 is C.LITERAL:
+                        chars.add(av2)
+                    elif op2 is C.RANGE:
+                        chars.update(range(av2[0], av2[1] + 1))
+                    else:  # a negated class or a category (\\s, \\w): not a usable position
+                        break
+                else:
+                    yield chars
+            elif op is C.SUBPATTERN:
+                yield from required_sets(av[-1].data)
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+                yield from required_sets(av[2].data)
+
+    chosen: set[int] = set()
+    for branch in tree.data[0][1][1]:
+        usable = [cs for cs in required_sets(branch.data) if cs and min(cs) > 0x7F]
+        if not usable:
+            return None
+        chosen |= min(usable, key=lambda cs: (len(cs & typographic), len(cs)))
+    return _char_class(chosen)
+
+
+# Text that none of ftfy's fixes can change is passed through without calling ftfy. The fixes
+# other than the encoding repair act only on: HTML entities (unescape_html), C1 controls,
+# ligatures, half/full-width forms, surrogates, terminal escapes (ESC is a control) and the
+# control characters ftfy removes. Built from ftfy's own tables; tests/test_fastpath.py checks
+# that a text needing each fix still gets it.
+_FTFY_TRIGGER = re.compile(
+    HTML_ENTITY_RE.pattern + "|" + _char_class(
+        [*range(0x80, 0xA0), *LIGATURES, *WIDTH_MAP, *range(0xD800, 0xE000), *CONTROL_CHARS, 0x1B])
+)
+_MOJIBAKE_CLASS = _mojibake_class()
+_MOJIBAKE_CHARS = re.compile(_MOJIBAKE_CLASS if _MOJIBAKE_CLASS is not None else r"[^\x00-\x7f]")
+_FTFY_ANY = re.compile(_FTFY_TRIGGER.pattern + "|" + _MOJIBAKE_CHARS.pattern)
+
+
+def ftfy_may_change(text: str) -> bool:
+    """True unless ``text`` certainly passes through ftfy (with this stage's config) unchanged.
+
+    >>> ftfy_may_change("The Taliban\u2019s \u201ctakeover\u201d \u2014 AT&T")
+    False
+    >>> ftfy_may_change("The Taliban\u00e2\u0080\u0099s"), ftfy_may_change("AT&amp;T")
+    (True, True)
+    """
+    if _FTFY_TRIGGER.search(text):
+        return True
+    return _MOJIBAKE_CHARS.search(text) is not None and is_bad(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +205,12 @@ def _lines(text: str) -> list[str]:
 
 
 def _ftfy_pass(text: str) -> StageResult:
-    if not _FTFY_SUSPECT.search(text) and (text.isascii() or not is_bad(text)):
+    if not _FTFY_ANY.search(text):  # the fast path: one scan of the text, no ftfy
         return StageResult(text, ())
     changes: list[Change] = []
     pos = 0
-    for line in _lines(text):
-        if _FTFY_SUSPECT.search(line) or (not line.isascii() and is_bad(line)):
+    for line in _lines(text):  # ftfy fixes a line at a time, as ftfy.fix_text does
+        if ftfy_may_change(line):
             fixed, expl = ftfy.fix_and_explain(line, config=_FTFY_CONFIG)
             if fixed != line:
                 step = expl[0][1] if expl else "fix"
