@@ -337,7 +337,8 @@ def _coerce(value: Any, kind: Any, where: str, key: str) -> Any:
 
 def _type_name(kind: Any) -> str:
     if typing.get_origin(kind) is list:
-        return f"a list of {_type_name(typing.get_args(kind)[0])}s"
+        inner = typing.get_args(kind)[0]
+        return "a list of " + {str: "strings", float: "numbers", int: "integers", bool: "booleans"}.get(inner, "values")
     return {bool: "true or false", float: "a number", int: "an integer", str: "a string"}.get(kind, str(kind))
 
 

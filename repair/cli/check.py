@@ -22,6 +22,7 @@ from ..errors import ConfigError, InputError, RuleError
 from ..model import Document
 from ..sinks import write_atomic
 from .common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
+from .grammar import GrammarFlag, GrammarScope, LtServer
 
 
 class Format(str, Enum):
@@ -54,7 +55,7 @@ def check(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file "
                                                    "(atomically) instead of stdout.", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest "
-                                                   "repair.toml or pyproject.toml with [tool.repair]).",
+                                                   "repair.toml, or pyproject.toml with \\[tool.repair]).",
                                                    show_default=False)] = None,
     maximum: Annotated[Optional[list[str]], typer.Option("--max", metavar="FIGURE=VALUE", help="Per-document "
                                                          "limit (repeatable), e.g. spin_score=0.4 or "
@@ -70,11 +71,9 @@ def check(
                                                            "the baseline in this file.", show_default=False)] = None,
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Lower the baseline's figures that "
                                                   "improved (never raises one).")] = False,
-    grammar: Annotated[Optional[bool], typer.Option("--grammar/--no-grammar", help="Run the grammar stage "
-                                                    "(LanguageTool) and judge grammar_per_1k_words.",
-                                                    show_default=False)] = None,
-    lt_server: Annotated[Optional[str], typer.Option("--lt-server", help="LanguageTool server URL (implies "
-                                                     "--grammar).", show_default=False)] = None,
+    grammar: GrammarFlag = None,
+    lt_server: LtServer = None,
+    grammar_scope: GrammarScope = None,
     fail_on_skip: Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped "
                                                          "grammar stage fails the check.", show_default=False)] = None,
     rules: RulesDirs = None,
@@ -90,14 +89,11 @@ def check(
     top: Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")] = 20,
     quiet: Quiet = False,
 ) -> None:
-    """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not.
+    """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
-    Runs the pipeline without writing anything and measures per document: spin score, mojibake
-    fixed per 10k characters, share of boilerplate lines, spun phrases and (with --grammar)
-    grammar matches per 1,000 words; and for the corpus the same plus the share of spun documents.
-    Limits come from [tool.repair.check] in pyproject.toml or repair.toml, then --max/--corpus-max.
-    With a baseline (--write-baseline FILE records one), only regressions fail.
-    Exit codes: 0 pass, 1 fail (or unreadable input), 2 usage or configuration error.
+    Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
+
+    Limits come from \\[tool.repair.check] in pyproject.toml (or \\[check] in repair.toml), then --max and --corpus-max. With a baseline ([bold]--write-baseline .repair-baseline.json[/bold] records one) only regressions fail.
     """
     if write_baseline is not None and update_baseline:
         raise typer.BadParameter("use either --write-baseline or --update-baseline", param_hint="--update-baseline")
@@ -108,8 +104,8 @@ def check(
     corpus_limits = _limit_pairs(corpus_max, CORPUS_LIMITS, "--corpus-max")
     try:
         settings = load_settings(config)
-        _override(settings, doc_limits, corpus_limits, grammar, lt_server, fail_on_skip, rules, only, skip,
-                  threshold, text_field)
+        _override(settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
+                  skip, threshold, text_field)
         base = _baseline(settings, baseline, no_baseline, write_baseline, update_baseline)
         cfg = _pipeline_config(settings)
     except (ConfigError, RuleError) as e:
@@ -151,16 +147,17 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-def _override(s: Settings, doc_limits, corpus_limits, grammar, lt_server, fail_on_skip, rules, only, skip,
-              threshold, text_field) -> None:
+def _override(s: Settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
+              skip, threshold, text_field) -> None:
     s.check.document.update(doc_limits)
     s.check.corpus.update(corpus_limits)
     if fail_on_skip is not None:
         s.check.fail_on_skip = fail_on_skip
-    if lt_server is not None:
-        s.grammar = s.grammar.replace(server=lt_server, enabled=grammar if grammar is not None else True)
-    elif grammar is not None:
-        s.grammar = s.grammar.replace(enabled=grammar)
+    if grammar is False:
+        s.grammar = s.grammar.replace(enabled=False)
+    elif grammar or lt_server or grammar_scope:  # a server or a scope implies --grammar, as on `run`
+        s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
+                                      scope=grammar_scope.value if grammar_scope else s.grammar.scope)
     if rules:
         s.rules = [str(p) for p in rules]
     elif s.rules:
