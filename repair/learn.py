@@ -16,15 +16,20 @@ How it works:
    clean news, so its rule gets a low confidence (flag-only) and its context variants are
    proposed instead when they are themselves seen often enough;
 4. the confidence grows with the number of distinct pairs (1 pair 0.75, 2 pairs 0.88, 3 pairs
-   0.94, ...), times the share of the spun side's alignments that agree. A single word is
-   ordinary English more often than not: unless a clean corpus of at least 50,000 words shows it
-   never occurs there, its rule is capped at 0.6 (flag-only at the default threshold 0.8).
+   0.94, 4 pairs 0.97, ...), times the share of the spun side's alignments that agree. A single
+   word is ordinary English more often than not: unless a clean corpus of at least 50,000 words
+   shows it never occurs there, its rule is capped at 0.6 (flag-only at the default threshold 0.8);
+5. the ``gate`` (see :mod:`repair.detect`): a rule at 0.95 or more applies on its own
+   (``"none"``); below that it applies only in documents that detection finds spun by the same
+   family (``"family"``), and is flagged elsewhere.
 
 Each proposed rule is a ``kind = "phrase"`` detect rule with a positive example (the spun
-context from a pair, repaired if the rule applies at the threshold) and negative examples (the
-original's wording, and a clean occurrence when there is one). Examples are checked through the
-pipeline, with the base rules and alone; an example that does not hold is dropped, a rule left
-with none is dropped, and every drop is counted by reason in the pack's header.
+context from a pair: repaired if the rule applies on its own, else left as it is, since one
+tell does not make a snippet spun) and negative examples (the original's wording, and a clean
+occurrence when there is one). Examples are checked through the pipeline, with the base rules
+and alone; a positive example that does not hold is narrowed (4, 2, 1, 0 tokens of context), a
+negative one that does not hold is dropped, a rule left without a positive example is dropped,
+and every drop is counted by reason in the pack's header.
 
 >>> from repair.benchmark import Pair
 >>> p = [Pair(str(i), "thesaurus", f"Item {i} modified into once sold.", f"Item {i} was sold.") for i in range(3)]
@@ -49,6 +54,7 @@ import ahocorasick
 
 from . import tomlwrite as T
 from .benchmark import _UNIFY, Pair, read_clean, read_pairs
+from .detect import match_case
 from .emit import DEFAULT_THRESHOLD
 from .errors import InputError, RepairError
 from .pipeline import Config, compile_all, run_text
@@ -59,6 +65,7 @@ _TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 FLAG_ONLY = 0.3  # confidence of a rule whose spun side occurs in clean text
 SINGLE_WORD_CAP = 0.6  # a one-word spun side not shown rare by a large enough clean corpus
 CLEAN_WORDS_FOR_SINGLE = 50_000  # clean words needed before a single-word rule may apply
+GATE_FREE = 0.95  # a rule this confident applies on its own (gate "none"); below, only in spun documents
 CONTEXT_WIDTHS = (4, 2, 1, 0)  # tokens of context around a positive example, widest first
 
 
@@ -138,11 +145,12 @@ class LearnedRule:
     examples: list[dict[str, str]]
     note: str = ""
     positives: list[str] = field(default_factory=list)  # inputs to try for the positive example, in order
-    applies: bool = True
+    gate: str = "family"
+    applies: bool = True  # on its own, at the threshold (gate "none" and confidence >= threshold)
 
     def table(self) -> dict:
         return {"id": self.id, "phrase": self.phrase, "replace": self.replace, "confidence": self.confidence,
-                "family": self.family, "weight": self.weight, "why": self.why,
+                "family": self.family, "weight": self.weight, "gate": self.gate, "why": self.why,
                 "evidence": {"count": self.count, "pairs": self.pairs, "clean": self.clean,
                              "agree": round(self.ambiguity, 3)},
                 "examples": [{"in": ex["in"], "out": ex["out"]} for ex in self.examples]}
@@ -159,23 +167,37 @@ class Learned:
     threshold: float
     source: str = ""
 
+    def kind(self, r: LearnedRule) -> str:
+        if r.confidence < self.threshold:
+            return "flag-only"
+        return "anywhere" if r.gate == "none" else "spun"
+
+    def counts(self) -> Counter:
+        c: Counter = Counter({"anywhere": 0, "spun": 0, "flag-only": 0})
+        c.update(self.kind(r) for r in self.rules)
+        return c
+
     def to_toml(self) -> str:
         head = [
             f"Spinner substitutions learned by `repair learn` from {self.source or 'pairs'}:",
-            f"{self.pairs} pairs, {self.candidates} candidate substitutions, {len(self.rules)} rules "
-            f"({sum(r.confidence < self.threshold for r in self.rules)} flag-only at threshold {self.threshold}).",
+            f"{self.pairs} pairs, {self.candidates} candidate substitutions, {len(self.rules)} rules: "
+            f"{self.counts()['anywhere']} apply on their own, {self.counts()['spun']} only in spun documents of "
+            f"their family, {self.counts()['flag-only']} flag-only (threshold {self.threshold}).",
             f"Spun sides checked against {self.clean_docs} clean documents, {self.clean_words} words "
             "(the pairs' originals included).",
             "VET BEFORE USE: keep the rules that are real spinner output, delete the rest, raise or lower",
             "confidences. evidence = { count = times seen, pairs = distinct pairs, clean = occurrences of the",
             "spun side in clean text, agree = share of that spun side's alignments that give this replacement }.",
+            "gate = \"none\": applies on its own; \"family\": only where detection finds the document spun by that",
+            "family (flagged elsewhere).",
         ]
         if self.dropped:
             head.append("Not proposed: " + ", ".join(f"{n} {reason}" for reason, n in sorted(self.dropped.items())) + ".")
         parts = [T.comment("\n".join(head)), "\n",
                  T.table("[pack]", {"stage": "detect", "kind": "phrase", "source": "repair learn"}), "\n"]
         for r in self.rules:
-            flag = "flag-only" if r.confidence < self.threshold else "applied"
+            flag = {"anywhere": "applies", "spun": f"applies in spun {r.family} documents",
+                    "flag-only": "flag-only"}[self.kind(r)]
             note = f"; {r.note}" if r.note else ""
             parts.append(T.comment(f"{r.phrase} -> {r.replace}: seen {r.count}x in {_n(r.pairs, 'pair')}, "
                                    f"{r.clean}x in clean text; {flag}{note}"))
@@ -265,6 +287,9 @@ def extract(pairs: Iterable[Pair], *, max_ngram: int = 4, dropped: Counter | Non
             if [t.norm for t in s[i1:i2]] == [t.norm for t in o[j1:j2]]:
                 dropped["same-words"] += 1
                 continue
+            if len(sp.lower()) != len(sp):
+                dropped["case-folding"] += 1  # detect cannot look for it
+                continue
             add(pair, s, o, i1, i2, j1, j2, "", None)
             bare = (sp, orig)
             if i1 > 0 and j1 > 0 and s[i1 - 1].norm == o[j1 - 1].norm and _is_word(s[i1 - 1].norm):
@@ -278,9 +303,10 @@ def count_clean(cands: Iterable[Candidate], texts: Iterable[str]) -> tuple[int, 
     """Count word-bounded occurrences of each candidate's spun side in clean texts.
 
     Returns the number of documents and of words searched."""
+    # matched as detect does: a lower-case phrase in any case, a phrase with capitals exactly
     by_phrase: dict[str, list[Candidate]] = defaultdict(list)
     for c in cands:
-        by_phrase[c.spun].append(c)
+        by_phrase[c.spun.lower()].append(c)
     docs = words = 0
     if not by_phrase:
         for text in texts:
@@ -294,9 +320,14 @@ def count_clean(cands: Iterable[Candidate], texts: Iterable[str]) -> tuple[int, 
     for text in texts:
         docs += 1
         words += len(text.split())
-        for end, p in auto.iter(text):
+        folded = text.lower() if len(text.lower()) == len(text) else "".join(ch.lower()[0] for ch in text)
+        for end, p in auto.iter(folded):
             start = end - len(p) + 1
             if not _bounded(text, start, end + 1):
+                continue
+            span = text[start:end + 1]
+            hit = [c for c in by_phrase[p] if c.spun == c.spun.lower() or c.spun == span]
+            if not hit:
                 continue
             lo = text.rfind("\n", 0, start) + 1
             hi = text.find("\n", end + 1)
@@ -308,7 +339,7 @@ def count_clean(cands: Iterable[Candidate], texts: Iterable[str]) -> tuple[int, 
             b = min(hi, end + 1 + 40)
             while b < hi and _word_char(text[b]):
                 b += 1
-            for c in by_phrase[p]:
+            for c in hit:
                 c.clean_hits += 1
                 if c.clean_example is None:
                     c.clean_example = text[a:b].strip()
@@ -329,11 +360,13 @@ def confidence(pairs: int, agree: float, clean_hits: int, words: int, clean_chec
 
 
 def _apply(text: str, phrase: str, replace: str) -> str:
+    """The rule's own edit, as detect makes it (a lower-case phrase in any case, capitals kept)."""
     out, pos = [], 0
-    for m in re.finditer(re.escape(phrase), text):
+    flags = re.IGNORECASE if phrase == phrase.lower() else 0
+    for m in re.finditer(re.escape(phrase), text, flags):
         if m.start() >= pos and _bounded(text, m.start(), m.end()):
             out.append(text[pos:m.start()])
-            out.append(replace)
+            out.append(replace if flags == 0 else match_case(m.group(), replace))
             pos = m.end()
     out.append(text[pos:])
     return "".join(out)
@@ -374,18 +407,19 @@ def propose(cands: dict[tuple[str, str], Candidate], *, min_count: int, threshol
         while rid in ids:
             rid, k = f"{base}-{k}", k + 1
         ids.add(rid)
-        applies = conf >= threshold
+        gate = "none" if conf >= GATE_FREE else "family"
+        applies = conf >= threshold and gate == "none"
         positives = list(dict.fromkeys(snip for snips, _ in c.examples for snip in snips if snip))
         # negative examples: the original's wording, and clean text (when the rule does not apply there)
         examples = [{"in": o, "out": o} for o in dict.fromkeys(o for _, o in c.examples)
                     if o and _apply(o, c.spun, c.original) == o][:1]
-        if c.clean_example and not applies:
+        if c.clean_example and conf < threshold:
             examples.append({"in": c.clean_example, "out": c.clean_example})
         why = (f"Learned: {c.spun!r} aligned with {c.original!r} {c.count}x in {_n(len(c.pair_ids), 'pair')}; "
                f"the spun side occurs {c.clean_hits}x in clean text"
                + (f"; {round(agree * 100)}% of its alignments agree" if agree < 1 else "") + ".")
         rules.append(LearnedRule(rid, c.spun, c.original, conf, fam, weight, c.count, len(c.pair_ids),
-                                 c.clean_hits, agree, why, examples, note, positives, applies))
+                                 c.clean_hits, agree, why, examples, note, positives, gate, applies))
     return rules
 
 
@@ -408,12 +442,16 @@ def _ruleset(base: RuleSet | None, toml_text: str) -> tuple[RuleSet, RuleSet]:
 
 def verify(learned: Learned, base: RuleSet | None) -> None:
     """Keep only examples that hold through the pipeline (learned rules alone and with ``base``)."""
+    base_cfg: Config | None = None
     for _ in range(4):
         alone, both = _ruleset(base, learned.to_toml())
         cfgs = []
         for rs in (alone, both):
             compile_all(rs)
             cfgs.append(Config(rules=rs, threshold=learned.threshold))
+        if base is not None and base_cfg is None:
+            compile_all(base)
+            base_cfg = Config(rules=base, threshold=learned.threshold)
         changed = False
         kept_rules = []
 
@@ -421,6 +459,10 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
             return all(run_text(ex["in"], cfg).text == ex["out"] for cfg in cfgs)
 
         for r in learned.rules:
+            if base_cfg is not None and run_text(r.phrase, base_cfg).text == _apply(r.phrase, r.phrase, r.replace):
+                learned.dropped["already-covered"] += 1  # the base rules already make this repair
+                changed = True
+                continue
             # the positive example: the pair's spun context, narrowed until no other rule touches it
             pos = [ex for ex in r.examples[:1] if ex.get("positive")]
             if not pos or not holds(pos[0]):

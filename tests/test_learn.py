@@ -37,7 +37,8 @@ def by_phrase(res):
 
 @pytest.fixture(scope="module")
 def learned():
-    return learn(PAIRS, CLEAN, base=load_rules())
+    # examples checked with the learned rules alone, so the figures do not depend on the built-in packs
+    return learn(PAIRS, CLEAN)
 
 
 def test_extract_finds_substitutions_and_context_variants():
@@ -63,6 +64,7 @@ def test_proposed_rules_and_confidences(learned):
                       "Nineteen Nineties"}
     assert r["modified into once"].replace == "was"
     assert r["modified into once"].confidence == 0.88  # 2 distinct pairs: 1 - 0.5**3
+    assert r["modified into once"].gate == "family"  # below 0.95: applies only in spun documents
     # 'stated' occurs in clean text: flag-only, low weight, and a negative example from the clean text
     assert r["stated"].clean == 1 and r["stated"].confidence == FLAG_ONLY and r["stated"].weight < 0.5
     assert {"in": "The minister stated her case clearly. She said nothing else",
@@ -120,17 +122,30 @@ def test_learned_pack_loads_and_its_examples_pass(tmp_path: Path, learned):
     rules = load_rules([out])
     assert len(rules.rules) == len(learned.rules) == 7
     alone = Config.load([out])
+    for r in rules.rules:
+        assert len(r.examples) >= 2
+        for ex in r.examples:
+            assert run_text(ex.input, alone).text == ex.output, r.id
+    # and the rules repair new text where detection finds it spun by the thesaurus spinner ...
+    doc = run_text("The mayor modified into once ill and did now not go. Police stated that it would possibly maybe "
+                   "maybe rain.", alone)
+    assert doc.family == "thesaurus" and doc.spin_score >= 0.5
+    assert doc.text == "The mayor was ill and did not go. Police said that it might rain."
+    # ... and only flag a lone tell
+    doc = run_text("The old bridge modified into once closed.", alone)
+    assert doc.text == "The old bridge modified into once closed."
+    assert [(c.rule, c.applied) for c in doc.changes] == [("learned.thesaurus.modified-into-once--was", False)]
+
+
+def test_examples_hold_together_with_the_builtin_rules(tmp_path: Path):
+    res = learn(PAIRS, CLEAN, base=load_rules())
+    out = tmp_path / "learned.toml"
+    out.write_text(res.to_toml(), encoding="utf-8")
     together = Config.load([builtin_rules_dir(), out])
-    for cfg in (alone, together):
-        for r in rules.rules:
-            assert len(r.examples) >= 2
-            for ex in r.examples:
-                assert run_text(ex.input, cfg).text == ex.output, r.id
-    # and the rules repair new text
-    doc = run_text("The old bridge modified into once closed, and it did now not reopen.", alone)
-    assert doc.text == "The old bridge was closed, and it did not reopen."
-    assert {c.rule for c in doc.changes} == {"learned.thesaurus.modified-into-once--was",
-                                             "learned.thesaurus.now-not--not"}
+    assert res.rules
+    for r in load_rules([out]).rules:
+        for ex in r.examples:
+            assert run_text(ex.input, together).text == ex.output, r.id
 
 
 def _write(tmp_path: Path):
@@ -147,25 +162,28 @@ def test_cli_learn_end_to_end(tmp_path: Path):
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
     out = rules_dir / "learned.toml"
-    r = CliRunner().invoke(app, ["learn", str(p), "--clean", str(c), "-o", str(out)])
+    # --rules names the rules the examples must hold with: here none but the learned ones
+    r = CliRunner().invoke(app, ["learn", str(p), "--clean", str(c), "-o", str(out), "--rules", str(rules_dir)])
     assert r.exit_code == 0, r.output
-    assert "7 rules (2 flag-only)" in r.stderr
+    assert "7 rules (0 apply on their own, 5 only in spun documents, 2 flag-only)" in r.stderr
     first = out.read_text(encoding="utf-8")
-    assert "# modified into once -> was: seen 2x in 2 pairs, 0x in clean text; applied" in first
+    assert ("# modified into once -> was: seen 2x in 2 pairs, 0x in clean text; applies in spun thesaurus documents"
+            in first)
     # re-running over the pack it wrote gives the same pack (no clash with its own ids)
-    r = CliRunner().invoke(app, ["learn", str(p), "--clean", str(c), "-o", str(out), "--rules", str(builtin_rules_dir()),
-                                 "--rules", str(rules_dir)])
+    r = CliRunner().invoke(app, ["learn", str(p), "--clean", str(c), "-o", str(out), "--rules", str(rules_dir)])
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8") == first
     cfg = Config.load([rules_dir])
-    assert run_text("It modified into once late.", cfg).text == "It was late."
+    assert run_text("It modified into once late and did now not stop; they stated that it would possibly maybe maybe "
+                    "end.", cfg).text == "It was late and did not stop; they said that it might end."
 
 
 def test_cli_learn_reports_bad_lines_and_goes_on(tmp_path: Path):
     p, c = _write(tmp_path)
     p.write_text(p.read_text(encoding="utf-8") + "{oops\n", encoding="utf-8")
     out = tmp_path / "l.toml"
-    r = CliRunner().invoke(app, ["learn", str(p), "-o", str(out)])
+    (tmp_path / "none").mkdir()
+    r = CliRunner().invoke(app, ["learn", str(p), "-o", str(out), "--rules", str(tmp_path / "none")])
     assert r.exit_code == 1
     assert f"{p}:7: malformed JSON" in r.stderr
     assert len(load_rules([out]).rules) == 6  # no clean corpus: 'stated' is flag-only, no variant needed

@@ -40,11 +40,13 @@ def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
                                   family=family, max_ngram=max_ngram, threshold=threshold, text_field=text_field)
     for e in errors:
         report_error(e)
-    flag_only = sum(r.confidence < threshold for r in res.rules)
+    k = res.counts()
     dropped = ", ".join(f"{n} {why}" for why, n in sorted(res.dropped.items())) or "none"
     err.print(f"{res.pairs} pairs, {res.candidates} candidate substitutions -> {len(res.rules)} rules "
-              f"({flag_only} flag-only) in [bold]{escape(str(output))}[/bold]. Not proposed: {escape(dropped)}.")
-    err.print("Vet the rules before use: delete what is not spinner output, then run [bold]repair bench[/bold].")
+              f"({k['anywhere']} apply on their own, {k['spun']} only in spun documents, {k['flag-only']} flag-only) "
+              f"in [bold]{escape(str(output))}[/bold]. Not proposed: {escape(dropped)}.", soft_wrap=True)
+    err.print("Vet the rules before use: delete what is not spinner output, then run [bold]repair bench[/bold].",
+              soft_wrap=True)
     if errors:
         raise typer.Exit(1)
 
@@ -81,6 +83,6 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
         report_error(e)
     dropped = ", ".join(f"{n} {why}" for why, n in v.dropped.most_common()) or "none"
     err.print(f"{v.total} entries read, {len(v.entries)} kept in [bold]{escape(str(output))}[/bold] "
-              f"(checked against {v.clean_docs} clean documents). Dropped: {escape(dropped)}.")
+              f"(checked against {v.clean_docs} clean documents). Dropped: {escape(dropped)}.", soft_wrap=True)
     if errors:
         raise typer.Exit(1)

@@ -272,7 +272,7 @@ def to_toml(v: Vetted) -> str:
             continue
         parts.append(T.comment(f"{len(entries)} entries"))
         parts.append(T.table("[[rule]]", {
-            "id": f"pps.tortured-{name}", "confidence": CONFIDENCE, "weight": WEIGHTS[name], "ignore_case": True,
+            "id": f"pps.tortured-{name}", "confidence": CONFIDENCE, "weight": WEIGHTS[name],
             "why": why, "examples": ex, "entries": [list(e) for e in entries],
         }, multiline=("examples", "entries")))
         parts.append("\n")
