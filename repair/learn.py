@@ -451,7 +451,7 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
             cfgs.append(Config(rules=rs, threshold=learned.threshold))
         if base is not None and base_cfg is None:
             compile_all(base)
-            base_cfg = Config(rules=base, threshold=learned.threshold)
+            base_cfg = Config(rules=base, threshold=0.0)  # every proposal of the base rules, applied or flagged
         changed = False
         kept_rules = []
 
@@ -460,7 +460,7 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
 
         for r in learned.rules:
             if base_cfg is not None and run_text(r.phrase, base_cfg).text == _apply(r.phrase, r.phrase, r.replace):
-                learned.dropped["already-covered"] += 1  # the base rules already make this repair
+                learned.dropped["already-covered"] += 1  # the base rules already propose this repair
                 changed = True
                 continue
             # the positive example: the pair's spun context, narrowed until no other rule touches it

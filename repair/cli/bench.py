@@ -38,7 +38,10 @@ def bench(pairs: PairsFile, clean: CleanFile, rules: RulesDirs = None, threshold
     for e in errors:
         report_error(e)
     if as_json:
-        print(json.dumps(report.as_dict(per_doc=per_doc), ensure_ascii=False, indent=1))
+        figures = report.as_dict(per_doc=per_doc)
+        figures["config"] = {"threshold": cfg.threshold, "rules": list(cfg.rules.roots), "only": only or [],
+                             "skip": skip or []}
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
     else:
         _tables(report, per_doc)
     if errors:
