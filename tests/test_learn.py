@@ -187,3 +187,14 @@ def test_cli_learn_reports_bad_lines_and_goes_on(tmp_path: Path):
     assert r.exit_code == 1
     assert f"{p}:7: malformed JSON" in r.stderr
     assert len(load_rules([out]).rules) == 6  # no clean corpus: 'stated' is flag-only, no variant needed
+
+
+def test_a_repair_the_base_rules_already_propose_is_left_out(tmp_path: Path):
+    (tmp_path / "base.toml").write_text(
+        '[[rule]]\nid = "b.modified"\nstage = "detect"\nkind = "phrase"\nphrase = "modified into once"\n'
+        'replace = "was"\nconfidence = 0.6\nfamily = "thesaurus"\n'
+        'examples = [ { in = "x modified into once y", out = "x modified into once y" } ]\n', encoding="utf-8")
+    res = learn(PAIRS, CLEAN, base=load_rules([tmp_path]))
+    assert "modified into once" not in by_phrase(res)
+    assert res.dropped["already-covered"] == 1
+    assert "now not" in by_phrase(res)
