@@ -621,7 +621,7 @@ def _string_offsets(raw: str, want_hash: str):
 
 
 def _skip_ws(s: str, i: int) -> int:
-    while i < len(s) and s[i] in " \t\r\n":
+    while i < len(s) and s[i] in " \t\r\n\ufeff":
         i += 1
     return i
 

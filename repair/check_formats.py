@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .check import FIGURES, INPUT_ERROR_RULE, RULE_IDS, DocumentResult, Finding, Report, Verdict
+from .check import FIGURES, INPUT_ERROR_RULE, RULE_IDS, DocumentResult, Finding, Report
 
 FORMATS = ("human", "json", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from fake_languagetool import FakeLanguageTool  # tests/ is on sys.path (no __init__.py)
 from typer.testing import CliRunner
 
 from repair.check import (Baseline, Checker, Counts, LineIndex, change_families, grammar_state, judge,
@@ -194,8 +195,6 @@ def test_grammar_figure_uses_the_words_the_stage_checked():
 
 
 def test_grammar_matches_against_a_languagetool_server(project):
-    from tests.fake_languagetool import FakeLanguageTool
-
     write(project / "corpus", {"a.txt": "It have been a long week for the the council.\n" + CLEAN})
     (project / "repair.toml").write_text('[grammar]\nscope = "all"\ncache = "off"\n', encoding="utf-8")
     with FakeLanguageTool() as lt:
