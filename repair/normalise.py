@@ -29,7 +29,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import ftfy
 from ftfy import TextFixerConfig
@@ -127,13 +127,74 @@ def _mojibake_class() -> str | None:
 # ligatures, half/full-width forms, surrogates, terminal escapes (ESC is a control) and the
 # control characters ftfy removes. Built from ftfy's own tables; tests/test_fastpath.py checks
 # that a text needing each fix still gets it.
-_FTFY_TRIGGER = re.compile(
-    HTML_ENTITY_RE.pattern + "|" + _char_class(
-        [*range(0x80, 0xA0), *LIGATURES, *WIDTH_MAP, *range(0xD800, 0xE000), *CONTROL_CHARS, 0x1B])
-)
+_FTFY_CHARS = re.compile(
+    _char_class([*range(0x80, 0xA0), *LIGATURES, *WIDTH_MAP, *range(0xD800, 0xE000), *CONTROL_CHARS, 0x1B]))
+
+
+def _ftfy_triggered(text: str) -> bool:
+    """An HTML entity or a character one of ftfy's character fixes handles (two fast scans)."""
+    return _FTFY_CHARS.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None)
+
 _MOJIBAKE_CLASS = _mojibake_class()
 _MOJIBAKE_CHARS = re.compile(_MOJIBAKE_CLASS if _MOJIBAKE_CLASS is not None else r"[^\x00-\x7f]")
-_FTFY_ANY = re.compile(_FTFY_TRIGGER.pattern + "|" + _MOJIBAKE_CHARS.pattern)
+
+
+def _badness_window() -> int | None:
+    """The longest match of ftfy's badness regex, if it is short and free of context tests.
+
+    Then a line is bad only if the few characters around one of its watched characters are:
+    :func:`_needs_ftfy` checks those windows instead of whole lines.
+    """
+    from re import _constants as C, _parser as P
+
+    try:
+        tree = P.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+        width = tree.getwidth()[1]
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+    ok = True
+
+    def walk(items: list) -> None:
+        nonlocal ok
+        for op, av in items:
+            if op in (C.ASSERT, C.ASSERT_NOT, C.GROUPREF, C.GROUPREF_EXISTS) or (
+                    op is C.AT and av is not C.AT_BEGINNING):
+                ok = False  # lookarounds, \\b, $: a window could miss a match
+            elif op is C.BRANCH:
+                for b in av[1]:
+                    walk(b.data)
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                walk(av[2].data)
+            elif op is C.SUBPATTERN:
+                walk(av[-1].data)
+
+    walk(tree.data)
+    return width if ok and width <= 16 else None
+
+
+_BAD_WIDTH = _badness_window()
+_MAX_WINDOWS = 24  # more watched characters than this (non-English text): check line by line
+
+
+def _needs_ftfy(text: str) -> bool:
+    """Whether some line of ``text`` needs ftfy (a cheap whole-text test, never a false "no")."""
+    if _ftfy_triggered(text):
+        return True
+    if _BAD_WIDTH is None:
+        return _MOJIBAKE_CHARS.search(text) is not None
+    w = _BAD_WIDTH
+    for n, m in enumerate(_MOJIBAKE_CHARS.finditer(text)):
+        if n >= _MAX_WINDOWS:
+            return True
+        i = m.start()
+        # a match containing position i lies within w-1 characters of it and within its line;
+        # ^ (the regex's only anchor) may match at a window's start: a false "yes" at worst
+        line_start = text.rfind("\n", 0, i) + 1
+        line_end = text.find("\n", i)
+        line_end = len(text) if line_end < 0 else line_end + 1
+        if is_bad(text[max(line_start, i - w + 1):min(line_end, i + w)]):
+            return True
+    return False
 
 
 def ftfy_may_change(text: str) -> bool:
@@ -144,7 +205,7 @@ def ftfy_may_change(text: str) -> bool:
     >>> ftfy_may_change("The Taliban\u00e2\u0080\u0099s"), ftfy_may_change("AT&amp;T")
     (True, True)
     """
-    if _FTFY_TRIGGER.search(text):
+    if _ftfy_triggered(text):
         return True
     return _MOJIBAKE_CHARS.search(text) is not None and is_bad(text)
 
@@ -205,7 +266,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _ftfy_pass(text: str) -> StageResult:
-    if not _FTFY_ANY.search(text):  # the fast path: one scan of the text, no ftfy
+    if not _needs_ftfy(text):  # the fast path: a scan of the text, no ftfy
         return StageResult(text, ())
     changes: list[Change] = []
     pos = 0
@@ -244,10 +305,96 @@ def _result(text: str, changes: list[Change]) -> StageResult:
     return StageResult("".join(parts), tuple(changes))
 
 
+def _literal_cover(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of ``rx`` contains, if there is a useful set, else None.
+
+    ``str.__contains__`` tests these far faster than the regex engine scans, so a rule whose
+    cover is absent from a text is not run on it (most texts need none of the clean-up).
+
+    >>> sorted(_literal_cover(re.compile(r"(?<=\\S) {2,}(?=\\S)")))
+    ['  ']
+    >>> sorted(_literal_cover(re.compile(r"[\\u200b\\ufeff]+|\\r\\n?")))
+    ['\\r', '\\u200b', '\\ufeff']
+    >>> _literal_cover(re.compile(r"[ \\t]+$", re.M)) is None  # a space is in every text: no use
+    True
+    """
+    from re import _constants as C, _parser as P
+
+    if rx.flags & re.IGNORECASE:
+        return None
+    try:
+        tree = P.parse(rx.pattern, rx.flags)
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+
+    def cost(cover: frozenset[str]) -> float:
+        # a lone space, newline, ASCII letter, digit or common punctuation is in nearly every
+        # text: a cover holding one is useless
+        return sum(100.0 if len(e) == 1 and (e in " \n.,;:'\"-()" or e.isascii() and e.isalnum()) else 1.0 / len(e)
+                   for e in cover)
+
+    def position(op: Any, av: Any) -> frozenset[str] | None:
+        if op is C.IN:
+            chars: set[str] = set()
+            for op2, av2 in av:
+                if op2 is C.LITERAL:
+                    chars.add(chr(av2))
+                elif op2 is C.RANGE and av2[1] - av2[0] < 32:
+                    chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
+                else:
+                    return None
+            return frozenset(chars)
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            return best(av[2].data)
+        if op is C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            return best(av[-1].data)
+        if op is C.ATOMIC_GROUP:
+            return best(av.data)
+        if op is C.BRANCH:
+            covers = [best(b.data) for b in av[1]]
+            if any(c is None for c in covers):
+                return None
+            return frozenset().union(*covers)  # type: ignore[arg-type]
+        return None
+
+    def best(items: list) -> frozenset[str] | None:
+        found: list[frozenset[str]] = []
+        run = ""
+        for op, av in items:
+            if op is C.LITERAL:
+                run += chr(av)
+            elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+                continue  # zero width: the literals around it stay adjacent
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1 and \
+                    len(av[2].data) == 1 and av[2].data[0][0] is C.LITERAL:
+                rep = chr(av[2].data[0][1]) * av[0]
+                if av[0] == av[1]:
+                    run += rep
+                else:  # x{2,}: what precedes is followed by "xx", and "xx" by what follows
+                    found.append(frozenset([run + rep]))
+                    run = rep
+            else:
+                if run:
+                    found.append(frozenset([run]))
+                run = ""
+                pos = position(op, av)
+                if pos:
+                    found.append(pos)
+        if run:
+            found.append(frozenset([run]))
+        return min(found, key=cost) if found else None
+
+    cover = best(tree.data)
+    return cover if cover and cost(cover) < 50 else None
+
+
 def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
-    """All ``replace`` rules of one order level as one alternation, scanned once."""
-    compiled = [(r, _compile_pattern(r, r.data["pattern"], _flags(r))) for r in rules]
-    for r, _ in compiled:
+    """All ``replace`` rules of one order level, each scanned where its literal cover occurs."""
+    compiled = []
+    for r in rules:
+        rx = _compile_pattern(r, r.data["pattern"], _flags(r))
+        compiled.append((r, rx, _literal_cover(rx)))
+    for r, _, _ in compiled:
         if "replace" not in r.data:
             raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
 
@@ -255,7 +402,9 @@ def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
         changes: list[Change] = []
         taken_until = -1
         hits: list[tuple[int, int, Rule, re.Match[str]]] = []
-        for r, rx in compiled:
+        for r, rx, cover in compiled:
+            if cover is not None and not any(e in text for e in cover):
+                continue  # the rule cannot match: no scan
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     hits.append((m.start(), m.end(), r, m))

@@ -6,6 +6,7 @@ to ftfy itself: every fix still happens, and the gate never hides a line ftfy wo
 from __future__ import annotations
 
 import itertools
+import re
 
 import ftfy
 import pytest
@@ -145,3 +146,66 @@ def test_pipeline_on_clean_text_makes_no_changes_and_keeps_the_text(cfg):
     text = "Officials said on Tuesday that the \u201cplan\u201d \u2014 worth $2 billion \u2014 would go ahead.\n"
     doc = run_document(Document.from_text(text), cfg, ["normalise"])
     assert doc.changes == [] and doc.text == text
+
+
+_LINES = st.lists(st.one_of(st.sampled_from(list(NEEDS_FTFY.values()) + CLEAN), _MIXED), max_size=6).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_whole_text_gate_never_hides_a_line_that_needs_ftfy(text):
+    if any(N.ftfy_may_change(line) for line in N._lines(text)):
+        assert N._needs_ftfy(text)
+
+
+def test_whole_text_gate_respects_line_starts():
+    # "Ã " is bad at the start of a line (ftfy's ^ anchor) but not after other text on the line
+    line = "\u00c3 la carte"
+    assert N.ftfy_may_change(line)
+    assert N._needs_ftfy("A first line.\n" + line)
+
+
+_RULE_TEXT = st.text(alphabet=st.sampled_from(list("ab .\n\t\r\u00a0\u200b\u2028\u3000\ufeff\u2009\x85")), max_size=50)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RULE_TEXT)
+def test_literal_covers_change_nothing(text):
+    from repair.rules import load_rules
+
+    rules = [r for r in load_rules().for_stage("normalise") if r.get("kind") == "replace"]
+    by_order: dict[int, list] = {}
+    for r in rules:
+        by_order.setdefault(int(r.get("order", 50)), []).append(r)
+    cur = text
+    for order in sorted(by_order):
+        fast = N._replace_pass(by_order[order])
+        original = N._literal_cover
+        N._literal_cover = lambda rx: None  # the same pass, every rule scanned
+        try:
+            slow = N._replace_pass(by_order[order])
+        finally:
+            N._literal_cover = original
+        assert fast(cur) == slow(cur)
+        cur = slow(cur).text
+
+
+@pytest.mark.parametrize("pattern, flags, expected", [
+    (r"(?<=\S)\t+(?=\S)", 0, {"\t"}),
+    (r"(?<=\S) {2,}(?=\S)", 0, {"  "}),
+    (r"abc", 0, {"abc"}),
+    (r"#(?:yz|w)", 0, {"#"}),
+    (r"[\u00a0\u3000]", 0, {"\u00a0", "\u3000"}),
+    (r"\r\n?|\u2028", 0, {"\r", "\u2028"}),
+    (r"foo", re.I, None),
+    (r"[a-z]+", 0, None),
+    (r"[ \t]+$", re.M, None),
+    (r"\d{3}", 0, None),
+])
+def test_literal_cover(pattern, flags, expected):
+    cover = N._literal_cover(re.compile(pattern, flags))
+    assert (set(cover) if cover is not None else None) == expected
+    if cover is not None:  # the cover is necessary: every match holds one of its strings
+        for sample in ("abc", "x yz", "\tq\t", "a  b", "\u00a0", "\r\n", "\u2028", "xw"):
+            for m in re.finditer(pattern, sample, flags):
+                assert any(e in m.group(0) for e in cover)
