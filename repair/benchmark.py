@@ -49,7 +49,7 @@ WORD_FOR_WORD = ("thesaurus", "okay")  # the families the "word-for-word" group 
 WORD_FOR_WORD_NAME = "word-for-word"
 OVERALL_NAME = "overall"
 
-_UNIFY = str.maketrans({
+UNIFY_TABLE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'", "`": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
@@ -59,7 +59,7 @@ _UNIFY = str.maketrans({
 
 def unify(text: str) -> str:
     """Lower-case and map curly quotes and dashes to their ASCII forms."""
-    return text.translate(_UNIFY).lower()
+    return text.translate(UNIFY_TABLE).lower()
 
 
 def tokens(text: str) -> list[str]:

@@ -53,7 +53,7 @@ from typing import Iterable, Iterator
 import ahocorasick
 
 from . import tomlwrite as T
-from .benchmark import _UNIFY, Pair, read_clean, read_pairs
+from .benchmark import TOKEN_RE, UNIFY_TABLE, Pair, read_clean, read_pairs
 from .detect import match_case
 from .emit import DEFAULT_THRESHOLD
 from .errors import InputError, RepairError
@@ -61,7 +61,6 @@ from .pipeline import Config, compile_all, run_text
 from .rules import RuleSet, load_file, load_rules
 from .sinks import write_atomic
 
-_TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 FLAG_ONLY = 0.3  # confidence of a rule whose spun side occurs in clean text
 SINGLE_WORD_CAP = 0.6  # a one-word spun side not shown rare by a large enough clean corpus
 CLEAN_WORDS_FOR_SINGLE = 50_000  # clean words needed before a single-word rule may apply
@@ -78,7 +77,7 @@ class _Tok:
 
 def _tokens(text: str) -> list[_Tok]:
     # the benchmark's tokens, with their offsets (unify maps one character to one; lower-case per token)
-    return [_Tok(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text.translate(_UNIFY))]
+    return [_Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text.translate(UNIFY_TABLE))]
 
 
 def _is_word(t: str) -> bool:
@@ -103,7 +102,7 @@ def _n(n: int, what: str) -> str:
 
 
 def _slug(s: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", s.translate(_UNIFY).lower()).strip("-")[:28].strip("-") or "x"
+    return re.sub(r"[^a-z0-9]+", "-", s.translate(UNIFY_TABLE).lower()).strip("-")[:28].strip("-") or "x"
 
 
 @dataclass(slots=True)
