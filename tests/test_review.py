@@ -209,7 +209,12 @@ def test_report_on_the_seeds(tmp_path, seed_paths):
         assert d[4] == sum(c["applied"] for c in changes) and d[5] == sum(not c["applied"] for c in changes)
     assert any(d[5] for d in data["docs"]), "threshold 0.98 should leave some flagged changes in the seeds"
     index = (out / "index.html").read_text()
-    assert "Changes by stage and rule" in index and "<svg" in index and "okay.isis-k" in index
+    assert "Changes by stage and rule" in index and index.count("<svg") == 2
+    report = json.loads((out / "report.json").read_text())
+    for stage, rules in report["by_rule"].items():
+        for rule, c in rules.items():
+            assert (f"<td>{stage}</td><td><code>{rule}</code></td><td class=\"num\">{c['applied']}</td>"
+                    f"<td class=\"num\">{c['flagged']}</td>") in index
     for f in [out / "index.html", *(out / "review").iterdir()]:  # nothing loads from the network
         assert not re.search(r"(src|href)=\"(https?:)?//", f.read_text()), f
         assert "http://" not in f.read_text() and "https://" not in f.read_text(), f
@@ -345,12 +350,15 @@ def test_export_round_trips():
 def test_emit_with_decisions_from_the_report_records(tmp_path, seed_paths):
     out = tmp_path / "out"
     assert runner.invoke(app, ["run", str(seed_paths[0].parent), "-o", str(out), "-q"]).exit_code == 0
-    rec = next(json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()
-               if json.loads(x)["repair"]["id"].startswith("004"))
-    isis = [c for c in rec["repair"]["changes"] if c["before"] == "ISIS-Okay"]
-    assert len(isis) == 3
-    decisions = {"format": "repair-decisions/1", "documents": {rec["repair"]["id"]: [dict(isis[1], decision="reject")],
-                                                               "missing.txt": []}}
+    records = {json.loads(x)["repair"]["id"]: json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()}
+    doc_id = "004_0ec5a602defd3933.txt"
+    rec = records[doc_id]
+    changes = [Change.from_json(c) for c in rec["repair"]["changes"]]
+    applied = [i for i, c in enumerate(changes) if c.applied]
+    assert len(applied) >= 2, "seed 004 should have applied changes"
+    target = applied[len(applied) // 2]
+    decisions = {"format": "repair-decisions/1",
+                 "documents": {doc_id: [dict(changes[target].to_json(), decision="reject")], "missing.txt": []}}
     (tmp_path / "d.json").write_text(json.dumps(decisions))
     final = tmp_path / "final.jsonl"
     r = runner.invoke(app, ["emit", "--decisions", str(tmp_path / "d.json"), str(out / "records.jsonl"),
@@ -358,17 +366,17 @@ def test_emit_with_decisions_from_the_report_records(tmp_path, seed_paths):
     assert r.exit_code == 0, r.output
     assert "1 document(s) not in the input" in r.output and "0 changes accepted, 1 rejected" in r.output
     got = {json.loads(x)["repair"]["id"]: json.loads(x) for x in final.read_text().splitlines()}
-    text = got[rec["repair"]["id"]]["text"]
-    assert text.count("ISIS-Okay") == 1 and text.count("ISIS-K") == 2
-    source = unapply(rec["text"], [Change.from_json(c) for c in rec["repair"]["changes"]])
-    new_changes = [Change.from_json(c) for c in got[rec["repair"]["id"]]["repair"]["changes"]]
-    assert apply_changes(source, new_changes) == text
-    assert [c.applied for c in new_changes if c.before == "ISIS-Okay"] == [True, False, True]
-    assert got[rec["repair"]["id"]]["repair"]["review"]["rejected"] == 1
-    others = {json.loads(x)["repair"]["id"]: json.loads(x)["text"] for x in (out / "records.jsonl").read_text().splitlines()}
-    for doc_id, t in others.items():  # documents without decisions come out exactly as the tool emitted them
-        if doc_id != rec["repair"]["id"]:
-            assert got[doc_id]["text"] == t
+    source = unapply(rec["text"], changes)
+    new = [Change.from_json(c) for c in got[doc_id]["repair"]["changes"]]
+    assert [c.applied for c in new] == [c.applied and i != target for i, c in enumerate(changes)]
+    text = got[doc_id]["text"]
+    assert text == apply_changes(source, new) != rec["text"]
+    at = changes[target].start + sum(len(c.after) - (c.end - c.start) for c in new[:target] if c.applied)
+    assert text[at:at + len(changes[target].before)] == changes[target].before  # the original wording is back
+    assert got[doc_id]["repair"]["review"] == {"decisions": "d.json", "accepted": 0, "rejected": 1, "changed": 1}
+    for other, r0 in records.items():  # documents without decisions come out exactly as the tool emitted them
+        if other != doc_id:
+            assert got[other]["text"] == r0["text"] and got[other]["repair"]["changes"] == r0["repair"]["changes"]
 
 
 def test_emit_decisions_refuses_text_input_and_bad_files(tmp_path, seed_paths):
@@ -386,21 +394,26 @@ def test_diff_side_by_side_and_unified(tmp_path):
     p.write_text("[ad_1]\nKeep this line.\nThe State Division said so.\n", encoding="utf-8")
     r = runner.invoke(app, ["diff", str(p), "--width", "120"])
     assert r.exit_code == 0, r.output
-    assert "original" in r.output and "cleaned" in r.output
-    assert "State Department" in r.output and "removed \u00b7 boilerplate.ad-marker" in r.output
-    assert "terms.us-government" in r.output and "Keep this line" not in r.output  # context 0: changed rows only
+    assert "original" in r.output and "cleaned" in r.output and "spun.txt" in r.output
+    assert "State Department" in r.output and "removed \u00b7 boilerplate." in r.output
+    assert "Keep this line" not in r.output and "1 unchanged paragraph" in r.output  # context 0: changed rows only
     r = runner.invoke(app, ["diff", str(p), "-C", "1", "--width", "120"])
     assert "Keep this line" in r.output
     r = runner.invoke(app, ["diff", str(p), "--unified"])
     assert r.exit_code == 0 and "-The State Division said so." in r.output and "+The State Department said so." in r.output
 
 
-def test_diff_reads_records_as_recorded(tmp_path):
-    out = tmp_path / "o.jsonl"
-    p = tmp_path / "a.txt"
-    p.write_text("The State Division said so.\n", encoding="utf-8")
-    assert runner.invoke(app, ["run", str(p), "-o", str(out), "-q"]).exit_code == 0
-    r = runner.invoke(app, ["diff", str(out), "--doc", "a.txt", "--width", "100"])
-    assert r.exit_code == 0 and "State Department" in r.output and "1 applied" in r.output
-    r = runner.invoke(app, ["diff", str(out), "--doc", "nothing-matches"])
+def test_diff_shows_records_as_recorded(tmp_path):
+    src = "Intro stays.\nThe State Division said the Nineteen Nineties <b>were</b> long.\n"
+    ch = [Change("match", "terms.us", 23, 31, "Division", "Department", 1.0, True),
+          Change("detect", "okay.decade", 41, 58, "Nineteen Nineties", "1990s", 0.7, False)]
+    doc = _doc(src, ch, id="mine.txt")
+    rec_path = tmp_path / "records.jsonl"
+    rec_path.write_text(json.dumps(doc.to_record()) + "\n" + json.dumps(_doc("x\n", [], id="other").to_record()) + "\n")
+    r = runner.invoke(app, ["diff", str(rec_path), "--doc", "mine", "--width", "140"])
+    assert r.exit_code == 0, r.output
+    assert "mine.txt" in r.output and "other" not in r.output and "1 applied" in r.output and "1 flagged" in r.output
+    assert "State Department" in r.output and "[\u2192 1990s]" in r.output and "<b>were</b>" in r.output
+    assert "terms.us" in r.output and "okay.decade" in r.output and "detect 0.70 flagged" in r.output
+    r = runner.invoke(app, ["diff", str(rec_path), "--doc", "nothing-matches"])
     assert r.exit_code == 0 and r.output == ""
