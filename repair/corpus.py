@@ -4,6 +4,9 @@
 - a ``.jsonl`` file is one document per line with a text field (``text`` unless told otherwise)
   and an ``id`` field (else ``<file>:<line>``); all other fields are kept untouched;
 - a folder is searched recursively for ``*.txt`` and ``*.jsonl`` (sorted, so runs repeat);
+- a ``.parquet`` file (needs the optional ``pyarrow``: ``pip install 'repair[parquet]'``) is one
+  document per row, read in record batches, with the same fields rules as ``.jsonl``; a repair
+  block written by an earlier stage is a JSON string in the ``repair`` column;
 - ``-`` (or no path) is stdin: JSON lines if it starts with ``{``, else one text document.
 
 A document that cannot be read yields an :class:`~repair.errors.InputError` in its place, so a
@@ -16,13 +19,15 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Union
+from typing import IO, Any, Iterable, Iterator, Union
 
 from .errors import InputError, RepairError
 from .model import Document
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
+SUFFIXES_PARQUET = (".parquet",)
+PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
 _SNIFF = 8192
 
 Item = Union[Document, InputError]
@@ -50,7 +55,7 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
         if path.is_dir():
             found = sorted(
                 f for f in path.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL
+                if f.is_file() and f.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
                 and not any(part.startswith(".") for part in f.relative_to(path).parts)
             )
             for f in found:
@@ -75,6 +80,12 @@ def count_documents(paths: Iterable[str | Path]) -> int | None:
             continue
         if src.path is None:
             return None
+        if src.kind == "parquet":
+            try:
+                total += _parquet_file(src).metadata.num_rows
+            except (InputError, OSError):
+                pass
+            continue
         if src.kind != "jsonl":
             total += 1
             continue
@@ -91,7 +102,10 @@ def count_documents(paths: Iterable[str | Path]) -> int | None:
 
 
 def _kind(path: Path) -> str:
-    return "jsonl" if path.suffix.lower() in SUFFIXES_JSONL else "txt"
+    suffix = path.suffix.lower()
+    if suffix in SUFFIXES_PARQUET:
+        return "parquet"
+    return "jsonl" if suffix in SUFFIXES_JSONL else "txt"
 
 
 def decode(data: bytes, where: str) -> str:
@@ -117,6 +131,8 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
         if src.path is None:
             stream = stdin if stdin is not None else sys.stdin.buffer
             yield from _read_stdin(stream, text_field, allow_empty)
+        elif src.kind == "parquet":
+            yield from _read_parquet(src, text_field)
         elif src.kind == "jsonl":
             try:
                 f = open(src.path, "rb")
@@ -131,6 +147,66 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
                 yield from _read_jsonl(f, src, text_field)
         else:
             yield _read_txt(src, allow_empty)
+
+
+def _parquet_file(src: Source) -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(src.display, "reading Parquet needs pyarrow; install it with pip install 'repair[parquet]'") \
+            from None
+    try:
+        return pq.ParquetFile(src.path)
+    except _arrow_errors() as e:
+        raise InputError(src.display, f"not a readable Parquet file ({type(e).__name__}: {e})") from None
+
+
+def _arrow_errors() -> tuple[type[BaseException], ...]:
+    """What pyarrow raises for a broken or unreadable file (its own base class, I/O, bad values)."""
+    import pyarrow as pa
+
+    return (pa.ArrowException, OSError, ValueError)
+
+
+def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
+    """One document per row, streamed a record batch at a time; the row number plays the line's part."""
+    where = src.display
+    try:
+        pf = _parquet_file(src)
+    except InputError as e:
+        yield e
+        return
+    if text_field not in pf.schema_arrow.names:
+        yield InputError(where, f"no {text_field!r} column (use --text-field to name the text column)")
+        return
+    row = 0
+    try:
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
+            for rec in batch.to_pylist():
+                row += 1
+                yield _parquet_row(rec, src, text_field, row)
+    except _arrow_errors() as e:  # a corrupt page: report it and go on with the next input
+        yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")
+
+
+def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> Item:
+    where = src.display
+    text = rec[text_field]
+    if not isinstance(text, str):
+        return InputError(where, f"field {text_field!r} must be a string, not {type(text).__name__}", row)
+    block = rec.get("repair")
+    if isinstance(block, str):  # a record written by a stage: the repair block is stored as JSON
+        try:
+            rec["repair"] = json.loads(block)
+        except json.JSONDecodeError as e:
+            return InputError(where, f"the 'repair' column does not hold JSON ({e.msg})", row)
+    elif block is None:
+        rec.pop("repair", None)
+    origin = {"path": where, "rel": src.rel, "kind": "parquet", "line": row}
+    try:
+        return Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{row}", origin=origin)
+    except (RepairError, KeyError, TypeError, ValueError) as e:
+        return InputError(where, f"record does not replay: {e}", row)
 
 
 def _read_txt(src: Source, allow_empty: bool) -> Item:

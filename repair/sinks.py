@@ -7,6 +7,7 @@ Folder layout (``repair run seeds/ -o out/``)::
 
     out/<rel path>            cleaned text, for each .txt input (same relative path)
     out/<rel path>.jsonl      cleaned records, for each .jsonl input (same relative path)
+    out/<rel path>.parquet    cleaned records, for each .parquet input (needs pyarrow)
     out/diffs/<rel>.diff      unified diff of each changed document
     out/documents.jsonl       one line per document: id, spin score, counts, where its files are
     out/records.jsonl         the full record (text + repair block) of every document
@@ -15,6 +16,9 @@ Folder layout (``repair run seeds/ -o out/``)::
 
 from __future__ import annotations
 
+import base64
+import datetime
+import decimal
 import difflib
 import json
 import os
@@ -51,8 +55,108 @@ def write_atomic(path: Path, text: str) -> None:
         f.write(text)
 
 
+def _jsonable(o: Any) -> Any:
+    """JSON for the values a Parquet row may hold that JSON has no type for."""
+    if isinstance(o, (datetime.datetime, datetime.date, datetime.time)):
+        return o.isoformat()
+    if isinstance(o, datetime.timedelta):
+        return o.total_seconds()
+    if isinstance(o, decimal.Decimal):
+        return str(o)
+    if isinstance(o, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(o)).decode("ascii")
+    raise TypeError(f"a {type(o).__name__} value cannot be written as JSON")
+
+
 def dumps(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+    """One record as a JSON line (timestamps as ISO strings, decimals as strings, bytes as base64).
+
+    >>> dumps({"a": datetime.date(2021, 11, 30), "b": "\u00e9"})
+    '{"a":"2021-11-30","b":"\u00e9"}'
+    """
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+PARQUET_ROWS = 1024  # rows per row group written
+
+
+class ParquetWriter:
+    """Records to one Parquet file, a row group per batch, atomically (a temporary file renamed on close).
+
+    The columns are the fields of the first batch of records (types inferred by pyarrow); the
+    ``repair`` block is stored as a JSON string, so any record shape fits one column. A later
+    record with a field the first batch did not have is an error rather than a silent loss.
+    """
+
+    def __init__(self, path: Path, rows: int = PARQUET_ROWS) -> None:
+        try:
+            import pyarrow  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise RepairError(f"{path}: writing Parquet needs pyarrow; install it with pip install "
+                              "'repair[parquet]'") from None
+        self.path = path
+        self.rows = rows
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        self._buf: list[dict[str, Any]] = []
+        self._writer: Any = None
+        self._schema: Any = None
+        self._written = 0
+
+    def add(self, rec: dict[str, Any]) -> None:
+        row = dict(rec)
+        if isinstance(row.get("repair"), dict):
+            row["repair"] = dumps(row["repair"])
+        self._buf.append(row)
+        if len(self._buf) >= self.rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self._buf:
+            return
+        try:
+            if self._schema is None:
+                table = pa.Table.from_pylist(self._buf)
+                self._schema = table.schema
+                self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            else:
+                extra = set().union(*self._buf) - set(self._schema.names)
+                if extra:
+                    raise RepairError(f"{self.path}: field(s) {', '.join(sorted(extra))} first appear after row "
+                                      f"{self._written}; a Parquet file has one set of columns, taken from the "
+                                      "first rows")
+                table = pa.Table.from_pylist(self._buf, schema=self._schema)
+        except (pa.ArrowException, TypeError, ValueError) as e:
+            raise RepairError(f"{self.path}: records after row {self._written} do not fit the columns of the "
+                              f"first rows ({type(e).__name__}: {e})") from None
+        self._writer.write_table(table)
+        self._written += len(self._buf)
+        self._buf = []
+
+    def close(self, ok: bool = True) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            if ok:
+                self._flush()
+                if self._writer is None:  # no records at all: an empty file with the record's core columns
+                    self._writer = pq.ParquetWriter(self._tmp, pa.schema([("text", pa.string()),
+                                                                          ("repair", pa.string())]))
+                self._writer.close()
+                self._writer = None
+                os.replace(self._tmp, self.path)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+            if self._tmp.exists():
+                self._tmp.unlink()
 
 
 def unified_diff(doc: Document, name: str) -> str:
@@ -95,6 +199,24 @@ class JsonlSink:
             self._cm = None
 
 
+class ParquetSink:
+    """Records to a ``.parquet`` file (streamed by row groups, renamed into place on close)."""
+
+    def __init__(self, path: Path, *, final: bool = True, inputs: tuple[Path, ...] = ()) -> None:
+        _refuse_inputs(path, inputs)
+        self.final = final
+        self.path = path
+        self.stats = Stats()
+        self._w = ParquetWriter(path)
+
+    def add(self, doc: Document) -> None:
+        self.stats.add(doc)
+        self._w.add(doc.to_record(final=self.final))
+
+    def close(self, ok: bool = True) -> None:
+        self._w.close(ok)
+
+
 class FolderSink:
     """Cleaned files at their relative paths, diffs, per-document index, records and report.json."""
 
@@ -105,6 +227,7 @@ class FolderSink:
         _refuse_inputs(out, inputs, folder=True)
         out.mkdir(parents=True, exist_ok=True)
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
+        self._parquet: dict[str, ParquetWriter] = {}
         self._index_cm = atomic_writer(out / "documents.jsonl")
         self._index = self._index_cm.__enter__()
         self._records_cm = atomic_writer(out / "records.jsonl")
@@ -117,6 +240,8 @@ class FolderSink:
         rel = _safe_rel(rel)
         if kind == "txt":
             return "txt", rel
+        if kind == "parquet":
+            return "parquet", rel if rel.endswith(".parquet") else rel + ".parquet"
         return "jsonl", rel if rel.endswith((".jsonl", ".ndjson")) else rel + ".jsonl"
 
     def add(self, doc: Document) -> None:
@@ -125,6 +250,10 @@ class FolderSink:
         record = doc.to_record(final=True)
         if kind == "txt":
             write_atomic(self.out / rel, doc.text)
+        elif kind == "parquet":
+            if rel not in self._parquet:
+                self._parquet[rel] = ParquetWriter(self.out / rel)
+            self._parquet[rel].add(record)
         else:
             if rel not in self._jsonl:
                 cm = atomic_writer(self.out / rel)
@@ -153,10 +282,17 @@ class FolderSink:
 
     def close(self, ok: bool = True) -> dict[str, Any]:
         exc = (None, None, None) if ok else (RepairError, RepairError("aborted"), None)
-        for cm, _ in self._jsonl.values():
-            cm.__exit__(*exc)
-        self._index_cm.__exit__(*exc)
-        self._records_cm.__exit__(*exc)
+        closers = [lambda cm=cm: cm.__exit__(*exc) for cm, _ in self._jsonl.values()]
+        closers += [lambda w=w: w.close(ok) for w in self._parquet.values()]
+        closers += [lambda: self._index_cm.__exit__(*exc), lambda: self._records_cm.__exit__(*exc)]
+        failed: RepairError | None = None
+        for close in closers:  # every file is finished (or its temporary removed) even if one fails
+            try:
+                close()
+            except RepairError as e:
+                failed = failed or e
+        if failed is not None:
+            raise failed
         report = self.stats.as_dict()
         for listener in self.listeners:
             listener.close(self.stats)

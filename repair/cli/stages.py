@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..model import Document
 from ..pipeline import STAGE_ORDER, Config, run_document
 from ..review.html import HtmlReport
-from ..sinks import FolderSink, JsonlSink
+from ..sinks import FolderSink, JsonlSink, ParquetSink
 from .common import (Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config,
                      process, report_error)
 from .grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer, with_grammar
@@ -22,8 +22,8 @@ from .review import DecisionsFile, check_decision_inputs, decision_work, decisio
 
 Output = Annotated[
     Optional[Path],
-    typer.Option("--output", "-o", help="A .jsonl file for records, or a folder for cleaned files, diffs and "
-                                        "report.json. Default: JSON lines on stdout.", show_default=False),
+    typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for records, or a folder for cleaned files, "
+                                        "diffs and report.json. Default: JSON lines on stdout.", show_default=False),
 ]
 NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
 
@@ -88,7 +88,7 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
 
 
 def _is_folder_target(output: Path) -> bool:
-    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json")
+    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".parquet")
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
@@ -98,6 +98,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         sink.listeners.append(HtmlReport(output))  # index.html + review/: the side-by-side review report
+    elif output is not None and output.suffix.lower() == ".parquet":
+        sink = ParquetSink(output, final=final, inputs=inputs)
     else:
         sink = JsonlSink(output, final=final, inputs=inputs)
     failures: list[InputError] = []
