@@ -172,12 +172,12 @@ def test_applied_flagged_and_removed_changes_look_different():
     tags = _parse(page)
     spans = [(a["class"], a["data-rule"], a.get("data-tip", "")) for t, a in tags.tags
              if t == "span" and "data-i" in a]
-    assert ("chg applied on", "terms.us", "match \u00b7 terms.us \u00b7 confidence 1.00 \u00b7 applied") in spans
+    assert ("chg applied on", "terms.us", "match \u00b7 terms.us \u00b7 confidence 1.00 \u00b7 tool: applied") in spans
     assert ("chg flagged off", "okay.decade",
-            "detect \u00b7 okay.decade \u00b7 confidence 0.70 \u00b7 flagged, not applied") in spans
+            "detect \u00b7 okay.decade \u00b7 confidence 0.70 \u00b7 tool: flagged, not applied") in spans
     assert 'class="row changed removal"' in page and "removed \u00b7 boilerplate.ad-marker" in page
     assert "<del>Division</del>" in page and "<ins>Department</ins>" in page
-    assert "<mark>Nineteen Nineties</mark>" in page
+    assert '<mark>Nineteen Nineties</mark><span class="sug">1990s</span>' in page  # the proposal, beside it
     # one focusable element per change (the right-hand one), for keyboard navigation
     assert sum(1 for t, a in tags.tags if "tabindex" in a) == 3
 

@@ -56,7 +56,7 @@ def report_token(out: Path) -> str:
 
 
 def _tip(c: Change) -> str:
-    state = "applied" if c.applied else "flagged, not applied"
+    state = "tool: applied" if c.applied else "tool: flagged, not applied"
     return f"{c.stage} \u00b7 {c.rule} \u00b7 confidence {c.confidence:.2f} \u00b7 {state}"
 
 
@@ -79,7 +79,9 @@ def _right(i: int, c: Change, removal: bool) -> str:
     else:
         core = f"<ins>{esc(visible(a))}</ins>" if a else '<ins class="empty"></ins>'
         after = f"{esc(pre)}{core}{esc(suf)}"
-    before = f"{esc(pre)}<mark>{esc(visible(b))}</mark>{esc(suf)}" if b else f"{esc(c.before)}"
+    # the original wording, with the proposal beside it so a reviewer can judge it without hovering
+    sug = f'<span class="sug">{esc(visible(a))}</span>' if a else '<span class="sug gone-sug">remove</span>'
+    before = f"{esc(pre)}<mark>{esc(visible(b))}</mark>{sug}{esc(suf)}" if b else f"{esc(c.before)}{sug}"
     return f'{_change_attrs(i, c, True)}<span class="va">{after}</span><span class="vb">{before}</span></span>'
 
 
