@@ -14,6 +14,7 @@ from rich.markup import escape
 from ..corpus import count_documents, read_documents
 from ..errors import InputError, RepairError
 from ..model import Document
+from ..parallel import imap
 from ..pipeline import Config
 
 app = typer.Typer(
@@ -43,6 +44,8 @@ Skip = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out rul
 Threshold = Annotated[float, typer.Option("--threshold", min=0.0, max=1.0,
                                           help="Apply proposed repairs at or above this confidence; flag the rest.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
+                                   help="Worker processes cleaning documents in parallel; the output is the same.")]
 
 
 @contextmanager
@@ -78,9 +81,14 @@ def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
 
 
 def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
-            on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document]) -> None:
-    """Stream documents through ``work`` then ``handle``; report unreadable ones and go on."""
-    items: Iterable = read_documents([str(p) for p in (paths or [])], text_field=text_field)
+            on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document],
+            jobs: int = 1) -> None:
+    """Stream documents through ``work`` then ``handle``; report unreadable ones and go on.
+
+    With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
+    :class:`repair.parallel.PipelineWork`); documents still reach ``handle`` in input order.
+    """
+    items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field), jobs=jobs)
     if progress_enabled(quiet):
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
@@ -94,25 +102,20 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
 
             t0 = time.perf_counter()
             for n, item in enumerate(items, start=1):
-                _one(item, work, handle, on_error)
+                _deliver(item, handle, on_error)
                 dt = time.perf_counter() - t0
                 bar.update(task, advance=1, rate=f"{n / dt:.0f} docs/s" if dt > 0 else "")
     else:
         for item in items:
-            _one(item, work, handle, on_error)
+            _deliver(item, handle, on_error)
 
 
-def _one(item, work, handle, on_error) -> None:
+def _deliver(item, handle, on_error) -> None:
+    """A processed document goes to ``handle``; an unreadable or failed one to ``on_error``."""
     if isinstance(item, InputError):
         on_error(item)
-        return
-    try:
-        doc = work(item)
-    except RepairError as e:
-        on_error(InputError(str(item.origin.get("path", item.id)), f"document {item.id}: {e}",
-                            item.origin.get("line")))
-        return
-    handle(doc)
+    else:
+        handle(item)
 
 
 def report_error(e: InputError) -> None:

@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..emit import DEFAULT_THRESHOLD
-from ..errors import InputError
-from ..model import Document
-from ..pipeline import STAGE_ORDER, Config, run_document
+from ..errors import InputError, RepairError
+from ..parallel import PipelineWork
+from ..pipeline import STAGE_ORDER, Config
 from ..review.html import HtmlReport
 from ..sinks import FolderSink, JsonlSink, ParquetSink
-from .common import (Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config,
-                     process, report_error)
+from .common import (Jobs, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err,
+                     load_config, process, report_error)
 from .grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer, with_grammar
 from .review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
 
@@ -58,7 +58,7 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 @app.command("emit")
 def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
          only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
-         decisions: DecisionsFile = None, quiet: Quiet = False) -> None:
+         decisions: DecisionsFile = None, jobs: Jobs = 1, quiet: Quiet = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -69,14 +69,14 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
         if decisions is not None:
             check_decision_inputs(paths)
         _run(cfg, paths, output, text_field, quiet, final=True, diffs=True,
-             decisions=load_decisions(decisions) if decisions is not None else None)
+             decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs)
 
 
 @app.command("run")
 def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
         only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, no_diffs: NoDiffs = False,
         grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
-        quiet: Quiet = False) -> None:
+        jobs: Jobs = 1, quiet: Quiet = False) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -84,7 +84,7 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
     """
     with boundary():
         cfg = with_grammar(load_config(rules, only, skip, threshold=threshold), grammar, lt_server, grammar_scope)
-        _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs)
+        _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs)
 
 
 def _is_folder_target(output: Path) -> bool:
@@ -92,7 +92,11 @@ def _is_folder_target(output: Path) -> bool:
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool, decisions: Any = None) -> None:
+         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1) -> None:
+    if jobs > 1 and ("grammar" in cfg.stages or decisions is not None):
+        raise RepairError(f"--jobs {jobs} cannot be combined with "
+                          f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
+                          "use --jobs 1")
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     sink: Any
     if output is not None and final and _is_folder_target(output):
@@ -109,8 +113,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         sink.stats.fail(e)
         report_error(e)
 
-    def work(doc: Document) -> Document:
-        return run_document(doc, cfg)
+    work: Any = PipelineWork(cfg)  # run_document(doc, cfg), picklable for --jobs
 
     watch = GrammarWatch() if "grammar" in cfg.stages else None
     if watch is not None:
@@ -122,7 +125,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     ok = False
     try:
-        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work)
+        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs)
         ok = True
     finally:
         sink.close(ok=ok)

@@ -1,0 +1,181 @@
+"""Run the pipeline over a stream of documents, in this process or in worker processes.
+
+:func:`imap` takes the items :func:`repair.corpus.read_documents` yields (Documents and
+InputErrors) and yields each one finished, **in input order**: a processed Document, or an
+InputError for an unreadable document or for one whose processing raised a
+:class:`~repair.errors.RepairError`. With ``jobs=1`` it is a plain loop; with ``jobs=N`` the
+documents go in small chunks to N worker processes, and at most a few chunks per worker are in
+flight at any time, so memory stays flat however long the stream is. Each worker unpacks the
+configuration (and compiles the rules) once. The output does not depend on ``jobs``.
+
+>>> from repair.pipeline import Config
+>>> from repair.model import Document
+>>> work = PipelineWork(Config.load())
+>>> [d.text for d in imap(work, [Document.from_text("[ad_1]\\nThe State Division said.\\n")])]
+['The State Department said.\\n']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import pickle
+import signal
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterable, Iterator, Sequence, Union
+
+from .errors import InputError, RepairError
+from .model import Document
+from .pipeline import Config, compile_all, run_document
+
+Item = Union[Document, InputError]
+Work = Callable[[Document], Document]
+
+CHUNK_CHARS = 64_000  # characters of text per task: amortises the inter-process round trip
+CHUNK_DOCS = 256  # and at most this many documents per task
+IN_FLIGHT_PER_JOB = 4  # tasks queued or running per worker: keeps workers busy, memory bounded
+
+
+class PipelineWork:
+    """The pipeline as a picklable callable: ``work(doc)`` runs the stages on ``doc``.
+
+    Pickling leaves the compiled rules behind (compiled regexes, automata and closures do not
+    travel between processes); unpickling compiles them again, once per worker.
+    """
+
+    def __init__(self, cfg: Config, stages: Sequence[str] | None = None) -> None:
+        self.cfg = cfg
+        self.stages = tuple(stages) if stages is not None else None
+
+    def __call__(self, doc: Document) -> Document:
+        return run_document(doc, self.cfg, self.stages)
+
+    def __getstate__(self) -> dict[str, Any]:
+        cfg = self.cfg
+        try:
+            cfg = dataclasses.replace(cfg, rules=dataclasses.replace(cfg.rules, _compiled={}))
+        except (TypeError, ValueError):  # a RuleSet without a compile cache: send it as it is
+            pass
+        return {"cfg": cfg, "stages": self.stages}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.cfg = state["cfg"]
+        self.stages = state["stages"]
+        compile_all(self.cfg.rules)
+
+
+def failure(doc: Document, e: RepairError) -> InputError:
+    """The error reported for a document whose processing failed (file and line when known)."""
+    return InputError(str(doc.origin.get("path", doc.id)), f"document {doc.id}: {e}", doc.origin.get("line"))
+
+
+def apply(work: Work, item: Item) -> Item:
+    """Process one item: an InputError passes through; a RepairError becomes one."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        return work(item)
+    except RepairError as e:
+        return failure(item, e)
+
+
+def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int = CHUNK_CHARS,
+         chunk_docs: int = CHUNK_DOCS, in_flight: int | None = None) -> Iterator[Item]:
+    """Yield ``apply(work, item)`` for every item, in order, using ``jobs`` processes.
+
+    With ``jobs > 1``, ``work`` must be picklable (use :class:`PipelineWork`), documents travel
+    in chunks of up to ``chunk_docs`` documents or ``chunk_chars`` characters, and at most
+    ``in_flight`` chunks (default four per job) are queued or running: memory is bounded by
+    that, never by the length of the stream. An exception other than a RepairError stops the
+    run in both modes, as a bug should. As with any use of multiprocessing, a script calling
+    this with ``jobs > 1`` needs the ``if __name__ == "__main__":`` guard.
+    """
+    if jobs < 1:
+        raise RepairError(f"--jobs must be 1 or more, not {jobs}")
+    if jobs == 1:
+        for item in items:
+            yield apply(work, item)
+        return
+    yield from _imap_pool(work, _chunks(items, chunk_chars, chunk_docs), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs)
+
+
+def _chunks(items: Iterable[Item], max_chars: int, max_docs: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item.text) if isinstance(item, Document) else 0
+        if size >= max_chars or len(chunk) >= max_docs:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+# --- worker side -------------------------------------------------------------------------------
+
+_WORK: Work | None = None
+
+
+def _init_worker(payload: bytes) -> None:
+    global _WORK
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _WORK = pickle.loads(payload)
+
+
+def _run_chunk(docs: list[Document]) -> list[Document | tuple[str, str, int | None]]:
+    """Process a chunk; a failure travels as (path, reason, line) since InputError does not pickle."""
+    assert _WORK is not None, "worker not initialised"
+    out: list[Document | tuple[str, str, int | None]] = []
+    for doc in docs:
+        res = apply(_WORK, doc)
+        out.append((res.path, res.reason, res.line) if isinstance(res, InputError) else res)
+    return out
+
+
+# --- parent side -------------------------------------------------------------------------------
+
+def _context() -> Any:
+    # forkserver: workers fork from a clean server process (no threads of ours, no open outputs),
+    # which is cheaper than spawn and safer than forking a process that runs a progress bar
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["repair.pipeline"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _imap_pool(work: Work, chunks: Iterable[list[Item]], jobs: int, in_flight: int) -> Iterator[Item]:
+    try:
+        payload = pickle.dumps(work)
+    except (pickle.PicklingError, TypeError, AttributeError) as e:
+        raise RepairError(f"--jobs {jobs}: the configuration cannot be sent to worker processes ({e}); "
+                          "use --jobs 1") from None
+    ex = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker,
+                             initargs=(payload,))
+    window: deque[tuple[list[Item], Future | None]] = deque()
+    try:
+        for chunk in chunks:
+            docs = [x for x in chunk if not isinstance(x, InputError)]
+            window.append((chunk, ex.submit(_run_chunk, docs) if docs else None))
+            while len(window) >= in_flight:
+                yield from _collect(*window.popleft())
+        while window:
+            yield from _collect(*window.popleft())
+    except BrokenProcessPool:
+        raise RepairError(f"a worker process died (killed, or out of memory) while cleaning documents; "
+                          "the run stopped; run again with --jobs 1 to find the document") from None
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _collect(chunk: list[Item], fut: Future | None) -> Iterator[Item]:
+    done = iter(fut.result() if fut is not None else ())
+    for item in chunk:
+        if isinstance(item, InputError):
+            yield item
+            continue
+        res = next(done)
+        yield InputError(*res) if isinstance(res, tuple) else res
