@@ -22,6 +22,7 @@ import multiprocessing as mp
 import pickle
 import signal
 from collections import deque
+from itertools import chain
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
@@ -88,7 +89,8 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
     With ``jobs > 1``, ``work`` must be picklable (use :class:`PipelineWork`), documents travel
     in chunks of up to ``chunk_docs`` documents or ``chunk_chars`` characters, and at most
     ``in_flight`` chunks (default four per job) are queued or running: memory is bounded by
-    that, never by the length of the stream. An exception other than a RepairError stops the
+    that, never by the length of the stream. A stream that fits in one chunk is processed here,
+    without starting workers. An exception other than a RepairError stops the
     run in both modes, as a bug should. As with any use of multiprocessing, a script calling
     this with ``jobs > 1`` needs the ``if __name__ == "__main__":`` guard.
     """
@@ -98,7 +100,14 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
         for item in items:
             yield apply(work, item)
         return
-    yield from _imap_pool(work, _chunks(items, chunk_chars, chunk_docs), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs)
+    chunks = _chunks(items, chunk_chars, chunk_docs)
+    first = next(chunks, None)
+    second = next(chunks, None)
+    if second is None:  # one chunk in all: starting workers would cost more than it saves
+        for item in first or ():
+            yield apply(work, item)
+        return
+    yield from _imap_pool(work, chain([first, second], chunks), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs)
 
 
 def _chunks(items: Iterable[Item], max_chars: int, max_docs: int) -> Iterator[list[Item]]:

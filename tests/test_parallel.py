@@ -99,7 +99,7 @@ def test_a_dead_worker_stops_the_run_with_a_clear_error(work):
 
 def test_work_that_cannot_be_sent_to_workers_is_refused(work):
     with pytest.raises(RepairError, match="cannot be sent to worker processes"):
-        list(imap(lambda d: work(d), _docs(2), jobs=2))
+        list(imap(lambda d: work(d), _docs(2), jobs=2, chunk_docs=1))
     with pytest.raises(RepairError, match="--jobs must be 1 or more"):
         list(imap(work, _docs(2), jobs=0))
 
@@ -121,15 +121,29 @@ def test_cli_run_jobs_2_writes_the_same_records_and_counts_errors(tmp_path):
     assert len(outs["2"].splitlines()) == 30
 
 
+def test_a_stream_of_one_chunk_is_processed_without_workers(work):
+    # nothing is pickled (a lambda would fail) and the result is the serial one
+    assert _render(imap(lambda d: work(d), _items(3), jobs=2)) == _render(imap(work, _items(3), jobs=1))
+
+
 def test_cli_emit_to_a_folder_with_jobs_2_matches_one_job(tmp_path):
+    corpus = tmp_path / "in"
+    for sub in ("a", "b", "c"):  # 15 documents: more than one chunk, so workers do run
+        (corpus / sub).mkdir(parents=True)
+        for p in SEEDS.glob("*.txt"):
+            (corpus / sub / p.name).write_bytes(p.read_bytes())
     for jobs in ("1", "2"):
-        res = runner.invoke(app, ["emit", str(SEEDS), "-o", str(tmp_path / jobs), "-j", jobs, "-q"],
+        res = runner.invoke(app, ["emit", str(corpus), "-o", str(tmp_path / jobs), "-j", jobs, "-q"],
                             catch_exceptions=False)
         assert res.exit_code == 0, res.output
     # the cleaned files, diffs, index, records and report (the HTML report carries a per-run token)
-    for rel in ["records.jsonl", "documents.jsonl", "report.json"] + \
-            [p.name for p in SEEDS.glob("*.txt")] + [f"diffs/{p.name}" for p in (tmp_path / "1" / "diffs").iterdir()]:
-        assert (tmp_path / "1" / rel).read_bytes() == (tmp_path / "2" / rel).read_bytes(), rel
+    one, two = tmp_path / "1", tmp_path / "2"
+    rels = ["records.jsonl", "documents.jsonl", "report.json"]
+    rels += [str(p.relative_to(corpus)) for p in corpus.rglob("*.txt")]
+    rels += [str(p.relative_to(one)) for p in (one / "diffs").rglob("*.diff")]
+    assert len(rels) > 20
+    for rel in rels:
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
 
 
 def test_cli_refuses_jobs_with_grammar_and_bad_values(tmp_path):
