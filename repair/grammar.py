@@ -50,6 +50,7 @@ DEFAULT_TIMEOUT = 20.0  # seconds per request to LanguageTool
 DEFAULT_SAMPLE = 5  # untouched sentences checked per document in the "changed" scope
 BATCH_CHARS = 20_000  # sentences are sent to LanguageTool in requests of at most this many characters
 SEPARATOR = "\n\n"  # between sentences in one request: LanguageTool treats each as its own paragraph
+MAX_START_ATTEMPTS = 3  # a local LanguageTool that exits early is tried on this many ports
 CACHE_FILE = "grammar.sqlite3"
 CACHE_ENV = "REPAIR_CACHE_DIR"
 
@@ -648,10 +649,21 @@ class Checker:
             return self._tool
         version = self.identity()
         import language_tool_python as ltp
-        from language_tool_python.exceptions import LanguageToolError
+        from language_tool_python.exceptions import LanguageToolError, ServerError
 
-        class _Tool(ltp.LanguageTool):  # the library's 300 s request timeout, made ours
-            _TIMEOUT = self.timeout  # type: ignore[assignment]
+        class _Tool(ltp.LanguageTool):
+            _TIMEOUT = self.timeout  # type: ignore[assignment]  # the library's 300 s request timeout, made ours
+            _failed_starts = 0
+
+            def _start_local_server(self) -> None:
+                # the library retries a server that exits early on each of ~900 ports; three will do
+                try:
+                    super()._start_local_server()
+                except ServerError as e:
+                    self._failed_starts += 1
+                    if self._failed_starts >= MAX_START_ATTEMPTS:
+                        raise LanguageToolError(f"{e} ({self._failed_starts} attempts)") from None
+                    raise
 
         try:
             if self.server:
@@ -672,6 +684,8 @@ class Checker:
             return f"the server at {self.server} failed ({text})"
         if isinstance(e, ModuleNotFoundError) or "java" in text.lower():
             return f"Java problem: {text}"
+        if "server" in text.lower():  # the library's ServerError: started but exited or never answered
+            return f"the local LanguageTool {self.version} did not start ({text})"
         host = re.search(r"host='([^']+)'", text)
         if host:  # requests' long connection errors: name the host that cannot be reached
             text = f"cannot reach {host.group(1)}"

@@ -1,0 +1,510 @@
+"""The grammar stage: sentences, selection, the LanguageTool adapter (through language-tool-python's
+remote-server mode, against tests/fake_languagetool.py), the cache, skipping when LanguageTool
+cannot be had, the record, and `repair run --grammar` end to end.
+
+Tests marked ``languagetool`` run against a real LanguageTool when LT_SERVER (a server URL) or
+LTP_JAR_DIR_PATH (an unpacked LanguageTool-<version> folder) is set, and are skipped otherwise.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from typer.testing import CliRunner
+
+from fake_languagetool import FakeLanguageTool
+from repair import grammar as g
+from repair.cli import app
+from repair.errors import ConfigError
+from repair.model import Change, Document, apply_changes, check_changes, unapply
+from repair.pipeline import STAGE_ORDER, run_document
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Each test gets its own cache folder and no LanguageTool left over from another test."""
+    monkeypatch.setenv(g.CACHE_ENV, str(tmp_path / "cache"))
+    g.close_all()
+    yield
+    g.close_all()
+
+
+@pytest.fixture
+def lt():
+    with FakeLanguageTool() as server:
+        yield server
+
+
+def remote(server_url: str, **kw) -> g.GrammarSettings:
+    return g.GrammarSettings(enabled=True, server=server_url, **kw)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- sentences ------------------------------------------------------------------------------------
+
+SPLITS = [
+    ("abbreviation", "Mr. Smith went home. He slept.", ["Mr. Smith went home.", "He slept."]),
+    ("initials", "J. K. Rowling wrote it. Fans cheered.", ["J. K. Rowling wrote it.", "Fans cheered."]),
+    ("dotted", "The U.S. economy grew. Prices rose.", ["The U.S. economy grew.", "Prices rose."]),
+    ("quote", 'He said "Stop." Then he left.', ['He said "Stop."', "Then he left."]),
+    ("number-abbreviation", "No. 5 was there. It won.", ["No. 5 was there.", "It won."]),
+    ("no-as-word", "He said no. Then left.", ["He said no.", "Then left."]),
+    ("ellipsis", "Wait... What? Yes!", ["Wait...", "What?", "Yes!"]),
+    ("lines", "line one\n\nline two\n", ["line one", "line two"]),
+    ("lower-case-next", "pi is 3.14 today. ok then", ["pi is 3.14 today. ok then"]),
+    ("non-ascii-capital", "Officials met. \u00c9gypte agreed.", ["Officials met.", "\u00c9gypte agreed."]),
+    ("empty", "", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", [(t, e) for _, t, e in SPLITS], ids=[label for label, _, _ in SPLITS])
+def test_sentences(text, expected):
+    assert [text[s:e] for s, e in g.sentences(text)] == expected
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab A.!?\"\n 'U.S")), max_size=80))
+def test_sentence_spans_are_ordered_trimmed_and_cover_all_words(text):
+    spans = g.sentences(text)
+    prev = 0
+    for s, e in spans:
+        assert prev <= s < e <= len(text)
+        assert text[s:e] == text[s:e].strip()
+        prev = e
+    covered = "".join(text[s:e] for s, e in spans)
+    assert "".join(covered.split()) == "".join(text.split())
+
+
+# ---- selection ------------------------------------------------------------------------------------
+
+TEN = " ".join(f"Sentence number {w} is here." for w in
+               ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])
+
+
+def test_changed_scope_checks_touched_sentences_plus_an_even_sample():
+    spans = g.sentences(TEN)
+    assert len(spans) == 10
+    s3 = spans[3]
+    picked = g.select(spans, [(s3[0] + 2, s3[0] + 5)], sample=3)
+    assert 3 in picked
+    assert len(picked) == 4
+    assert picked == g.select(spans, [(s3[0] + 2, s3[0] + 5)], sample=3)  # the same sample every run
+    assert g.select(spans, [], sample=0) == []
+
+
+def test_all_scope_checks_everything():
+    spans = g.sentences(TEN)
+    assert g.select(spans, [], scope="all", sample=0) == list(range(10))
+
+
+def test_a_short_document_is_checked_whole():
+    spans = g.sentences("One sentence here. Another one there. A third.")
+    assert g.select(spans, [], sample=g.DEFAULT_SAMPLE) == [0, 1, 2]
+
+
+def test_a_deletion_point_marks_the_sentence_it_borders():
+    spans = g.sentences("First one. Second one.")
+    assert g.select(spans, [(10, 10)], sample=0) == [0]
+
+
+def test_touched_spans_follow_the_current_text_and_ignore_normalise():
+    src = "[ad_1]\nThe State Division said it.\nNothing here.\n"
+    doc = Document.from_text(src)
+    doc.absorb(g.StageResult(src[7:], (Change("normalise", "boilerplate.ad-marker", 0, 7, "[ad_1]\n", ""),)))
+    cur = doc.text
+    i = cur.index("Division")
+    doc.absorb(g.StageResult(cur[:i] + "Department" + cur[i + 8:],
+                             (Change("match", "terms.x", i, i + 8, "Division", "Department"),)))
+    spans = g.touched_spans(doc)
+    assert spans == [(doc.text.index("Department"), doc.text.index("Department") + len("Department"))]
+
+
+# ---- the adapter, against the fake server ---------------------------------------------------------
+
+
+def test_adapter_reads_matches_through_language_tool_python(lt):
+    checker = g.Checker(lt.url)
+    assert lt.checks == [] and lt.language_requests == 0  # lazy: nothing until the first sentence
+    text = "\U0001F600 He have a apple."  # an emoji first: LanguageTool counts UTF-16 units
+    [issues] = checker.check([text], g.NEWS_DISABLED_RULES)
+    found = {(i.rule_id, text[i.start:i.end], i.replacements[:1]) for i in issues}
+    assert found == {("HE_VERB_AGR", "have", ("has",)), ("EN_A_VS_AN", "a", ("an",))}
+    assert lt.language_requests == 1
+    [check] = lt.sentence_checks()
+    assert check["language"] == "en-US"
+    assert set(check["disabledRules"].split(",")) == set(g.NEWS_DISABLED_RULES)
+
+
+def test_sentences_of_a_document_go_in_one_request_and_come_back_apart(lt):
+    checker = g.Checker(lt.url)
+    texts = ["It was maybe maybe true.", "Nothing wrong here.", "She have it."]
+    out = checker.check(texts)
+    assert len(lt.sentence_checks()) == 1
+    assert [[(t[i.start:i.end], i.rule_id) for i in issues] for t, issues in zip(texts, out)] == [
+        [("maybe maybe", "ENGLISH_WORD_REPEAT_RULE")], [], [("have", "HE_VERB_AGR")]]
+
+
+def test_one_checker_per_process_and_settings(lt):
+    s = remote(lt.url)
+    assert g.get_checker(s) is g.get_checker(s.replace(scope="all"))
+    for text in ("He have it.", "She have it."):
+        g.check_document(Document.from_text(text), s)
+    assert lt.language_requests == 1  # language-tool-python's LanguageTool built once
+
+
+def test_check_document_records_flagged_changes_and_figures(lt):
+    doc = Document.from_text("It was maybe maybe true. He have a apple.")
+    report = g.check_document(doc, remote(lt.url, scope="all"))
+    assert report["status"] == "ok"
+    assert report["sentences"] == report["sentences_checked"] == 2
+    assert report["matches"] == 3
+    assert report["per_1k_words"] == pytest.approx(1000 * 3 / 9, abs=0.01)
+    assert doc.text == doc.source  # nothing applied
+    assert [(c.stage, c.rule, c.before, c.after, c.applied) for c in doc.changes] == [
+        ("grammar", "grammar.ENGLISH_WORD_REPEAT_RULE", "maybe maybe", "maybe", False),
+        ("grammar", "grammar.HE_VERB_AGR", "have", "has", False),
+        ("grammar", "grammar.EN_A_VS_AN", "a", "an", False),
+    ]
+    conf = {c.rule: c.confidence for c in doc.changes}
+    assert conf["grammar.HE_VERB_AGR"] == 0.7 and conf["grammar.EN_A_VS_AN"] == 0.5
+    assert doc.to_record()["repair"]["grammar"]["issues"][1]["status"] == "flagged"
+
+
+def test_disabled_rules_are_not_reported_and_can_be_switched_back_on(lt):
+    text = "Zorblatt  said so."
+    doc = Document.from_text(text)
+    g.check_document(doc, remote(lt.url))
+    assert doc.changes == []  # spelling and whitespace are off by default
+    doc = Document.from_text(text)
+    report = g.check_document(doc, remote(lt.url, disabled_rules=frozenset({"WHITESPACE_RULE"})))
+    [c] = doc.changes
+    assert (c.rule, c.before, c.after, c.applied) == ("grammar.MORFOLOGIK_RULE_EN_US", "Zorblatt", "Zorblatt", False)
+    assert report["issues"][0]["note"].startswith("LanguageTool has no suggestion")
+
+
+def test_an_allowed_rule_is_applied_and_replays(lt):
+    doc = Document.from_text("He have a apple.")
+    g.check_document(doc, remote(lt.url, auto_apply=frozenset({"EN_A_VS_AN"})))
+    assert doc.text == "He have an apple."
+    by_rule = {c.rule: c.applied for c in doc.changes}
+    assert by_rule == {"grammar.EN_A_VS_AN": True, "grammar.HE_VERB_AGR": False}
+    assert apply_changes(doc.source, doc.changes) == doc.text
+    assert unapply(doc.text, doc.changes) == doc.source
+
+
+def test_offsets_map_into_the_record_after_earlier_stages(lt, cfg):
+    src = "[ad_1]\nThe State Division said he have a apple.\n\nIt was maybe maybe true.\n"
+    doc = Document.from_text(src)
+    cfg.options["grammar"] = remote(lt.url)
+    try:
+        run_document(doc, cfg, STAGE_ORDER + ("grammar",))
+    finally:
+        cfg.options.pop("grammar")
+    grammar = [c for c in doc.changes if c.stage == "grammar"]
+    assert {c.before for c in grammar} == {"have", "a", "maybe maybe"}
+    for c in doc.changes:  # the contract: original coordinates
+        assert src[c.start:c.end] == c.before
+    check_changes(src, doc.changes)
+    assert apply_changes(src, doc.changes) == doc.text
+    rec = json.loads(json.dumps(doc.to_record()))
+    again = Document.from_record(rec)
+    assert again.source == src and again.extra["grammar"]["status"] == "ok"
+    assert "grammar" in again.stages or rec["repair"]["grammar"]["sentences_checked"] == 2
+
+
+def test_a_match_on_text_an_earlier_stage_rewrote_is_kept_as_overlap(lt):
+    src = "It was perhaps maybe true."
+    doc = Document.from_text(src)
+    doc.absorb(g.StageResult("It was maybe maybe true.", (Change("match", "m.x", 7, 14, "perhaps", "maybe"),)))
+    report = g.check_document(doc, remote(lt.url))
+    assert [c.stage for c in doc.changes] == ["match"]
+    assert doc.skipped["overlap"] == 1
+    assert report["matches"] == 1 and report["issues"][0]["status"] == "overlap"
+    # allowed to apply, it merges with the earlier repair instead
+    doc = Document.from_text(src)
+    doc.absorb(g.StageResult("It was maybe maybe true.", (Change("match", "m.x", 7, 14, "perhaps", "maybe"),)))
+    g.check_document(doc, remote(lt.url, auto_apply=frozenset({"ENGLISH_WORD_REPEAT_RULE"})))
+    assert doc.text == "It was maybe true."
+    assert apply_changes(src, doc.changes) == doc.text
+
+
+# ---- the cache --------------------------------------------------------------------------------------
+
+
+def test_second_run_makes_no_http_calls(lt, tmp_path):
+    s = remote(lt.url, scope="all", cache=str(tmp_path / "c.sqlite3"))
+    text = "It was maybe maybe true. He have a apple. All fine here."
+    first = g.check_document(Document.from_text(text), s)
+    n = len(lt.checks)
+    second_doc = Document.from_text(text)
+    second = g.check_document(second_doc, s)
+    assert len(lt.checks) == n  # not even a version probe: the checker knows it
+    assert second["from_cache"] == second["sentences_checked"] == 3
+    assert second["issues"] == first["issues"]
+    # a new process: a fresh checker and cache on the same file only probe the server's version
+    g.close_all()
+    third = g.check_document(Document.from_text(text), s)
+    assert third["from_cache"] == 3
+    assert lt.sentence_checks() == lt.sentence_checks()[:1]
+    assert third["issues"] == first["issues"]
+
+
+def test_the_cache_key_holds_version_language_and_disabled_rules():
+    k = g.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["A", "B"])
+    assert k == g.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["B", "A"])
+    assert k != g.sentence_key("He have it.", version="6.5", language="en-US", disabled_rules=["A", "B"])
+    assert k != g.sentence_key("He have it.", version="6.4", language="en-GB", disabled_rules=["A", "B"])
+    assert k != g.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["A"])
+
+
+def test_changing_disabled_rules_checks_again(lt, tmp_path):
+    s = remote(lt.url, cache=str(tmp_path / "c.sqlite3"))
+    g.check_document(Document.from_text("Zorblatt said so."), s)
+    g.check_document(Document.from_text("Zorblatt said so."), s.replace(disabled_rules=frozenset()))
+    assert len(lt.sentence_checks()) == 2
+
+
+def test_cache_is_shared_by_concurrent_writers(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    issue = g.Issue("R", 0, 1, "m", "GRAMMAR", "grammar", ("x",))
+
+    def write(tag: str) -> None:
+        cache = g.Cache(path)
+        for i in range(100):
+            cache.put_many({f"{tag}{i}": [issue]})
+        cache.close()
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = g.Cache(path).get_many([f"{t}{i}" for t in "ab" for i in range(100)])
+    assert len(got) == 200 and got["a7"] == [issue]
+
+
+def test_an_unusable_cache_turns_itself_off_and_checking_goes_on(lt, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    report = g.check_document(Document.from_text("He have it."), remote(lt.url, cache=str(blocker / "c.sqlite3")))
+    assert report["status"] == "ok" and report["matches"] == 1
+    assert g.get_cache(str(blocker / "c.sqlite3")).problem
+
+
+def test_cache_can_be_switched_off(lt):
+    s = remote(lt.url, cache="off")
+    for _ in range(2):
+        g.check_document(Document.from_text("He have it."), s)
+    assert len(lt.sentence_checks()) == 2
+
+
+# ---- when LanguageTool cannot be had ---------------------------------------------------------------
+
+
+def assert_skipped(doc: Document, report: dict, *, says: str) -> None:
+    assert report["status"] == "skipped"
+    assert says in report["reason"]
+    assert "\n" not in report["reason"] and "--lt-server" in report["reason"]
+    assert report["per_1k_words"] is None  # not a pass
+    assert doc.extra["grammar"] is report
+    assert doc.skipped["grammar-unavailable"] == 1
+    assert doc.text == doc.source and doc.changes == []
+
+
+def test_connection_refused_is_a_skip_with_a_reason():
+    doc = Document.from_text("He have it.")
+    report = g.check_document(doc, remote(f"http://127.0.0.1:{free_port()}"))
+    assert_skipped(doc, report, says="connection refused")
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_skip():
+    with FakeLanguageTool(delay=5) as slow:
+        doc = Document.from_text("He have it.")
+        report = g.check_document(doc, remote(slow.url, timeout=0.3))
+    assert_skipped(doc, report, says="within 0.3 s")
+
+
+def test_a_failing_server_is_a_skip():
+    with FakeLanguageTool(broken=True) as broken:
+        doc = Document.from_text("He have it.")
+        report = g.check_document(doc, remote(broken.url))
+    assert_skipped(doc, report, says="HTTP 500")
+
+
+def test_a_server_that_goes_away_mid_run_skips_the_rest_quickly():
+    lt = FakeLanguageTool().start()
+    s = remote(lt.url, cache="off")
+    assert g.check_document(Document.from_text("He have it."), s)["status"] == "ok"
+    lt.stop()
+    doc = Document.from_text("She have it.")
+    report = g.check_document(doc, s)
+    assert_skipped(doc, report, says=lt.url.split("//")[1])
+    doc = Document.from_text("They has it.")
+    assert g.check_document(doc, s)["reason"] == report["reason"]  # no second wait: fails fast
+
+
+def test_local_mode_without_java_says_so(monkeypatch):
+    monkeypatch.setattr(g.shutil, "which", lambda name: None)
+    doc = Document.from_text("He have it.")
+    report = g.check_document(doc, g.GrammarSettings(enabled=True))
+    assert_skipped(doc, report, says="no Java")
+
+
+def test_local_mode_with_a_wrong_ltp_jar_dir_path_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("LTP_JAR_DIR_PATH", str(tmp_path / "missing"))
+    doc = Document.from_text("He have it.")
+    report = g.check_document(doc, g.GrammarSettings(enabled=True))
+    assert_skipped(doc, report, says="LTP_JAR_DIR_PATH")
+
+
+@pytest.mark.skipif(not Path("/usr/bin/java").exists() and not os.environ.get("JAVA_HOME"), reason="needs java")
+def test_local_mode_with_a_jar_that_is_not_languagetool_is_a_skip(monkeypatch, tmp_path):
+    install = tmp_path / "LanguageTool-6.4"
+    install.mkdir()
+    (install / "languagetool-server.jar").write_bytes(b"not a jar")
+    monkeypatch.setenv("LTP_JAR_DIR_PATH", str(install))
+    monkeypatch.setenv("LTP_PATH", str(tmp_path))  # restored after the test
+    doc = Document.from_text("He have it.")
+    report = g.check_document(doc, g.GrammarSettings(enabled=True, timeout=5))
+    assert_skipped(doc, report, says="LanguageTool unavailable")
+
+
+# ---- settings ---------------------------------------------------------------------------------------
+
+
+def test_settings_from_the_project_configuration_object():
+    from repair import config
+
+    section = config.GrammarSettings(enabled=True, server="", scope="all", disabled_rules=["X"], timeout=3)
+    s = g.GrammarSettings.coerce(section)
+    assert (s.enabled, s.server, s.scope, s.disabled_rules, s.timeout) == (True, None, "all", frozenset({"X"}), 3.0)
+
+
+@pytest.mark.parametrize("table,says", [
+    ({"scope": "most"}, "scope"),
+    ({"timeout": 0}, "timeout"),
+    ({"sample": True}, "sample"),
+    ({"disabled_rules": [1]}, "rule ids"),
+    ({"colour": "red"}, "unknown key 'colour'"),
+], ids=["scope", "timeout", "sample-bool", "rules-not-strings", "unknown"])
+def test_bad_settings_say_which_key(table, says):
+    with pytest.raises(ConfigError, match=says):
+        g.GrammarSettings.from_mapping(table)
+
+
+# ---- the command line --------------------------------------------------------------------------------
+
+
+def json_lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def article(tmp_path) -> Path:
+    p = tmp_path / "in" / "a.txt"
+    p.parent.mkdir()
+    p.write_text("[ad_1]\nThe State Division said he have a apple.\n\nIt was maybe maybe true.\n\n"
+                 + " ".join(f"The talks went on for day {i} of the week." for i in range(12)) + "\n", encoding="utf-8")
+    return p
+
+
+def test_run_grammar_against_a_server_end_to_end(lt, article):
+    result = runner.invoke(app, ["run", str(article), "--grammar", "--lt-server", lt.url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [rec] = json_lines(result.stdout)
+    block = rec["repair"]
+    assert block["grammar"]["status"] == "ok"
+    assert block["grammar"]["sentences"] == 14
+    assert block["grammar"]["sentences_checked"] == 1 + g.DEFAULT_SAMPLE  # the changed one plus the sample
+    grammar = [c for c in block["changes"] if c["stage"] == "grammar"]
+    assert {c["before"] for c in grammar} == {"have", "a"}  # the repeat is in an untouched, unsampled sentence
+    source = article.read_text(encoding="utf-8")
+    assert all(source[c["start"]:c["end"]] == c["before"] and not c["applied"] for c in grammar)
+    assert "grammar:" in result.stderr
+    # run again: everything comes from the cache
+    n = len(lt.sentence_checks())
+    again = runner.invoke(app, ["run", str(article), "--grammar", "--lt-server", lt.url], catch_exceptions=False)
+    assert len(lt.sentence_checks()) == n
+    assert json_lines(again.stdout)[0]["repair"]["grammar"]["from_cache"] == 1 + g.DEFAULT_SAMPLE
+
+
+def test_run_grammar_scope_all_checks_every_sentence(lt, article):
+    result = runner.invoke(app, ["run", str(article), "--lt-server", lt.url, "--grammar-scope", "all"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [rec] = json_lines(result.stdout)
+    assert rec["repair"]["grammar"]["sentences_checked"] == 14
+    assert "maybe maybe" in {c["before"] for c in rec["repair"]["changes"]}
+
+
+def test_run_without_languagetool_warns_once_and_marks_every_document(tmp_path, article):
+    second = article.parent / "b.txt"
+    second.write_text("She have it.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    url = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(app, ["run", str(article.parent), "--lt-server", url, "-o", str(out)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "grammar stage skipped" in line]
+    assert len(warnings) == 1 and "connection refused" in warnings[0] and "docker run" in warnings[0]
+    report = json.loads((out / "report.json").read_text())
+    assert report["skipped"]["grammar-unavailable"] == 2
+    assert report["documents"] == 2 and report["failed"] == 0
+
+
+def test_grammar_is_off_by_default_and_on_from_the_project_config(lt, article, tmp_path, monkeypatch):
+    off = runner.invoke(app, ["run", str(article)], catch_exceptions=False)
+    assert "grammar" not in json_lines(off.stdout)[0]["repair"]
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "repair.toml").write_text(f'[grammar]\nenabled = true\nserver = "{lt.url}"\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    on = runner.invoke(app, ["run", str(article)], catch_exceptions=False)
+    assert json_lines(on.stdout)[0]["repair"]["grammar"]["status"] == "ok"
+    no = runner.invoke(app, ["run", str(article), "--no-grammar"], catch_exceptions=False)
+    assert "grammar" not in json_lines(no.stdout)[0]["repair"]
+
+
+# ---- a real LanguageTool (skipped unless one is provided) ----------------------------------------------
+
+
+def real_settings() -> g.GrammarSettings:
+    if os.environ.get("LT_SERVER"):
+        return g.GrammarSettings(enabled=True, server=os.environ["LT_SERVER"], cache="off", timeout=60)
+    if os.environ.get("LTP_JAR_DIR_PATH"):
+        return g.GrammarSettings(enabled=True, cache="off", timeout=60)
+    pytest.skip("no real LanguageTool: set LT_SERVER=http://host:port or LTP_JAR_DIR_PATH=/path/LanguageTool-X.Y")
+
+
+@pytest.mark.languagetool
+def test_real_languagetool_flags_agreement_and_repeats():
+    s = real_settings().replace(scope="all")
+    doc = Document.from_text("He have a apple. It was was true. The cat sat on the mat.")
+    report = g.check_document(doc, s)
+    assert report["status"] == "ok", report.get("reason")
+    befores = {c.before for c in doc.changes}
+    assert {"a", "was was"} & befores
+    check_changes(doc.source, doc.changes)
+    assert all(c.start < doc.source.index("The cat") for c in doc.changes)
+
+
+@pytest.mark.languagetool
+def test_real_languagetool_through_the_cli(article):
+    s = real_settings()
+    args = ["run", str(article), "--grammar"] + (["--lt-server", s.server] if s.server else [])
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    block = json_lines(result.stdout)[0]["repair"]
+    assert block["grammar"]["status"] == "ok", block["grammar"].get("reason")
