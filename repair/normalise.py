@@ -29,7 +29,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import ftfy
 from ftfy import TextFixerConfig
@@ -38,6 +38,7 @@ from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
 from .errors import RuleError
 from .model import Change, StageResult, compose
+from .prefilter import Prefilter
 from .rules import Rule, RuleSet
 
 STAGE = "normalise"
@@ -305,95 +306,12 @@ def _result(text: str, changes: list[Change]) -> StageResult:
     return StageResult("".join(parts), tuple(changes))
 
 
-def _literal_cover(rx: re.Pattern[str]) -> frozenset[str] | None:
-    """Strings one of which every match of ``rx`` contains, if there is a useful set, else None.
-
-    ``str.__contains__`` tests these far faster than the regex engine scans, so a rule whose
-    cover is absent from a text is not run on it (most texts need none of the clean-up).
-
-    >>> sorted(_literal_cover(re.compile(r"(?<=\\S) {2,}(?=\\S)")))
-    ['  ']
-    >>> sorted(_literal_cover(re.compile(r"[\\u200b\\ufeff]+|\\r\\n?")))
-    ['\\r', '\\u200b', '\\ufeff']
-    >>> _literal_cover(re.compile(r"[ \\t]+$", re.M)) is None  # a space is in every text: no use
-    True
-    """
-    from re import _constants as C, _parser as P
-
-    if rx.flags & re.IGNORECASE:
-        return None
-    try:
-        tree = P.parse(rx.pattern, rx.flags)
-    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
-        return None
-
-    def cost(cover: frozenset[str]) -> float:
-        # a lone space, newline, ASCII letter, digit or common punctuation is in nearly every
-        # text: a cover holding one is useless
-        return sum(100.0 if len(e) == 1 and (e in " \n.,;:'\"-()" or e.isascii() and e.isalnum()) else 1.0 / len(e)
-                   for e in cover)
-
-    def position(op: Any, av: Any) -> frozenset[str] | None:
-        if op is C.IN:
-            chars: set[str] = set()
-            for op2, av2 in av:
-                if op2 is C.LITERAL:
-                    chars.add(chr(av2))
-                elif op2 is C.RANGE and av2[1] - av2[0] < 32:
-                    chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
-                else:
-                    return None
-            return frozenset(chars)
-        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
-            return best(av[2].data)
-        if op is C.SUBPATTERN and not av[1] & re.IGNORECASE:
-            return best(av[-1].data)
-        if op is C.ATOMIC_GROUP:
-            return best(av.data)
-        if op is C.BRANCH:
-            covers = [best(b.data) for b in av[1]]
-            if any(c is None for c in covers):
-                return None
-            return frozenset().union(*covers)  # type: ignore[arg-type]
-        return None
-
-    def best(items: list) -> frozenset[str] | None:
-        found: list[frozenset[str]] = []
-        run = ""
-        for op, av in items:
-            if op is C.LITERAL:
-                run += chr(av)
-            elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
-                continue  # zero width: the literals around it stay adjacent
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1 and \
-                    len(av[2].data) == 1 and av[2].data[0][0] is C.LITERAL:
-                rep = chr(av[2].data[0][1]) * av[0]
-                if av[0] == av[1]:
-                    run += rep
-                else:  # x{2,}: what precedes is followed by "xx", and "xx" by what follows
-                    found.append(frozenset([run + rep]))
-                    run = rep
-            else:
-                if run:
-                    found.append(frozenset([run]))
-                run = ""
-                pos = position(op, av)
-                if pos:
-                    found.append(pos)
-        if run:
-            found.append(frozenset([run]))
-        return min(found, key=cost) if found else None
-
-    cover = best(tree.data)
-    return cover if cover and cost(cover) < 50 else None
-
-
 def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
     """All ``replace`` rules of one order level, each scanned where its literal cover occurs."""
     compiled = []
     for r in rules:
         rx = _compile_pattern(r, r.data["pattern"], _flags(r))
-        compiled.append((r, rx, _literal_cover(rx)))
+        compiled.append((r, rx, Prefilter.of(rx)))
     for r, _, _ in compiled:
         if "replace" not in r.data:
             raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
@@ -402,9 +320,9 @@ def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
         changes: list[Change] = []
         taken_until = -1
         hits: list[tuple[int, int, Rule, re.Match[str]]] = []
-        for r, rx, cover in compiled:
-            if cover is not None and not any(e in text for e in cover):
-                continue  # the rule cannot match: no scan
+        for r, rx, pf in compiled:
+            if not pf.may_match(text):
+                continue  # the rule cannot match (none of its literals is in the text): no scan
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     hits.append((m.start(), m.end(), r, m))

@@ -16,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 from repair import normalise as N
 from repair.model import Document, apply_changes
 from repair.pipeline import run_document
+from repair.prefilter import Folded, Prefilter, literal_cover
 
 
 def _reference(text: str) -> str:
@@ -180,12 +181,12 @@ def test_literal_covers_change_nothing(text):
     cur = text
     for order in sorted(by_order):
         fast = N._replace_pass(by_order[order])
-        original = N._literal_cover
-        N._literal_cover = lambda rx: None  # the same pass, every rule scanned
+        original = N.Prefilter.of
+        N.Prefilter.of = classmethod(lambda cls, rx: cls(None))  # the same pass, every rule scanned
         try:
             slow = N._replace_pass(by_order[order])
         finally:
-            N._literal_cover = original
+            N.Prefilter.of = original
         assert fast(cur) == slow(cur)
         cur = slow(cur).text
 
@@ -197,15 +198,45 @@ def test_literal_covers_change_nothing(text):
     (r"#(?:yz|w)", 0, {"#"}),
     (r"[\u00a0\u3000]", 0, {"\u00a0", "\u3000"}),
     (r"\r\n?|\u2028", 0, {"\r", "\u2028"}),
-    (r"foo", re.I, None),
+    (r"foo", re.I, {"foo"}),
+    (r"\bhowever(?= [a-z])", re.I, {"however"}),
+    (r"Q", re.I, None),
     (r"[a-z]+", 0, None),
     (r"[ \t]+$", re.M, None),
     (r"\d{3}", 0, None),
 ])
 def test_literal_cover(pattern, flags, expected):
-    cover = N._literal_cover(re.compile(pattern, flags))
+    found = literal_cover(re.compile(pattern, flags))
+    cover = found[0] if found is not None else None
     assert (set(cover) if cover is not None else None) == expected
     if cover is not None:  # the cover is necessary: every match holds one of its strings
         for sample in ("abc", "x yz", "\tq\t", "a  b", "\u00a0", "\r\n", "\u2028", "xw"):
             for m in re.finditer(pattern, sample, flags):
-                assert any(e in m.group(0) for e in cover)
+                assert any(e in m.group(0).lower() for e in cover)
+
+
+_CASE_PATTERNS = [r"\b(two|three|several) a long time\b", r"however(?= [a-z])", r"\bStated by\b", r"ISIS-K\b",
+                  r"(?:(?<=^)|(?<=[.!?]\s))however", r"in the past\b"]
+_CASE_TEXT = st.text(alphabet=st.sampled_from(list("aAtTwWoOhHeEvVrRsSiInNpPkK -.\n") +
+                                              ["\u0131", "\u017f", "\u0130", "\u212a", "\u00e9"]), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_CASE_PATTERNS), st.booleans(), st.lists(_CASE_TEXT, max_size=3),
+       st.sampled_from(["two a long time", "HOWEVER it", "stated by", "isis-k", "In The Past"]))
+def test_prefilter_never_skips_a_text_with_a_match(pattern, ignore_case, parts, planted):
+    rx = re.compile(pattern, re.I if ignore_case else 0)
+    text = planted.join(parts) if len(parts) > 1 else "".join(parts)
+    pf = Prefilter.of(rx)
+    if rx.search(text):
+        assert pf.may_match(text) and pf.may_match(Folded.of(text))
+
+
+def test_prefilter_skips_texts_without_the_literal():
+    pf = Prefilter.of(re.compile(r"\b(two|three|several) a long time\b", re.I))
+    assert pf.cover == (" a long time",) and pf.folded
+    assert not pf.may_match("They waited two decades.")
+    assert pf.may_match("They waited TWO A LONG TIME.")
+    # the dotless i matches "i" case-insensitively but does not lower-case to it: no shortcut then
+    assert Prefilter.of(re.compile("stated", re.I)).may_match("ST\u0130TED") is True
+    assert Prefilter.of(re.compile("is", re.I)).may_match("\u0131s") is True

@@ -1,0 +1,160 @@
+"""Skip regex scans that cannot match: a rule's *literal cover* tested with ``in``.
+
+Most rules match nothing in most texts, and Python's regex engine scans a text far more slowly
+than ``str.__contains__`` (a pattern that starts with ``\\b``, a lookbehind or a case-insensitive
+word is tried at nearly every position). :func:`literal_cover` derives, from the pattern itself,
+a few strings one of which every match must contain; :meth:`Prefilter.may_match` is false only
+when none occurs, so skipping the scan then changes nothing.
+
+>>> pf = Prefilter.of(re.compile(r"\\b(two|three|several) a long time\\b", re.I))
+>>> pf.cover
+(' a long time',)
+>>> pf.may_match("It took Two A Long Time."), pf.may_match("It took two decades.")
+(True, False)
+>>> Prefilter.of(re.compile(r"\\w+")).cover is None  # nothing to test: always scan
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from re import _casefix, _constants as C, _parser as P  # the re module's own parser and case table
+from typing import Any
+
+# Characters that re.IGNORECASE treats as equal to a letter of another lower-case form (the
+# dotless i, the long s, the micro sign, ...): a text holding one is scanned without the shortcut.
+_ODD_CASES = re.compile("[" + "".join(re.escape(chr(c)) for c, extra in _casefix._EXTRA_CASES.items()
+                                      for c in (c, *extra) if c > 0x7F) + "]")
+_COMMON = frozenset(" \n.,;:'\"-()")
+
+
+def _cost(cover: frozenset[str]) -> float:
+    # a lone space, newline, ASCII letter, digit or common punctuation is in nearly every text
+    return sum(100.0 if len(e) == 1 and (e in _COMMON or e.isascii() and e.isalnum()) else 1.0 / len(e)
+               for e in cover)
+
+
+def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
+    """``(strings, folded)``: every match of ``rx`` contains one of ``strings``, or None.
+
+    ``folded`` is true for a case-insensitive pattern: the strings are lower case and are to be
+    looked for in the lower-cased text. None when the pattern has no useful cover (it could
+    match with only very common characters).
+
+    >>> literal_cover(re.compile(r"(?<=\\S) {2,}(?=\\S)"))
+    (frozenset({'  '}), False)
+    >>> literal_cover(re.compile(r"[ \\t]+$", re.M)) is None  # a space is in every text: no use
+    True
+    """
+    try:
+        tree = P.parse(rx.pattern, rx.flags)
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+    folded = bool(tree.state.flags & re.IGNORECASE)
+
+    def position(op: Any, av: Any) -> frozenset[str] | None:
+        if op is C.IN:
+            chars: set[str] = set()
+            for op2, av2 in av:
+                if op2 is C.LITERAL:
+                    chars.add(chr(av2))
+                elif op2 is C.RANGE and av2[1] - av2[0] < 32:
+                    chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
+                else:
+                    return None
+            return frozenset(chars)
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            return best(av[2].data)
+        if op is C.SUBPATTERN and not (av[1] | av[2]) & re.IGNORECASE:  # no scoped (?i:...) / (?-i:...)
+            return best(av[-1].data)
+        if op is C.ATOMIC_GROUP:
+            return best(av.data)
+        if op is C.BRANCH:
+            covers = [best(b.data) for b in av[1]]
+            if any(c is None for c in covers):
+                return None
+            return frozenset().union(*covers)  # type: ignore[arg-type]
+        return None
+
+    def best(items: Any) -> frozenset[str] | None:
+        found: list[frozenset[str]] = []
+        run = ""
+        for op, av in items:
+            if op is C.LITERAL:
+                run += chr(av)
+            elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+                continue  # zero width: the literals around it stay adjacent
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1 and \
+                    len(av[2].data) == 1 and av[2].data[0][0] is C.LITERAL:
+                rep = chr(av[2].data[0][1]) * av[0]
+                if av[0] == av[1]:
+                    run += rep
+                else:  # x{2,}: what precedes is followed by "xx", and "xx" by what follows
+                    found.append(frozenset([run + rep]))
+                    run = rep
+            else:
+                if run:
+                    found.append(frozenset([run]))
+                run = ""
+                pos = position(op, av)
+                if pos:
+                    found.append(pos)
+        if run:
+            found.append(frozenset([run]))
+        if folded:
+            found = [frozenset(e.lower() for e in f) for f in found]
+        return min(found, key=_cost) if found else None
+
+    cover = best(tree.data)
+    if not cover or _cost(cover) >= 50:
+        return None
+    if folded and any(len(e.lower()) != len(e) or e != e.lower() for e in cover):
+        return None
+    return cover, folded
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A text with its lower-cased form, made once and tested against many case-insensitive covers."""
+
+    text: str
+    lowered: str
+    odd: bool  # the text holds a character re.IGNORECASE matches beyond lower-casing: always scan
+
+    @classmethod
+    def of(cls, text: str, lowered: str | None = None) -> "Folded":
+        low = text.lower() if lowered is None else lowered
+        if len(low) != len(text):  # a character lower-cases to two: positions would not line up
+            return cls(text, low, True)
+        return cls(text, low, not low.isascii() and _ODD_CASES.search(low) is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """A pattern's cover, ready to test; ``cover`` None means every text must be scanned."""
+
+    cover: tuple[str, ...] | None
+    folded: bool = False
+
+    @classmethod
+    def of(cls, rx: re.Pattern[str]) -> "Prefilter":
+        found = literal_cover(rx)
+        if found is None:
+            return cls(None)
+        strings, folded = found
+        return cls(tuple(sorted(strings)), folded)
+
+    def may_match(self, text: str | Folded) -> bool:
+        """False only if the pattern certainly has no match in ``text``.
+
+        Pass a :class:`Folded` text to test many case-insensitive patterns against one text
+        without lower-casing it for each.
+        """
+        if self.cover is None:
+            return True
+        if self.folded:
+            f = text if isinstance(text, Folded) else Folded.of(text)
+            return f.odd or any(e in f.lowered for e in self.cover)
+        raw = text.text if isinstance(text, Folded) else text
+        return any(e in raw for e in self.cover)
