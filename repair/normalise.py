@@ -444,9 +444,19 @@ def normalise(text: str, rules: RuleSet) -> StageResult:
     compiled = rules.compiled(STAGE, compile_rules)
     changes: list[Change] = []
     cur = text
-    for p in compiled.passes:
-        res = p(cur)
-        if res.changes:
-            changes = compose(text, changes, cur, res.changes).changes
-            cur = res.text
+    # A fix can expose another one to an earlier pass (ftfy sees "\u00c0\u20ac" as mojibake once
+    # the no-break space before it became a space), so a text that changed goes round again
+    # (clean text takes one round): normalising normalised text changes nothing.
+    for _ in range(_MAX_ROUNDS):
+        start = cur
+        for p in compiled.passes:
+            res = p(cur)
+            if res.changes:
+                changes = compose(text, changes, cur, res.changes).changes
+                cur = res.text
+        if cur == start:
+            break
     return StageResult(cur, tuple(changes))
+
+
+_MAX_ROUNDS = 3
