@@ -1,15 +1,30 @@
-"""detect: find spun passages and score how spun a document is.
+"""detect: find spun passages, score how spun a document is, propose inverse substitutions.
 
-The text is not changed; detect *proposes* changes (``applied`` false) with a confidence, and
-gives the document a ``spin_score`` in [0, 1] and the spinner ``family`` the evidence points to.
+The text is not changed; detect *proposes* changes with a confidence and gives the document a
+``spin_score`` in [0, 1] (0.5 = "spun") and the spinner ``family`` the evidence points to.
 
-First version: exact spinner phrases (``kind = "phrase"`` rules) found with one Aho-Corasick
-automaton over the text, checked for word boundaries.
+How it decides, in two passes over the text:
+
+1. **Candidates.** One Aho-Corasick automaton holds every ``phrase`` rule and every entry of every
+   ``lexicon`` rule (lower-cased; a phrase with capitals must match exactly). ``pattern`` rules
+   (regexes for things like ``5 p.c`` or ``a couple of week``), ``signal`` rules (evidence
+   without a repair, such as "an" before a consonant) and ``builtin`` rules (spelled-out decades,
+   the letter K spelled "Okay") add theirs. Each candidate is checked against its rule's context
+   conditions (``before``/``after``/``not_before``/``not_after`` regexes next to the match).
+   A text without any candidate costs one automaton scan and a handful of regex scans.
+2. **Evidence, then confidence.** Every surviving candidate adds its rule's ``weight`` to its
+   family (a rule counts at most three times per document, so one common word cannot make a
+   document "spun"). The weighted tells per 200 words give the ``spin_score``; the family with the
+   most weight is the ``family``. Then each proposal's confidence is decided by its rule's
+   ``gate``: ``none`` (a tell precise enough on its own: keep the rule's confidence), ``spun``
+   (the document must score >= 0.5) or ``family`` (the document must be spun *and* point to the
+   rule's family). A proposal whose gate is not met is kept with a confidence below the emit
+   threshold: it is flagged for review, never applied.
 
 >>> from repair.rules import load_rules
 >>> d = detect("Fighters of ISIS-Okay struck.", load_rules())
->>> [(c.before, c.after) for c in d.changes]
-[('ISIS-Okay', 'ISIS-K')]
+>>> [(c.before, c.after, c.rule) for c in d.changes]
+[('Okay', 'K', 'okay.letter-k')]
 >>> detect("Nothing to see here.", load_rules()).changes
 ()
 """
@@ -17,17 +32,27 @@ automaton over the text, checked for word boundaries.
 from __future__ import annotations
 
 import math
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import ahocorasick
 
+from . import spelling
 from .errors import RuleError
 from .model import Change, StageResult
-from .rules import RuleSet
+from .rules import Rule, RuleSet
 
 STAGE = "detect"
+SPUN = 0.5  # the tool's own "spun" threshold on spin_score
+FLAG_CAP = 0.55  # confidence given to a proposal whose gate is not met (below any sensible threshold)
+PER_RULE_CAP = 3  # a rule (a lexicon: each of its entries) adds its weight at most this many times per document
+SCALE_WORDS = 200.0  # evidence is counted per this many words (short texts count as this long)
+TAU = 4.0 / math.log(2.0)  # 4 weighted tells per 200 words give spin_score 0.5
+GATES = ("none", "spun", "family")
+SHARED = "spin"  # evidence shared by several spinners: counts towards the score, never names the family
+_CONTEXT_KEYS = ("before", "after", "not_before", "not_after")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,52 +67,355 @@ class Detection:
         return StageResult(self.text, self.changes)
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    before: re.Pattern[str] | None = None
+    after: re.Pattern[str] | None = None
+    not_before: re.Pattern[str] | None = None
+    not_after: re.Pattern[str] | None = None
+
+    def ok(self, text: str, start: int, end: int) -> bool:
+        lo = max(0, start - 80)
+        if self.before is not None and not self.before.search(text, lo, start):
+            return False
+        if self.not_before is not None and self.not_before.search(text, lo, start):
+            return False
+        if self.after is not None and not self.after.match(text, end):
+            return False
+        if self.not_after is not None and self.not_after.match(text, end):
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One thing to look for: the rule it comes from, what to replace it with, how sure."""
+
+    rule: str
+    family: str
+    phrase: str  # as written in the rule
+    replace: str | None  # None: evidence only
+    confidence: float
+    weight: float
+    gate: str
+    families: tuple[str, ...]  # gate "family": the document families the repair applies in
+    exact: bool  # match case exactly (the phrase has capitals) rather than folding case
+    context: _Context
+
+
 @dataclass(slots=True)
-class _Lexicon:
+class _Compiled:
     automaton: Any
-    count: int
+    entries: int
+    patterns: list[tuple[re.Pattern[str], _Entry]]
+    builtins: list[tuple[Callable[[str], Any], _Entry]]
+    families: tuple[str, ...]
 
 
-def compile_rules(rules: RuleSet) -> _Lexicon:
-    a = ahocorasick.Automaton()
-    n = 0
+def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
+    raw = rule.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise RuleError(f"{rule.where()}: '{key}' must be a regular expression string")
+    try:
+        return re.compile(f"(?:{raw})\\Z" if anchored_end else raw, re.MULTILINE)
+    except re.error as e:
+        raise RuleError(f"{rule.where()}: '{key}' does not compile ({e}); check the escapes") from None
+
+
+def _families(rule: Rule, family: str) -> tuple[str, ...]:
+    raw = rule.get("families", [family])
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        raise RuleError(f"{rule.where()}: 'families' must be a list of family names")
+    return tuple(raw)
+
+
+def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Context]:
+    family = str(rule.get("family", "unknown"))
+    try:
+        conf = float(rule.get("confidence", 0.9))
+        weight = float(rule.get("weight", 1.0))
+    except (TypeError, ValueError):
+        raise RuleError(f"{rule.where()}: 'confidence' and 'weight' must be numbers") from None
+    if not 0.0 <= conf <= 1.0:
+        raise RuleError(f"{rule.where()}: confidence must be between 0 and 1")
+    if weight < 0:
+        raise RuleError(f"{rule.where()}: weight must not be negative")
+    gate = str(rule.get("gate", default_gate))
+    if gate not in GATES:
+        raise RuleError(f"{rule.where()}: gate {gate!r} is not one of {', '.join(GATES)}")
+    ctx = _Context(
+        before=_regex(rule, "before", True),
+        after=_regex(rule, "after", False),
+        not_before=_regex(rule, "not_before", True),
+        not_after=_regex(rule, "not_after", False),
+    )
+    return family, conf, weight, gate, ctx
+
+
+def _default_gate(rule: Rule) -> str:
+    # learned or hand-written phrase rules without a gate: very sure ones apply on their own
+    conf = float(rule.get("confidence", 0.9))
+    return "none" if conf >= 0.95 else "family"
+
+
+def compile_rules(rules: RuleSet) -> _Compiled:
+    auto = ahocorasick.Automaton()
+    keyed: dict[str, list[_Entry]] = defaultdict(list)
+    patterns: list[tuple[re.Pattern[str], _Entry]] = []
+    builtins: list[tuple[Callable[[str], Any], _Entry]] = []
+    families: set[str] = set()
+
+    def add(phrase: str, entry: _Entry, where: str) -> None:
+        if not phrase.strip():
+            raise RuleError(f"{where}: an empty phrase cannot be looked for")
+        key = phrase.lower()
+        if len(key) != len(phrase):
+            raise RuleError(f"{where}: phrase {phrase!r} changes length when lower-cased; write it lower-case")
+        keyed[key].append(entry)
+
     for r in rules.for_stage(STAGE):
-        if r.get("kind", "phrase") != "phrase":
-            continue
-        phrase, replace = r.data.get("phrase"), r.data.get("replace")
-        if not isinstance(phrase, str) or not phrase or not isinstance(replace, str):
-            raise RuleError(f"{r.where()}: a phrase rule needs string 'phrase' and 'replace'")
-        conf = float(r.get("confidence", 0.9))
-        if not 0.0 <= conf <= 1.0:
-            raise RuleError(f"{r.where()}: confidence must be between 0 and 1")
-        a.add_word(phrase, (r.id, phrase, replace, conf, r.get("family", "unknown"), float(r.get("weight", 1.0))))
-        n += 1
-    if n:
-        a.make_automaton()
-    return _Lexicon(a, n)
+        kind = r.get("kind", "phrase")
+        if kind == "phrase":
+            phrase, replace = r.data.get("phrase"), r.data.get("replace")
+            if not isinstance(phrase, str) or not phrase or not isinstance(replace, str):
+                raise RuleError(f"{r.where()}: a phrase rule needs string 'phrase' and 'replace'")
+            family, conf, weight, gate, ctx = _common(r, _default_gate(r))
+            exact = bool(r.get("exact", phrase != phrase.lower()))
+            add(phrase, _Entry(r.id, family, phrase, replace, conf, weight, gate, _families(r, family), exact, ctx), r.where())
+        elif kind == "lexicon":
+            entries = r.data.get("entries")
+            if not isinstance(entries, list) or not entries:
+                raise RuleError(f"{r.where()}: a lexicon rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
+            family, conf, weight, gate, ctx = _common(r, "family")
+            fams = _families(r, family)
+            for i, e in enumerate(entries):
+                if (not isinstance(e, list) or len(e) not in (2, 3) or not all(isinstance(x, str) for x in e[:2])
+                        or (len(e) == 3 and not isinstance(e[2], (int, float)))):
+                    raise RuleError(f"{r.where()}: entry {i + 1} must be [\"spun\", \"original\"] or "
+                                    f"[\"spun\", \"original\", confidence]")
+                c = float(e[2]) if len(e) == 3 else conf
+                if not 0.0 <= c <= 1.0:
+                    raise RuleError(f"{r.where()}: entry {i + 1}: confidence must be between 0 and 1")
+                exact = bool(r.get("exact", e[0] != e[0].lower()))
+                add(e[0], _Entry(r.id, family, e[0], e[1], c, weight, gate, fams, exact, ctx), f"{r.where()} entry {i + 1}")
+        elif kind in ("pattern", "signal"):
+            raw = r.data.get("pattern")
+            if not isinstance(raw, str) or not raw:
+                raise RuleError(f"{r.where()}: a {kind} rule needs a 'pattern'")
+            replace = r.data.get("replace") if kind == "pattern" else None
+            if kind == "pattern" and not isinstance(replace, str):
+                raise RuleError(f"{r.where()}: a pattern rule needs a string 'replace' (a regex template)")
+            flags = re.MULTILINE | (re.IGNORECASE if r.get("ignore_case", False) else 0)
+            try:
+                rx = re.compile(raw, flags)
+            except re.error as e:
+                raise RuleError(f"{r.where()}: pattern does not compile ({e}); check the escapes") from None
+            family, conf, weight, gate, ctx = _common(r, "family")
+            exact = not r.get("ignore_case", False)  # a case-blind pattern gives its replacement the match's case
+            patterns.append((rx, _Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx)))
+        elif kind == "builtin":
+            name = r.data.get("function")
+            fn = spelling.BUILTINS.get(name) if isinstance(name, str) else None
+            if fn is None:
+                raise RuleError(f"{r.where()}: builtin function {name!r} is not one of {', '.join(spelling.BUILTINS)}")
+            family, conf, weight, gate, ctx = _common(r, "none")
+            builtins.append((fn, _Entry(r.id, family, name, "", conf, weight, gate, _families(r, family), True, ctx)))
+        else:
+            raise RuleError(f"{r.where()}: kind {kind!r} is not one of phrase, lexicon, pattern, signal, builtin")
+        families.add(str(r.get("family", "unknown")))
+    for key, entries in keyed.items():
+        auto.add_word(key, (len(key), tuple(entries)))
+    if keyed:
+        auto.make_automaton()
+    return _Compiled(auto, len(keyed), patterns, builtins, tuple(sorted(families)))
 
 
 def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+def _fold(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower()[0] for ch in text)  # keep offsets when a character lower-cases to two
+
+
+def match_case(before: str, after: str) -> str:
+    """Give ``after`` the capitalisation of ``before`` (as written in a case-folded rule).
+
+    >>> match_case("Stated", "said"), match_case("STATED", "said"), match_case("stated", "said")
+    ('Said', 'SAID', 'said')
+    """
+    if not after or not before:
+        return after
+    letters = [c for c in before if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return after.upper()
+    if before[0].isupper() and after[0].islower():
+        return after[0].upper() + after[1:]
+    return after
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int
+    entry: _Entry
+    after: str | None
+
+
+def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
+    hits: list[_Hit] = []
+    if comp.entries:
+        folded = _fold(text)
+        n = len(text)
+        for end, (length, entries) in comp.automaton.iter(folded):
+            start = end - length + 1
+            stop = end + 1
+            if start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
+                continue
+            if stop < n and _word_char(text[stop]) and _word_char(text[end]):
+                continue
+            span = text[start:stop]
+            for e in entries:
+                if e.exact and span != e.phrase:
+                    continue
+                if not e.context.ok(text, start, stop):
+                    continue
+                after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
+                hits.append(_Hit(start, stop, e, after))
+    for rx, e in comp.patterns:
+        for m in rx.finditer(text):
+            if m.start() == m.end() or not e.context.ok(text, m.start(), m.end()):
+                continue
+            after = None if e.replace is None else m.expand(e.replace)
+            if after is not None and not e.exact:
+                after = match_case(m.group(0), after)
+            hits.append(_Hit(m.start(), m.end(), e, after))
+    for fn, e in comp.builtins:
+        for s, t, after in fn(text):
+            if e.context.ok(text, s, t):
+                hits.append(_Hit(s, t, e, after))
+    return hits
+
+
+def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
+    """Keep non-overlapping repairs: the longest span first, then the most confident, then the earliest.
+
+    An entry whose replacement equals the matched text protects its span (``["in case you missed it",
+    "in case you missed it"]`` keeps ``in case you`` -> ``if you`` off a set phrase).
+    """
+    ranked = sorted((h for h in hits if h.after is not None),
+                    key=lambda h: (-(h.end - h.start), not h.entry.exact, -h.entry.confidence, h.start))
+    out: list[_Hit] = []
+    for h in ranked:
+        clash = [i for i, k in enumerate(out) if h.start < k.end and k.start < h.end]
+        if not clash:
+            out.append(h)
+        elif len(clash) == 1:
+            merged = _merge(out[clash[0]], h, text)
+            if merged is not None:
+                out[clash[0]] = merged
+    out.sort(key=lambda h: h.start)
+    return out
+
+
+def _merge(a: _Hit, b: _Hit, text: str) -> _Hit | None:
+    """Join two repairs that overlap on words both keep ("decrease than" + "than per week").
+
+    Without this the second would only fire on a second run, and running twice must change nothing.
+    """
+    if a.start > b.start:
+        a, b = b, a
+    if not (a.start < b.start < a.end < b.end) or a.after is None or b.after is None:
+        return None
+    shared = text[b.start:a.end]
+    if not (a.after.endswith(shared) and b.after.startswith(shared)):
+        return None
+    overlap_len = len(shared)
+    entry = a.entry if a.entry.confidence <= b.entry.confidence else b.entry
+    return _Hit(a.start, b.end, entry, a.after + b.after[overlap_len:])
+
+
+def score(weights: dict[str, float], words: int) -> float:
+    """Calibrated spin score from the weighted tells of a document.
+
+    >>> score({}, 300)
+    0.0
+    >>> round(score({"okay": 4.0}, 200), 2)
+    0.5
+    >>> score({"okay": 30.0}, 400) > 0.9
+    True
+    """
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    per = total * SCALE_WORDS / max(float(words), SCALE_WORDS)
+    return 1.0 - math.exp(-per / TAU)
+
+
+def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
+    """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count."""
+    comp = rules.compiled(STAGE, compile_rules)
+    hits = _candidates(text, comp) if text else []
+    per_rule: Counter = Counter()
+    weights: dict[str, float] = defaultdict(float)
+    per_entry: Counter = Counter()
+    seen_spans: set[tuple[int, int, str]] = set()
+    for h in hits:
+        key = (h.start, h.end, h.entry.rule)
+        if key in seen_spans:
+            continue
+        seen_spans.add(key)
+        per_rule[h.entry.rule] += 1
+        per_entry[(h.entry.rule, h.entry.phrase)] += 1
+        if h.entry.weight > 0 and per_entry[(h.entry.rule, h.entry.phrase)] <= PER_RULE_CAP:
+            weights[h.entry.family] += h.entry.weight
+    words = len(_WORD.findall(text))
+    return hits, dict(weights), dict(per_rule), words
+
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def _family(weights: dict[str, float]) -> str | None:
+    """The family with the most weight; shared evidence ("spin") alone points to "other"."""
+    named = {f: w for f, w in weights.items() if f != SHARED and w > 0}
+    if not named:
+        return "other" if weights.get(SHARED, 0) > 0 else None
+    return max(sorted(named), key=lambda f: named[f])
+
+
+def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float]) -> bool:
+    if e.gate == "none":
+        return True
+    if not spun:
+        return False
+    if e.gate == "spun":
+        return True
+    if family in e.families:
+        return True
+    top = max((w for f, w in weights.items() if f != SHARED), default=0.0)
+    return any(weights.get(f, 0.0) >= max(4.0, 0.5 * top) for f in e.families)
+
+
 def detect(text: str, rules: RuleSet) -> Detection:
-    lex = rules.compiled(STAGE, compile_rules)
-    if not lex.count or not text:
-        return Detection(text, (), 0.0, None)
+    hits, weights, per_rule, words = evidence(text, rules)
+    if not hits:
+        return Detection(text, (), 0.0, None, {"words": words} if text else {})
+    s = score(weights, words)
+    family = _family(weights)
+    spun = s >= SPUN
     found: list[Change] = []
-    weight_by_family: Counter = Counter()
-    for end, (rid, phrase, replace, conf, family, weight) in lex.automaton.iter(text):
-        start = end - len(phrase) + 1
-        if start > 0 and _word_char(text[start - 1]) and _word_char(phrase[0]):
-            continue
-        if end + 1 < len(text) and _word_char(text[end + 1]) and _word_char(phrase[-1]):
-            continue
-        found.append(Change(STAGE, rid, start, end + 1, phrase, replace, conf, False))
-        weight_by_family[family] += weight
-    words = max(1, len(text.split()))
-    density = sum(weight_by_family.values()) * 100.0 / words  # weighted tells per 100 words
-    score = 1.0 - math.exp(-density / 1.5)
-    family = weight_by_family.most_common(1)[0][0] if weight_by_family else None
-    return Detection(text, tuple(found), score, family,
-                     {"tells": dict(weight_by_family), "words": words})
+    for h in _resolve(hits, text):
+        e = h.entry
+        if h.after == text[h.start:h.end]:
+            continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
+        conf = e.confidence if _gate_ok(e, spun, family, weights) else min(e.confidence, FLAG_CAP)
+        found.append(Change(STAGE, e.rule, h.start, h.end, text[h.start:h.end], h.after, round(conf, 4), False))
+    ev = {"tells": {k: round(v, 3) for k, v in sorted(weights.items())}, "words": words,
+          "rules": dict(sorted(per_rule.items()))}
+    return Detection(text, tuple(found), round(s, 4), family if s > 0 else None, ev)

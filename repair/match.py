@@ -1,22 +1,35 @@
-"""match: resolve spun names and set phrases to canonical terms.
+"""match: resolve spun names and set phrases to the canonical terms of a gazetteer.
 
-Candidate windows are found by looking up spinner substitution words (``kind = "substitution"``
-rules in the match stage, e.g. Division -> Department) with one regex; each window of capitalised
-words around a hit is mapped back word by word and compared with the canonical terms
-(``kind = "terms"`` rules) with rapidfuzz. Only candidate windows are scored.
+The spinner swaps words inside names too: "National Security Agency" comes out as "Nationwide
+Safety Company", "Defense Department" as "Protection Division". The match stage undoes that with
+token-level substitution evidence and a gazetteer of canonical terms:
+
+1. **Candidates.** One Aho-Corasick automaton holds the spinner's known word swaps inside names
+   (``kind = "substitutions"`` rules: Division -> Department, Safety -> Security, ...). A text
+   without any of those words costs one scan.
+2. **Windows.** Around each hit, the run of capitalised words (with "of", "and", "for", "the"
+   inside) is the window. Every sub-window that holds the hit is mapped back word by word (each
+   spun word to each of its candidate originals, the word itself included) and looked up in the
+   gazetteer (``kind = "terms"`` rules): first exactly, then with rapidfuzz on that one string.
+3. **Confidence.** An exact gazetteer hit is surer than a fuzzy one; more swapped words mean
+   stronger evidence (two swaps landing on a real name are no accident). A window that is itself
+   a real name ("National Safety Council") is left alone. In a document detect did not find spun,
+   a name that needed a single swap is only flagged.
 
 >>> from repair.rules import load_rules
->>> [(c.before, c.after) for c in match("Officials at the State Division said.", load_rules()).changes]
-[('State Division', 'State Department')]
->>> match("Officials at the State Department said.", load_rules()).changes
+>>> [(c.before, c.after) for c in match("Officials at the Nationwide Safety Company said.", load_rules()).changes]
+[('Nationwide Safety Company', 'National Security Agency')]
+>>> match("Officials at the National Security Agency said.", load_rules()).changes
 ()
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
+import ahocorasick
 from rapidfuzz import fuzz, process
 
 from .errors import RuleError
@@ -24,91 +37,197 @@ from .model import Change, StageResult
 from .rules import RuleSet
 
 STAGE = "match"
+SPUN = 0.5
+MAX_VARIANTS = 64  # word-by-word restorations tried per sub-window
+MAX_WINDOW = 8  # words in a window of capitalised words
+_CONNECT = {"of", "and", "for", "the", "&", "on", "de"}
+_NOT_NAME = {"The", "A", "An", "This", "That", "These", "Those", "In", "At", "On", "For", "But", "And", "As", "By",
+             "With", "From", "To", "Of", "It", "He", "She", "They", "We", "I", "If", "When", "While", "After"}
+_WORD = re.compile(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*|&")
 
 
 @dataclass(slots=True)
 class _Gazetteer:
-    terms: list[str]
+    terms: dict[str, str]  # case-folded term -> term as written
+    term_list: list[str]
     term_rule: dict[str, str]
-    subs: dict[str, tuple[str, str, float]]  # spun word -> (canonical word, rule id, confidence)
-    trigger: re.Pattern[str] | None
+    subs: dict[str, list[tuple[str, str, float]]]  # spun word(s) -> [(original, rule id, confidence)]
+    max_sub_words: int
+    automaton: object | None
 
 
 def compile_rules(rules: RuleSet) -> _Gazetteer:
-    terms: list[str] = []
+    terms: dict[str, str] = {}
     term_rule: dict[str, str] = {}
-    subs: dict[str, tuple[str, str, float]] = {}
+    subs: dict[str, list[tuple[str, str, float]]] = {}
+
+    def add_sub(spun: str, canon: str, rid: str, conf: float, where: str) -> None:
+        if not spun.strip() or not canon.strip():
+            raise RuleError(f"{where}: a substitution needs a non-empty spun word and original")
+        subs.setdefault(spun, [])
+        if all(c != canon for c, _, _ in subs[spun]):
+            subs[spun].append((canon, rid, conf))
+
     for r in rules.for_stage(STAGE):
         kind = r.get("kind")
+        try:
+            conf = float(r.get("confidence", 0.9))
+        except (TypeError, ValueError):
+            raise RuleError(f"{r.where()}: confidence must be a number") from None
         if kind == "terms":
             items = r.data.get("terms")
-            if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+            if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
                 raise RuleError(f"{r.where()}: a terms rule needs 'terms', a list of strings")
             for t in items:
-                terms.append(t)
-                term_rule[t] = r.id
+                terms.setdefault(t.casefold(), t)
+                term_rule.setdefault(t, r.id)
         elif kind == "substitution":
             spun, canon = r.data.get("spun"), r.data.get("canonical")
             if not isinstance(spun, str) or not isinstance(canon, str):
                 raise RuleError(f"{r.where()}: a substitution rule needs string 'spun' and 'canonical'")
-            subs[spun] = (canon, r.id, float(r.get("confidence", 0.9)))
+            add_sub(spun, canon, r.id, conf, r.where())
+        elif kind == "substitutions":
+            entries = r.data.get("entries")
+            if not isinstance(entries, list) or not all(
+                    isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in entries):
+                raise RuleError(f"{r.where()}: a substitutions rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
+            for spun, canon in entries:
+                add_sub(spun, canon, r.id, conf, r.where())
         else:
-            raise RuleError(f"{r.where()}: kind {kind!r} is not one of terms, substitution")
-    trigger = None
+            raise RuleError(f"{r.where()}: kind {kind!r} is not one of terms, substitution, substitutions")
+    auto = None
     if subs:
-        trigger = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in sorted(subs, key=len, reverse=True)) + r")\b")
-    return _Gazetteer(terms, term_rule, subs, trigger)
+        auto = ahocorasick.Automaton()
+        for spun in subs:
+            auto.add_word(spun, spun)
+        auto.make_automaton()
+    max_words = max((len(s.split()) for s in subs), default=1)
+    return _Gazetteer(terms, sorted(set(terms.values())), term_rule, subs, max_words, auto)
 
 
-_CAP_WORD = re.compile(r"[A-Z][\w'’-]*")
+def _is_name_word(w: str) -> bool:
+    return (w[:1].isupper() or w[:1].isdigit() or w == "&") and w not in _NOT_NAME
 
 
-def _window(text: str, start: int, end: int) -> tuple[int, int]:
-    """Grow [start, end) over neighbouring capitalised words (at most three each side)."""
-    s, e = start, end
-    for _ in range(3):
-        m = re.search(r"([A-Z][\w'’.-]*)\s+$", text[max(0, s - 40):s])
-        if not m:
+def _tokens(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text, lo, hi)]
+
+
+def _window(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Capitalised words around [start, end) (connectors allowed inside), at most MAX_WINDOW each side."""
+    left = _tokens(text, max(0, start - 120), start)
+    right = _tokens(text, end, min(len(text), end + 120))
+    core = _tokens(text, start, end)
+    out_left: list[tuple[int, int, str]] = []
+    for tok in reversed(left):
+        gap = text[tok[1]:(out_left[0][0] if out_left else start)]
+        if gap.strip() not in ("", "-") or len(out_left) >= MAX_WINDOW:
             break
-        s = s - (len(text[max(0, s - 40):s]) - m.start(1))
-    for _ in range(3):
-        m = re.match(r"\s+([A-Z][\w'’-]*)", text[e:e + 40])
-        if not m:
+        if not (_is_name_word(tok[2]) or tok[2].lower() in _CONNECT):
             break
-        e = e + m.end(1)
-    return s, e
+        out_left.insert(0, tok)
+    while out_left and not _is_name_word(out_left[0][2]):
+        out_left.pop(0)
+    out_right: list[tuple[int, int, str]] = []
+    for tok in right:
+        gap = text[(out_right[-1][1] if out_right else end):tok[0]]
+        if gap.strip() not in ("", "-") or len(out_right) >= MAX_WINDOW:
+            break
+        if not (_is_name_word(tok[2]) or tok[2].lower() in _CONNECT):
+            break
+        out_right.append(tok)
+    while out_right and not _is_name_word(out_right[-1][2]):
+        out_right.pop()
+    return out_left + core + out_right
 
 
-def match(text: str, rules: RuleSet, *, min_score: float = 92.0) -> StageResult:
+def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, str]]:
+    """Word-by-word restorations of ``words``: (text, swaps made, lowest swap confidence, rule of a swap)."""
+    slots: list[list[tuple[str, int, float, str]]] = []
+    i = 0
+    while i < len(words):
+        took = False
+        for n in range(min(g.max_sub_words, len(words) - i), 0, -1):
+            key = " ".join(words[i:i + n])
+            if key in g.subs:
+                opts = [(key, 0, 1.0, "")] + [(c, 1, conf, rid) for c, rid, conf in g.subs[key]]
+                slots.append(opts)
+                i += n
+                took = True
+                break
+        if not took:
+            slots.append([(words[i], 0, 1.0, "")])
+            i += 1
+    out = []
+    for combo in itertools.islice(itertools.product(*slots), MAX_VARIANTS):
+        swaps = sum(c[1] for c in combo)
+        if not swaps:
+            continue
+        conf = min(c[2] for c in combo)
+        rid = next(c[3] for c in combo if c[1])
+        out.append((" ".join(c[0] for c in combo), swaps, conf, rid))
+    return out
+
+
+def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: float | None = None) -> StageResult:
+    """Propose canonical names for spun ones; ``spin_score`` (from detect) decides how sure to be."""
     g = rules.compiled(STAGE, compile_rules)
-    if g.trigger is None or not g.terms or not text:
+    if g.automaton is None or not g.terms or not text:
         return StageResult(text, ())
+    spun_doc = spin_score is None or spin_score >= SPUN
     out: list[Change] = []
     taken_until = -1
-    for m in g.trigger.finditer(text):
-        if m.start() < taken_until:
+    for end, spun in g.automaton.iter(text):  # type: ignore[attr-defined]
+        start = end - len(spun) + 1
+        stop = end + 1
+        if start < taken_until:
             continue
-        ws, we = _window(text, m.start(), m.end())
-        window = text[ws:we]
-        # map each spun word back, then try every sub-window that contains the trigger
-        words = [(w.start() + ws, w.end() + ws, w.group(0)) for w in re.finditer(r"\S+", window)]
+        if (start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()):
+            continue
+        win = _window(text, start, stop)
+        if not win:
+            continue
+        full = " ".join(w for _, _, w in win)
+        if full.casefold() in g.terms:
+            continue  # the whole run is a real name as it stands
+        hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
+        hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
         best = None
-        for i in range(len(words)):
-            for j in range(i + 1, len(words) + 1):
-                s, e = words[i][0], words[j - 1][1]
-                if not (s <= m.start() and m.end() <= e):
+        for i in range(0, hit_lo + 1):
+            for j in range(hit_hi, len(win) + 1):
+                words = [w for _, _, w in win[i:j]]
+                if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
                     continue
-                spun = text[s:e]
-                restored = " ".join(g.subs.get(w, (w,))[0] for _, _, w in words[i:j])
-                if restored == spun:
-                    continue
-                hit = process.extractOne(restored, g.terms, scorer=fuzz.ratio, score_cutoff=min_score)
-                if hit and (best is None or hit[1] > best[0] or (hit[1] == best[0] and e - s > best[2] - best[1])):
-                    best = (hit[1], s, e, hit[0], spun)
-        if best:
-            score, s, e, term, spun = best
-            word_conf = min(g.subs.get(w, ("", "", 1.0))[2] for w in spun.split())
-            rid = g.term_rule[term]
-            out.append(Change(STAGE, rid, s, e, spun, term, round(min(1.0, word_conf * score / 100.0 + 0.05), 4), False))
-            taken_until = e
+                as_is = " ".join(words)
+                if as_is.casefold() in g.terms:
+                    continue  # a real name as it stands
+                for restored, swaps, conf, rid in _variants(g, words):
+                    canon = g.terms.get(restored.casefold())
+                    score = 100.0 if canon else 0.0
+                    if canon is None and len(restored) >= 8:
+                        hit = process.extractOne(restored, g.term_list, scorer=fuzz.ratio, score_cutoff=min_score)
+                        if hit:
+                            canon, score = hit[0], float(hit[1])
+                    if canon is None:
+                        continue
+                    key = (score, swaps, j - i)
+                    if best is None or key > best[0]:
+                        inside = ((i > 0 and _is_name_word(win[i - 1][2]))
+                                  or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
+                        best = (key, win[i][0], win[j - 1][1], canon, swaps, conf, rid, inside)
+        if best is None:
+            continue
+        (score, swaps, _), s, e, canon, swaps, conf, rid, inside = best
+        before = text[s:e]
+        if before == canon:
+            continue
+        c = conf * (0.97 if score >= 100 else 0.9 * score / 100.0)
+        if swaps >= 2:
+            c = min(0.99, c + 0.02)
+        if not spun_doc and (swaps < 2 or score < 100):
+            c = min(c, 0.55)  # one swap in a document nothing else marks as spun: flag, do not apply
+        if inside and not spun_doc:
+            c = min(c, 0.55)
+        out.append(Change(STAGE, g.term_rule.get(canon, rid), s, e, before, canon, round(c, 4), False))
+        taken_until = e
     return StageResult(text, tuple(out))

@@ -67,7 +67,8 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:
-    res = _match.match(doc.text, cfg.rules)
+    # detect's score tells match how sure to be of a one-word swap inside a name
+    res = _match.match(doc.text, cfg.rules, spin_score=doc.spin_score if "detect" in doc.stages else None)
     doc.pending.extend(res.changes)
 
 
