@@ -97,3 +97,16 @@ def test_record_round_trip():
     rec = d.to_record()
     back = Document.from_record(rec)
     assert back.source == "a  b" and back.text == "a b" and back.changes == d.changes
+
+
+def test_atomic_outputs_get_umask_permissions(tmp_path):
+    """mkstemp creates 0600 files; outputs must get the mode any other program would give them."""
+    import os
+    import stat
+
+    from repair.sinks import write_atomic
+
+    mask = os.umask(0)
+    os.umask(mask)
+    write_atomic(tmp_path / "a.txt", "x")
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o666 & ~mask
