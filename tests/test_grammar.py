@@ -390,6 +390,7 @@ def test_settings_from_the_project_configuration_object():
     section = config.GrammarSettings(enabled=True, server="", scope="all", disabled_rules=["X"], timeout=3)
     s = g.GrammarSettings.coerce(section)
     assert (s.enabled, s.server, s.scope, s.disabled_rules, s.timeout) == (True, None, "all", frozenset({"X"}), 3.0)
+    assert config.load_settings(discover=False).grammar == g.GrammarSettings()  # the stage's schema and defaults
 
 
 @pytest.mark.parametrize("table,says", [
