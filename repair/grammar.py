@@ -26,6 +26,7 @@ sentences checked, the matches and ``per_1k_words``.
 from __future__ import annotations
 
 import atexit
+import bisect
 import hashlib
 import json
 import os
@@ -693,6 +694,8 @@ class Checker:
 
     def check(self, texts: Sequence[str], disabled_rules: Iterable[str] = ()) -> list[list[Issue]]:
         """Check each text on its own; return the issues of each, with offsets into that text."""
+        from language_tool_python.exceptions import LanguageToolError
+
         if self.failure:
             raise self.failure
         tool = self._start()
@@ -707,7 +710,7 @@ class Checker:
             self.requests += 1
             try:
                 matches = tool.check(joined)
-            except Exception as e:  # noqa: BLE001 - any failure of the library means "unavailable", reported
+            except (LanguageToolError, OSError, KeyError, TypeError, ValueError) as e:  # requests' errors are OSErrors
                 raise self._fail(self._explain(e)) from None
             for m in matches:
                 off = int(m.offset)
@@ -743,8 +746,6 @@ def _chunks(texts: Sequence[str]) -> Iterable[list[int]]:
 
 
 def _which(starts: list[int], offset: int) -> int:
-    import bisect
-
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
