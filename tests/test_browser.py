@@ -229,3 +229,36 @@ def test_hostile_document_renders_as_text(page, tmp_path):
     assert "change 1 of" in page.locator("#status").inner_text()
     page.goto((out / "index.html").as_uri())
     assert page.locator("#docs tr a").inner_text() == "evil.txt"
+
+
+def test_index_of_a_large_corpus_pages_and_searches(page, tmp_path):
+    from repair.review.html import write_report
+
+    docs = []
+    for n in range(2001):
+        src = f"[ad_1]\nDocument {n}: the State Division said so.\n"
+        i = src.index("Division")
+        changes = [Change("normalise", "boilerplate.ad-marker", 0, 7, "[ad_1]\n", "")]
+        if n % 2:
+            changes.append(Change("match", "terms.us", i, i + 8, "Division", "Department", 0.7, False))
+        docs.append(Document(id=f"doc-{n:05d}", source=src, text=apply_changes(src, changes), changes=changes,
+                             spin_score=(n % 100) / 100))
+    write_report(tmp_path, docs)
+    page.goto((tmp_path / "index.html").as_uri())
+    rows = page.locator("#docs tr")
+    expect(rows).to_have_count(100)
+    expect(page.locator("#page")).to_have_text("page 1 of 21")
+    first = rows.first.locator("a").inner_text()
+    assert first == "doc-00099"  # spin 0.99, and the most changed among those
+    page.click("#next-page")
+    expect(page.locator("#page")).to_have_text("page 2 of 21")
+    assert rows.first.locator("a").inner_text() != first
+    page.select_option("#filter", "flagged")
+    expect(page.locator("#count")).to_have_text("1,000 of 2,001 documents")
+    page.fill("#search", "doc-01999")
+    expect(rows).to_have_count(1)
+    with page.expect_navigation():
+        rows.first.locator("a").click()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert "terms.us" in page.locator("#status").inner_text()
