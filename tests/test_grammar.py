@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 from typer.testing import CliRunner
 
-from fake_languagetool import FakeLanguageTool
+from fake_languagetool import RULES, FakeLanguageTool
 from repair import grammar as g
 from repair.cli import app
 from repair.errors import ConfigError
@@ -129,6 +129,37 @@ def test_touched_spans_follow_the_current_text_and_ignore_normalise():
                              (Change("match", "terms.x", i, i + 8, "Division", "Department"),)))
     spans = g.touched_spans(doc)
     assert spans == [(doc.text.index("Department"), doc.text.index("Department") + len("Department"))]
+
+
+# ---- the pure stage ----------------------------------------------------------------------------------
+
+
+def fake_check(sentences: list[str]) -> list[list[g.Issue]]:
+    """The fake server's rules, in process (Python offsets: no UTF-16 here)."""
+    out = []
+    for s in sentences:
+        issues = []
+        for r in RULES:
+            for m in r.pattern.finditer(s):
+                issues.append(g.Issue(r.id, m.start(r.group), m.end(r.group), r.message, r.category[0], r.issue_type,
+                                      tuple(r.suggest(m))))
+        out.append(issues)
+    return out
+
+
+ALL_RULES = frozenset(r.id for r in RULES)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["he have", "a apple", "maybe maybe", "Zorblatt", "recieve", "now not", "  ", " ",
+                                 ". ", "\n", "it", "A", "\U0001F600", "was"]), max_size=25).map("".join),
+       st.booleans())
+def test_grammar_changes_never_overlap_and_replay(text, apply_all):
+    res = g.grammar(text, fake_check, scope="all", auto_apply=ALL_RULES if apply_all else ())
+    check_changes(text, res.changes)  # each before matches the text, no overlap
+    assert apply_changes(text, res.changes) == res.text
+    assert all(c.applied == (apply_all and c.before != c.after) for c in res.changes)
+    assert len(res.found) >= len(res.changes)
 
 
 # ---- the adapter, against the fake server ---------------------------------------------------------
