@@ -469,7 +469,11 @@ def check_document(doc: Document, settings: GrammarSettings, *, checker: "Checke
     When LanguageTool cannot be had the document is left as it is, the report says
     ``status: "skipped"`` with the one-line reason, and ``doc.skipped["grammar-unavailable"]`` is
     counted, so the skip shows in the run's report. Never raises for an unavailable LanguageTool.
+    A document whose record says it was checked (``status: "ok"``) is not checked again.
     """
+    previous = doc.extra.get(STAGE)
+    if isinstance(previous, dict) and previous.get("status") == "ok":
+        return previous
     checker = checker or get_checker(settings)
     cache = cache if cache is not None else get_cache(settings.cache)
     report: dict[str, Any] = {"status": "ok", "scope": settings.scope, "server": checker.where}

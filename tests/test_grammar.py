@@ -213,6 +213,14 @@ def test_check_document_records_flagged_changes_and_figures(lt):
     assert doc.to_record()["repair"]["grammar"]["issues"][1]["status"] == "flagged"
 
 
+def test_a_checked_record_is_not_checked_again(lt):
+    doc = Document.from_text("He have it.")
+    first = g.check_document(doc, remote(lt.url, cache="off"))
+    again = Document.from_record(json.loads(json.dumps(doc.to_record())))
+    assert g.check_document(again, remote(lt.url, cache="off")) == first
+    assert again.changes == doc.changes and len(lt.sentence_checks()) == 1
+
+
 def test_disabled_rules_are_not_reported_and_can_be_switched_back_on(lt):
     text = "Zorblatt  said so."
     doc = Document.from_text(text)
