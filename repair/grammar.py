@@ -241,7 +241,7 @@ def project_settings(config: Path | None = None) -> GrammarSettings:
 _ABBREVIATIONS = frozenset("""
 mr mrs ms dr prof sr jr st mt ft gen gov sen rep lt col sgt capt cmdr adm maj pres rev hon
 inc ltd co corp bros dept univ assn approx est vs jan feb mar apr jun jul aug sep
-sept oct nov dec mon tue tues wed thu thur thurs fri sat sun e.g i.e a.m p.m
+sept oct nov dec tue tues thu thur thurs fri e.g i.e a.m p.m
 """.split())
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "fig", "p", "pp"})  # abbreviations only before a number
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")

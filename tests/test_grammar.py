@@ -61,6 +61,7 @@ SPLITS = [
     ("quote", 'He said "Stop." Then he left.', ['He said "Stop."', "Then he left."]),
     ("number-abbreviation", "No. 5 was there. It won.", ["No. 5 was there.", "It won."]),
     ("no-as-word", "He said no. Then left.", ["He said no.", "Then left."]),
+    ("weekday-words", "He sat. The sun set. Wed. It rained.", ["He sat.", "The sun set.", "Wed.", "It rained."]),
     ("ellipsis", "Wait... What? Yes!", ["Wait...", "What?", "Yes!"]),
     ("lines", "line one\n\nline two\n", ["line one", "line two"]),
     ("lower-case-next", "pi is 3.14 today. ok then", ["pi is 3.14 today. ok then"]),
