@@ -27,13 +27,13 @@ GrammarFlag = Annotated[
     Optional[bool],
     typer.Option("--grammar/--no-grammar",
                  help="Check sentences with LanguageTool after emit; matches are flagged for review. "
-                      "Default: [grammar] enabled in repair.toml, else off.", show_default=False),
+                      "Default: \\[grammar] enabled in repair.toml, else off.", show_default=False),
 ]
 LtServer = Annotated[
     Optional[str],
     typer.Option("--lt-server", metavar="URL",
                  help="LanguageTool server, e.g. http://localhost:8010 (implies --grammar). "
-                      "Default: [grammar] server, else a local LanguageTool (Java 17+).", show_default=False),
+                      "Default: \\[grammar] server, else a local LanguageTool (Java 17+).", show_default=False),
 ]
 GrammarScope = Annotated[
     Optional[Scope],
