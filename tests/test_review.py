@@ -170,7 +170,7 @@ def test_applied_flagged_and_removed_changes_look_different():
           Change("detect", "okay.decade", 31, 48, "Nineteen Nineties", "1990s", 0.7, False)]
     page = render_document(_doc(src, ch), token="t")
     tags = _parse(page)
-    spans = [(a["class"], a["data-rule"], a.get("data-tip", "")) for t, a in tags.tags
+    spans = [(a["class"], a.get("data-rule"), a.get("data-tip", "")) for t, a in tags.tags
              if t == "span" and "data-i" in a]
     assert ("chg applied on", "terms.us", "match \u00b7 terms.us \u00b7 confidence 1.00 \u00b7 tool: applied") in spans
     assert ("chg flagged off", "okay.decade",

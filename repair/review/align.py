@@ -116,7 +116,8 @@ def word_core(before: str, after: str) -> tuple[str, str, str, str]:
     return prefix, "".join(a[i:len(a) - j]), "".join(b[i:len(b) - j]), suffix
 
 
-_VISIBLE = {"\u00a0": "\u237d", "\t": "\u21e5", "\u200b": "\u2423", "\ufeff": "\u2423"}
+_VISIBLE = str.maketrans({"\u00a0": "\u237d", "\t": "\u21e5", "\u200b": "\u2423", "\ufeff": "\u2423",
+                          "\n": "\u21b5\n"})
 
 
 def visible(s: str) -> str:
@@ -131,10 +132,10 @@ def visible(s: str) -> str:
     """
     if not s:
         return s
-    out = "".join(_VISIBLE.get(ch, ch) for ch in s)
+    out = s.translate(_VISIBLE)
     if not s.strip(" \n"):
         out = out.replace(" ", "\u00b7")
-    return out.replace("\n", "\u21b5\n")
+    return out
 
 
 def is_removal(row: Row, changes: Sequence[Change]) -> bool:

@@ -41,7 +41,7 @@ PAGE_SIZE = 100
 
 
 def esc(s: str) -> str:
-    return html.escape(s, quote=True)
+    return html.escape(s, quote=True) if s else s
 
 
 def json_for_html(data: Any) -> str:
@@ -62,18 +62,19 @@ def _tip(c: Change) -> str:
 
 def _change_attrs(i: int, c: Change, focus: bool) -> str:
     cls = "chg " + ("applied" if c.applied else "flagged") + (" on" if c.applied else " off")
-    tab = ' tabindex="0"' if focus else ""
-    return (f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" data-tip="{esc(_tip(c))}"{tab}>')
+    if not focus:  # the left-hand twin: report.js finds it by data-i
+        return f'<span class="{cls}" data-i="{i}">'
+    return f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" data-tip="{esc(_tip(c))}" tabindex="0">'
 
 
-def _left(i: int, c: Change) -> str:
-    pre, b, _a, suf = word_core(c.before, c.after)
+def _left(i: int, c: Change, core: tuple[str, str, str, str]) -> str:
+    pre, b, _a, suf = core
     core = f"<del>{esc(visible(b))}</del>" if b else '<del class="empty"></del>'
     return f"{_change_attrs(i, c, False)}{esc(pre)}{core}{esc(suf)}</span>"
 
 
-def _right(i: int, c: Change, removal: bool) -> str:
-    pre, b, a, suf = word_core(c.before, c.after)
+def _right(i: int, c: Change, removal: bool, core: tuple[str, str, str, str]) -> str:
+    pre, b, a, suf = core
     if removal or (not c.after.strip() and "\n" in c.before and c.before.strip()):
         after = f'<span class="gone">removed \u00b7 {esc(c.rule)}</span>'
     else:
@@ -93,8 +94,9 @@ def _row_html(row: Row, changes: Sequence[Change], line: int) -> str:
     for n, it in enumerate(row.items):
         if isinstance(it, int):
             c = changes[it]
-            left.append(_left(it, c))
-            right.append(_right(it, c, removal))
+            core = word_core(c.before, c.after)
+            left.append(_left(it, c, core))
+            right.append(_right(it, c, removal, core))
         else:
             text = it[:-1] if n == last and it.endswith("\n") else it  # rows are blocks: drop the final break
             left.append(esc(text))
