@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -419,6 +422,58 @@ def test_local_mode_with_a_jar_that_is_not_languagetool_is_a_skip(monkeypatch, t
     doc = Document.from_text("He have it.")
     report = g.check_document(doc, g.GrammarSettings(enabled=True, timeout=5))
     assert_skipped(doc, report, says="LanguageTool unavailable")
+
+
+# ---- local mode, with a stand-in LanguageTool jar (tests/java/HTTPServer.java) -------------------------
+
+
+@pytest.fixture(scope="module")
+def local_install(tmp_path_factory) -> Path:
+    """A LanguageTool-6.4 folder whose languagetool-server.jar is the stand-in server, compiled here."""
+    if not (shutil.which("javac") and shutil.which("jar") and shutil.which("java")):
+        pytest.skip("needs a JDK (javac, jar) to build the stand-in LanguageTool jar")
+    root = tmp_path_factory.mktemp("local-lt")
+    src = Path(__file__).parent / "java" / "HTTPServer.java"
+    subprocess.run(["javac", "-d", str(root / "classes"), str(src)], check=True, timeout=120, capture_output=True)
+    install = root / "LanguageTool-6.4"
+    install.mkdir()
+    subprocess.run(["jar", "cf", str(install / "languagetool-server.jar"), "-C", str(root / "classes"), "."],
+                   check=True, timeout=60, capture_output=True)
+    return install
+
+
+def test_local_mode_starts_one_languagetool_lazily_and_stops_it(local_install, monkeypatch, tmp_path):
+    monkeypatch.setenv("LTP_JAR_DIR_PATH", str(local_install))
+    monkeypatch.setenv("LTP_PATH", str(tmp_path))  # the adapter points it at the install; restored after
+    s = g.GrammarSettings(enabled=True, cache=str(tmp_path / "c.sqlite3"), timeout=30)
+    doc = Document.from_text("It was maybe maybe true.")
+    report = g.check_document(doc, s)
+    assert (report["status"], report["server"], report["lt_version"]) == ("ok", "local", "6.4"), report.get("reason")
+    assert [(c.before, c.after) for c in doc.changes] == [("maybe maybe", "maybe")]
+    checker = g.get_checker(s)
+    jvm = checker._tool._server
+    assert jvm.poll() is None
+    g.check_document(Document.from_text("She was was there."), s)
+    assert checker._tool._server is jvm  # one LanguageTool per process
+    g.close_all()
+    assert jvm.wait(timeout=20) is not None
+    # a re-run answered from the cache does not start Java at all: the folder name gives the version
+    again = g.check_document(Document.from_text("It was maybe maybe true."), s)
+    assert again["from_cache"] == 1 and g.get_checker(s)._tool is None
+
+
+def test_local_languagetool_is_stopped_when_the_process_exits(local_install, tmp_path):
+    script = ("from repair import grammar as g\n"
+              "from repair.model import Document\n"
+              "s = g.GrammarSettings(enabled=True, cache='off', timeout=30)\n"
+              "r = g.check_document(Document.from_text('It was maybe maybe true.'), s)\n"
+              "print(r['status'], g.get_checker(s)._tool._server.pid)\n")
+    env = dict(os.environ, LTP_JAR_DIR_PATH=str(local_install), LTP_PATH=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    status, pid = out.stdout.split()
+    assert status == "ok", out.stderr
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)
 
 
 # ---- settings ---------------------------------------------------------------------------------------
