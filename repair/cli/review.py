@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Any, Callable, Iterator, Optional
 
 import typer
+from rich import box
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.rule import Rule
@@ -113,22 +114,31 @@ def _cells(row: Row, source: str, changes: list[Change]) -> tuple[Text, Text, Te
         if notes:
             notes.append("\n")
         notes.append(c.rule, style="bold" if c.applied else "bold yellow")
-        notes.append(f"\n{c.stage} {c.confidence:.2f}" + ("" if c.applied else " flagged"),
+        notes.append(f" {c.stage} {c.confidence:.2f}" + ("" if c.applied else " flagged"),
                      style="dim" if c.applied else "yellow")
     for t in (left, right):
         t.rstrip()
     return left, right, notes
 
 
+CHUNK = 100  # rows per table: long documents stream out instead of being laid out in one piece
+
+
 def render_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Group:
     """A rich renderable: the document's changed paragraphs side by side, with a little context."""
+    return Group(*iter_diff(doc, context=context, show_all=show_all))
+
+
+def iter_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Iterator[Any]:
+    """The same view as a stream of renderables (a heading, then tables of up to CHUNK rows)."""
     changes = sorted_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
     fam = f" ({doc.family})" if doc.family else ""
-    head = Rule(Text(f"{doc.id}  \u00b7  spin {doc.spin_score:.2f}{fam}  \u00b7  {applied} applied  \u00b7  "
-                     f"{len(changes) - applied} flagged"), align="left", style="cyan")
+    yield Rule(Text(f"{doc.id}  \u00b7  spin {doc.spin_score:.2f}{fam}  \u00b7  {applied} applied  \u00b7  "
+                    f"{len(changes) - applied} flagged"), align="left", style="cyan")
     if not changes:
-        return Group(head, Text("no changes", style="dim"))
+        yield Text("no changes", style="dim")
+        return
     all_rows = rows(doc.source, changes)
     lines = []
     ln = 1
@@ -140,19 +150,31 @@ def render_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> G
         if r.changed or show_all:
             for j in range(max(0, i - context), min(len(all_rows), i + context + 1)):
                 keep[j] = True
-    table = Table(show_header=True, header_style="bold", expand=True, show_lines=True, pad_edge=False)
-    table.add_column("line", justify="right", style="dim", ratio=None, no_wrap=True)
-    table.add_column("original", ratio=5)
-    table.add_column("cleaned", ratio=5)
-    table.add_column("change", width=28, overflow="fold")
+    num_width = max(4, len(str(ln)))
+
+    def new_table(first: bool) -> Table:
+        t = Table(show_header=first, header_style="bold", expand=True, show_lines=True, pad_edge=False,
+                  box=box.SIMPLE)
+        t.add_column("line", justify="right", style="dim", width=num_width, no_wrap=True)
+        t.add_column("original", ratio=1)
+        t.add_column("cleaned", ratio=1)
+        t.add_column("change", width=34, overflow="fold")
+        return t
+
+    def folded(n: int) -> tuple[str, Text, str, str]:
+        return "", Text(f"\u2026 {n} unchanged paragraph{'s' if n != 1 else ''}", style="dim"), "", ""
+
+    table = new_table(True)
     hidden = 0
     for i, r in enumerate(all_rows):
         if not keep[i] or not (r.changed or doc.source[r.start:r.end].strip()):
             hidden += bool(doc.source[r.start:r.end].strip())
             continue
+        if table.row_count >= CHUNK:
+            yield table
+            table = new_table(False)
         if hidden:
-            table.add_row("", Text(f"\u2026 {hidden} unchanged paragraph{'s' if hidden != 1 else ''}", style="dim"),
-                          "", "")
+            table.add_row(*folded(hidden))
             hidden = 0
         if r.changed:
             left, right, notes = _cells(r, doc.source, changes)
@@ -161,8 +183,8 @@ def render_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> G
             left, right, notes = Text(t, style="dim"), Text(t, style="dim"), Text()
         table.add_row(str(lines[i]), left, right, notes)
     if hidden:
-        table.add_row("", Text(f"\u2026 {hidden} unchanged paragraph{'s' if hidden != 1 else ''}", style="dim"), "", "")
-    return Group(head, table)
+        table.add_row(*folded(hidden))
+    yield table
 
 
 def _prepare(cfg: Config) -> Callable[[Document], Document]:
@@ -207,7 +229,8 @@ def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "
                     sys.stdout.write(text)
                     sys.stdout.flush()
                 return
-            out.print(render_diff(doc, context=context, show_all=show_all))
+            for part in iter_diff(doc, context=context, show_all=show_all):
+                out.print(part)
 
         process(paths, text_field, show, on_error, quiet=True, work=_prepare(cfg))
         if failures:
