@@ -265,6 +265,7 @@ class _Hit:
     end: int
     entry: _Entry
     after: str | None
+    conf: float = 0.0  # the entry's confidence once its gate is decided
 
 
 def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
@@ -309,7 +310,7 @@ def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
     "in case you missed it"]`` keeps ``in case you`` -> ``if you`` off a set phrase).
     """
     ranked = sorted((h for h in hits if h.after is not None),
-                    key=lambda h: (-(h.end - h.start), not h.entry.exact, -h.entry.confidence, h.start))
+                    key=lambda h: (-(h.end - h.start), h.conf <= FLAG_CAP, not h.entry.exact, -h.conf, h.start))
     out: list[_Hit] = []
     for h in ranked:
         clash = [i for i, k in enumerate(out) if h.start < k.end and k.start < h.end]
@@ -336,8 +337,8 @@ def _merge(a: _Hit, b: _Hit, text: str) -> _Hit | None:
     if not (a.after.endswith(shared) and b.after.startswith(shared)):
         return None
     overlap_len = len(shared)
-    entry = a.entry if a.entry.confidence <= b.entry.confidence else b.entry
-    return _Hit(a.start, b.end, entry, a.after + b.after[overlap_len:])
+    low = a if a.conf <= b.conf else b
+    return _Hit(a.start, b.end, low.entry, a.after + b.after[overlap_len:], low.conf)
 
 
 def score(weights: dict[str, float], words: int) -> float:
@@ -364,12 +365,15 @@ def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], d
     per_rule: Counter = Counter()
     weights: dict[str, float] = defaultdict(float)
     per_entry: Counter = Counter()
-    seen_spans: set[tuple[int, int, str]] = set()
+    protected = [(h.start, h.end) for h in hits if h.after is not None and h.after == text[h.start:h.end]]
+    best: dict[tuple[int, int], _Hit] = {}  # one piece of evidence per span: the heaviest
     for h in hits:
-        key = (h.start, h.end, h.entry.rule)
-        if key in seen_spans:
-            continue
-        seen_spans.add(key)
+        if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in protected):
+            continue  # inside a set phrase a protecting entry vouches for
+        k = (h.start, h.end)
+        if k not in best or h.entry.weight > best[k].entry.weight:
+            best[k] = h
+    for h in best.values():
         per_rule[h.entry.rule] += 1
         per_entry[(h.entry.rule, h.entry.phrase)] += 1
         if h.entry.weight > 0 and per_entry[(h.entry.rule, h.entry.phrase)] <= PER_RULE_CAP:
@@ -410,12 +414,13 @@ def detect(text: str, rules: RuleSet) -> Detection:
     family = _family(weights)
     spun = s >= SPUN
     found: list[Change] = []
-    for h in _resolve(hits, text):
+    for h in hits:
         e = h.entry
+        h.conf = e.confidence if _gate_ok(e, spun, family, weights) else min(e.confidence, FLAG_CAP)
+    for h in _resolve(hits, text):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
-        conf = e.confidence if _gate_ok(e, spun, family, weights) else min(e.confidence, FLAG_CAP)
-        found.append(Change(STAGE, e.rule, h.start, h.end, text[h.start:h.end], h.after, round(conf, 4), False))
+        found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
     ev = {"tells": {k: round(v, 3) for k, v in sorted(weights.items())}, "words": words,
           "rules": dict(sorted(per_rule.items()))}
     return Detection(text, tuple(found), round(s, 4), family if s > 0 else None, ev)

@@ -192,15 +192,15 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
             continue  # the whole run is a real name as it stands
         hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
         hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
+        if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
+               for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
+            continue  # the swap word sits inside a real name ("National Safety Council")
         best = None
         for i in range(0, hit_lo + 1):
             for j in range(hit_hi, len(win) + 1):
                 words = [w for _, _, w in win[i:j]]
                 if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
                     continue
-                as_is = " ".join(words)
-                if as_is.casefold() in g.terms:
-                    continue  # a real name as it stands
                 for restored, swaps, conf, rid in _variants(g, words):
                     canon = g.terms.get(restored.casefold())
                     score = 100.0 if canon else 0.0

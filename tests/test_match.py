@@ -1,0 +1,63 @@
+"""match: spun names resolve to gazetteer terms through word swaps; real names stay."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repair.errors import RuleError
+from repair.match import match
+from repair.rules import load_rules
+
+RULES = load_rules()
+
+
+def pairs(text: str, **kw) -> list[tuple[str, str]]:
+    return [(c.before, c.after) for c in match(text, RULES, **kw).changes]
+
+
+@pytest.mark.parametrize("spun,canonical", [
+    ("Nationwide Safety Company", "National Security Agency"),
+    ("Protection Division", "Defense Department"),
+    ("Division of Homeland Safety", "Department of Homeland Security"),
+    ("Worldwide Financial Fund", "International Monetary Fund"),
+    ("Facilities for Illness Management and Prevention", "Centers for Disease Control and Prevention"),
+    ("Hamid Karzai Worldwide Airport", "Hamid Karzai International Airport"),
+])
+def test_unseen_spun_names_resolve(spun, canonical):
+    assert pairs(f"Officials at the {spun} said so.") == [(spun, canonical)]
+
+
+def test_fuzzy_variant_of_a_term_resolves():
+    got = match("a Facilities for Illness Management & Prevention report", RULES).changes
+    assert [(c.after) for c in got] == ["Centers for Disease Control and Prevention"]
+    assert got[0].confidence < 0.9  # fuzzy is less sure than exact
+
+
+@pytest.mark.parametrize("text", [
+    "The National Safety Council and the Nationwide Building Society agreed.",
+    "The Environmental Protection Agency met at the Home Office.",
+    "Officials at the National Security Agency said so.",
+    "He lives on Division Street.",
+])
+def test_real_names_are_left_alone(text):
+    assert pairs(text) == []
+
+
+def test_one_swap_in_an_unspun_document_is_flagged_not_applied():
+    spun = match("the New York Instances reported", RULES, spin_score=0.9).changes
+    calm = match("the New York Instances reported", RULES, spin_score=0.1).changes
+    assert spun[0].confidence >= 0.8 > calm[0].confidence
+    # two swaps landing on a real name are evidence enough on their own
+    assert match("the Nationwide Safety Company", RULES, spin_score=0.0).changes[0].confidence >= 0.8
+
+
+def test_no_candidates_no_work():
+    assert match("", RULES).changes == ()
+    assert match("plain words only", RULES).changes == ()
+
+
+def test_bad_match_rule(tmp_path: Path):
+    (tmp_path / "g.toml").write_text('[[rule]]\nid = "x.s"\nstage = "match"\nkind = "substitutions"\nentries = [["a"]]\n')
+    with pytest.raises(RuleError, match="g.toml: rule 'x.s'"):
+        match("A", load_rules([tmp_path]))

@@ -1,0 +1,47 @@
+"""Clean news must come through detect/match/emit untouched, even when it uses words spinners use.
+
+The passages are written for this test: ordinary reporting that says "stated", "easy",
+"energy", "teams", "authorities", "within the", "okay", "K-pop", the 1990s and real names that
+look like spun ones.
+"""
+from __future__ import annotations
+
+import pytest
+
+from repair.pipeline import Config, run_text
+
+CLEAN = [
+    "The governor stated on Monday that the budget would pass within the week. Local authorities said "
+    "roads were closed after the storm, and energy prices rose as teams of workers restored power.",
+    "It was not easy, the coach said, but the teams played well. Several officers of the club resigned "
+    "earlier than expected, and the reviews of the new stadium were mixed.",
+    "K-pop fans lined up for hours. \"Okay, let's go,\" one said. The band formed in the 1990s and "
+    "toured Europe, where the National Safety Council and the Nationwide Building Society sponsored it.",
+    "The minister said the government would present a plan. Critics said it was too little, too late, "
+    "and that the authorities had ignored warnings for a long time.",
+    "Analysts expect growth to slow. The central bank raised interest rates again, and the economy "
+    "added 150,000 jobs, according to data released on Friday. Whereas last year exports fell, "
+    "this year they rose in the first quarter.",
+    "Police officers arrested two men after the shooting. The state department of transport said the "
+    "bridge would reopen within the next month, officials said.",
+]
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    return Config.load()
+
+
+@pytest.mark.parametrize("text", CLEAN, ids=[f"clean{i}" for i in range(len(CLEAN))])
+def test_clean_text_is_not_changed_and_not_called_spun(cfg, text):
+    doc = run_text(text, cfg)
+    applied = [(c.rule, c.before, c.after) for c in doc.changes if c.applied and c.stage != "normalise"]
+    assert applied == []
+    assert doc.text == text
+    assert doc.spin_score < 0.5
+
+
+def test_all_clean_passages_together_stay_clean(cfg):
+    doc = run_text("\n\n".join(CLEAN), cfg)
+    assert doc.spin_score < 0.5
+    assert [c for c in doc.changes if c.applied] == []
