@@ -417,3 +417,19 @@ def test_diff_shows_records_as_recorded(tmp_path):
     assert "terms.us" in r.output and "okay.decade" in r.output and "detect 0.70 flagged" in r.output
     r = runner.invoke(app, ["diff", str(rec_path), "--doc", "nothing-matches"])
     assert r.exit_code == 0 and r.output == ""
+
+
+def test_emit_decisions_reads_parquet_records(tmp_path, seed_paths):
+    pytest.importorskip("pyarrow")
+    records = tmp_path / "r.parquet"
+    assert runner.invoke(app, ["run", str(seed_paths[4]), "-o", str(records), "-q"]).exit_code == 0
+    ref = tmp_path / "r.jsonl"
+    assert runner.invoke(app, ["run", str(seed_paths[4]), "-o", str(ref), "-q"]).exit_code == 0
+    rec = json.loads(ref.read_text())
+    c = next(c for c in rec["repair"]["changes"] if c["applied"])
+    (tmp_path / "d.json").write_text(json.dumps({"documents": {rec["repair"]["id"]: [dict(c, decision="reject")]}}))
+    out = tmp_path / "final.jsonl"
+    r = runner.invoke(app, ["emit", "--decisions", str(tmp_path / "d.json"), str(records), "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(out.read_text())
+    assert got["repair"]["review"]["rejected"] == 1 and got["text"] != rec["text"]

@@ -40,9 +40,9 @@ DecisionsFile = Annotated[
 def check_decision_inputs(paths: Optional[list[Path]]) -> None:
     """--decisions re-decides emitted records; raw text would silently get no review at all."""
     for p in paths or []:
-        if str(p) != "-" and (p.is_dir() or p.suffix.lower() not in SUFFIXES_JSONL):
+        if str(p) != "-" and (p.is_dir() or p.suffix.lower() not in SUFFIXES_JSONL + (".parquet",)):
             raise RepairError(f"{p}: --decisions re-decides emitted records; give it the records the report was "
-                              "made from (e.g. out/records.jsonl), not text files or folders")
+                              "made from (e.g. out/records.jsonl or a .parquet of records), not text files or folders")
 
 
 def decision_work(cfg: Config, decisions: Decisions, totals: dict[str, int]) -> Callable[[Document], Document]:
