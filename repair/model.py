@@ -214,7 +214,8 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
     dropped_flagged: set[int] = set()
     out_new: list[Change] = []
     skipped: list[tuple[str, Change]] = []
-    taken: list[tuple[int, int]] = []  # source spans of accepted new changes, to reject new-new overlaps
+    taken = _Placed()  # source spans of accepted new changes, to reject new-new overlaps
+    flagged_index = _Spans([(f.start, f.end) for f in flagged])
 
     for n in _sorted(new):
         if current[n.start:n.end] != n.before:
@@ -248,8 +249,8 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
                 E = m.to_source(n.end, right=False)
             mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied)
         # conflicts with prior flagged changes and with new changes already placed
-        clash_flagged = [j for j, f in enumerate(flagged) if j not in dropped_flagged and _overlap(f, mapped)]
-        if any(_overlap_span(t, (mapped.start, mapped.end)) for t in taken):
+        clash_flagged = [j for j in flagged_index.overlapping(mapped.start, mapped.end) if j not in dropped_flagged]
+        if taken.clashes(mapped.start, mapped.end):
             skipped.append(("overlap", n))
             continue
         if clash_flagged:
@@ -261,7 +262,7 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
                 skipped.append(("superseded", flagged[j]))
         if hits:
             merged_away.update(hits)
-        taken.append((mapped.start, mapped.end))
+        taken.add(mapped.start, mapped.end)
         out_new.append(mapped)
 
     kept = [c for i, c in enumerate(applied) if i not in merged_away]
@@ -278,6 +279,63 @@ def _overlap_span(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _overlap(a: Change, b: Change) -> bool:
     return _overlap_span((a.start, a.end), (b.start, b.end))
+
+
+_AFTER = float("inf")
+
+
+class _Spans:
+    """Fixed spans sorted by (start, end): which ones overlap a span, without testing them all.
+
+    A span overlapping ``[s, e)`` (as :func:`_overlap_span` has it) starts at or before ``e``
+    and ends at or after ``s``; the running maximum of the ends says when to stop looking back.
+
+    >>> spans = _Spans([(0, 2), (2, 2), (5, 9)])
+    >>> spans.overlapping(1, 6), spans.overlapping(3, 4), spans.overlapping(9, 9)
+    ([0, 1, 2], [], [])
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.max_end: list[int] = []
+        top = -1
+        for _, e in spans:
+            top = max(top, e)
+            self.max_end.append(top)
+
+    def overlapping(self, s: int, e: int) -> list[int]:
+        j = bisect.bisect_right(self.spans, (e, _AFTER)) - 1
+        out = []
+        while j >= 0 and self.max_end[j] >= s:
+            if _overlap_span(self.spans[j], (s, e)):
+                out.append(j)
+            j -= 1
+        out.reverse()
+        return out
+
+
+class _Placed:
+    """Spans that never overlap one another, added one by one; sorted by (start, end), so their
+    ends never decrease either and a clash test looks at a handful of neighbours.
+
+    >>> p = _Placed(); p.add(0, 3); p.add(3, 3); p.add(5, 8)
+    >>> p.clashes(2, 4), p.clashes(3, 3), p.clashes(3, 5), p.clashes(8, 9)
+    (True, True, False, False)
+    """
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+
+    def clashes(self, s: int, e: int) -> bool:
+        j = bisect.bisect_right(self.spans, (e, _AFTER)) - 1
+        while j >= 0 and self.spans[j][1] >= s:
+            if _overlap_span(self.spans[j], (s, e)):
+                return True
+            j -= 1
+        return False
+
+    def add(self, s: int, e: int) -> None:
+        bisect.insort(self.spans, (s, e))
 
 
 @dataclass(slots=True)

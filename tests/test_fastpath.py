@@ -240,3 +240,31 @@ def test_prefilter_skips_texts_without_the_literal():
     # the dotless i matches "i" case-insensitively but does not lower-case to it: no shortcut then
     assert Prefilter.of(re.compile("stated", re.I)).may_match("ST\u0130TED") is True
     assert Prefilter.of(re.compile("is", re.I)).may_match("\u0131s") is True
+
+
+_SPAN = st.tuples(st.integers(0, 30), st.integers(0, 6)).map(lambda t: (t[0], t[0] + t[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SPAN, max_size=25), st.lists(_SPAN, min_size=1, max_size=10))
+def test_span_index_finds_exactly_the_overlapping_spans(spans, queries):
+    from repair.model import _overlap_span, _Spans
+
+    spans = sorted(spans)
+    index = _Spans(spans)
+    for s, e in queries:
+        assert index.overlapping(s, e) == [j for j, t in enumerate(spans) if _overlap_span(t, (s, e))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SPAN, max_size=40))
+def test_placed_spans_clash_exactly_like_testing_them_all(candidates):
+    from repair.model import _overlap_span, _Placed
+
+    placed, naive = _Placed(), []
+    for s, e in candidates:
+        clash = any(_overlap_span(t, (s, e)) for t in naive)
+        assert placed.clashes(s, e) == clash
+        if not clash:
+            placed.add(s, e)
+            naive.append((s, e))
