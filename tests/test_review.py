@@ -218,6 +218,9 @@ def test_report_on_the_seeds(tmp_path, seed_paths):
     for f in [out / "index.html", *(out / "review").iterdir()]:  # nothing loads from the network
         assert not re.search(r"(src|href)=\"(https?:)?//", f.read_text()), f
         assert "http://" not in f.read_text() and "https://" not in f.read_text(), f
+    (out / "review" / "gone.txt.html").write_text("a page from an earlier run")
+    assert runner.invoke(app, ["run", str(seed_paths[4]), "-o", str(out), "-q", "--threshold", "0.98"]).exit_code == 0
+    assert [p.name for p in (out / "review").glob("*.html")] == ["004_0ec5a602defd3933.txt.html"]
     page = (out / "review" / "004_0ec5a602defd3933.txt.html").read_text()
     assert page.count('tabindex="0"') == len(by_id["004_0ec5a602defd3933.txt"]["repair"]["changes"])
 

@@ -369,6 +369,9 @@ class HtmlReport:
                 "docs": self.entries}
         write_atomic(self.dir / "data.js", f"window.REPAIR_REPORT = {json_for_html(data)};\n")
         write_atomic(self.out / "index.html", render_index(d, token=self.token, title=self.title))
+        for old in self.dir.glob("*.html"):  # pages of an earlier run into the same folder
+            if old.name.lower() not in self._names:
+                old.unlink()
 
 
 def write_report(out: Path, docs: Iterable[Document]) -> Path:
