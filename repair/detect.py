@@ -13,9 +13,11 @@ How it decides, in two passes over the text:
    conditions (``before``/``after``/``not_before``/``not_after`` regexes next to the match).
    A text without any candidate costs one automaton scan and a handful of regex scans.
 2. **Evidence, then confidence.** Every surviving candidate adds its rule's ``weight`` to its
-   family (a rule counts at most three times per document, so one common word cannot make a
-   document "spun"). The weighted tells per 200 words give the ``spin_score``; the family with the
-   most weight is the ``family``. Then each proposal's confidence is decided by its rule's
+   family (one weight per span; a rule, or a lexicon entry, counts at most three times per
+   document, so one common word cannot make a document "spun"; nothing inside a protected set
+   phrase counts). The weighted tells, scaled to a 200-word text (``(200 / words) ** 0.7`` for
+   longer texts), give ``spin_score = 1 - exp(-tells / TAU)``, 0.5 at 4 tells; the family with
+   the most weight is the ``family`` ("spin", evidence shared by several spinners, never is). Then each proposal's confidence is decided by its rule's
    ``gate``: ``none`` (a tell precise enough on its own: keep the rule's confidence), ``spun``
    (the document must score >= 0.5) or ``family`` (the document must be spun *and* point to the
    rule's family). A proposal whose gate is not met is kept with a confidence below the emit
@@ -50,6 +52,7 @@ FLAG_CAP = 0.55  # confidence given to a proposal whose gate is not met (below a
 PER_RULE_CAP = 3  # a rule (a lexicon: each of its entries) adds its weight at most this many times per document
 SCALE_WORDS = 200.0  # evidence is counted per this many words (short texts count as this long)
 TAU = 4.0 / math.log(2.0)  # 4 weighted tells per 200 words give spin_score 0.5
+LENGTH_EXPONENT = 0.7  # a longer text with the same density of tells is stronger evidence, but less than linearly
 GATES = ("none", "spun", "family")
 SHARED = "spin"  # evidence shared by several spinners: counts towards the score, never names the family
 _CONTEXT_KEYS = ("before", "after", "not_before", "not_after")
@@ -354,7 +357,7 @@ def score(weights: dict[str, float], words: int) -> float:
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    per = total * SCALE_WORDS / max(float(words), SCALE_WORDS)
+    per = total * (SCALE_WORDS / max(float(words), SCALE_WORDS)) ** LENGTH_EXPONENT
     return 1.0 - math.exp(-per / TAU)
 
 
