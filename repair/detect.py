@@ -307,13 +307,13 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
 
 
 def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
-    """Keep non-overlapping repairs: the longest span first, then the most confident, then the earliest.
+    """Keep non-overlapping repairs: those whose gate is met first, then the longest span, the exact, the surest.
 
     An entry whose replacement equals the matched text protects its span (``["in case you missed it",
     "in case you missed it"]`` keeps ``in case you`` -> ``if you`` off a set phrase).
     """
     ranked = sorted((h for h in hits if h.after is not None),
-                    key=lambda h: (-(h.end - h.start), h.conf <= FLAG_CAP, not h.entry.exact, -h.conf, h.start))
+                    key=lambda h: (h.conf <= FLAG_CAP, -(h.end - h.start), not h.entry.exact, -h.conf, h.start))
     out: list[_Hit] = []
     for h in ranked:
         clash = [i for i, k in enumerate(out) if h.start < k.end and k.start < h.end]
