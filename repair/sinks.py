@@ -44,20 +44,41 @@ _FILE_MODE = _umask_mode()
 
 @contextmanager
 def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; on success rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Open a temporary file next to ``path``; on success rename it over ``path``.
+
+    A path that cannot be written (a folder in the way, no permission, a full disk) raises
+    :class:`RepairError` naming it; the temporary file is removed whatever happens.
+    """
+    fd, tmp = _temp_next_to(path)
     try:
         os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs get the usual umask-based mode
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as f:
             yield f
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def _temp_next_to(path: Path) -> tuple[int, str]:
+    if path.is_dir():
+        raise RepairError(f"cannot write {path}: it is a folder; records go to a .jsonl or .parquet file "
+                          "(only emit and run write folders)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
+
+
+def _replace(tmp: str, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -107,9 +128,11 @@ class ParquetWriter:
                               "'repair[parquet]'") from None
         self.path = path
         self.rows = rows
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
+        fd, tmp = _temp_next_to(path)
+        try:
+            os.fchmod(fd, _FILE_MODE)
+        finally:
+            os.close(fd)
         self._tmp = Path(tmp)
         self._buf: list[dict[str, Any]] = []
         self._writer: Any = None
@@ -161,7 +184,7 @@ class ParquetWriter:
                                                                           ("repair", pa.string())]))
                 self._writer.close()
                 self._writer = None
-                os.replace(self._tmp, self.path)
+                _replace(str(self._tmp), self.path)
         finally:
             if self._writer is not None:
                 self._writer.close()
@@ -235,7 +258,11 @@ class FolderSink:
         self.stats = Stats()
         self.diffs = diffs
         _refuse_inputs(out, inputs, folder=True)
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
+                from None
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
         self._index_cm = atomic_writer(out / "documents.jsonl")

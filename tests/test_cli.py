@@ -352,6 +352,22 @@ def test_output_inside_an_input_folder_is_refused(tmp_path: Path, monkeypatch, t
     assert digest(tmp_path) == before
 
 
+@pytest.mark.parametrize("args,needle", [
+    (["normalise", "-o", "{tmp}/adir"], "it is a folder"),
+    (["run", "-o", "{tmp}/afile/x.jsonl"], "cannot write"),
+    (["run", "-o", "{tmp}/afile/sub"], "cannot create the output folder"),
+    (["run", "-o", "{tmp}/afile"], "cannot create the output folder"),
+])
+def test_unwritable_outputs_are_one_line_errors(tmp_path: Path, args: list[str], needle: str):
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("not a folder\n", encoding="utf-8")
+    res = invoke(*[a.format(tmp=tmp_path) for a in args], str(SEEDS), "-q")
+    assert res.exit_code == 1
+    assert res.stderr.startswith("error: ") and needle in res.stderr and "Traceback" not in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "afile"]
+    assert list((tmp_path / "adir").iterdir()) == []
+
+
 def test_usage_error_exit_code_is_two():
     res = runner.invoke(app, ["run", "--threshold", "7"])
     assert res.exit_code == 2
