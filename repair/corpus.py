@@ -229,16 +229,21 @@ def _read_stdin(stream: IO[bytes], text_field: str, allow_empty: bool) -> Iterat
     head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     if not head:
         data = stream.read()
-        if data.lstrip().startswith(b"{"):
+        if _looks_like_jsonl(data):
             import io
             yield from _read_jsonl(io.BytesIO(data), Source(None, "stdin.jsonl", "jsonl"), text_field)
             return
         yield from _stdin_text(data, allow_empty)
         return
-    if head.lstrip().startswith(b"{"):
+    if _looks_like_jsonl(head):
         yield from _read_jsonl(stream, Source(None, "stdin.jsonl", "jsonl"), text_field)
     else:
         yield from _stdin_text(stream.read(), allow_empty)
+
+
+def _looks_like_jsonl(head: bytes) -> bool:
+    """Stdin holds JSON lines if it starts with ``{`` (after a BOM and blank space)."""
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
 def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
@@ -263,6 +268,8 @@ def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
             line = decode(raw, where)
         except InputError as e:
             yield InputError(where, e.reason, lineno)
+            continue
+        if not line.strip():  # a line holding only a byte-order mark
             continue
         try:
             rec = json.loads(line)

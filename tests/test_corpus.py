@@ -136,6 +136,8 @@ def test_stdin_text_and_jsonl():
     assert doc.id == "stdin" and doc.text == "Plain text.\n"
     docs = list(read_documents([], stdin=io.BytesIO(b'{"id": "j", "text": "T."}\n{"text": "U."}\n')))
     assert [(d.id, d.text) for d in docs] == [("j", "T."), ("stdin.jsonl:2", "U.")]
+    docs = list(read_documents([], stdin=io.BufferedReader(io.BytesIO(b'\xef\xbb\xbf\n{"text": "B."}\n'))))
+    assert [(d.id, d.text) for d in docs] == [("stdin.jsonl:2", "B.")]
     (err,) = list(read_documents([], stdin=io.BytesIO(b"")))
     assert isinstance(err, InputError) and err.path == "<stdin>"
 
