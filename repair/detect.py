@@ -7,7 +7,8 @@ How it decides, in two passes over the text:
 
 1. **Candidates.** One Aho-Corasick automaton holds every ``phrase`` rule and every entry of every
    ``lexicon`` rule (lower-cased; a phrase with capitals must match exactly). ``pattern`` rules
-   (regexes for things like ``5 p.c`` or ``a couple of week``), ``signal`` rules (evidence
+   (regexes for things like ``5 p.c`` or ``a couple of week``; one that lists the literals it
+   ``needs`` runs only when a second automaton saw one of them), ``signal`` rules (evidence
    without a repair, such as "an" before a consonant) and ``builtin`` rules (spelled-out decades,
    the letter K spelled "Okay") add theirs. Each candidate is checked against its rule's context
    conditions (``before``/``after``/``not_before``/``not_after`` regexes next to the match).
@@ -113,6 +114,8 @@ class _Compiled:
     patterns: list[tuple[re.Pattern[str], _Entry]]
     builtins: list[tuple[Callable[[str], Any], _Entry]]
     families: tuple[str, ...]
+    needs: Any  # automaton: literal (lower-case) -> indexes of the patterns that need it
+    always: tuple[int, ...]  # patterns without a `needs` list: run on every text
 
 
 def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
@@ -169,6 +172,8 @@ def compile_rules(rules: RuleSet) -> _Compiled:
     patterns: list[tuple[re.Pattern[str], _Entry]] = []
     builtins: list[tuple[Callable[[str], Any], _Entry]] = []
     families: set[str] = set()
+    needs: dict[str, list[int]] = defaultdict(list)
+    always: list[int] = []
 
     def add(phrase: str, entry: _Entry, where: str) -> None:
         if not phrase.strip():
@@ -217,6 +222,13 @@ def compile_rules(rules: RuleSet) -> _Compiled:
                 raise RuleError(f"{r.where()}: pattern does not compile ({e}); check the escapes") from None
             family, conf, weight, gate, ctx = _common(r, "family")
             exact = not r.get("ignore_case", False)  # a case-blind pattern gives its replacement the match's case
+            lits = r.get("needs", [])
+            if not isinstance(lits, list) or not all(isinstance(x, str) and x for x in lits):
+                raise RuleError(f"{r.where()}: 'needs' must be a list of literal strings, one of which every match contains")
+            for lit in lits:
+                needs[lit.lower()].append(len(patterns))
+            if not lits:
+                always.append(len(patterns))
             patterns.append((rx, _Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx)))
         elif kind == "builtin":
             name = r.data.get("function")
@@ -232,7 +244,13 @@ def compile_rules(rules: RuleSet) -> _Compiled:
         auto.add_word(key, (len(key), tuple(entries)))
     if keyed:
         auto.make_automaton()
-    return _Compiled(auto, len(keyed), patterns, builtins, tuple(sorted(families)))
+    need_auto = ahocorasick.Automaton()
+    for lit, idx in needs.items():
+        need_auto.add_word(lit, tuple(idx))
+    if needs:
+        need_auto.make_automaton()
+    return _Compiled(auto, len(keyed), patterns, builtins, tuple(sorted(families)),
+                     need_auto if needs else None, tuple(always))
 
 
 def _word_char(ch: str) -> bool:
@@ -273,8 +291,8 @@ class _Hit:
 
 def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
     hits: list[_Hit] = []
+    folded = _fold(text)
     if comp.entries:
-        folded = _fold(text)
         n = len(text)
         for end, (length, entries) in comp.automaton.iter(folded):
             start = end - length + 1
@@ -291,7 +309,12 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
                     continue
                 after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
                 hits.append(_Hit(start, stop, e, after))
-    for rx, e in comp.patterns:
+    wanted = set(comp.always)
+    if comp.needs is not None:  # a pattern runs only if a literal it needs occurs (one scan for all)
+        for _, idx in comp.needs.iter(folded):
+            wanted.update(idx)
+    for i in sorted(wanted):
+        rx, e = comp.patterns[i]
         for m in rx.finditer(text):
             if m.start() == m.end() or not e.context.ok(text, m.start(), m.end()):
                 continue

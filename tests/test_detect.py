@@ -162,3 +162,23 @@ def test_bad_detect_rules_name_file_and_rule(tmp_path, body, needle):
     with pytest.raises(RuleError) as e:
         Config.load([write(tmp_path, body)])
     assert needle in str(e.value) and "r.toml" in str(e.value)
+
+
+def test_pattern_needs_a_literal_and_finds_the_same(tmp_path):
+    body = """
+[[rule]]
+id = "x.pc"
+stage = "detect"
+kind = "pattern"
+pattern = '(\\d) p\\.c\\b'
+replace = '\\1 percent'
+gate = "none"
+confidence = 0.9
+"""
+    plain = load_rules([write(tmp_path, body)])
+    needy = load_rules([write(tmp_path / "n" if (tmp_path / "n").mkdir() is None else tmp_path, body.replace(
+        'kind = "pattern"', 'kind = "pattern"\nneeds = ["p.c"]'))])
+    text = "Up 5 p.c today; 7 P.C. later."
+    assert [c.after for c in detect(text, plain).changes] == [c.after for c in detect(text, needy).changes] == ["5 percent"]
+    with pytest.raises(RuleError, match="'needs' must be a list"):
+        Config.load([write(tmp_path, body.replace('kind = "pattern"', 'kind = "pattern"\nneeds = "p.c"'))])
