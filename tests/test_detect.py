@@ -175,10 +175,12 @@ replace = '\\1 percent'
 gate = "none"
 confidence = 0.9
 """
-    plain = load_rules([write(tmp_path, body)])
-    needy = load_rules([write(tmp_path / "n" if (tmp_path / "n").mkdir() is None else tmp_path, body.replace(
-        'kind = "pattern"', 'kind = "pattern"\nneeds = ["p.c"]'))])
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain = load_rules([write(tmp_path / "a", body)])
+    needy = load_rules([write(tmp_path / "b", body.replace('kind = "pattern"', 'kind = "pattern"\nneeds = ["p.c"]'))])
     text = "Up 5 p.c today; 7 P.C. later."
     assert [c.after for c in detect(text, plain).changes] == [c.after for c in detect(text, needy).changes] == ["5 percent"]
     with pytest.raises(RuleError, match="'needs' must be a list"):
-        Config.load([write(tmp_path, body.replace('kind = "pattern"', 'kind = "pattern"\nneeds = "p.c"'))])
+        (tmp_path / "c").mkdir()
+        Config.load([write(tmp_path / "c", body.replace('kind = "pattern"', 'kind = "pattern"\nneeds = "p.c"'))])
