@@ -5,8 +5,9 @@ InputErrors) and yields each one finished, **in input order**: a processed Docum
 InputError for an unreadable document or for one whose processing raised a
 :class:`~repair.errors.RepairError`. With ``jobs=1`` it is a plain loop; with ``jobs=N`` the
 documents go in small chunks to N worker processes, and at most a few chunks per worker are in
-flight at any time, so memory stays flat however long the stream is. Each worker unpacks the
-configuration (and compiles the rules) once. The output does not depend on ``jobs``.
+flight at any time, so memory stays flat however long the stream is. Workers get the rules
+compiled (forked from this process) or compile them once (forkserver, spawn). The output does
+not depend on ``jobs``.
 
 >>> from repair.pipeline import Config
 >>> from repair.model import Document
@@ -21,6 +22,8 @@ import dataclasses
 import multiprocessing as mp
 import pickle
 import signal
+import sys
+import threading
 from collections import deque
 from itertools import chain
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -83,7 +86,7 @@ def apply(work: Work, item: Item) -> Item:
 
 
 def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int = CHUNK_CHARS,
-         chunk_docs: int = CHUNK_DOCS, in_flight: int | None = None) -> Iterator[Item]:
+         chunk_docs: int = CHUNK_DOCS, in_flight: int | None = None, start: str | None = None) -> Iterator[Item]:
     """Yield ``apply(work, item)`` for every item, in order, using ``jobs`` processes.
 
     With ``jobs > 1``, ``work`` must be picklable (use :class:`PipelineWork`), documents travel
@@ -91,8 +94,9 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
     ``in_flight`` chunks (default four per job) are queued or running: memory is bounded by
     that, never by the length of the stream. A stream that fits in one chunk is processed here,
     without starting workers. An exception other than a RepairError stops the
-    run in both modes, as a bug should. As with any use of multiprocessing, a script calling
-    this with ``jobs > 1`` needs the ``if __name__ == "__main__":`` guard.
+    run in both modes, as a bug should. ``start`` forces a multiprocessing start method (the
+    default picks one, see :func:`_start_method`). As with any use of multiprocessing, a script
+    calling this with ``jobs > 1`` needs the ``if __name__ == "__main__":`` guard.
     """
     if jobs < 1:
         raise RepairError(f"--jobs must be 1 or more, not {jobs}")
@@ -107,7 +111,7 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
         for item in first or ():
             yield apply(work, item)
         return
-    yield from _imap_pool(work, chain([first, second], chunks), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs)
+    yield from _imap_pool(work, chain([first, second], chunks), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs, start)
 
 
 def _chunks(items: Iterable[Item], max_chars: int, max_docs: int) -> Iterator[list[Item]]:
@@ -128,10 +132,11 @@ def _chunks(items: Iterable[Item], max_chars: int, max_docs: int) -> Iterator[li
 _WORK: Work | None = None
 
 
-def _init_worker(payload: bytes) -> None:
+def _init_worker(payload: bytes | Work) -> None:
     global _WORK
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _WORK = pickle.loads(payload)
+    # forked workers inherit the work (rules compiled); others unpickle it and compile the rules
+    _WORK = pickle.loads(payload) if isinstance(payload, bytes) else payload
 
 
 def _run_chunk(docs: list[Document]) -> list[Document | tuple[str, str, int | None]]:
@@ -146,24 +151,43 @@ def _run_chunk(docs: list[Document]) -> list[Document | tuple[str, str, int | No
 
 # --- parent side -------------------------------------------------------------------------------
 
-def _context() -> Any:
-    # forkserver: workers fork from a clean server process (no threads of ours, no open outputs),
-    # which is cheaper than spawn and safer than forking a process that runs a progress bar
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
+def _start_method(requested: str | None) -> str:
+    """fork when this process runs no other thread (workers then start at once, rules compiled);
+    else forkserver (workers fork from a clean server: forking a process with threads, such as
+    a progress bar's, is unsafe); spawn where neither exists."""
+    methods = mp.get_all_start_methods()
+    if requested is not None:
+        if requested not in methods:
+            raise RepairError(f"start method {requested!r} is not available here; use one of {', '.join(methods)}")
+        return requested
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _context(method: str) -> Any:
+    ctx = mp.get_context(method)
+    if method == "forkserver":
         ctx.set_forkserver_preload(["repair.pipeline"])
-        return ctx
-    return mp.get_context("spawn")
+    return ctx
 
 
-def _imap_pool(work: Work, chunks: Iterable[list[Item]], jobs: int, in_flight: int) -> Iterator[Item]:
+def _imap_pool(work: Work, chunks: Iterable[list[Item]], jobs: int, in_flight: int,
+               start: str | None) -> Iterator[Item]:
     try:
-        payload = pickle.dumps(work)
+        payload = pickle.dumps(work)  # also with fork, so what runs does not depend on the start method
     except (pickle.PicklingError, TypeError, AttributeError) as e:
         raise RepairError(f"--jobs {jobs}: the configuration cannot be sent to worker processes ({e}); "
                           "use --jobs 1") from None
-    ex = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker,
-                             initargs=(payload,))
+    method = _start_method(start)
+    if method == "fork":
+        for stream in (sys.stdout, sys.stderr):  # a forked child must not write a copy of their buffers
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+    ex = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(method), initializer=_init_worker,
+                             initargs=(work if method == "fork" else payload,))
     window: deque[tuple[list[Item], Future | None]] = deque()
     try:
         for chunk in chunks:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -57,17 +58,22 @@ def work(cfg) -> PipelineWork:
     return PipelineWork(cfg)
 
 
-def test_two_jobs_give_the_records_of_one_in_order(work):
+START_METHODS = [m for m in ("fork", "forkserver") if m in multiprocessing.get_all_start_methods()]
+
+
+@pytest.mark.parametrize("start", START_METHODS)
+def test_two_jobs_give_the_records_of_one_in_order(work, start):
     serial = _render(imap(work, _items(40), jobs=1))
-    parallel = _render(imap(work, _items(40), jobs=2, chunk_docs=3))
+    parallel = _render(imap(work, _items(40), jobs=2, chunk_docs=3, start=start))
     assert parallel == serial
     assert len(serial) == 42 and serial[3].startswith("corpus.jsonl:99") and serial[11].startswith("other.txt")
 
 
-def test_a_failing_document_is_reported_like_in_one_process(work):
+@pytest.mark.parametrize("start", START_METHODS)
+def test_a_failing_document_is_reported_like_in_one_process(work, start):
     w = FailOn(work, fail={"d5", "d17"})
     serial = list(imap(w, _docs(24), jobs=1))
-    parallel = list(imap(w, _docs(24), jobs=2, chunk_docs=4))
+    parallel = list(imap(w, _docs(24), jobs=2, chunk_docs=4, start=start))
     assert _render(parallel) == _render(serial)
     failed = [r for r in parallel if isinstance(r, InputError)]
     assert [(e.path, e.line) for e in failed] == [("corpus.jsonl", 6), ("corpus.jsonl", 18)]
@@ -152,3 +158,16 @@ def test_cli_refuses_jobs_with_grammar_and_bad_values(tmp_path):
     assert not (tmp_path / "o.jsonl").exists()
     res = runner.invoke(app, ["run", str(SEEDS), "--jobs", "0"])
     assert res.exit_code == 2
+
+
+def test_records_on_stdout_are_the_same_with_jobs_2_in_a_real_process(tmp_path):
+    # a forked worker must not write a copy of the parent's stdout buffer: compare real stdout
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text("\n".join(json.dumps({"id": d.id, "text": d.text}) for d in _docs(30)) + "\n", encoding="utf-8")
+    cmd = [sys.executable, "-c", "from repair.cli import main; main()", "run", str(corpus), "-q"]
+    one = subprocess.run(cmd + ["--jobs", "1"], capture_output=True, check=True, timeout=120).stdout
+    two = subprocess.run(cmd + ["--jobs", "2"], capture_output=True, check=True, timeout=120).stdout
+    assert one == two and len(one.splitlines()) == 30
