@@ -184,3 +184,10 @@ confidence = 0.9
     with pytest.raises(RuleError, match="'needs' must be a list"):
         (tmp_path / "c").mkdir()
         Config.load([write(tmp_path / "c", body.replace('kind = "pattern"', 'kind = "pattern"\nneeds = "p.c"'))])
+
+
+def test_machine_translation_is_detected_by_its_traces_without_repairs():
+    d = detect(seed("003"), RULES)
+    assert d.family == "mt-roundtrip" and d.spin_score >= 0.5
+    doc = run_text(seed("003"), Config.load())
+    assert not [c for c in doc.changes if c.applied and c.stage in ("detect", "match")]
