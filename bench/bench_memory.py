@@ -61,8 +61,9 @@ def repair_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-c", "from repair.cli import main; main()"]
 
 
-def cli_peak_rss(path: Path, out: Path, jobs: int = 1) -> tuple[float, float]:
-    """(peak RSS in MB, wall seconds) of ``repair run path -o out -q --jobs N`` in a fresh process."""
+def cli_peak_rss(path: Path, out: Path, jobs: int = 1) -> tuple[float, float, float]:
+    """(peak RSS in MB, wall seconds, CPU seconds of it and its workers) of
+    ``repair run path -o out -q --jobs N`` in a fresh process."""
     import time
 
     t0 = time.perf_counter()
@@ -74,7 +75,7 @@ def cli_peak_rss(path: Path, out: Path, jobs: int = 1) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"repair run failed ({proc.returncode}): {err.strip()[-300:]}")
-    return usage.ru_maxrss / 1024, wall  # ru_maxrss is in KB on Linux
+    return usage.ru_maxrss / 1024, wall, usage.ru_utime + usage.ru_stime  # ru_maxrss is in KB on Linux
 
 
 def _memory() -> dict[str, Any]:
@@ -94,8 +95,8 @@ def _memory() -> dict[str, Any]:
         fig["traced_KB_10N"] = round(t_big / 1024)
         fig["traced_growth"] = t_big / t_small if t_small else float("inf")
         for jobs in (1, 2):
-            r_small, _ = cli_peak_rss(small, d / "c1.jsonl", jobs)
-            r_big, _ = cli_peak_rss(big, d / "c2.jsonl", jobs)
+            r_small, _, _ = cli_peak_rss(small, d / "c1.jsonl", jobs)
+            r_big, _, _ = cli_peak_rss(big, d / "c2.jsonl", jobs)
             fig[f"rss_MB_N_j{jobs}"] = round(r_small, 1)
             fig[f"rss_MB_10N_j{jobs}"] = round(r_big, 1)
             fig[f"rss_growth_j{jobs}"] = r_big / r_small
