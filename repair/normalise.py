@@ -174,7 +174,10 @@ def _badness_window() -> int | None:
 
 
 _BAD_WIDTH = _badness_window()
-_MAX_WINDOWS = 24  # more watched characters than this (non-English text): check line by line
+# Past this many watched characters (accented text) checking line by line is cheaper: a window
+# costs about as much as ``is_bad`` on 24 characters of a line.
+_MIN_WINDOWS = 24
+_CHARS_PER_WINDOW = 24
 
 
 def _needs_ftfy(text: str) -> bool:
@@ -184,16 +187,19 @@ def _needs_ftfy(text: str) -> bool:
     if _BAD_WIDTH is None:
         return _MOJIBAKE_CHARS.search(text) is not None
     w = _BAD_WIDTH
+    limit = max(_MIN_WINDOWS, len(text) // _CHARS_PER_WINDOW)
     for n, m in enumerate(_MOJIBAKE_CHARS.finditer(text)):
-        if n >= _MAX_WINDOWS:
+        if n >= limit:
             return True
         i = m.start()
         # a match containing position i lies within w-1 characters of it and within its line;
         # ^ (the regex's only anchor) may match at a window's start: a false "yes" at worst
-        line_start = text.rfind("\n", 0, i) + 1
-        line_end = text.find("\n", i)
-        line_end = len(text) if line_end < 0 else line_end + 1
-        if is_bad(text[max(line_start, i - w + 1):min(line_end, i + w)]):
+        lo = max(0, i - w + 1)
+        k = text.rfind("\n", lo, i)
+        start = k + 1 if k >= 0 else lo
+        k = text.find("\n", i, i + w)
+        end = k + 1 if k >= 0 else min(len(text), i + w)
+        if is_bad(text[start:end]):
             return True
     return False
 
