@@ -34,6 +34,7 @@ How it decides, in two passes over the text:
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
@@ -337,16 +338,25 @@ def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
     """
     ranked = sorted((h for h in hits if h.after is not None),
                     key=lambda h: (h.conf <= FLAG_CAP, -(h.end - h.start), not h.entry.exact, -h.conf, h.start))
-    out: list[_Hit] = []
+    out: list[_Hit] = []  # kept, sorted by start, never overlapping
+    starts: list[int] = []
     for h in ranked:
-        clash = [i for i, k in enumerate(out) if h.start < k.end and k.start < h.end]
+        j = bisect.bisect_left(starts, h.end)
+        clash = []
+        while j > 0 and out[j - 1].end > h.start:
+            j -= 1
+            clash.append(j)
         if not clash:
-            out.append(h)
+            k = bisect.bisect_left(starts, h.start)
+            starts.insert(k, h.start)
+            out.insert(k, h)
         elif len(clash) == 1:
             merged = _merge(out[clash[0]], h, text)
             if merged is not None:
-                out[clash[0]] = merged
-    out.sort(key=lambda h: h.start)
+                del starts[clash[0]], out[clash[0]]
+                k = bisect.bisect_left(starts, merged.start)
+                starts.insert(k, merged.start)
+                out.insert(k, merged)
     return out
 
 
@@ -384,6 +394,26 @@ def score(weights: dict[str, float], words: int) -> float:
     return 1.0 - math.exp(-per / TAU)
 
 
+class _Cover:
+    """Answers "is [s, e) inside one of these spans (and not the span itself)?" in log time."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [s for s, _ in spans]
+        self.max_end: list[int] = []
+        top = -1
+        for _, e in spans:
+            top = max(top, e)
+            self.max_end.append(top)
+
+    def strictly(self, s: int, e: int) -> bool:
+        i = bisect.bisect_left(self.starts, s)  # spans starting before s
+        if i and self.max_end[i - 1] >= e:
+            return True
+        j = bisect.bisect_right(self.starts, s)  # spans starting at s must reach further
+        return j > i and self.max_end[j - 1] > e
+
+
 def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
     """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count."""
     comp = rules.compiled(STAGE, compile_rules)
@@ -391,10 +421,10 @@ def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], d
     per_rule: Counter = Counter()
     weights: dict[str, float] = defaultdict(float)
     per_entry: Counter = Counter()
-    protected = [(h.start, h.end) for h in hits if h.after is not None and h.after == text[h.start:h.end]]
+    covered = _Cover([(h.start, h.end) for h in hits if h.after is not None and h.after == text[h.start:h.end]])
     best: dict[tuple[int, int], _Hit] = {}  # one piece of evidence per span: the heaviest
     for h in hits:
-        if any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end) for s, e in protected):
+        if covered.strictly(h.start, h.end):
             continue  # inside a set phrase a protecting entry vouches for
         k = (h.start, h.end)
         if k not in best or h.entry.weight > best[k].entry.weight:
