@@ -29,7 +29,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import ftfy
 from ftfy import TextFixerConfig
@@ -38,7 +38,7 @@ from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
 from .errors import RuleError
 from .model import Change, StageResult, compose
-from .prefilter import Prefilter
+from .prefilter import Folded, Prefilter
 from .rules import Rule, RuleSet
 
 STAGE = "normalise"
@@ -353,11 +353,15 @@ def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
         alts.append(f"(?P<r{i}>{r.data['pattern']})")
     rx = re.compile(r"^[ \t\u00a0]*(?:" + "|".join(alts) + r")[ \t\u00a0]*(?:\n|\Z)", re.I | re.M)
     by_group = {f"r{i}": r for i, r in enumerate(rules)}
+    # when no rule can match across a line break, only lines holding one of the rules' literals
+    # need trying (see _line_matches)
+    within_lines = not any(_may_cross_lines(r.data["pattern"]) for r in rules)
+    pf = Prefilter.of(rx) if within_lines else Prefilter(None)
 
     def run(text: str) -> StageResult:
         changes = []
         taken = 0
-        for m in rx.finditer(text):
+        for m in _line_matches(rx, pf, text):
             s, e = m.start(), m.end()
             if m.lastgroup not in by_group or s < taken or not m.group(0).strip():
                 continue
@@ -374,6 +378,94 @@ def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
 
 
 _BLANKS = re.compile(r"(?:[ \t\u00a0]*\n)+")
+
+
+def _may_cross_lines(pattern: str) -> bool:
+    r"""Whether ``pattern`` (case-insensitive, multiline, as line rules are compiled) could consume a
+    line break. Errs on the side of yes.
+
+    >>> _may_cross_lines(r"source link"), _may_cross_lines(r"tags:[^.!?\n]+"), _may_cross_lines(r"a\s+b")
+    (False, False, True)
+    >>> _may_cross_lines(r"tags:[^.!?]+"), _may_cross_lines(r"tags:[\w ]+"), _may_cross_lines(r"x.y")
+    (True, False, False)
+    """
+    from re import _constants as C, _parser as P
+
+    try:
+        tree = P.parse(pattern, re.I | re.M)
+    except Exception:  # noqa: BLE001 - any surprise means: assume it could
+        return True
+    dotall = bool(tree.state.flags & re.S)
+    safe_categories = {C.CATEGORY_DIGIT, C.CATEGORY_WORD, C.CATEGORY_NOT_SPACE, C.CATEGORY_UNI_DIGIT,
+                       C.CATEGORY_UNI_WORD, C.CATEGORY_UNI_NOT_SPACE}
+    breaking_categories = {C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE, C.CATEGORY_LINEBREAK, C.CATEGORY_UNI_LINEBREAK}
+
+    def crosses(items: Any) -> bool:
+        for op, av in items:
+            if op is C.LITERAL and av == 10:
+                return True
+            if op is C.NOT_LITERAL and av != 10:
+                return True
+            if op is C.ANY and dotall:
+                return True
+            if op is C.IN:
+                negated = any(op2 is C.NEGATE for op2, _ in av)
+                holds_break = any((op2 is C.LITERAL and av2 == 10) or (op2 is C.RANGE and av2[0] <= 10 <= av2[1])
+                                  or (op2 is C.CATEGORY and av2 in breaking_categories) for op2, av2 in av)
+                if negated and not holds_break:  # [^.!?] takes a line break, [^.!?\n] does not
+                    return True
+                if not negated and (holds_break or any(op2 is C.CATEGORY and av2 not in safe_categories
+                                                       for op2, av2 in av)):
+                    return True
+            elif op is C.BRANCH:
+                if any(crosses(b.data) for b in av[1]):
+                    return True
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+                if crosses(av[2].data):
+                    return True
+            elif op is C.SUBPATTERN:
+                if av[1] & re.S or crosses(av[-1].data):
+                    return True
+            elif op is C.ATOMIC_GROUP:
+                if crosses(av.data):
+                    return True
+            elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
+                return True
+        return False
+
+    return crosses(tree.data)
+
+
+def _line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)`` for a whole-line regex whose matches never cross a line break.
+
+    Each match lies within one line (plus its break) and contains one of ``pf``'s literals, so
+    only the lines holding one are tried; on news text that is a few lines, not every line.
+    """
+    if pf.cover is None:
+        yield from rx.finditer(text)
+        return
+    f = Folded.of(text)
+    if f.odd:
+        yield from rx.finditer(text)
+        return
+    hits: list[int] = []
+    for lit in pf.cover:
+        j = f.lowered.find(lit)
+        while j >= 0:
+            hits.append(j)
+            j = f.lowered.find(lit, j + 1)
+    hits.sort()
+    line_end = -1
+    for j in hits:
+        if j < line_end:
+            continue  # this line is tried already
+        start = text.rfind("\n", 0, j) + 1
+        line_end = text.find("\n", j)
+        line_end = len(text) if line_end < 0 else line_end
+        m = rx.match(text, start)
+        if m:
+            yield m
 
 
 def _safe_tail(text: str, start: int, limit: int, line_limit: int) -> bool:
