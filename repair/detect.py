@@ -258,6 +258,9 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+_SPACES = str.maketrans({c: " " for c in "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"})
+
+
 def _fold(text: str) -> str:
     low = text.lower()
     if len(low) == len(text):
@@ -292,6 +295,8 @@ class _Hit:
 
 def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
     hits: list[_Hit] = []
+    raw = text
+    text = text.translate(_SPACES)  # a no-break space between words is a space to the rules (same length)
     folded = _fold(text)
     if comp.entries:
         n = len(text)
@@ -302,9 +307,9 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
                 continue
             if stop < n and _word_char(text[stop]) and _word_char(text[end]):
                 continue
-            span = text[start:stop]
+            span = raw[start:stop]
             for e in entries:
-                if e.exact and span != e.phrase:
+                if e.exact and text[start:stop] != e.phrase:
                     continue
                 if not e.context.ok(text, start, stop):
                     continue

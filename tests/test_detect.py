@@ -191,3 +191,9 @@ def test_machine_translation_is_detected_by_its_traces_without_repairs():
     assert d.family == "mt-roundtrip" and d.spin_score >= 0.5
     doc = run_text(seed("003"), Config.load())
     assert not [c for c in doc.changes if c.applied and c.stage in ("detect", "match")]
+
+
+def test_no_break_spaces_between_words_do_not_hide_a_phrase():
+    d = detect("It fell,\u00a0correctly\u00a0earlier than the crumple.", RULES)
+    got = {(c.before, c.after) for c in d.changes}
+    assert ("correctly\u00a0earlier than", "well before") in got
