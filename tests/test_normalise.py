@@ -203,3 +203,32 @@ def test_bad_normalise_rules_name_file_and_rule(tmp_path: Path, body: str, needl
         Config.load([tmp_path])
     msg = str(e.value)
     assert needle in msg and "bad.toml" in msg and "b.x" in msg and "\n" not in msg
+
+
+# --- property: a tail heading anywhere never takes article paragraphs ------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_WORD = st.sampled_from(["the", "minister", "said", "on", "Sunday", "talks", "would", "resume", "in", "Doha",
+                         "after", "a", "week", "of", "border", "closures", "and", "protests", "officials"])
+_CLAUSE = "according to several officials who spoke on condition of anonymity because they were not authorised to brief reporters, "
+_PARAGRAPH = st.lists(_WORD, min_size=45, max_size=60).map(lambda ws: (_CLAUSE + " ".join(ws)).capitalize() + ".")
+_HEADING = st.sampled_from(["Leave a Reply", "Leave a Comment", "Related Articles", "Related Posts",
+                            "You may also like"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PARAGRAPH, min_size=1, max_size=6), st.lists(st.tuples(st.integers(0, 6), _HEADING), max_size=3),
+       st.sampled_from(["\n", "\n\n"]))
+def test_tail_headings_anywhere_never_take_paragraphs(paragraphs, headings, gap):
+    """Paragraphs longer than a tail line may be are never removed, wherever headings sit."""
+    assert all(len(p) > 200 for p in paragraphs)
+    lines = list(paragraphs)
+    for pos, heading in sorted(headings, reverse=True):
+        lines.insert(min(pos, len(lines)), heading)
+    text = gap.join(lines) + "\n"
+    out = normalise(text, RULES).text
+    for p in paragraphs:
+        assert p in out
+    for _, heading in headings:
+        assert heading not in out.splitlines()
