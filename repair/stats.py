@@ -9,6 +9,8 @@ Memory does not grow with the corpus: only counters and the list of failures are
 >>> s.add(d)
 >>> s.as_dict()["by_rule"]["normalise"]["space.runs"]
 {'applied': 1, 'flagged': 0}
+>>> s.as_dict()["by_stage"]
+{'normalise': {'applied': 1, 'flagged': 0}}
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ class Stats:
             "spun_share": round(self.spun_documents / self.documents, 4) if self.documents else 0.0,
             "characters": self.characters,
             "changes": {"applied": self.applied, "flagged": self.flagged},
+            "by_stage": {stage: {"applied": sum(c["applied"] for c in rules.values()),
+                                 "flagged": sum(c["flagged"] for c in rules.values())}
+                         for stage, rules in by_rule.items()},
             "by_rule": by_rule,
             "skipped": dict(sorted(self.skipped.items())),
             "families": dict(sorted(self.families.items())),

@@ -112,6 +112,10 @@ def test_run_to_a_folder_writes_the_documented_layout(corpus: Path, tmp_path: Pa
     assert norm["boilerplate.comment-form"]["applied"] == 2
     assert report["by_rule"]["match"]  # stage-level counts for every stage that changed something
     assert report["changes"]["applied"] == sum(c["applied"] for s in report["by_rule"].values() for c in s.values())
+    for stage, rules in report["by_rule"].items():
+        assert report["by_stage"][stage] == {"applied": sum(c["applied"] for c in rules.values()),
+                                             "flagged": sum(c["flagged"] for c in rules.values())}
+    assert report["by_stage"]["normalise"]["applied"] >= 14
     assert "report.json" in res.stderr and str(out) in res.stderr
     assert res.stdout == ""
     assert digest(corpus) == before, "inputs must never be modified"
