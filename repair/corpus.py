@@ -3,7 +3,8 @@
 - a ``.txt`` file is one document, its id the path relative to the folder given (or its name);
 - a ``.jsonl`` file is one document per line with a text field (``text`` unless told otherwise)
   and an ``id`` field (else ``<file>:<line>``); all other fields are kept untouched;
-- a folder is searched recursively for ``*.txt`` and ``*.jsonl`` (sorted, so runs repeat);
+- a folder is searched recursively for ``*.txt``, ``*.jsonl`` and ``*.parquet`` (sorted, so runs
+  repeat; hidden files and folders are skipped);
 - a ``.parquet`` file (needs the optional ``pyarrow``: ``pip install 'repair[parquet]'``) is one
   document per row, read in record batches, with the same fields rules as ``.jsonl``; a repair
   block written by an earlier stage is a JSON string in the ``repair`` column;
@@ -37,7 +38,7 @@ Item = Union[Document, InputError]
 class Source:
     path: Path | None  # None for stdin
     rel: str  # path relative to the root it was found under; output files use it
-    kind: str  # "txt" or "jsonl"
+    kind: str  # "txt", "jsonl", "parquet" or "stdin"
 
     @property
     def display(self) -> str:
