@@ -34,6 +34,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -767,6 +768,18 @@ def default_cache_path() -> Path:
     return base / "repair" / CACHE_FILE
 
 
+def _retry_locked(fn: Callable[[], Any], attempts: int = 50) -> Any:
+    """Run ``fn``, retrying while sqlite says the database is locked or busy (another writer)."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:
+            if i == attempts - 1 or not any(w in str(e).lower() for w in ("locked", "busy")):
+                raise
+            time.sleep(min(0.2, 0.005 * (i + 1)))
+    return None
+
+
 class Cache:
     """Matches by sentence key in a sqlite file: safe for several processes at once (WAL, busy timeout).
 
@@ -791,9 +804,11 @@ class Cache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("CREATE TABLE IF NOT EXISTS matches (key TEXT PRIMARY KEY, issues TEXT NOT NULL) "
-                           "WITHOUT ROWID")
+                # switching to WAL can fail at once with "database is locked" while another process
+                # opens the same file (the busy timeout does not cover it): retry, do not give up
+                _retry_locked(lambda: db.execute("PRAGMA journal_mode=WAL"))
+                _retry_locked(lambda: db.execute(
+                    "CREATE TABLE IF NOT EXISTS matches (key TEXT PRIMARY KEY, issues TEXT NOT NULL) WITHOUT ROWID"))
                 self._db = db
             except (OSError, sqlite3.Error) as e:
                 self.problem = f"{self.path}: {e}"
@@ -822,10 +837,13 @@ class Cache:
         if db is None or not items:
             return
         rows = [(k, json.dumps([i.to_json() for i in v], ensure_ascii=False)) for k, v in items.items()]
-        try:
+        def write() -> None:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR REPLACE INTO matches (key, issues) VALUES (?, ?)", rows)
+
+        try:
+            _retry_locked(write)
         except sqlite3.Error as e:
             self.problem = f"{self.path}: {e}"
 
