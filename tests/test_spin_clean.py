@@ -45,3 +45,21 @@ def test_all_clean_passages_together_stay_clean(cfg):
     doc = run_text("\n\n".join(CLEAN), cfg)
     assert doc.spin_score < 0.5
     assert [c for c in doc.changes if c.applied] == []
+
+
+# Phrases the spinners produce that are also ordinary English. Dense on purpose: even a clean
+# article full of them must not look spun, and nothing in it may be applied.
+AMBIGUOUS = (
+    "Tourists were taking pictures outside the bank as the caterpillar was changing into a butterfly. "
+    "A particular person may claim legal expenses from the financial institution, the court said.\n"
+    "The motion pictures industry sat forward of the stage. Prosecutors accused him of conspiring to aid and "
+    "abet fraud at the drive-thru. Prices saw a bigger decrease than expected, and buyers focus on the least "
+    "expensive homes.\nCritics called it a feeble US response to a feeble ally.\n"
+)
+
+
+def test_ordinary_english_that_spinners_also_write_is_left_alone(cfg):
+    doc = run_text(AMBIGUOUS, cfg)
+    assert doc.text == AMBIGUOUS
+    assert doc.spin_score < 0.5
+    assert not [c for c in doc.changes if c.applied]
