@@ -26,6 +26,9 @@ Output = Annotated[
                                         "diffs and report.json. Default: JSON lines on stdout.", show_default=False),
 ]
 NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
+NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HTML review report (index.html, "
+                                                            "review/): about 50 KB a document, so leave it out for "
+                                                            "very large corpora.")]
 
 
 def _stage_command(name: str, doc: str) -> None:
@@ -58,7 +61,8 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 @app.command("emit")
 def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
          only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
-         decisions: DecisionsFile = None, jobs: Jobs = 1, quiet: Quiet = False) -> None:
+         decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1,
+         quiet: Quiet = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -69,14 +73,15 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
         if decisions is not None:
             check_decision_inputs(paths)
         _run(cfg, paths, output, text_field, quiet, final=True, diffs=True,
-             decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs)
+             decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
+             report=not no_report)
 
 
 @app.command("run")
 def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
         only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, no_diffs: NoDiffs = False,
-        grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
-        jobs: Jobs = 1, quiet: Quiet = False) -> None:
+        no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
+        grammar_scope: GrammarScope = None, jobs: Jobs = 1, quiet: Quiet = False) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -84,7 +89,7 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
     """
     with boundary():
         cfg = with_grammar(load_config(rules, only, skip, threshold=threshold), grammar, lt_server, grammar_scope)
-        _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs)
+        _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs, report=not no_report)
 
 
 def _is_folder_target(output: Path) -> bool:
@@ -92,7 +97,7 @@ def _is_folder_target(output: Path) -> bool:
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1) -> None:
+         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True) -> None:
     if jobs > 1 and ("grammar" in cfg.stages or decisions is not None):
         raise RepairError(f"--jobs {jobs} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
@@ -101,7 +106,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     sink: Any
     if output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
-        sink.listeners.append(HtmlReport(output))  # index.html + review/: the side-by-side review report
+        if report:
+            sink.listeners.append(HtmlReport(output))  # index.html + review/: the side-by-side review report
     elif output is not None and output.suffix.lower() == ".parquet":
         sink = ParquetSink(output, final=final, inputs=inputs)
     else:
