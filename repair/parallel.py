@@ -70,18 +70,27 @@ class PipelineWork:
         compile_all(self.cfg.rules)
 
 
-def failure(doc: Document, e: RepairError) -> InputError:
+def failure(doc: Document, e: Exception) -> InputError:
     """The error reported for a document whose processing failed (file and line when known)."""
-    return InputError(str(doc.origin.get("path", doc.id)), f"document {doc.id}: {e}", doc.origin.get("line"))
+    if isinstance(e, RepairError):
+        why = str(e)
+    else:  # a bug in a stage or a rule: say so, and keep the batch going
+        why = f"internal error {type(e).__name__}: {e} (please report it with this document)"
+    return InputError(str(doc.origin.get("path", doc.id)), f"document {doc.id}: {why}", doc.origin.get("line"))
 
 
 def apply(work: Work, item: Item) -> Item:
-    """Process one item: an InputError passes through; a RepairError becomes one."""
+    """Process one item: an InputError passes through; a document whose processing raises becomes one.
+
+    A failed document never stops the batch: a RepairError is the document's own problem, any
+    other exception a bug, reported as one and counted. Only KeyboardInterrupt and SystemExit
+    (not Exceptions) stop the run.
+    """
     if isinstance(item, InputError):
         return item
     try:
         return work(item)
-    except RepairError as e:
+    except Exception as e:  # noqa: BLE001 - the per-document boundary; see the docstring
         return failure(item, e)
 
 
@@ -93,8 +102,8 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
     in chunks of up to ``chunk_docs`` documents or ``chunk_chars`` characters, and at most
     ``in_flight`` chunks (default four per job) are queued or running: memory is bounded by
     that, never by the length of the stream. A stream that fits in one chunk is processed here,
-    without starting workers. An exception other than a RepairError stops the
-    run in both modes, as a bug should. ``start`` forces a multiprocessing start method (the
+    without starting workers. A document whose processing raises is yielded as an
+    InputError in both modes, so one bad document never stops the run. ``start`` forces a multiprocessing start method (the
     default picks one, see :func:`_start_method`). As with any use of multiprocessing, a script
     calling this with ``jobs > 1`` needs the ``if __name__ == "__main__":`` guard.
     """

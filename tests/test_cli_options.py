@@ -25,3 +25,29 @@ def test_the_html_report_is_written_by_default(tmp_path: Path):
     res = CliRunner().invoke(app, ["run", str(SEEDS), "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output
     assert (out / "index.html").is_file()
+
+
+def test_a_bug_on_one_document_is_reported_and_the_batch_goes_on(tmp_path: Path, monkeypatch):
+    """A stage raising an unexpected exception fails that document only: counted, named, exit 1."""
+    import json
+
+    from repair import pipeline
+
+    real = pipeline.STAGES["detect"]
+
+    def flaky(doc, cfg):
+        if "BOOM" in doc.text:
+            raise ZeroDivisionError("simulated bug")
+        real(doc, cfg)
+
+    monkeypatch.setitem(pipeline.STAGES, "detect", flaky)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The State Division said.\n")
+    (tmp_path / "in" / "b.txt").write_text("BOOM goes this one.\n")
+    (tmp_path / "in" / "c.txt").write_text("Plain text.\n")
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "in"), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "b.txt" in res.output and "internal error ZeroDivisionError" in res.output
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == ["a.txt", "c.txt"]
