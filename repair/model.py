@@ -414,7 +414,8 @@ class Document:
                     origin: dict[str, Any] | None = None) -> "Document":
         """Read a record: a plain input record, or one a previous stage wrote (it has a ``repair`` block)."""
         fields = dict(rec)
-        text = fields.pop(text_field)
+        text = fields[text_field]
+        fields[text_field] = None  # a placeholder: the output keeps the text field where the input had it
         block = fields.pop("repair", None)
         if block is None:
             doc_id = str(rec["id"]) if "id" in rec else (id or "-")

@@ -51,3 +51,16 @@ def test_a_bug_on_one_document_is_reported_and_the_batch_goes_on(tmp_path: Path,
     assert "b.txt" in res.output and "internal error ZeroDivisionError" in res.output
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert ids == ["a.txt", "c.txt"]
+
+
+def test_jsonl_records_keep_their_field_order(tmp_path: Path):
+    import json
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"url": "u", "text": "The State Division said.", "lang": "en", "id": 7}) + "\n")
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(app, ["run", str(src), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    rec = json.loads(out.read_text())
+    assert list(rec) == ["url", "text", "lang", "id", "repair"]
+    assert rec["url"] == "u" and rec["lang"] == "en" and rec["id"] == 7
