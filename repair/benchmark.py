@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
-from .corpus import decode, read_documents
+from .corpus import json_lines, read_documents
 from .errors import InputError, RepairError
 from .model import Document
 from .pipeline import Config, run_document
@@ -312,20 +312,11 @@ def read_pairs(path: str | Path) -> Iterator[Pair | InputError]:
         yield InputError(where, f"cannot read ({e.strerror})")
         return
     with f:
-        for lineno, raw in enumerate(f, start=1):
-            if not raw.strip():
+        for item in json_lines(f, where):
+            if isinstance(item, InputError):
+                yield item
                 continue
-            try:
-                rec = json.loads(decode(raw, where))
-            except InputError as e:
-                yield InputError(where, e.reason, lineno)
-                continue
-            except json.JSONDecodeError as e:
-                yield InputError(where, f"malformed JSON ({e.msg} at column {e.colno})", lineno)
-                continue
-            if not isinstance(rec, dict):
-                yield InputError(where, f"a line must be a JSON object, not {type(rec).__name__}", lineno)
-                continue
+            lineno, rec = item
             bad = [k for k in ("spun", "original") if not isinstance(rec.get(k), str)]
             if bad:
                 yield InputError(where, f"a pair needs string fields 'spun' and 'original' (missing or not a "

@@ -260,8 +260,13 @@ def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
                    origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
 
 
-def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
-    where = src.display
+def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
+    """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
+
+    >>> import io
+    >>> [x if isinstance(x, tuple) else str(x) for x in json_lines(io.BytesIO(b'{"a": 1}\\n\\n[2]\\n'), "f.jsonl")]
+    [(1, {'a': 1}), 'f.jsonl:3: a line must be a JSON object, not list']
+    """
     for lineno, raw in enumerate(f, start=1):
         if not raw.strip():
             continue
@@ -280,6 +285,16 @@ def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
         if not isinstance(rec, dict):
             yield InputError(where, f"a line must be a JSON object, not {type(rec).__name__}", lineno)
             continue
+        yield lineno, rec
+
+
+def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
+    where = src.display
+    for item in json_lines(f, where):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        lineno, rec = item
         if text_field not in rec:
             yield InputError(where, f"no {text_field!r} field (use --text-field to name the text field)", lineno)
             continue
