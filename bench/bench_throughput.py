@@ -9,10 +9,8 @@ profiles the pipeline on the synthetic corpus and lists the functions with the m
 from __future__ import annotations
 
 import cProfile
-import dataclasses
 import pstats
 import time
-from collections import Counter
 from typing import Any
 
 import ftfy
@@ -23,22 +21,13 @@ from repair.model import Document
 from repair.pipeline import STAGES, Config, run_document
 
 
-def _clone(doc: Document) -> Document:
-    """A copy whose lists and dicts can be changed without touching ``doc``."""
-    kw = {}
-    for f in dataclasses.fields(doc):
-        v = getattr(doc, f.name)
-        kw[f.name] = v.copy() if isinstance(v, (list, dict, Counter)) else v
-    return Document(**kw)
-
-
 def _stage_time(fn: Any, state: list[Document], cfg: Config, *, repeat: int = 3, min_time: float = 0.2) -> float:
     """Seconds for ``fn`` over fresh copies of ``state`` (the copying is not timed)."""
     best = float("inf")
     for _ in range(1 if bench.QUICK else repeat):
         n, spent = 0, 0.0
         while n == 0 or spent < (0.0 if bench.QUICK else min_time):
-            docs = [_clone(d) for d in state]
+            docs = [d.copy() for d in state]
             t0 = time.perf_counter()
             for d in docs:
                 fn(d, cfg)

@@ -370,6 +370,14 @@ class Document:
     def from_text(cls, text: str, id: str = "-", **kw: Any) -> "Document":
         return cls(id=id, source=text, text=text, **kw)
 
+    def copy(self) -> "Document":
+        """A copy whose lists, dicts and counters can change without touching this document."""
+        kw = {}
+        for name in self.__dataclass_fields__:
+            v = getattr(self, name)
+            kw[name] = v.copy() if isinstance(v, (list, dict, Counter)) else v
+        return Document(**kw)
+
     def absorb(self, result: StageResult) -> None:
         """Take a stage's result (changes against the current text) into the document."""
         if not result.changes and result.text == self.text:

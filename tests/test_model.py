@@ -110,3 +110,12 @@ def test_atomic_outputs_get_umask_permissions(tmp_path):
     os.umask(mask)
     write_atomic(tmp_path / "a.txt", "x")
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o666 & ~mask
+
+
+def test_document_copy_is_independent():
+    d = Document.from_text("a  b", id="x")
+    d.pending.append(Change("detect", "r", 0, 1, "a", "A", 0.5, False))
+    c = d.copy()
+    c.pending.clear()
+    c.skipped["overlap"] += 1
+    assert len(d.pending) == 1 and not d.skipped and c.id == "x" and c.source == "a  b"
