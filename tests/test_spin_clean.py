@@ -24,6 +24,9 @@ CLEAN = [
     "this year they rose in the first quarter.",
     "Police officers arrested two men after the shooting. The state department of transport said the "
     "bridge would reopen within the next month, officials said.",
+    "Pay rose in step with inflation, and the union urged members to seek the advice of a lawyer. The final was "
+    "delayed on account of rain; each side kept its own objective in mind, and fans cheered as loud as you "
+    "possibly can imagine at a game that was life like no other.",
 ]
 
 
