@@ -43,7 +43,7 @@ from typing import Any, Callable
 
 import ahocorasick
 
-from . import spelling
+from . import signals, spelling
 from .errors import RuleError
 from .model import Change, StageResult
 from .rules import Rule, RuleSet
@@ -233,9 +233,9 @@ def compile_rules(rules: RuleSet) -> _Compiled:
             patterns.append((rx, _Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx)))
         elif kind == "builtin":
             name = r.data.get("function")
-            fn = spelling.BUILTINS.get(name) if isinstance(name, str) else None
+            fn = (spelling.BUILTINS.get(name) or signals.BUILTINS.get(name)) if isinstance(name, str) else None
             if fn is None:
-                raise RuleError(f"{r.where()}: builtin function {name!r} is not one of {', '.join(spelling.BUILTINS)}")
+                raise RuleError(f"{r.where()}: builtin function {name!r} is not one of {', '.join({**spelling.BUILTINS, **signals.BUILTINS})}")
             family, conf, weight, gate, ctx = _common(r, "none")
             builtins.append((fn, _Entry(r.id, family, name, "", conf, weight, gate, _families(r, family), True, ctx)))
         else:

@@ -122,3 +122,39 @@ def test_all_clean_passages_together_are_not_spun(cfg):
     doc = run_text("\n\n".join(text for _, text in CLEAN), cfg)
     assert doc.spin_score < 0.5
     assert not [c for c in doc.changes if c.applied and c.stage != "normalise"]
+
+
+# Machine translation there and back: punctuation out of place, word choice otherwise fluent.
+MT = (
+    "The striker, who joined the club in the summer, was silent for two days after the defeat. "
+    "“We lost, but we learn. The fans deserve better, ”the captain wrote on social media.\n\n"
+    "The coach said the team would travel to Madrid on Friday and that the injured defender. would "
+    "stay in London for treatment. The club has not commented on the transfer rumours. been denied.\n\n"
+    "“We will fight until the last minute, “He added."
+)
+
+# Clean reporting with one slip an editor can miss: no single trace may make it look spun.
+ONE_SLIP = [
+    "The striker, who joined the club in the summer, was silent for two days after the defeat. "
+    "“We lost, but we learn. The fans deserve better, ”the captain wrote on social media. The coach said "
+    "the team would travel to Madrid on Friday and stay there for two nights before the match.",
+    "Council members voted on Tuesday to extend the library's opening hours. The plan, backed by residents "
+    "and local businesses, will cost about £40,000 a year. Officials said the money would come from the "
+    "parking budget and its.\n\nThe vote passed by seven to two.",
+    "Shares in the carmaker rose 3% in early trading after it reported higher sales in Asia. Analysts said "
+    "demand for electric models was strong. the company will publish full results next month, a spokesman said.",
+]
+
+
+def test_machine_translated_passage_is_detected_and_left_unchanged(cfg):
+    doc = run_text(MT, cfg)
+    assert doc.spin_score >= 0.5
+    assert doc.family == "mt-roundtrip"
+    assert doc.text == MT  # nothing to restore word for word: no harm either
+
+
+@pytest.mark.parametrize("text", ONE_SLIP, ids=[f"one-slip{i}" for i in range(len(ONE_SLIP))])
+def test_one_trace_alone_does_not_make_clean_news_spun(cfg, text):
+    doc = run_text(text, cfg)
+    assert doc.spin_score < 0.5
+    assert not [c for c in doc.changes if c.applied and c.stage != "normalise"]
