@@ -29,6 +29,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 import ftfy
@@ -436,6 +437,13 @@ def _may_cross_lines(pattern: str) -> bool:
     return crosses(tree.data)
 
 
+@lru_cache(maxsize=4)
+def _folded(text: str) -> Folded:
+    """The text lower-cased, made once for the passes that test literals in it (a text seldom
+    changes between passes)."""
+    return Folded.of(text)
+
+
 def _line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.Match[str]]:
     """``rx.finditer(text)`` for a whole-line regex whose matches never cross a line break.
 
@@ -445,19 +453,12 @@ def _line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.
     if pf.cover is None:
         yield from rx.finditer(text)
         return
-    f = Folded.of(text)
+    f = _folded(text)
     if f.odd:
         yield from rx.finditer(text)
         return
-    hits: list[int] = []
-    for lit in pf.cover:
-        j = f.lowered.find(lit)
-        while j >= 0:
-            hits.append(j)
-            j = f.lowered.find(lit, j + 1)
-    hits.sort()
     line_end = -1
-    for j in hits:
+    for j in pf.starts(f.lowered):
         if j < line_end:
             continue  # this line is tried already
         start = text.rfind("\n", 0, j) + 1
@@ -486,11 +487,16 @@ def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
         _compile_pattern(r, r.data["pattern"], re.I)
     compiled = [(r, re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M),
                  int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))) for r in rules]
+    # as for line rules: a heading within one line is tried only on lines holding one of its literals
+    scans = [(r, rx, Prefilter.of(rx), not _may_cross_lines(r.data["pattern"]), limit, line_limit)
+             for r, rx, limit, line_limit in compiled]
 
     def run(text: str) -> StageResult:
         best: Change | None = None
-        for r, rx, limit, line_limit in compiled:
-            for m in rx.finditer(text):
+        for r, rx, pf, within_lines, limit, line_limit in scans:
+            if not pf.may_match(_folded(text)):
+                continue  # none of the heading's literals is in the text
+            for m in (_line_matches(rx, pf, text) if within_lines else rx.finditer(text)):
                 if _safe_tail(text, m.start(), limit, line_limit):
                     if best is None or m.start() < best.start:
                         best = Change(STAGE, r.id, m.start(), len(text), text[m.start():], "")

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from re import _casefix, _constants as C, _parser as P  # the re module's own parser and case table
 from typing import Any
+
+import ahocorasick
 
 # Characters that re.IGNORECASE treats as equal to a letter of another lower-case form (the
 # dotless i, the long s, the micro sign, ...): a text holding one is scanned without the shortcut.
@@ -80,8 +83,19 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
     def best(items: Any) -> frozenset[str] | None:
         found: list[frozenset[str]] = []
         run = ""
-        for op, av in items:
-            if op is C.LITERAL:
+        items = list(items)
+        i = 0
+        while i < len(items):
+            op, av = items[i]
+            i += 1
+            doubled = _repeated_group(items, i - 1)
+            if doubled is not None:  # (the|a) \1: "the the" or "a a"
+                if run:
+                    found.append(frozenset([run]))
+                run = ""
+                strings, i = doubled
+                found.append(strings)
+            elif op is C.LITERAL:
                 run += chr(av)
             elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
                 continue  # zero width: the literals around it stay adjacent
@@ -114,6 +128,59 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
     return cover, folded
 
 
+_MAX_STRINGS = 64
+
+
+def _strings(items: Any) -> frozenset[str] | None:
+    """Every string a group can match, if they are few and made of literals only (else None).
+
+    >>> sorted(_strings(P.parse("(?:an|a)[nN]")))
+    ['aN', 'an', 'anN', 'ann']
+    """
+    out = frozenset([""])
+    for op, av in items:
+        if op is C.LITERAL:
+            options = frozenset([chr(av)])
+        elif op is C.IN and all(op2 is C.LITERAL for op2, _ in av):
+            options = frozenset(chr(av2) for _, av2 in av)
+        elif op is C.BRANCH:
+            parts = [_strings(b.data) for b in av[1]]
+            if any(p is None for p in parts):
+                return None
+            options = frozenset().union(*parts)  # type: ignore[arg-type]
+        elif op is C.SUBPATTERN and not (av[1] | av[2]):
+            inner = _strings(av[-1].data)
+            if inner is None:
+                return None
+            options = inner
+        else:
+            return None
+        out = frozenset(a + b for a in out for b in options)
+        if len(out) > _MAX_STRINGS:
+            return None
+    return out
+
+
+def _repeated_group(items: list[Any], i: int) -> tuple[frozenset[str], int] | None:
+    """A group of a few literal strings, literals, then a backreference to the group (``(the|a) \\1``).
+
+    Returns the strings such a run matches ("the the", "a a") and the index after the backreference.
+    """
+    op, av = items[i]
+    if op is not C.SUBPATTERN or av[0] is None or av[1] | av[2]:
+        return None
+    group = _strings(av[-1].data)
+    if not group or "" in group:
+        return None
+    between, j = "", i + 1
+    while j < len(items) and items[j][0] is C.LITERAL:
+        between += chr(items[j][1])
+        j += 1
+    if j < len(items) and items[j][0] is C.GROUPREF and items[j][1] == av[0]:
+        return frozenset(g + between + g for g in group), j + 1
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Folded:
     """A text with its lower-cased form, made once and tested against many case-insensitive covers."""
@@ -127,7 +194,25 @@ class Folded:
         low = text.lower() if lowered is None else lowered
         if len(low) != len(text):  # a character lower-cases to two: positions would not line up
             return cls(text, low, True)
-        return cls(text, low, not low.isascii() and _ODD_CASES.search(low) is not None)
+        return cls(text, low, odd_case(low))
+
+
+def odd_case(lowered: str) -> bool:
+    """Whether a lower-cased text holds a character re.IGNORECASE matches beyond lower-casing.
+
+    >>> odd_case("istanbul"), odd_case("\u0131stanbul")
+    (False, True)
+    """
+    return not lowered.isascii() and _ODD_CASES.search(lowered) is not None
+
+
+@lru_cache(maxsize=None)
+def _automaton(strings: tuple[str, ...]) -> Any:
+    auto = ahocorasick.Automaton()
+    for e in strings:
+        auto.add_word(e, e)
+    auto.make_automaton()
+    return auto
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +228,18 @@ class Prefilter:
         if found is None:
             return cls(None)
         strings, folded = found
-        return cls(tuple(sorted(strings)), folded)
+        # a string holding another adds nothing: where it occurs, the shorter one occurs too
+        return cls(tuple(sorted(e for e in strings if not any(o != e and o in e for o in strings))), folded)
+
+    def starts(self, text: str) -> list[int]:
+        """Sorted start offsets of every occurrence of the cover's strings in ``text`` (one scan).
+
+        >>> Prefilter(("ab", "b")).starts("abcab")
+        [0, 1, 3, 4]
+        """
+        if self.cover is None:
+            raise ValueError("a Prefilter without a cover has no literals to find")
+        return sorted(end - len(lit) + 1 for end, lit in _automaton(self.cover).iter(text))
 
     def may_match(self, text: str | Folded) -> bool:
         """False only if the pattern certainly has no match in ``text``.

@@ -63,3 +63,9 @@ BUILTINS: dict[str, Callable[[str], Iterator[Span]]] = {
     "decades": decades,
     "letter-k": letter_k,
 }
+# Every span a builtin yields is a match of its regex here: detect skips the builtin on a text
+# without the regex's literals ("nineteen", "Okay"). A builtin missing here runs on every text.
+SPANS_MATCH: dict[str, re.Pattern[str]] = {
+    "decades": _DECADE,
+    "letter-k": _OKAY,
+}
