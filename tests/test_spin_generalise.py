@@ -68,6 +68,11 @@ SPUN = [
      "Scientists said a new study published on Wednesday shows that the climate crisis is making heat waves "
      "more frequent. Temperatures have risen since the 1990s, according to the researchers, and the development "
      "is likely to proceed."),
+    ("okay-startups", "okay",
+     "You might be probably questioning how a small enterprise raises cash. The course of is gradual: founders "
+     "stated traders present no indicators of haste. In distinction, lenders are wanting ahead to this 12 months.",
+     "You're probably questioning how a small business raises money. The process is gradual: founders said "
+     "traders present no signs of haste. In contrast, lenders are looking forward to this year."),
     ("okay-local", "okay",
      "Native officers stated the hearth began in a condominium simply after midnight. Two youngsters had been taken "
      "to hospital, and the hearth is beneath investigation, in accordance with the hearth division.",
