@@ -38,13 +38,15 @@ import bisect
 import math
 import re
 from collections import Counter, defaultdict
+from re import _constants as sre_constants, _parser as sre_parse  # the re module's own parser (as in prefilter)
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import ahocorasick
 
 from . import signals, spelling
 from .errors import RuleError
+from .prefilter import literal_cover, odd_case
 from .model import Change, StageResult
 from .rules import Rule, RuleSet
 
@@ -108,15 +110,34 @@ class _Entry:
     context: _Context
 
 
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """When a pattern or builtin rule is worth running on a text (every test is a necessary condition)."""
+
+    needs: bool = False  # the rule lists ``needs``: it runs only if one of them occurs
+    cover: bool = False  # every match contains one of some literals (derived from the regex): run only near them
+    folded: bool = False  # those literals are compared case-blind (no use on text with odd case characters)
+    width: int | None = None  # the longest match, when bounded and never empty: try only close to a literal
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """What one (lower-case) string in the automaton stands for."""
+
+    length: int
+    entries: tuple[_Entry, ...] = ()  # phrase and lexicon entries spelled so
+    needed_by: tuple[int, ...] = ()  # scans (indexes) that list it in ``needs``
+    covers: tuple[int, ...] = ()  # scans whose every match contains it
+
+
 @dataclass(slots=True)
 class _Compiled:
-    automaton: Any
+    automaton: Any  # lower-case string -> _Key; None if there is no string to look for
     entries: int
     patterns: list[tuple[re.Pattern[str], _Entry]]
     builtins: list[tuple[Callable[[str], Any], _Entry]]
     families: tuple[str, ...]
-    needs: Any  # automaton: literal (lower-case) -> indexes of the patterns that need it
-    always: tuple[int, ...]  # patterns without a `needs` list: run on every text
+    gates: tuple[_Gate, ...]  # one per scan: the patterns, then the builtins
 
 
 def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
@@ -241,31 +262,63 @@ def compile_rules(rules: RuleSet) -> _Compiled:
         else:
             raise RuleError(f"{r.where()}: kind {kind!r} is not one of phrase, lexicon, pattern, signal, builtin")
         families.add(str(r.get("family", "unknown")))
-    for key, entries in keyed.items():
-        auto.add_word(key, (len(key), tuple(entries)))
-    if keyed:
+    # one automaton finds the phrases, the literals patterns need and those their matches contain
+    gates: list[_Gate] = []
+    covers: dict[str, list[int]] = defaultdict(list)
+    regexes = [rx for rx, _ in patterns] + [spelling.SPANS_MATCH.get(e.phrase) for _, e in builtins]
+    for i, rx in enumerate(regexes):
+        gate, lits = _gate(rx, i < len(patterns) and i not in always, i < len(patterns))
+        for lit in lits:
+            covers[lit.lower()].append(i)
+        gates.append(gate)
+    for key in {**keyed, **needs, **covers}:
+        auto.add_word(key, _Key(len(key), tuple(keyed.get(key, ())), tuple(needs.get(key, ())),
+                                tuple(covers.get(key, ()))))
+    if len(auto):
         auto.make_automaton()
-    need_auto = ahocorasick.Automaton()
-    for lit, idx in needs.items():
-        need_auto.add_word(lit, tuple(idx))
-    if needs:
-        need_auto.make_automaton()
-    return _Compiled(auto, len(keyed), patterns, builtins, tuple(sorted(families)),
-                     need_auto if needs else None, tuple(always))
+    return _Compiled(auto if len(auto) else None, len(keyed), patterns, builtins, tuple(sorted(families)),
+                     tuple(gates))
+
+
+_MIN_LITERAL = 3  # shorter ASCII literals are in nearly every text
+
+
+def _gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[_Gate, frozenset[str]]:
+    """What lets a text skip a scan: its declared ``needs`` and the literals every match of ``rx``
+    contains (from :func:`~repair.prefilter.literal_cover`), which are returned too.
+
+    The literals are looked for in the lower-cased text: a case-sensitive literal is used only if
+    lower-casing maps each of its characters to one character, context-free (not a capital sigma).
+    """
+    found = literal_cover(rx) if rx is not None else None
+    if found is None:
+        return _Gate(needs), frozenset()
+    strings, folded = found
+    if any(len(e) < _MIN_LITERAL and e.isascii() for e in strings):
+        return _Gate(needs), frozenset()  # " a", ". ": in every text, and looking for them costs
+    if not folded and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in strings for ch in e):
+        return _Gate(needs), frozenset()
+    lo, hi = sre_parse.parse(rx.pattern, rx.flags).getwidth()  # type: ignore[union-attr]
+    width = hi if windows and 0 < lo and hi < sre_constants.MAXREPEAT else None
+    return _Gate(needs, True, folded, width), strings
 
 
 def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-_SPACES = str.maketrans({c: " " for c in "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"})
+_OTHER_SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"
+_SPACES = str.maketrans({c: " " for c in _OTHER_SPACES})
+_HAS_OTHER_SPACE = re.compile(f"[{_OTHER_SPACES}]")
 
 
-def _fold(text: str) -> str:
+def _fold(text: str) -> tuple[str, bool]:
+    """The lower-cased text (same length, same offsets) and whether case-blind literal tests on it are
+    unsafe (a character lower-cases to two, or re.IGNORECASE matches it beyond lower-casing)."""
     low = text.lower()
     if len(low) == len(text):
-        return low
-    return "".join(ch.lower()[0] for ch in text)  # keep offsets when a character lower-cases to two
+        return low, odd_case(low)
+    return "".join(ch.lower()[0] for ch in text), True  # keep offsets when a character lower-cases to two
 
 
 def match_case(before: str, after: str) -> str:
@@ -296,43 +349,96 @@ class _Hit:
 def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
     hits: list[_Hit] = []
     raw = text
-    text = text.translate(_SPACES)  # a no-break space between words is a space to the rules (same length)
-    folded = _fold(text)
-    if comp.entries:
-        n = len(text)
-        for end, (length, entries) in comp.automaton.iter(folded):
-            start = end - length + 1
-            stop = end + 1
-            if start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
+    if _HAS_OTHER_SPACE.search(text):
+        text = text.translate(_SPACES)  # a no-break space between words is a space to the rules (same length)
+    folded, odd = _fold(text)
+    needed: set[int] = set()  # scans one of whose `needs` occurs
+    near: dict[int, list[tuple[int, int]]] = defaultdict(list)  # scan -> (start, length) of its literals
+    n = len(text)
+    for end, key in comp.automaton.iter(folded) if comp.automaton is not None else ():
+        start = end - key.length + 1
+        stop = end + 1
+        if key.needed_by:
+            needed.update(key.needed_by)
+        for i in key.covers:
+            near[i].append((start, key.length))
+        if not key.entries:
+            continue
+        if start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
+            continue
+        if stop < n and _word_char(text[stop]) and _word_char(text[end]):
+            continue
+        span = raw[start:stop]
+        for e in key.entries:
+            if e.exact and text[start:stop] != e.phrase:
                 continue
-            if stop < n and _word_char(text[stop]) and _word_char(text[end]):
+            if not e.context.ok(text, start, stop):
                 continue
-            span = raw[start:stop]
-            for e in entries:
-                if e.exact and text[start:stop] != e.phrase:
-                    continue
-                if not e.context.ok(text, start, stop):
-                    continue
-                after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
-                hits.append(_Hit(start, stop, e, after))
-    wanted = set(comp.always)
-    if comp.needs is not None:  # a pattern runs only if a literal it needs occurs (one scan for all)
-        for _, idx in comp.needs.iter(folded):
-            wanted.update(idx)
-    for i in sorted(wanted):
-        rx, e = comp.patterns[i]
-        for m in rx.finditer(text):
+            after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
+            hits.append(_Hit(start, stop, e, after))
+    spots: list[list[tuple[int, int]] | None] = []  # per scan: where to look (None: everywhere), [] skip it
+    for i, gate in enumerate(comp.gates):
+        if gate.needs and i not in needed:
+            spots.append([])
+        elif gate.cover and not (gate.folded and odd):
+            spots.append(near.get(i, []))
+        else:
+            spots.append(None)
+    for i, (rx, e) in enumerate(comp.patterns):
+        where = spots[i]
+        if where is not None and not where:
+            continue
+        for m in _finditer(rx, text, where, comp.gates[i].width):
             if m.start() == m.end() or not e.context.ok(text, m.start(), m.end()):
                 continue
             after = None if e.replace is None else m.expand(e.replace)
             if after is not None and not e.exact:
                 after = match_case(m.group(0), after)
             hits.append(_Hit(m.start(), m.end(), e, after))
-    for fn, e in comp.builtins:
+    for i, (fn, e) in enumerate(comp.builtins, start=len(comp.patterns)):
+        if spots[i] is not None and not spots[i]:
+            continue
         for s, t, after in fn(text):
             if e.context.ok(text, s, t):
                 hits.append(_Hit(s, t, e, after))
     return hits
+
+
+_TRY_COST = 16  # one rx.match call costs about as much as scanning this many characters
+
+
+def _finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None,
+              width: int | None) -> Iterator[re.Match[str]]:
+    """The matches of ``rx.finditer(text)``, looked for only where one can start.
+
+    ``spots`` are the (start, length) of literals every match contains (None: unknown) and
+    ``width`` the longest match (None: unbounded): a match then starts at most ``width - length``
+    characters before one of them, and nowhere else. Trying ``rx.match`` at those positions, in
+    order and never inside the previous match, finds what ``finditer`` finds; when they are many,
+    one scan from the first of them is cheaper (and finds the same: no match starts before it).
+    """
+    if spots is None or width is None:
+        return rx.finditer(text)
+    if not spots:
+        return iter(())  # no literal: no match
+    windows = sorted({(max(0, p + k - width), p) for p, k in spots})  # (first, last) possible start
+    first = windows[0][0]
+    if sum(hi - lo + 1 for lo, hi in windows) * _TRY_COST > len(text) - first:
+        return rx.finditer(text, first)
+    return _tried(rx, text, windows)
+
+
+def _tried(rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    pos = 0  # no match may start before this (tried already, or inside the previous match)
+    for lo, hi in windows:  # sorted by lo: a position skipped here is in no later window
+        pos = max(pos, lo)
+        while pos <= hi:
+            m = rx.match(text, pos)
+            if m is None:
+                pos += 1
+            else:
+                yield m
+                pos = m.end()
 
 
 def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
