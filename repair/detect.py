@@ -82,10 +82,9 @@ class _Context:
     not_after: re.Pattern[str] | None = None
 
     def ok(self, text: str, start: int, end: int) -> bool:
-        lo = max(0, start - 80)
-        if self.before is not None and not self.before.search(text, lo, start):
+        if self.before is not None and not self.before.search(text, max(0, start - 80), start):
             return False
-        if self.not_before is not None and self.not_before.search(text, lo, start):
+        if self.not_before is not None and self.not_before.search(text, max(0, start - 80), start):
             return False
         if self.after is not None and not self.after.match(text, end):
             return False
@@ -329,6 +328,8 @@ def match_case(before: str, after: str) -> str:
     """
     if not after or not before:
         return after
+    if before[0].isalpha() and not before[0].isupper():
+        return after  # "stated": neither capitalised nor all capitals (the common case, decided at once)
     letters = [c for c in before if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return after.upper()
