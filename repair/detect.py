@@ -38,7 +38,6 @@ import bisect
 import math
 import re
 from collections import Counter, defaultdict
-from re import _constants as sre_constants, _parser as sre_parse  # the re module's own parser (as in prefilter)
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -46,7 +45,7 @@ import ahocorasick
 
 from . import signals, spelling
 from .errors import RuleError
-from .prefilter import literal_cover, odd_case
+from .prefilter import folded, literal_cover, match_width
 from .model import Change, StageResult
 from .rules import Rule, RuleSet
 
@@ -297,8 +296,8 @@ def _gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[_Gate
         return _Gate(needs), frozenset()  # " a", ". ": in every text, and looking for them costs
     if not folded and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in strings for ch in e):
         return _Gate(needs), frozenset()
-    lo, hi = sre_parse.parse(rx.pattern, rx.flags).getwidth()  # type: ignore[union-attr]
-    width = hi if windows and 0 < lo and hi < sre_constants.MAXREPEAT else None
+    lo, hi = match_width(rx)  # type: ignore[arg-type]
+    width = hi if windows and lo > 0 else None
     return _Gate(needs, True, folded, width), strings
 
 
@@ -314,9 +313,9 @@ _HAS_OTHER_SPACE = re.compile(f"[{_OTHER_SPACES}]")
 def _fold(text: str) -> tuple[str, bool]:
     """The lower-cased text (same length, same offsets) and whether case-blind literal tests on it are
     unsafe (a character lower-cases to two, or re.IGNORECASE matches it beyond lower-casing)."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low, odd_case(low)
+    f = folded(text)  # often made already by normalise's last passes
+    if len(f.lowered) == len(text):
+        return f.lowered, f.odd
     return "".join(ch.lower()[0] for ch in text), True  # keep offsets when a character lower-cases to two
 
 

@@ -29,7 +29,6 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 import ftfy
@@ -39,7 +38,7 @@ from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
 from .errors import RuleError
 from .model import Change, StageResult, compose
-from .prefilter import Folded, Prefilter
+from .prefilter import Prefilter, folded
 from .rules import Rule, RuleSet
 
 STAGE = "normalise"
@@ -437,13 +436,6 @@ def _may_cross_lines(pattern: str) -> bool:
     return crosses(tree.data)
 
 
-@lru_cache(maxsize=4)
-def _folded(text: str) -> Folded:
-    """The text lower-cased, made once for the passes that test literals in it (a text seldom
-    changes between passes)."""
-    return Folded.of(text)
-
-
 def _line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.Match[str]]:
     """``rx.finditer(text)`` for a whole-line regex whose matches never cross a line break.
 
@@ -453,7 +445,7 @@ def _line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.
     if pf.cover is None:
         yield from rx.finditer(text)
         return
-    f = _folded(text)
+    f = folded(text)
     if f.odd:
         yield from rx.finditer(text)
         return
@@ -494,7 +486,7 @@ def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
     def run(text: str) -> StageResult:
         best: Change | None = None
         for r, rx, pf, within_lines, limit, line_limit in scans:
-            if not pf.may_match(_folded(text)):
+            if not pf.may_match(folded(text)):
                 continue  # none of the heading's literals is in the text
             for m in (_line_matches(rx, pf, text) if within_lines else rx.finditer(text)):
                 if _safe_tail(text, m.start(), limit, line_limit):

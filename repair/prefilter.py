@@ -38,6 +38,21 @@ def _cost(cover: frozenset[str]) -> float:
                for e in cover)
 
 
+@lru_cache(maxsize=1024)
+def _parsed(pattern: str, flags: int) -> Any:
+    return P.parse(pattern, flags)  # parsed once for literal_cover and match_width
+
+
+def match_width(rx: re.Pattern[str]) -> tuple[int, int | None]:
+    """The shortest and longest match of ``rx`` (None: unbounded), lookarounds not counted.
+
+    >>> match_width(re.compile(r"\\bround (?=\\d)")), match_width(re.compile(r"a+"))
+    ((6, 6), (1, None))
+    """
+    lo, hi = _parsed(rx.pattern, rx.flags).getwidth()
+    return lo, (hi if hi < C.MAXREPEAT else None)
+
+
 def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
     """``(strings, folded)``: every match of ``rx`` contains one of ``strings``, or None.
 
@@ -51,7 +66,7 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
     True
     """
     try:
-        tree = P.parse(rx.pattern, rx.flags)
+        tree = _parsed(rx.pattern, rx.flags)
     except Exception:  # noqa: BLE001 - any surprise means: no shortcut
         return None
     folded = bool(tree.state.flags & re.IGNORECASE)
@@ -195,6 +210,13 @@ class Folded:
         if len(low) != len(text):  # a character lower-cases to two: positions would not line up
             return cls(text, low, True)
         return cls(text, low, odd_case(low))
+
+
+@lru_cache(maxsize=4)
+def folded(text: str) -> Folded:
+    """:meth:`Folded.of` ``text``, made once for the passes and stages that test literals in the same
+    text (normalise's passes, then detect: a text seldom changes between them)."""
+    return Folded.of(text)
 
 
 def odd_case(lowered: str) -> bool:
