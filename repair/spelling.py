@@ -27,10 +27,30 @@ Span = tuple[int, int, str]
 
 def decades(text: str) -> Iterator[Span]:
     """Decades spelled as words: "Nineteen Nineties" -> "1990s"."""
-    for m in _DECADE.finditer(text):
+    for m in _decade_matches(text):
         c = _CENTURY[m.group(1).lower()]
         d = _TENS[m.group(2).lower()]
         yield m.start(), m.end(), f"{c}{d}0s"
+
+
+def _decade_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_DECADE.finditer(text)``, tried only where a century word's "teen" is.
+
+    Every match holds "teen" once, 5 (Seventeen) or 4 (Eighteen, Nineteen) characters after its
+    start, and no character but T, E and N matches those letters case-blind: the lower-cased
+    text shows every place a match can start (unless lower-casing moved the offsets).
+    """
+    low = text.lower()
+    if len(low) != len(text):
+        yield from _DECADE.finditer(text)
+        return
+    p = low.find("teen")
+    while p >= 0:
+        m = _DECADE.match(text, p - 5) if p >= 5 else None
+        m = m or (_DECADE.match(text, p - 4) if p >= 4 else None)
+        if m:
+            yield m
+        p = low.find("teen", p + 4)
 
 
 # "Okay" standing for the letter K: glued to a hyphenated name or acronym, to digits, or an initial.

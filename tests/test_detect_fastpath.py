@@ -93,3 +93,16 @@ def test_backreference_cover_and_starts():
     pf = Prefilter.of(re.compile(r"share this|share"))
     assert pf.cover == ("share",)  # "share this" holds "share": it adds nothing
     assert pf.starts("share and share") == [0, 10]
+
+
+_DECADE_WORDS = ["Nineteen", "nineteen", "NINETEEN", "Seventeen", "Eighteen", "teen", "Nineties", "Tens", "tens",
+                 "Eighties", " ", "-", "x", "\u0130", "\u017f", "Nine", "Seven", "teen-", "fifteen"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_DECADE_WORDS), max_size=8))
+def test_decades_tried_at_teen_finds_what_finditer_finds(words):
+    from repair import spelling
+
+    text = "".join(words)
+    assert [m.span() for m in spelling._decade_matches(text)] == [m.span() for m in spelling._DECADE.finditer(text)]
