@@ -7,11 +7,13 @@ How it decides, in two passes over the text:
 
 1. **Candidates.** One Aho-Corasick automaton holds every ``phrase`` rule and every entry of every
    ``lexicon`` rule (lower-cased; a phrase with capitals must match exactly). ``pattern`` rules
-   (regexes for things like ``5 p.c`` or ``a couple of week``; one that lists the literals it
-   ``needs`` runs only when a second automaton saw one of them), ``signal`` rules (evidence
+   (regexes for things like ``5 p.c`` or ``a couple of week``), ``signal`` rules (evidence
    without a repair, such as "an" before a consonant) and ``builtin`` rules (spelled-out decades,
-   the letter K spelled "Okay") add theirs. Each candidate is checked against its rule's context
-   conditions (``before``/``after``/``not_before``/``not_after`` regexes next to the match).
+   the letter K spelled "Okay") add theirs. The same automaton holds the literals a pattern
+   ``needs`` and those every match of it contains (derived from the regex): a pattern runs only
+   when they occur, and one with short matches is tried only near them (see ``_finditer``).
+   Each candidate is checked against its rule's context conditions
+   (``before``/``after``/``not_before``/``not_after`` regexes next to the match).
    A text without any candidate costs one automaton scan and a handful of regex scans.
 2. **Evidence, then confidence.** Every surviving candidate adds its rule's ``weight`` to its
    family (one weight per span; a rule, or a lexicon entry, counts at most three times per
