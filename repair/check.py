@@ -9,7 +9,8 @@ fails when a figure is *above* its limit):
 ``spun_share``           corpus only: share of documents with ``spin_score >= 0.5``
 ``mojibake_per_10k``     changes by an ``ftfy.*`` rule per 10,000 characters
 ``boilerplate_share``    non-blank lines removed by ``boilerplate.*`` rules / non-blank lines
-``spun_per_1k_words``    detect and match changes (applied or flagged) per 1,000 words
+``spun_per_1k_words``    detect and match changes per 1,000 words: applied or flagged, but not, in a document
+                        detection did not find spun, the candidates held back for want of evidence
 ``grammar_per_1k_words`` grammar-stage matches per 1,000 words; only when the stage ran
 =======================  ===============================================================
 
@@ -47,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from .detect import FLAG_CAP
 from .config import CORPUS_LIMITS, DOCUMENT_LIMITS, CheckSettings, Limit
 from .errors import ConfigError, InputError
 from .model import Change, Document
@@ -64,7 +66,8 @@ FIGURES: dict[str, str] = {
     "spun_share": "share of documents with spin score >= 0.5",
     "mojibake_per_10k": "mojibake fixed (ftfy changes) per 10,000 characters",
     "boilerplate_share": "share of non-blank lines that are scraping debris (boilerplate rules)",
-    "spun_per_1k_words": "spun phrases (detect/match changes, applied or flagged) per 1,000 words",
+    "spun_per_1k_words": "spun phrases (detect/match changes, applied or flagged; in an unspun document not the "
+                         "unconfirmed candidates) per 1,000 words",
     "grammar_per_1k_words": "grammar matches (LanguageTool) per 1,000 words",
 }
 DOCUMENT_FIGURES = tuple(DOCUMENT_LIMITS)
@@ -174,13 +177,16 @@ class Counts:
         n = cls(documents=1, characters=len(doc.source), words=len(doc.source.split()),
                 lines=nonblank_lines(doc.source), spin_total=float(doc.spin_score),
                 spun_documents=int(doc.spin_score >= SPUN_THRESHOLD))
+        spun_doc = doc.spin_score >= SPUN_THRESHOLD
         for c in doc.changes:
             fams = change_families(c)
             if "mojibake_per_10k" in fams:
                 n.mojibake += 1
             if "boilerplate_share" in fams:
                 n.boilerplate_lines += _boilerplate_lines(c)
-            if "spun_per_1k_words" in fams:
+            if "spun_per_1k_words" in fams and (c.applied or spun_doc or c.confidence > FLAG_CAP):
+                # a proposal flagged only because its gate was not met (an ordinary word such as
+                # "stated" in a document detection did not find spun) is a candidate, not a spun phrase
                 n.spun += 1
             if "grammar_per_1k_words" in fams:
                 n.grammar += 1

@@ -109,12 +109,16 @@ def test_figures_from_hand_made_records():
         Change("normalise", "boilerplate.ad-marker", 0, len(ad), ad, ""),
         Change("normalise", "ftfy.fix-encoding", 10, 11, "w", "W"),
         Change("detect", "okay.x", 20, 24, "word", "Word", 0.9, True),
-        Change("match", "terms.y", 30, 34, "word", "Word", 0.5, False),  # flagged: counts too
+        Change("match", "terms.y", 30, 34, "word", "Word", 0.7, False),  # flagged, confident: counts too
+        Change("detect", "okay.z", 40, 44, "word", "Word", 0.55, False),  # gate not met, not spun: a candidate
     ]
     figs = Counts.of(doc_with(text, changes, spin=0.3), "off").figures(corpus=False)
     assert figs["boilerplate_share"] == round(1 / 3, 4)
     assert figs["mojibake_per_10k"] == round(10_000 / len(text), 4)
     assert figs["spun_per_1k_words"] == round(2 * 1000 / 202, 4)
+    # in a document detection finds spun, every proposal counts, the unconfirmed one too
+    spun = Counts.of(doc_with(text, changes, spin=0.7), "off").figures(corpus=False)
+    assert spun["spun_per_1k_words"] == round(3 * 1000 / 202, 4)
     assert figs["spin_score"] == 0.3
     assert figs["grammar_per_1k_words"] is None
 
