@@ -107,7 +107,8 @@ class _Entry:
     gate: str
     families: tuple[str, ...]  # gate "family": the document families the repair applies in
     exact: bool  # match case exactly (the phrase has capitals) rather than folding case
-    context: _Context
+    context: _Context | None  # None: no context condition (most entries), nothing to check
+    template: bool = False  # a pattern's ``replace`` holds a backslash: expand it per match (else it is literal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ def _families(rule: Rule, family: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Context]:
+def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Context | None]:
     family = str(rule.get("family", "unknown"))
     try:
         conf = float(rule.get("confidence", 0.9))
@@ -178,7 +179,7 @@ def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Con
         not_before=_regex(rule, "not_before", True),
         not_after=_regex(rule, "not_after", False),
     )
-    return family, conf, weight, gate, ctx
+    return family, conf, weight, gate, (ctx if ctx != _Context() else None)
 
 
 def _default_gate(rule: Rule) -> str:
@@ -250,7 +251,8 @@ def compile_rules(rules: RuleSet) -> _Compiled:
                 needs[lit.lower()].append(len(patterns))
             if not lits:
                 always.append(len(patterns))
-            patterns.append((rx, _Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx)))
+            patterns.append((rx, _Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx,
+                                        isinstance(replace, str) and "\\" in replace)))
         elif kind == "builtin":
             name = r.data.get("function")
             fn = (spelling.BUILTINS.get(name) or signals.BUILTINS.get(name)) if isinstance(name, str) else None
@@ -300,10 +302,6 @@ def _gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[_Gate
     lo, hi = match_width(rx)  # type: ignore[arg-type]
     width = hi if windows and lo > 0 else None
     return _Gate(needs, True, folded, width), strings
-
-
-def _word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
 
 
 _OTHER_SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"
@@ -365,15 +363,16 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
             near[i].append((start, key.length))
         if not key.entries:
             continue
-        if start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
-            continue
-        if stop < n and _word_char(text[stop]) and _word_char(text[end]):
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and \
+                (text[start].isalnum() or text[start] == "_"):
+            continue  # a word character on both sides of the start: inside a word
+        if stop < n and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
             continue
         span = raw[start:stop]
         for e in key.entries:
             if e.exact and text[start:stop] != e.phrase:
                 continue
-            if not e.context.ok(text, start, stop):
+            if e.context is not None and not e.context.ok(text, start, stop):
                 continue
             after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
             hits.append(_Hit(start, stop, e, after))
@@ -390,9 +389,9 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
         if where is not None and not where:
             continue
         for m in _finditer(rx, text, where, comp.gates[i].width):
-            if m.start() == m.end() or not e.context.ok(text, m.start(), m.end()):
+            if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
                 continue
-            after = None if e.replace is None else m.expand(e.replace)
+            after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
             if after is not None and not e.exact:
                 after = match_case(m.group(0), after)
             hits.append(_Hit(m.start(), m.end(), e, after))
@@ -400,7 +399,7 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
         if spots[i] is not None and not spots[i]:
             continue
         for s, t, after in fn(text):
-            if e.context.ok(text, s, t):
+            if e.context is None or e.context.ok(text, s, t):
                 hits.append(_Hit(s, t, e, after))
     return hits
 

@@ -51,11 +51,13 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
         if c.before == c.after:
             skipped["no-op"] += 1
             continue
-        i = bisect.bisect_left(starts, (c.start, c.end))
-        if any(_clash(c.start, c.end, *starts[j]) for j in (i - 1, i, i + 1) if 0 <= j < len(starts)):
+        s, e = c.start, c.end
+        i = bisect.bisect_left(starts, (s, e))
+        if ((i > 0 and _clash(s, e, *starts[i - 1])) or (i < len(starts) and _clash(s, e, *starts[i]))
+                or (i + 1 < len(starts) and _clash(s, e, *starts[i + 1]))):
             skipped["overlap"] += 1
             continue
-        starts.insert(i, (c.start, c.end))
+        starts.insert(i, (s, e))
         kept.append(c)
     kept.sort(key=lambda c: (c.start, c.end))
     return kept, skipped

@@ -221,7 +221,7 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
         if current[n.start:n.end] != n.before:
             raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
                               f"{current[n.start:n.end]!r}")
-        hits = m.overlapping(n.start, n.end)
+        hits = m.overlapping(n.start, n.end) if applied else []
         if hits and not n.applied:
             skipped.append(("overlap", n))
             continue
@@ -242,14 +242,20 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
             mapped = Change(n.stage, "+".join(rules), S, E, source[S:E], after,
                             min([n.confidence] + [applied[i].confidence for i in hits]), True)
         else:
-            if n.start == n.end:
+            if not applied:
+                S, E = n.start, n.end  # nothing rewritten: the current text is the source
+            elif n.start == n.end:
                 S = E = m.to_source(n.start, right=False)
             else:
                 S = m.to_source(n.start, right=True)
                 E = m.to_source(n.end, right=False)
-            mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied)
+            if S == n.start and E == n.end and source[S:E] == n.before:
+                mapped = n  # the same change in source coordinates (a Change is immutable: no copy needed)
+            else:
+                mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied)
         # conflicts with prior flagged changes and with new changes already placed
-        clash_flagged = [j for j in flagged_index.overlapping(mapped.start, mapped.end) if j not in dropped_flagged]
+        clash_flagged = [j for j in flagged_index.overlapping(mapped.start, mapped.end)
+                         if j not in dropped_flagged] if flagged else []
         if taken.clashes(mapped.start, mapped.end):
             skipped.append(("overlap", n))
             continue

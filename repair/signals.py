@@ -40,11 +40,36 @@ _QUOTE_SPACING = re.compile(
 
 
 def quote_spacing(text: str) -> Iterator[Span]:
-    """Curly quotes with the space on the wrong side (', ”he wrote', '“ We')."""
-    if "”" not in text and "“" not in text:
-        return
-    for m in _QUOTE_SPACING.finditer(text):
-        yield m.start(), m.end(), None
+    """Curly quotes with the space on the wrong side (', ”he wrote', '“ We').
+
+    The matches of ``_QUOTE_SPACING.finditer(text)``, tried only where one can start: every match
+    holds a curly quote 0, 1 or 2 characters after its start, so ``match`` is tried at those
+    positions, in order and never inside the previous match (the pattern scanned in full costs
+    more than the few quotes of a text).
+    """
+    pos = 0  # no match starts before this (tried already, or inside the previous match)
+    for q in _quotes(text):
+        p = max(pos, q - 2)
+        while p <= q:
+            m = _QUOTE_SPACING.match(text, p)
+            if m is None:
+                p += 1
+            else:
+                yield m.start(), m.end(), None
+                p = m.end()
+        pos = p
+
+
+def _quotes(text: str) -> list[int]:
+    """Sorted offsets of the curly double quotes in ``text``."""
+    out = []
+    for q in "“”":
+        i = text.find(q)
+        while i >= 0:
+            out.append(i)
+            i = text.find(q, i + 1)
+    out.sort()
+    return out
 
 
 # A sentence or paragraph that stops on a word no sentence ends with ("... to the.", "and ”"):

@@ -106,3 +106,13 @@ def test_decades_tried_at_teen_finds_what_finditer_finds(words):
 
     text = "".join(words)
     assert [m.span() for m in spelling._decade_matches(text)] == [m.span() for m in spelling._DECADE.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aZ1 ,.!?]\t\n(\u201c\u201d") + ["He said", "They wrote", "\u201c We"]),
+                max_size=40).map("".join))
+def test_quote_spacing_near_quotes_is_finditer(text):
+    from repair import signals
+
+    expected = [(m.start(), m.end()) for m in signals._QUOTE_SPACING.finditer(text)]
+    assert [(s, e) for s, e, _ in signals.quote_spacing(text)] == expected
