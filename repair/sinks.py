@@ -65,8 +65,7 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 def _temp_next_to(path: Path) -> tuple[int, str]:
     if path.is_dir():
-        raise RepairError(f"cannot write {path}: it is a folder; records go to a .jsonl or .parquet file "
-                          "(only emit and run write folders)")
+        raise RepairError(f"cannot write {path}: it is a folder; give a file path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -211,6 +210,7 @@ class JsonlSink:
         self.stats = Stats()
         if path is not None:
             _refuse_inputs(path, inputs)
+            _refuse_folder(path)
             self._cm = atomic_writer(path)
             self._f = self._cm.__enter__()
         else:
@@ -237,6 +237,7 @@ class ParquetSink:
 
     def __init__(self, path: Path, *, final: bool = True, inputs: tuple[Path, ...] = ()) -> None:
         _refuse_inputs(path, inputs)
+        _refuse_folder(path)
         self.final = final
         self.path = path
         self.stats = Stats()
@@ -263,6 +264,8 @@ class FolderSink:
         except OSError as e:
             raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
                 from None
+        self._outputs: dict[tuple[str, str], str] = {}  # (relative path, input) -> output path
+        self._diff_names: set[str] = set()
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
         self._index_cm = atomic_writer(out / "documents.jsonl")
@@ -275,11 +278,35 @@ class FolderSink:
         kind = doc.origin.get("kind", "txt")
         rel = str(doc.origin.get("rel") or _safe_name(doc.id))
         rel = _safe_rel(rel)
-        if kind == "txt":
-            return "txt", rel
         if kind == "parquet":
-            return "parquet", rel if rel.endswith(".parquet") else rel + ".parquet"
-        return "jsonl", rel if rel.endswith((".jsonl", ".ndjson")) else rel + ".jsonl"
+            rel = rel if rel.endswith(".parquet") else rel + ".parquet"
+        elif kind != "txt":
+            kind, rel = "jsonl", rel if rel.endswith((".jsonl", ".ndjson")) else rel + ".jsonl"
+        return kind, self._claim(rel, str(doc.origin.get("path", doc.id)))
+
+    def _claim(self, rel: str, source: str) -> str:
+        """The output path of ``source``: ``rel``, or ``rel`` with ``-2``, ``-3``, ... when another
+        input (``x.txt`` in two folders given) or one of the folder's own files already has it."""
+        key = (rel, source)
+        if key not in self._outputs:
+            taken = set(self._outputs.values())
+            stem, dot, ext = rel.rpartition(".") if "." in rel.rsplit("/", 1)[-1] else (rel, "", "")
+            name, n = rel, 2
+            while name in taken or name in _OWN_FILES:
+                name = f"{stem}-{n}{dot}{ext}"
+                n += 1
+            self._outputs[key] = name
+        return self._outputs[key]
+
+    def _diff_name(self, name: str) -> str:
+        """``diffs/<name>.diff``, numbered when two documents (duplicate ids) share a name."""
+        base = f"diffs/{_safe_rel(name)}"
+        rel, n = f"{base}.diff", 2
+        while rel in self._diff_names:
+            rel = f"{base}-{n}.diff"
+            n += 1
+        self._diff_names.add(rel)
+        return rel
 
     def add(self, doc: Document) -> None:
         self.stats.add(doc)
@@ -299,7 +326,7 @@ class FolderSink:
         diff_rel = None
         if self.diffs and doc.text != doc.source:
             name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"
-            diff_rel = f"diffs/{_safe_rel(name)}.diff"
+            diff_rel = self._diff_name(name)
             write_atomic(self.out / diff_rel, unified_diff(doc, name))
         entry = {
             "id": doc.id,
@@ -331,10 +358,15 @@ class FolderSink:
         if failed is not None:
             raise failed
         report = self.stats.as_dict()
+        if not ok:  # an aborted run leaves the last complete report (and review pages) as they were
+            return report
         for listener in self.listeners:
             listener.close(self.stats)
         write_atomic(self.out / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         return report
+
+
+_OWN_FILES = frozenset({"documents.jsonl", "records.jsonl", "report.json", "index.html"})
 
 
 def _safe_name(s: str) -> str:
@@ -345,6 +377,12 @@ def _safe_rel(rel: str) -> str:
     """Keep a relative path inside the output folder (no absolute paths, no ``..``)."""
     parts = [p for p in Path(rel).as_posix().split("/") if p not in ("", ".", "..")]
     return "/".join(parts) or "doc"
+
+
+def _refuse_folder(path: Path) -> None:
+    if path.is_dir():
+        raise RepairError(f"cannot write {path}: it is a folder; records go to a .jsonl or .parquet file "
+                          "(only emit and run write folders)")
 
 
 def _refuse_inputs(out: Path, inputs: tuple[Path, ...], *, folder: bool = False) -> None:
