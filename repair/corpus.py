@@ -203,11 +203,22 @@ def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) ->
             return InputError(where, f"the 'repair' column does not hold JSON ({e.msg})", row)
     elif block is None:
         rec.pop("repair", None)
+    if (problem := _block_problem(rec)) is not None:
+        return InputError(where, problem, row)
     origin = {"path": where, "rel": src.rel, "kind": "parquet", "line": row}
     try:
         return Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{row}", origin=origin)
     except (RepairError, KeyError, TypeError, ValueError) as e:
         return InputError(where, f"record does not replay: {e}", row)
+
+
+def _block_problem(rec: dict[str, Any]) -> str | None:
+    """Why a record's ``repair`` field cannot be the repair block a stage writes (None if it can)."""
+    block = rec.get("repair")
+    if block is None or isinstance(block, dict):
+        return None
+    return (f"field 'repair' must be a JSON object (the repair block a stage writes), not {type(block).__name__}; "
+            "rename the input field")
 
 
 def _read_txt(src: Source, allow_empty: bool) -> Item:
@@ -301,6 +312,9 @@ def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
         if not isinstance(rec[text_field], str):
             yield InputError(where, f"field {text_field!r} must be a string, not {type(rec[text_field]).__name__}",
                              lineno)
+            continue
+        if (problem := _block_problem(rec)) is not None:
+            yield InputError(where, problem, lineno)
             continue
         origin = {"path": where, "rel": src.rel, "kind": "jsonl", "line": lineno}
         try:

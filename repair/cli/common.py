@@ -28,7 +28,7 @@ err = Console(stderr=True, highlight=False)
 
 Paths = Annotated[
     Optional[list[Path]],
-    typer.Argument(help="Files (.txt, .jsonl) or folders (searched for both); '-' or nothing reads stdin.",
+    typer.Argument(help="Files (.txt, .jsonl, .parquet) or folders (searched for all three); '-' or nothing reads stdin.",
                    show_default=False),
 ]
 RulesDirs = Annotated[

@@ -25,6 +25,11 @@ Output = Annotated[
     typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for records, or a folder for cleaned files, "
                                         "diffs and report.json. Default: JSON lines on stdout.", show_default=False),
 ]
+StageOutput = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for the records. Default: JSON lines on stdout.",
+                 show_default=False),
+]
 NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HTML review report (index.html, "
                                                             "review/): about 50 KB a document, so leave it out for "
@@ -34,7 +39,7 @@ NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HT
 def _stage_command(name: str, doc: str) -> None:
     upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
 
-    def command(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
+    def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = "text",
                 only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
                 quiet: Quiet = False) -> None:
         with boundary():
@@ -139,14 +144,14 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if decisions is not None:
         decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or failures):
-        _summary(stats, output)
+        _summary(stats, output, folder=isinstance(sink, FolderSink))
     if watch is not None and not quiet:
         watch.summary()
     if failures:
         raise typer.Exit(1)
 
 
-def _summary(stats, output: Optional[Path]) -> None:
+def _summary(stats, output: Optional[Path], *, folder: bool) -> None:
     d = stats.as_dict()
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("stage")
@@ -165,7 +170,7 @@ def _summary(stats, output: Optional[Path]) -> None:
     )
     if output is not None:
         where = escape(str(output))
-        if _is_folder_target(output):
+        if folder:
             err.print(f"Cleaned files, diffs and report.json are in [bold]{where}[/bold].", soft_wrap=True)
         else:
             err.print(f"Records written to [bold]{where}[/bold].", soft_wrap=True)

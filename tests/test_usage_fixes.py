@@ -1,0 +1,72 @@
+"""Bugs found by using the tool end to end as a newcomer; each test failed before its fix."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from repair.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_the_paths_help_names_parquet_which_folders_are_searched_for(tmp_path: Path):
+    import re
+
+    out = re.sub(r"[\s│]+", " ", invoke("run", "--help").output)
+    assert "Files (.txt, .jsonl, .parquet) or folders" in out
+
+
+def test_a_repair_field_that_is_not_a_block_is_a_one_line_error_and_the_batch_goes_on():
+    lines = '{"id": "a", "text": "x", "repair": "yes"}\n{"id": "b", "text": "fine"}\n'
+    result = invoke("run", "-", input=lines)
+    assert result.exit_code == 1, result.output
+    assert "<stdin>:1: field 'repair' must be a JSON object" in result.output
+    assert '"id":"b"' in result.output
+
+
+def test_a_parquet_repair_column_holding_json_that_is_not_a_block_is_a_one_line_error(tmp_path: Path):
+    import pytest
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "fine"], "repair": ["5", None]}), src)
+    result = invoke("run", str(src))
+    assert result.exit_code == 1, result.output
+    assert "in.parquet:1: field 'repair' must be a JSON object" in result.output
+    assert '"id":"b"' in result.output
+
+
+def test_a_stage_command_says_it_wrote_records_not_a_folder(tmp_path: Path):
+    import re
+
+    src = tmp_path / "a.txt"
+    src.write_text("[ad_1]\nHello.\n", encoding="utf-8")
+    out = tmp_path / "stage-out"  # no suffix: a stage command still writes JSON lines there
+    result = invoke("normalise", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert "Records written to" in result.output
+    assert "Cleaned files" not in result.output
+    helptext = re.sub(r"[\s│]+", " ", invoke("normalise", "--help").output)
+    assert "A .jsonl (or .parquet) file for the records." in helptext
+    assert "folder" not in helptext.split("--output", 1)[1].split("--rules", 1)[0]
+
+
+def test_a_baseline_path_that_is_a_folder_is_not_told_about_records(tmp_path: Path):
+    src = tmp_path / "a.txt"
+    src.write_text("Hello.\n", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+    result = invoke("check", str(src), "--write-baseline", str(tmp_path / "adir"))
+    assert result.exit_code == 1, result.output
+    assert "it is a folder" in result.output
+    assert "records" not in result.output
+    stage = invoke("normalise", str(src), "-o", str(tmp_path / "adir"))
+    assert stage.exit_code == 1
+    assert "records go to a .jsonl or .parquet file" in stage.output
