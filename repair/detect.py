@@ -545,11 +545,29 @@ def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], d
         per_entry[(h.entry.rule, h.entry.phrase)] += 1
         if h.entry.weight > 0 and per_entry[(h.entry.rule, h.entry.phrase)] <= PER_RULE_CAP:
             weights[h.entry.family] += h.entry.weight
-    words = len(_WORD.findall(text))
-    return hits, dict(weights), dict(per_rule), words
+    return hits, dict(weights), dict(per_rule), _words(text)
 
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
+_RUN = re.compile(r"\w+")
+
+
+def _words(text: str) -> int:
+    """``len(_WORD.findall(text))``, counted faster: each match is a run of word characters joined
+    to the next by an apostrophe between word characters ("don't" is one word), so the count is
+    the runs less those joins (found with ``str.find``: a text has few apostrophes).
+
+    >>> _words("It's a rock’n’roll 'hit' -- isn't it?"), len(_WORD.findall("It's a rock’n’roll 'hit' -- isn't it?"))
+    (6, 6)
+    """
+    n = len(_RUN.findall(text))
+    for q in "'’":
+        i = text.find(q, 1)
+        while i >= 0:
+            if i + 1 < len(text) and _RUN.match(text, i - 1, i) and _RUN.match(text, i + 1, i + 2):
+                n -= 1
+            i = text.find(q, i + 1)
+    return n
 
 
 def _family(weights: dict[str, float]) -> str | None:

@@ -333,6 +333,8 @@ class _Placed:
         self.spans: list[tuple[int, int]] = []
 
     def clashes(self, s: int, e: int) -> bool:
+        if self.spans and (s, e) >= self.spans[-1]:  # the usual case: spans come in order
+            return _overlap_span(self.spans[-1], (s, e))  # then only the last one can clash (no two placed do)
         j = bisect.bisect_right(self.spans, (e, _AFTER)) - 1
         while j >= 0 and self.spans[j][1] >= s:
             if _overlap_span(self.spans[j], (s, e)):
@@ -341,7 +343,10 @@ class _Placed:
         return False
 
     def add(self, s: int, e: int) -> None:
-        bisect.insort(self.spans, (s, e))
+        if not self.spans or (s, e) >= self.spans[-1]:
+            self.spans.append((s, e))
+        else:
+            bisect.insort(self.spans, (s, e))
 
 
 @dataclass(slots=True)

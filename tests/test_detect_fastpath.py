@@ -116,3 +116,10 @@ def test_quote_spacing_near_quotes_is_finditer(text):
 
     expected = [(m.start(), m.end()) for m in signals._QUOTE_SPACING.finditer(text)]
     assert [(s, e) for s, e, _ in signals.quote_spacing(text)] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", "1", "_", "é", "'", "\u2019", " ", "-", "\n", "don't", "''"]), max_size=30)
+       .map("".join))
+def test_word_count_is_findall(text):
+    assert D._words(text) == len(D._WORD.findall(text))
