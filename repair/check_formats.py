@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def render_sarif(report: Report, *, base: Path | None = None) -> str:
         if path is None and anchor is not None:  # corpus and run results: code scanning wants a place
             path, region = anchor, {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}
         if path is not None:
-            res["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": uri(path, base)},
+            res["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": _uri_reference(uri(path, base))},
                                                       "region": region}}]
         props = {k: v for k, v in (("document", issue.document), ("figure", issue.figure)) if v}
         if props:
@@ -182,6 +183,15 @@ def render_sarif(report: Report, *, base: Path | None = None) -> str:
         }],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+def _uri_reference(u: str) -> str:
+    """SARIF wants a URI: a relative path gets its spaces, ``#``, ``%`` and the like percent-encoded.
+
+    >>> _uri_reference("news/a b#1.txt"), _uri_reference("file:///x/a%20b.txt")
+    ('news/a%20b%231.txt', 'file:///x/a%20b.txt')
+    """
+    return u if u.startswith("file:") else urllib.parse.quote(u, safe="/")
 
 
 def _fingerprint(file_uri: str, key: str) -> str:

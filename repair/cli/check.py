@@ -18,6 +18,7 @@ from .. import pipeline
 from ..check import FIGURES, Baseline, Checker, Report, rejudge
 from ..check_formats import RENDERERS, render_github
 from ..config import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
+from ..corpus import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
 from ..errors import ConfigError, InputError, RuleError
 from ..model import Document
 from ..sinks import write_atomic
@@ -100,6 +101,8 @@ def check(
     if no_baseline and (baseline is not None or update_baseline):
         raise typer.BadParameter("--no-baseline cannot be combined with --baseline or --update-baseline",
                                  param_hint="--no-baseline")
+    for flag, target in (("--output", output), ("--write-baseline", write_baseline)):
+        _refuse_input(target, paths, flag)
     doc_limits = _limit_pairs(maximum, DOCUMENT_LIMITS, "--max")
     corpus_limits = _limit_pairs(corpus_max, CORPUS_LIMITS, "--corpus-max")
     try:
@@ -145,6 +148,22 @@ def check(
                           else f"Baseline {escape(str(base.path))}: nothing improved, unchanged.")
         _emit(report, fmt, output, top, quiet)
     raise typer.Exit(report.exit_code)
+
+
+def _refuse_input(target: Optional[Path], paths: Optional[list[Path]], flag: str) -> None:
+    """A report or baseline must not overwrite an input, nor land where the next check reads it as one."""
+    if target is None:
+        return
+    t = target.resolve()
+    for p in paths or []:
+        if str(p) == "-":
+            continue
+        r = p.resolve()
+        readable = t.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
+        if t == r or (r.is_dir() and t.is_relative_to(r) and readable
+                      and not any(part.startswith(".") for part in t.relative_to(r).parts)):
+            raise typer.BadParameter(f"{target} is an input document (or would be read as one from {p}); "
+                                     "write it outside the inputs", param_hint=flag)
 
 
 def _override(s: Settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
