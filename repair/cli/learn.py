@@ -16,6 +16,12 @@ Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to writ
                                    dir_okay=False)]
 
 
+def _refuse_input(output: Path, inputs: list[Path]) -> None:
+    """The pack written must not replace one of the files it is made from."""
+    if any(output.resolve() == p.resolve() for p in inputs):
+        raise typer.BadParameter(f"{output} is also an input; write the rule pack elsewhere", param_hint="--output")
+
+
 @app.command("learn")
 def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
           clean: Annotated[Optional[Path], typer.Option(
@@ -35,6 +41,7 @@ def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
     """
     from ..learn import learn_files
 
+    _refuse_input(output, [pairs, *([clean] if clean else [])])
     with boundary():
         res, errors = learn_files(pairs, clean, rules_dirs=rules, output=output, min_count=min_count,
                                   family=family, max_ngram=max_ngram, threshold=threshold, text_field=text_field)
@@ -67,6 +74,7 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
     from ..benchmark import read_clean
     from ..importers.pps import import_pps as run_import
 
+    _refuse_input(output, [source, *(clean or [])])
     errors = []
 
     def texts():
