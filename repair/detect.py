@@ -138,6 +138,10 @@ class _Compiled:
     builtins: list[tuple[Callable[[str], Any], _Entry]]
     families: tuple[str, ...]
     gates: tuple[_Gate, ...]  # one per scan: the patterns, then the builtins
+    unconditional: frozenset[int] = field(init=False)  # the scans without ``needs`` (derived from gates)
+
+    def __post_init__(self) -> None:
+        self.unconditional = frozenset(i for i, g in enumerate(self.gates) if not g.needs)
 
 
 def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
@@ -376,32 +380,30 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
                 continue
             after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
             hits.append(_Hit(start, stop, e, after))
-    spots: list[list[tuple[int, int]] | None] = []  # per scan: where to look (None: everywhere), [] skip it
-    for i, gate in enumerate(comp.gates):
-        if gate.needs and i not in needed:
-            spots.append([])
-        elif gate.cover and not (gate.folded and odd):
-            spots.append(near.get(i, []))
-        else:
-            spots.append(None)
-    for i, (rx, e) in enumerate(comp.patterns):
-        where = spots[i]
-        if where is not None and not where:
+    n_patterns = len(comp.patterns)
+    for i in sorted(needed.union(comp.unconditional)):  # the scans worth running, patterns then builtins
+        gate = comp.gates[i]
+        where: list[tuple[int, int]] | None = None  # where to look (None: everywhere)
+        if gate.cover and not (gate.folded and odd):
+            where = near.get(i)
+            if not where:
+                continue  # none of the literals every match contains
+        if i >= n_patterns:
+            fn, e = comp.builtins[i - n_patterns]
+            for s, t, after in fn(text):
+                if e.context is None or e.context.ok(text, s, t):
+                    hits.append(_Hit(s, t, e, after))
             continue
-        for m in _finditer(rx, text, where, comp.gates[i].width):
+        rx, e = comp.patterns[i]
+        for m in _finditer(rx, text, where, gate.width):
             if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
                 continue
             after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
             if after is not None and not e.exact:
                 after = match_case(m.group(0), after)
             hits.append(_Hit(m.start(), m.end(), e, after))
-    for i, (fn, e) in enumerate(comp.builtins, start=len(comp.patterns)):
-        if spots[i] is not None and not spots[i]:
-            continue
-        for s, t, after in fn(text):
-            if e.context is None or e.context.ok(text, s, t):
-                hits.append(_Hit(s, t, e, after))
     return hits
+
 
 
 _TRY_COST = 16  # one rx.match call costs about as much as scanning this many characters
