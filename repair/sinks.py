@@ -153,8 +153,9 @@ class ParquetWriter:
         if not self._buf:
             return
         try:
-            if self._schema is None:
-                table = pa.Table.from_pylist(self._buf)
+            if self._schema is None:  # columns: every field of the first batch (from_pylist sees only row 1)
+                names = list(dict.fromkeys(k for row in self._buf for k in row))
+                table = pa.Table.from_pydict({k: [row.get(k) for row in self._buf] for k in names})
                 self._schema = table.schema
                 self._writer = pq.ParquetWriter(self._tmp, self._schema)
             else:
