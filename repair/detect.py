@@ -47,7 +47,7 @@ import ahocorasick
 
 from . import signals, spelling
 from .errors import RuleError
-from .prefilter import folded, literal_cover, match_width
+from .prefilter import folded, literal_cover, match_width, tried as _tried
 from .model import Change, StageResult
 from .rules import Rule, RuleSet
 
@@ -405,7 +405,6 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
     return hits
 
 
-
 _TRY_COST = 16  # one rx.match call costs about as much as scanning this many characters
 
 
@@ -428,19 +427,6 @@ def _finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | Non
     if sum(hi - lo + 1 for lo, hi in windows) * _TRY_COST > len(text) - first:
         return rx.finditer(text, first)
     return _tried(rx, text, windows)
-
-
-def _tried(rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    pos = 0  # no match may start before this (tried already, or inside the previous match)
-    for lo, hi in windows:  # sorted by lo: a position skipped here is in no later window
-        pos = max(pos, lo)
-        while pos <= hi:
-            m = rx.match(text, pos)
-            if m is None:
-                pos += 1
-            else:
-                yield m
-                pos = m.end()
 
 
 def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
+from .prefilter import tried
+
 Span = tuple[int, int, None]
 
 # Curly quotes carry their direction, so a space on the wrong side of one is a trace:
@@ -47,23 +49,14 @@ def quote_spacing(text: str) -> Iterator[Span]:
     positions, in order and never inside the previous match (the pattern scanned in full costs
     more than the few quotes of a text).
     """
-    pos = 0  # no match starts before this (tried already, or inside the previous match)
-    for q in _quotes(text):
-        p = max(pos, q - 2)
-        while p <= q:
-            m = _QUOTE_SPACING.match(text, p)
-            if m is None:
-                p += 1
-            else:
-                yield m.start(), m.end(), None
-                p = m.end()
-        pos = p
+    for m in tried(_QUOTE_SPACING, text, [(q - 2 if q >= 2 else 0, q) for q in _found(text, "“”")]):
+        yield m.start(), m.end(), None
 
 
-def _quotes(text: str) -> list[int]:
-    """Sorted offsets of the curly double quotes in ``text``."""
+def _found(text: str, chars: str) -> list[int]:
+    """Sorted offsets of ``chars`` in ``text`` (a few per text: ``str.find`` beats a regex scan)."""
     out = []
-    for q in "“”":
+    for q in chars:
         i = text.find(q)
         while i >= 0:
             out.append(i)
@@ -81,9 +74,30 @@ _DANGLING = re.compile(
 )
 
 
+_DANGLING_WORDS = ("the", "a", "an", "and", "or", "its", "their", "our", "whose")  # as in _DANGLING
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+
+
 def dangling_end(text: str) -> Iterator[Span]:
-    """A sentence or paragraph ending on an article, a conjunction or a possessive ('... met the.')."""
-    for m in _DANGLING.finditer(text):
+    """A sentence or paragraph ending on an article, a conjunction or a possessive ('... met the.').
+
+    The matches of ``_DANGLING.finditer(text)``, tried only where one can start: a match is one of
+    the words, ending at a full stop or where only spaces and a closing quote stand before a blank
+    line (or the end of the text); so it starts at most 5 characters before such a place, and only
+    if one of the words ends there.
+    """
+    words_end = _found(text, ".")  # a word right before a full stop
+    for q in [m.start() for m in _PARAGRAPH_END.finditer(text)] + [len(text)]:
+        w = q
+        while w > 0 and text[w - 1] in " \t":
+            w -= 1
+        if w > 0 and text[w - 1] in "”\"":
+            w -= 1
+            while w > 0 and text[w - 1] in " \t":
+                w -= 1
+        words_end.append(w)
+    windows = sorted({(max(0, w - 5), w - 1) for w in words_end if text.endswith(_DANGLING_WORDS, 0, w)})
+    for m in tried(_DANGLING, text, windows):
         yield m.start(), m.end(), None
 
 

@@ -123,3 +123,13 @@ def test_quote_spacing_near_quotes_is_finditer(text):
        .map("".join))
 def test_word_count_is_findall(text):
     assert D._words(text) == len(D._WORD.findall(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["the", "a", "an", "and", "or", "its", "their", "our", "whose", ".", " ", "\t", "\n",
+                                 "\n\n", "\u201d", '"', "\u201c", "A", "x", "'", "-"]), max_size=25).map("".join))
+def test_dangling_end_near_its_anchors_is_finditer(text):
+    from repair import signals
+
+    expected = [m.span() for m in signals._DANGLING.finditer(text)]
+    assert [(s, e) for s, e, _ in signals.dangling_end(text)] == expected
