@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple
 
@@ -517,23 +517,25 @@ def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], d
     """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count."""
     comp = rules.compiled(STAGE, compile_rules)
     hits = _candidates(text, comp) if text else []
-    per_rule: Counter = Counter()
-    weights: dict[str, float] = defaultdict(float)
-    per_entry: Counter = Counter()
-    covered = _Cover([(h.start, h.end) for h in hits if h.after is not None and h.after == text[h.start:h.end]])
+    per_rule: dict[str, int] = {}
+    weights: dict[str, float] = {}
+    per_entry: dict[tuple[str, str], int] = {}
+    protected = [(h.start, h.end) for h in hits if h.after is not None and h.after == text[h.start:h.end]]
+    covered = _Cover(protected) if protected else None
     best: dict[tuple[int, int], _Hit] = {}  # one piece of evidence per span: the heaviest
     for h in hits:
-        if covered.strictly(h.start, h.end):
+        if covered is not None and covered.strictly(h.start, h.end):
             continue  # inside a set phrase a protecting entry vouches for
         k = (h.start, h.end)
         if k not in best or h.entry.weight > best[k].entry.weight:
             best[k] = h
     for h in best.values():
-        per_rule[h.entry.rule] += 1
-        per_entry[(h.entry.rule, h.entry.phrase)] += 1
-        if h.entry.weight > 0 and per_entry[(h.entry.rule, h.entry.phrase)] <= PER_RULE_CAP:
-            weights[h.entry.family] += h.entry.weight
-    return hits, dict(weights), dict(per_rule), _words(text)
+        e = h.entry
+        per_rule[e.rule] = per_rule.get(e.rule, 0) + 1
+        n = per_entry[e.rule, e.phrase] = per_entry.get((e.rule, e.phrase), 0) + 1
+        if e.weight > 0 and n <= PER_RULE_CAP:
+            weights[e.family] = weights.get(e.family, 0.0) + e.weight
+    return hits, weights, per_rule, _words(text)
 
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
