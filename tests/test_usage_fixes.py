@@ -70,3 +70,21 @@ def test_a_baseline_path_that_is_a_folder_is_not_told_about_records(tmp_path: Pa
     stage = invoke("normalise", str(src), "-o", str(tmp_path / "adir"))
     assert stage.exit_code == 1
     assert "records go to a .jsonl or .parquet file" in stage.output
+
+
+def test_diff_into_a_reader_that_goes_away_exits_0_like_the_other_commands(tmp_path: Path):
+    import subprocess
+    import sys
+
+    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in seeds]
+    src = tmp_path / "many.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i}", "text": texts[i % len(texts)]}) + "\n" for i in range(60)),
+                   encoding="utf-8")
+    repair = Path(sys.executable).parent / "repair"
+    proc = subprocess.Popen([str(repair), "diff", str(src), "--width", "100"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(200)  # like `| head -c 200`: then the reader goes away mid-output
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()

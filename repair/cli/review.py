@@ -196,6 +196,13 @@ def _prepare(cfg: Config) -> Callable[[Document], Document]:
     return work
 
 
+class _StdoutConsole(Console):
+    """rich exits 1 when the reader goes away; `| head` should stop quietly (exit 0) as with -u."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 @app.command("diff")
 def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "text", only: Only = None,
          skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, doc_filter: DocFilter = None,
@@ -213,7 +220,8 @@ def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "
     """
     with boundary():
         cfg = load_config(rules, only, skip, threshold=threshold)
-        out = Console(width=width, highlight=False, soft_wrap=False) if width else Console(highlight=False)
+        out = (_StdoutConsole(width=width, highlight=False, soft_wrap=False) if width
+               else _StdoutConsole(highlight=False))
         failures: list[InputError] = []
 
         def on_error(e: InputError) -> None:
