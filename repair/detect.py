@@ -373,12 +373,16 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
         if stop < n and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
             continue
         span = raw[start:stop]
+        as_written = span[0].isalpha() and not span[0].isupper()  # match_case keeps the replacement as it is
         for e in key.entries:
             if e.exact and text[start:stop] != e.phrase:
                 continue
             if e.context is not None and not e.context.ok(text, start, stop):
                 continue
-            after = None if e.replace is None else (e.replace if e.exact else match_case(span, e.replace))
+            if e.replace is None or e.exact or as_written:
+                after = e.replace
+            else:
+                after = match_case(span, e.replace)
             hits.append(_Hit(start, stop, e, after))
     n_patterns = len(comp.patterns)
     for i in sorted(needed.union(comp.unconditional)):  # the scans worth running, patterns then builtins
