@@ -45,3 +45,13 @@ def test_check_never_writes_its_report_or_baseline_over_an_input(tmp_path: Path)
     assert not (corpus / "report.jsonl").exists()
     ok = invoke("check", str(corpus), "--write-baseline", str(corpus / ".repair-baseline.json"))
     assert ok.exit_code == 0, ok.output  # a hidden file in the corpus folder is never read as a document
+
+
+def test_an_unwritable_github_step_summary_is_a_warning_not_a_traceback(tmp_path: Path, monkeypatch):
+    (tmp_path / "a.txt").write_text("[ad_1]\nThe minister spoke.\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no-such-folder" / "summary.md"))
+    result = runner.invoke(app, ["check", str(tmp_path / "a.txt"), "--no-baseline", "--format", "github"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output  # the verdict (boilerplate), not a crash
+    assert "::error " in result.output
+    assert "cannot write the step summary" in result.output

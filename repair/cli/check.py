@@ -234,8 +234,12 @@ def _emit(report: Report, fmt: Format, output: Optional[Path], top: int, quiet: 
     else:
         text = RENDERERS[fmt.value](report)
     if summary_md is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
-            f.write(summary_md)
+        try:
+            with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
+                f.write(summary_md)
+        except OSError as e:  # the annotations and the exit code still tell the verdict
+            err.print(f"[yellow]warning:[/yellow] cannot write the step summary to "
+                      f"{escape(os.environ['GITHUB_STEP_SUMMARY'])} ({escape(e.strerror or str(e))})", soft_wrap=True)
     if output is not None:
         write_atomic(output, text)
         if not quiet:
