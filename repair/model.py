@@ -17,6 +17,7 @@ functions ``text -> StageResult``; their changes are in the coordinates of *thei
 from __future__ import annotations
 
 import bisect
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -349,6 +350,13 @@ class _Placed:
             bisect.insort(self.spans, (s, e))
 
 
+def _record_id(value: Any, fallback: str | None) -> str:
+    """A record's id as text; a missing or null id falls back to ``file:line`` (or ``-``)."""
+    if value is None or value == "":
+        return fallback or "-"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 @dataclass(slots=True)
 class Document:
     """One document moving through the pipeline.
@@ -437,14 +445,14 @@ class Document:
         fields[text_field] = None  # a placeholder: the output keeps the text field where the input had it
         block = fields.pop("repair", None)
         if block is None:
-            doc_id = str(rec["id"]) if "id" in rec else (id or "-")
+            doc_id = _record_id(rec.get("id"), id)
             return cls(id=doc_id, source=text, text=text, fields=fields, text_field=text_field,
                        origin=dict(origin or {}))
         known = {"id", "spin_score", "family", "changes", "skipped", "evidence", "origin", "stages", "pending"}
         changes = [Change.from_json(c) for c in block.get("changes", [])]
         source = unapply(text, changes)
         doc = cls(
-            id=str(block.get("id", id or "-")),
+            id=_record_id(block.get("id", rec.get("id")), id),
             source=source,
             text=text,
             fields=fields,

@@ -64,3 +64,25 @@ def test_jsonl_records_keep_their_field_order(tmp_path: Path):
     rec = json.loads(out.read_text())
     assert list(rec) == ["url", "text", "lang", "id", "repair"]
     assert rec["url"] == "u" and rec["lang"] == "en" and rec["id"] == 7
+
+
+def test_jsonl_ids_null_or_missing_fall_back_to_file_and_line_others_are_kept(tmp_path: Path):
+    import json
+
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": None, "text": "a"}, {"text": "b"}, {"id": 7, "text": "c"}, {"id": "x", "text": "d"}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(app, ["run", str(src), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["repair"]["id"] for r in recs] == ["in.jsonl:1", "in.jsonl:2", "7", "x"]
+    assert recs[0]["id"] is None and recs[2]["id"] == 7  # the input's own field is kept untouched
+
+
+def test_learn_does_not_write_into_the_built_in_rules_by_default():
+    from repair.cli.learn import learn
+    import inspect
+
+    default = inspect.signature(learn).parameters["output"].default
+    assert "rules" not in Path(default).parts

@@ -23,7 +23,7 @@ def _refuse_input(output: Path, inputs: list[Path]) -> None:
 
 
 @app.command("learn")
-def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
+def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
           clean: Annotated[Optional[Path], typer.Option(
               "--clean", help="Clean news (JSONL/txt/folder): a spun side seen there gets a flag-only rule.",
               show_default=False)] = None,
@@ -36,7 +36,7 @@ def learn(pairs: PairsFile, output: Out = Path("rules/learned.toml"),
           rules: RulesDirs = None, threshold: Threshold = DEFAULT_THRESHOLD, text_field: TextField = "text") -> None:
     """Propose spinner substitution rules from aligned spun/original pairs, for a person to vet.
 
-    [bold]repair learn pairs.jsonl --clean clean.jsonl -o rules/learned.toml[/bold] writes phrase rules with
+    [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with
     counts, confidences and examples; the examples are checked with the --rules (default: built-in rules).
     """
     from ..learn import learn_files
