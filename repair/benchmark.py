@@ -29,7 +29,6 @@ A ratio whose denominator is zero is ``None`` (shown as "n/a"), never a division
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
