@@ -38,7 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
@@ -490,12 +490,13 @@ def check_document(doc: Document, settings: GrammarSettings, *, checker: "Checke
         return report
 
     checked_text = doc.text
-    if any(c.applied for c in res.changes) and not _fits(doc, res.changes):
+    composed = compose(doc.source, doc.changes, doc.text, res.changes)
+    if any(c.applied for _, c in composed.skipped):
         # two auto-applied matches would merge with the same earlier repair: flag them all instead
         res = res._replace(text=checked_text, changes=tuple(c.with_applied(False) for c in res.changes),
                            found=tuple(f._replace(change=f.change.with_applied(False)) if f.change else f
                                        for f in res.found))
-    composed = compose(doc.source, doc.changes, doc.text, res.changes)
+        composed = compose(doc.source, doc.changes, doc.text, res.changes)
     clashed = {id(c) for _, c in composed.skipped}
     doc.absorb(StageResult(res.text, res.changes))
     # the grammar changes kept in the record, in order, pair up with ours minus the clashing ones
@@ -522,12 +523,6 @@ def check_document(doc: Document, settings: GrammarSettings, *, checker: "Checke
                   per_1k_words=res.per_1k_words, issues=notes)
     doc.extra[STAGE] = report
     return report
-
-
-def _fits(doc: Document, changes: Sequence[Change]) -> bool:
-    """Whether the applied ones among ``changes`` all survive composing onto ``doc`` (none skipped)."""
-    composed = compose(doc.source, doc.changes, doc.text, changes)
-    return not any(c.applied for _, c in composed.skipped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -871,7 +866,6 @@ class CachedCheck:
     settings: GrammarSettings
     hits: int = 0
     misses: int = 0
-    _seen: dict[str, list[Issue]] = field(default_factory=dict)
 
     def __call__(self, batch: list[str]) -> list[list[Issue]]:
         version = self.checker.identity()
