@@ -67,14 +67,12 @@ def _found(text: str, chars: str) -> list[int]:
 
 # A sentence or paragraph that stops on a word no sentence ends with ("... to the.", "and ”"):
 # what a translation or paraphrase leaves when it drops or moves the end of a clause.
+_DANGLING_WORDS = ("the", "a", "an", "and", "or", "its", "their", "our", "whose")
 _DANGLING = re.compile(
-    r"(?<![\w'’.-])(?:the|a|an|and|or|its|their|our|whose)"
+    r"(?<![\w'’.-])(?:" + "|".join(_DANGLING_WORDS) + ")"
     r"(?:\.(?=[ \t]*(?:$|[A-Z“\"]))|[ \t]*[”\"]?(?=[ \t]*(?:\n[ \t]*\n|\Z)))",
     re.MULTILINE,
 )
-
-
-_DANGLING_WORDS = ("the", "a", "an", "and", "or", "its", "their", "our", "whose")  # as in _DANGLING
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 
 
