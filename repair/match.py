@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 import ahocorasick
 from rapidfuzz import fuzz, process
@@ -117,28 +118,23 @@ def _window(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """Capitalised words around [start, end) (connectors allowed inside), at most MAX_WINDOW each side."""
     left = _tokens(text, max(0, start - 120), start)
     right = _tokens(text, end, min(len(text), end + 120))
-    core = _tokens(text, start, end)
-    out_left: list[tuple[int, int, str]] = []
-    for tok in reversed(left):
-        gap = text[tok[1]:(out_left[0][0] if out_left else start)]
-        if gap.strip() not in ("", "-") or len(out_left) >= MAX_WINDOW:
+    return _run(text, reversed(left), start, True)[::-1] + _tokens(text, start, end) + _run(text, right, end, False)
+
+
+def _run(text: str, toks: Iterable[tuple[int, int, str]], edge: int, leftward: bool) -> list[tuple[int, int, str]]:
+    """The name words and connectors of ``toks`` (nearest first) that run on from ``edge``, ending on a name word."""
+    out: list[tuple[int, int, str]] = []
+    for tok in toks:
+        gap = text[tok[1]:edge] if leftward else text[edge:tok[0]]
+        if gap.strip() not in ("", "-") or len(out) >= MAX_WINDOW:
             break
         if not (_is_name_word(tok[2]) or tok[2].lower() in _CONNECT):
             break
-        out_left.insert(0, tok)
-    while out_left and not _is_name_word(out_left[0][2]):
-        out_left.pop(0)
-    out_right: list[tuple[int, int, str]] = []
-    for tok in right:
-        gap = text[(out_right[-1][1] if out_right else end):tok[0]]
-        if gap.strip() not in ("", "-") or len(out_right) >= MAX_WINDOW:
-            break
-        if not (_is_name_word(tok[2]) or tok[2].lower() in _CONNECT):
-            break
-        out_right.append(tok)
-    while out_right and not _is_name_word(out_right[-1][2]):
-        out_right.pop()
-    return out_left + core + out_right
+        out.append(tok)
+        edge = tok[0] if leftward else tok[1]
+    while out and not _is_name_word(out[-1][2]):
+        out.pop()
+    return out
 
 
 def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, str]]:
@@ -214,10 +210,10 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
                     if best is None or key > best[0]:
                         inside = ((i > 0 and _is_name_word(win[i - 1][2]))
                                   or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
-                        best = (key, win[i][0], win[j - 1][1], canon, swaps, conf, rid, inside)
+                        best = (key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
         if best is None:
             continue
-        (score, swaps, _), s, e, canon, swaps, conf, rid, inside = best
+        (score, swaps, _), s, e, canon, conf, rid, inside = best
         before = text[s:e]
         if before == canon:
             continue
