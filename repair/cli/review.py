@@ -16,9 +16,9 @@ from rich.text import Text
 
 from ..corpus import SUFFIXES_JSONL
 from ..errors import InputError, RepairError
-from ..model import Change, Document
+from ..model import Change, Document, check_changes
 from ..pipeline import Config, run_document
-from ..review.align import Row, is_removal, rows, sorted_changes, visible, word_core
+from ..review.align import Row, is_removal, rows, visible, word_core
 from ..review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401
 from ..sinks import unified_diff
 from .common import Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, process, \
@@ -131,7 +131,7 @@ def render_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> G
 
 def iter_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Iterator[Any]:
     """The same view as a stream of renderables (a heading, then tables of up to CHUNK rows)."""
-    changes = sorted_changes(doc.source, doc.changes)
+    changes = check_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
     fam = f" ({doc.family})" if doc.family else ""
     yield Rule(Text(f"{doc.id}  \u00b7  spin {doc.spin_score:.2f}{fam}  \u00b7  {applied} applied  \u00b7  "

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ..model import Change, check_changes
+from ..model import Change
 
 Item = str | int  # unchanged text, or the index of a change in the sorted change list
 
@@ -37,11 +37,6 @@ class Row:
     @property
     def changed(self) -> bool:
         return any(isinstance(i, int) for i in self.items)
-
-
-def sorted_changes(source: str, changes: Sequence[Change]) -> list[Change]:
-    """The changes in text order, checked against ``source`` (a bad record raises ReplayError)."""
-    return check_changes(source, changes)
 
 
 def rows(source: str, changes: Sequence[Change]) -> list[Row]:

@@ -30,9 +30,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..model import Change, Document
+from ..model import Change, Document, check_changes
 from ..sinks import write_atomic
-from .align import Row, is_removal, iter_rows, sorted_changes, visible, word_core
+from .align import Row, is_removal, iter_rows, visible, word_core
 
 REVIEW_DIR = "review"
 ASSETS = ("report.css", "report.js")
@@ -184,7 +184,7 @@ def _head(title: str, css: str) -> str:
 
 def render_document(doc: Document, *, token: str, page: str = "") -> str:
     """The review page of one document (pure: returns the HTML)."""
-    changes = sorted_changes(doc.source, doc.changes)
+    changes = check_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
     flagged = len(changes) - applied
     family = f" ({esc(doc.family)})" if doc.family else ""
