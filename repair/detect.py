@@ -163,7 +163,8 @@ def _families(rule: Rule, family: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Context | None]:
+def _common(rule: Rule, default_gate: str | None) -> tuple[str, float, float, str, _Context | None]:
+    """A rule's family, confidence, weight, gate and context; ``default_gate`` None: by confidence."""
     family = str(rule.get("family", "unknown"))
     try:
         conf = float(rule.get("confidence", 0.9))
@@ -174,6 +175,9 @@ def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Con
         raise RuleError(f"{rule.where()}: confidence must be between 0 and 1")
     if weight < 0:
         raise RuleError(f"{rule.where()}: weight must not be negative")
+    if default_gate is None:
+        # learned or hand-written phrase rules without a gate: very sure ones apply on their own
+        default_gate = "none" if conf >= 0.95 else "family"
     gate = str(rule.get("gate", default_gate))
     if gate not in GATES:
         raise RuleError(f"{rule.where()}: gate {gate!r} is not one of {', '.join(GATES)}")
@@ -184,12 +188,6 @@ def _common(rule: Rule, default_gate: str) -> tuple[str, float, float, str, _Con
         not_after=_regex(rule, "not_after", False),
     )
     return family, conf, weight, gate, (ctx if ctx != _Context() else None)
-
-
-def _default_gate(rule: Rule) -> str:
-    # learned or hand-written phrase rules without a gate: very sure ones apply on their own
-    conf = float(rule.get("confidence", 0.9))
-    return "none" if conf >= 0.95 else "family"
 
 
 def compile_rules(rules: RuleSet) -> _Compiled:
@@ -215,7 +213,7 @@ def compile_rules(rules: RuleSet) -> _Compiled:
             phrase, replace = r.data.get("phrase"), r.data.get("replace")
             if not isinstance(phrase, str) or not phrase or not isinstance(replace, str):
                 raise RuleError(f"{r.where()}: a phrase rule needs string 'phrase' and 'replace'")
-            family, conf, weight, gate, ctx = _common(r, _default_gate(r))
+            family, conf, weight, gate, ctx = _common(r, None)
             exact = bool(r.get("exact", phrase != phrase.lower()))
             add(phrase, _Entry(r.id, family, phrase, replace, conf, weight, gate, _families(r, family), exact, ctx), r.where())
         elif kind == "lexicon":

@@ -60,3 +60,10 @@ def test_duplicate_ids_are_an_error(tmp_path: Path):
     (tmp_path / "b.toml").write_text(rule)
     with pytest.raises(RuleError, match="already used"):
         load_rules([tmp_path])
+
+
+def test_a_phrase_rule_with_a_non_numeric_confidence_is_a_rule_error(tmp_path: Path):
+    (tmp_path / "bad.toml").write_text('[[rule]]\nid = "x.conf"\nstage = "detect"\nkind = "phrase"\n'
+                                       'phrase = "foo bar"\nreplace = "baz"\nconfidence = "high"\n')
+    with pytest.raises(RuleError, match="x.conf.*must be numbers"):
+        Config.load([tmp_path])
