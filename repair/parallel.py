@@ -207,7 +207,7 @@ def _imap_pool(work: Work, chunks: Iterable[list[Item]], jobs: int, in_flight: i
         while window:
             yield from _collect(*window.popleft())
     except BrokenProcessPool:
-        raise RepairError(f"a worker process died (killed, or out of memory) while cleaning documents; "
+        raise RepairError("a worker process died (killed, or out of memory) while cleaning documents; "
                           "the run stopped; run again with --jobs 1 to find the document") from None
     finally:
         ex.shutdown(wait=True, cancel_futures=True)

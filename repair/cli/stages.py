@@ -128,11 +128,11 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     watch = GrammarWatch() if "grammar" in cfg.stages else None
     if watch is not None:
-        work = watch.wrap(work)  # noqa: F811 - says once when LanguageTool is unavailable
+        work = watch.wrap(work)  # says once when LanguageTool is unavailable
 
     totals = {"accepted": 0, "rejected": 0, "changed": 0, "warnings": 0}
     if decisions is not None:
-        work = decision_work(cfg, decisions, totals)  # noqa: F811
+        work = decision_work(cfg, decisions, totals)
 
     ok = False
     try:
