@@ -174,10 +174,9 @@ class Counts:
 
     @classmethod
     def of(cls, doc: Document, grammar: str) -> "Counts":
-        n = cls(documents=1, characters=len(doc.source), words=len(doc.source.split()),
-                lines=nonblank_lines(doc.source), spin_total=float(doc.spin_score),
-                spun_documents=int(doc.spin_score >= SPUN_THRESHOLD))
         spun_doc = doc.spin_score >= SPUN_THRESHOLD
+        n = cls(documents=1, characters=len(doc.source), words=len(doc.source.split()),
+                lines=nonblank_lines(doc.source), spin_total=float(doc.spin_score), spun_documents=int(spun_doc))
         for c in doc.changes:
             fams = change_families(c)
             if "mojibake_per_10k" in fams:
