@@ -84,7 +84,7 @@ DOCUMENT_LIMITS: dict[str, float] = {
     "mojibake_per_10k": 2.0,      # ftfy fixes per 10,000 characters
     "boilerplate_share": 0.05,    # share of non-blank lines removed as scraping debris
     # spun phrases found (applied or flagged) per 1,000 words: word-for-word spinner output scores 100
-    # and more; clean news scores about 5 (up to ~15) from low-confidence flags left for review
+    # and more; clean news close to 0 (unconfirmed candidates in unspun documents do not count)
     "spun_per_1k_words": 25.0,
     "grammar_per_1k_words": 10.0,  # LanguageTool matches per 1,000 words (grammar stage on)
 }
