@@ -15,11 +15,10 @@ changes (``applied: false``) for a reviewer. Where proposals overlap, the most c
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from typing import Iterable, NamedTuple
 
-from .model import Change, StageResult
+from .model import Change, StageResult, _Placed
 
 STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8
@@ -34,8 +33,8 @@ class Emitted(NamedTuple):
 def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     """Pick a non-overlapping subset of proposals, best first. Returns (kept sorted, skip counts).
 
-    Kept spans are held sorted by start, so each proposal is checked against its two neighbours
-    only (kept spans never overlap each other): O(n log n), not a comparison with every other.
+    Kept spans are held sorted (:class:`repair.model._Placed`, the overlap test compose uses), so
+    each proposal is checked against a few neighbours only: O(n log n), not a comparison with every other.
 
     >>> a = Change("detect", "a", 0, 5, "State", "X", 0.9, False)
     >>> b = Change("detect", "b", 3, 9, "te Div", "Y", 0.7, False)
@@ -46,28 +45,18 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     ranked = sorted(proposals, key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))
     kept: list[Change] = []
     skipped: Counter = Counter()
-    starts: list[tuple[int, int]] = []  # kept (start, end), sorted
+    taken = _Placed()  # kept (start, end), sorted
     for c in ranked:
         if c.before == c.after:
             skipped["no-op"] += 1
             continue
-        s, e = c.start, c.end
-        i = bisect.bisect_left(starts, (s, e))
-        if ((i > 0 and _clash(s, e, *starts[i - 1])) or (i < len(starts) and _clash(s, e, *starts[i]))
-                or (i + 1 < len(starts) and _clash(s, e, *starts[i + 1]))):
+        if taken.clashes(c.start, c.end):
             skipped["overlap"] += 1
             continue
-        starts.insert(i, (s, e))
+        taken.add(c.start, c.end)
         kept.append(c)
     kept.sort(key=lambda c: (c.start, c.end))
     return kept, skipped
-
-
-def _clash(s1: int, e1: int, s2: int, e2: int) -> bool:
-    """Two spans conflict: they overlap, or an insertion sits strictly inside (or on) the other."""
-    if s1 == e1 or s2 == e2:
-        return (s1 == s2 and e1 == e2) or s2 < s1 < e2 or s1 < s2 < e1
-    return s1 < e2 and s2 < e1
 
 
 def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRESHOLD) -> Emitted:
