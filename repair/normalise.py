@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from re import _constants as C, _parser as P  # the re module's own parser: stable since 3.11
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -73,6 +74,17 @@ def _category(name: str) -> set[int]:
     return out
 
 
+def _parse_badness() -> Any:
+    """ftfy's badness regex parsed (for the two shortcuts below), or None if it cannot be."""
+    try:
+        return P.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+
+
+_BADNESS_TREE = _parse_badness()
+
+
 def _mojibake_class() -> str | None:
     """A character class that every match of ftfy's badness regex must contain, or None.
 
@@ -84,13 +96,8 @@ def _mojibake_class() -> str | None:
     ``is_bad`` is only run where one occurs. Derived from ftfy's own regex, so it follows ftfy
     upgrades; None (always run ``is_bad``) if the regex has a shape this does not understand.
     """
-    from re import _constants as C, _parser as P  # the parser of the re module: stable since 3.11
-
-    try:
-        tree = P.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
-    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
-        return None
-    if len(tree.data) != 1 or tree.data[0][0] is not C.BRANCH:
+    tree = _BADNESS_TREE
+    if tree is None or len(tree.data) != 1 or tree.data[0][0] is not C.BRANCH:
         return None
     typographic = _category("common") | _category("start_punctuation") | _category("end_punctuation")
 
@@ -146,11 +153,10 @@ def _badness_window() -> int | None:
     Then a line is bad only if the few characters around one of its watched characters are:
     :func:`_needs_ftfy` checks those windows instead of whole lines.
     """
-    from re import _constants as C, _parser as P
-
+    if _BADNESS_TREE is None:
+        return None
     try:
-        tree = P.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
-        width = tree.getwidth()[1]
+        width = _BADNESS_TREE.getwidth()[1]
     except Exception:  # noqa: BLE001 - any surprise means: no shortcut
         return None
     ok = True
@@ -169,7 +175,7 @@ def _badness_window() -> int | None:
             elif op is C.SUBPATTERN:
                 walk(av[-1].data)
 
-    walk(tree.data)
+    walk(_BADNESS_TREE.data)
     return width if ok and width <= 16 else None
 
 
@@ -389,8 +395,6 @@ def _may_cross_lines(pattern: str) -> bool:
     >>> _may_cross_lines(r"tags:[^.!?]+"), _may_cross_lines(r"tags:[\w ]+"), _may_cross_lines(r"x.y")
     (True, False, False)
     """
-    from re import _constants as C, _parser as P
-
     try:
         tree = P.parse(pattern, re.I | re.M)
     except Exception:  # noqa: BLE001 - any surprise means: assume it could
