@@ -481,11 +481,12 @@ def _safe_tail(text: str, start: int, limit: int, line_limit: int) -> bool:
 def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
     for r in rules:
         _compile_pattern(r, r.data["pattern"], re.I)
-    compiled = [(r, re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M),
-                 int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))) for r in rules]
     # as for line rules: a heading within one line is tried only on lines holding one of its literals
-    scans = [(r, rx, Prefilter.of(rx), not _may_cross_lines(r.data["pattern"]), limit, line_limit)
-             for r, rx, limit, line_limit in compiled]
+    scans = []
+    for r in rules:
+        rx = re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M)
+        scans.append((r, rx, Prefilter.of(rx), not _may_cross_lines(r.data["pattern"]),
+                      int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))))
 
     def run(text: str) -> StageResult:
         best: Change | None = None
