@@ -54,6 +54,10 @@ from .rules import Rule, RuleSet
 STAGE = "detect"
 SPUN = 0.5  # the tool's own "spun" threshold on spin_score
 FLAG_CAP = 0.55  # confidence given to a proposal whose gate is not met (below any sensible threshold)
+# a family gate needs one of the family's tells (an entry of at least this weight) in the text:
+# ordinary spinner words (weight < 1) must not vouch for their own family when shared signals alone
+# make a text look spun (otherwise repairing a document's tells could change its family on a re-run)
+TELL_WEIGHT = 1.0
 PER_RULE_CAP = 3  # a rule (a lexicon: each of its entries) adds its weight at most this many times per document
 SCALE_WORDS = 200.0  # evidence is counted per this many words (short texts count as this long)
 TAU = 4.0 / math.log(2.0)  # 4 weighted tells per 200 words give spin_score 0.5
@@ -570,14 +574,14 @@ def _family(weights: dict[str, float]) -> str | None:
     return max(sorted(named), key=lambda f: named[f])
 
 
-def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float]) -> bool:
+def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str]) -> bool:
     if e.gate == "none":
         return True
     if not spun:
         return False
     if e.gate == "spun":
         return True
-    if family in e.families:
+    if family in e.families and family in told:
         return True
     top = max((w for f, w in weights.items() if f != SHARED), default=0.0)
     return any(weights.get(f, 0.0) >= max(4.0, 0.5 * top) for f in e.families)
@@ -590,10 +594,11 @@ def detect(text: str, rules: RuleSet) -> Detection:
     s = score(weights, words)
     family = _family(weights)
     spun = s >= SPUN
+    told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
     found: list[Change] = []
     for h in hits:
         e = h.entry
-        h.conf = e.confidence if _gate_ok(e, spun, family, weights) else min(e.confidence, FLAG_CAP)
+        h.conf = e.confidence if _gate_ok(e, spun, family, weights, told) else min(e.confidence, FLAG_CAP)
     for h in _resolve(hits, text):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from repair.model import Change, Document, apply_changes, check_changes, unapply
 from repair.normalise import normalise
@@ -129,6 +129,9 @@ def test_any_unicode_contract(text: str):
 
 @PROPS
 @given(scraped())
+# once found by hypothesis: repairing the okay tell left a lone thesaurus word to vouch for its own family
+@example("the.\nthe the ISIS-Okay dangle.\n")
+@example("the the the the ISIS-Okay dangle dangle.\n")
 def test_generated_idempotent(text: str):
     once = run(text).text
     assert run(once).text == once
