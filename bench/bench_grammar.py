@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bench import ROOT, scaled, seed_texts, synthetic_corpus
-from repair import grammar as g
+from repair.stages import grammar as g
 from repair.model import Document
 from repair.pipeline import Config, run_document
 

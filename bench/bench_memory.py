@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import scaled, synthetic_corpus, write_jsonl
-from repair.corpus import read_documents
+from repair.readers import read_documents
 from repair.errors import InputError
-from repair.parallel import PipelineWork, imap
+from repair.executor import PipelineWork, imap
 from repair.pipeline import Config
-from repair.sinks import JsonlSink
+from repair.writers import JsonlSink
 
 
 def stream(path: Path, out: Path, work: PipelineWork) -> int:

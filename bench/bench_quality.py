@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from bench import SHARED, Figures
-from repair.benchmark import run_files
+from repair.authoring.benchmark import run_files
 from repair.pipeline import Config
 
 

@@ -2,7 +2,7 @@
 
 For rule authors: a pattern that starts with ``\\b``, a lookbehind or a case-insensitive
 alternation of common words is tried at nearly every position and can cost more than a whole
-stage should. ``with_prefilter`` is the same scan behind :class:`repair.prefilter.Prefilter`
+stage should. ``with_prefilter`` is the same scan behind :class:`repair.scan.prefilter.Prefilter`
 (skipped on documents that lack the pattern's literal cover); ``cover -`` means the pattern has
 no usable literal, so only rewriting it helps. Patterns are compiled as written in the rule file
 (multiline, plus ``i`` when the rule asks for it; normalise line and tail rules as whole lines).
@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from bench import scaled, synthetic_corpus, utf8_size
-from repair.prefilter import Folded, Prefilter
+from repair.scan.prefilter import Folded, Prefilter
 from repair.rules import load_rules
 
 

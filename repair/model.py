@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from .errors import ReplayError
+from repair.errors import ReplayError
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import detect as _detect
-from . import emit as _emit
-from . import grammar as _grammar
-from . import match as _match
-from . import normalise as _normalise
-from .errors import RepairError
-from .model import Change, Document, StageResult, apply_changes, compose
-from .rules import RuleSet, load_rules
+from repair.stages import detect as _detect
+from repair.stages import emit as _emit
+from repair.stages import grammar as _grammar
+from repair.stages import match as _match
+from repair.stages import normalise as _normalise
+from repair.errors import RepairError
+from repair.model import Change, Document, StageResult, apply_changes, compose
+from repair.rules import RuleSet, load_rules
 
 STAGE_ORDER = ("normalise", "detect", "match", "emit")
 

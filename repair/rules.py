@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import RuleError
+from repair.errors import RuleError
 
 STAGE_NAMES = ("normalise", "detect", "match", "emit", "grammar")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from repair.benchmark import (Pair, benchmark, read_pairs, score_clean_text, score_texts, summarise, token_distance,
+from repair.authoring.benchmark import (Pair, benchmark, read_pairs, score_clean_text, score_texts, summarise, token_distance,
                               tokens)
 from repair.cli import app
 from repair.errors import InputError

@@ -15,11 +15,11 @@ import pytest
 from fake_languagetool import FakeLanguageTool  # tests/ is on sys.path (no __init__.py)
 from typer.testing import CliRunner
 
-from repair.check import (Baseline, Checker, Counts, LineIndex, change_families, grammar_state, judge,
+from repair.gate.check import (Baseline, Checker, Counts, LineIndex, change_families, grammar_state, judge,
                           rejudge)
-from repair.check_formats import GITHUB_CAP, render_github, render_junit, render_sarif
+from repair.gate.formats import GITHUB_CAP, render_github, render_junit, render_sarif
 from repair.cli import app
-from repair.config import CheckSettings
+from repair.settings import CheckSettings
 from repair.model import Change, Document
 from repair.pipeline import run_document
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from repair.cli import app
-from repair.config import (CORPUS_LIMITS, DOCUMENT_LIMITS, find_config, load_settings, parse_limit,
+from repair.settings import (CORPUS_LIMITS, DOCUMENT_LIMITS, find_config, load_settings, parse_limit,
                            settings_from_mapping)
 from repair.errors import ConfigError
 
@@ -142,14 +142,6 @@ def test_grammar_section_is_the_grammar_stage_settings():
     g = s.grammar
     assert (g.enabled, g.server, g.scope, g.timeout) == (True, "http://lt:8010", "all", 5.0)
     assert load_settings(discover=False).grammar.enabled is False  # off by default
-
-
-def test_grammar_section_without_the_grammar_module_uses_the_core_schema(monkeypatch):
-    monkeypatch.setitem(sys.modules, "repair.grammar", None)  # as in a build without the stage
-    s = settings_from_mapping({"grammar": {"enabled": True, "disabled_rules": ["X"]}}, "repair.toml", section="")
-    assert s.grammar.enabled and s.grammar.disabled_rules == ["X"]
-    with pytest.raises(ConfigError, match="repair.toml: unknown key 'bogus'"):
-        settings_from_mapping({"grammar": {"bogus": 1}}, "repair.toml", section="")
 
 
 # ---- the CLI reads the file; flags override it -------------------------------------------------------

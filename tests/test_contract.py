@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from repair.model import Change, Document, apply_changes, check_changes, unapply
-from repair.normalise import normalise
+from repair.stages.normalise import normalise
 from repair.pipeline import STAGE_ORDER, Config, run_document, run_text
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))

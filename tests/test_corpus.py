@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from repair.corpus import decode, discover, read_documents
+from repair.readers import decode, discover, read_documents
 from repair.errors import InputError, RepairError
 from repair.model import Document
-from repair.sinks import FolderSink, JsonlSink, atomic_writer, write_atomic
+from repair.writers import FolderSink, JsonlSink, atomic_writer, write_atomic
 
 
 def _split(items):
@@ -222,7 +222,7 @@ def test_folder_sink_keeps_paths_inside_the_output(tmp_path: Path):
 
 
 def test_count_documents_for_the_progress_total(tmp_path: Path):
-    from repair.corpus import count_documents
+    from repair.readers import count_documents
     _tree(tmp_path)
     assert count_documents([tmp_path]) == 5  # three .txt files and a two-line .jsonl
     (tmp_path / "no_final_newline.jsonl").write_bytes(b'{"text": "a"}\n{"text": "b"}')

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from repair.detect import detect, match_case, score
+from repair.stages.detect import detect, match_case, score
 from repair.errors import RuleError
 from repair.pipeline import Config, run_text
 from repair.rules import load_rules
-from repair.spelling import decades, letter_k
+from repair.tells.spelling import decades, letter_k
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules()

@@ -11,8 +11,8 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from repair import detect as D
-from repair.prefilter import Prefilter, literal_cover
+from repair.stages import detect as D
+from repair.scan.prefilter import Prefilter, literal_cover
 from repair.rules import load_rules
 
 
@@ -102,7 +102,7 @@ _DECADE_WORDS = ["Nineteen", "nineteen", "NINETEEN", "Seventeen", "Eighteen", "t
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_DECADE_WORDS), max_size=8))
 def test_decades_tried_at_teen_finds_what_finditer_finds(words):
-    from repair import spelling
+    from repair.tells import spelling
 
     text = "".join(words)
     assert [m.span() for m in spelling._decade_matches(text)] == [m.span() for m in spelling._DECADE.finditer(text)]
@@ -112,7 +112,7 @@ def test_decades_tried_at_teen_finds_what_finditer_finds(words):
 @given(st.lists(st.sampled_from(list("aZ1 ,.!?]\t\n(\u201c\u201d") + ["He said", "They wrote", "\u201c We"]),
                 max_size=40).map("".join))
 def test_quote_spacing_near_quotes_is_finditer(text):
-    from repair import signals
+    from repair.tells import signals
 
     expected = [(m.start(), m.end()) for m in signals._QUOTE_SPACING.finditer(text)]
     assert [(s, e) for s, e, _ in signals.quote_spacing(text)] == expected
@@ -129,7 +129,7 @@ def test_word_count_is_findall(text):
 @given(st.lists(st.sampled_from(["the", "a", "an", "and", "or", "its", "their", "our", "whose", ".", " ", "\t", "\n",
                                  "\n\n", "\u201d", '"', "\u201c", "A", "x", "'", "-"]), max_size=25).map("".join))
 def test_dangling_end_near_its_anchors_is_finditer(text):
-    from repair import signals
+    from repair.tells import signals
 
     expected = [m.span() for m in signals._DANGLING.finditer(text)]
     assert [(s, e) for s, e, _ in signals.dangling_end(text)] == expected

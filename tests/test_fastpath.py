@@ -15,10 +15,10 @@ import pytest
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings, strategies as st
 
-from repair import normalise as N
+from repair.stages import normalise as N
 from repair.model import Document, apply_changes
 from repair.pipeline import run_document
-from repair.prefilter import Folded, Prefilter, literal_cover
+from repair.scan.prefilter import Folded, Prefilter, literal_cover
 
 ROOT = Path(__file__).resolve().parent.parent
 

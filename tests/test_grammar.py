@@ -21,7 +21,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from typer.testing import CliRunner
 
 from fake_languagetool import RULES, FakeLanguageTool
-from repair import grammar as g
+from repair.stages import grammar as g
 from repair.cli import app
 from repair.errors import ConfigError
 from repair.model import Change, Document, apply_changes, check_changes, unapply
@@ -463,7 +463,7 @@ def test_local_mode_starts_one_languagetool_lazily_and_stops_it(local_install, m
 
 
 def test_local_languagetool_is_stopped_when_the_process_exits(local_install, tmp_path):
-    script = ("from repair import grammar as g\n"
+    script = ("from repair.stages import grammar as g\n"
               "from repair.model import Document\n"
               "s = g.GrammarSettings(enabled=True, cache='off', timeout=30)\n"
               "r = g.check_document(Document.from_text('It was maybe maybe true.'), s)\n"
@@ -480,10 +480,10 @@ def test_local_languagetool_is_stopped_when_the_process_exits(local_install, tmp
 
 
 def test_settings_from_the_project_configuration_object():
-    from repair import config
+    from repair import settings as config
 
-    section = config.GrammarSettings(enabled=True, server="", scope="all", disabled_rules=["X"], timeout=3)
-    s = g.GrammarSettings.coerce(section)
+    table = {"enabled": True, "server": "", "scope": "all", "disabled_rules": ["X"], "timeout": 3}
+    s = config.settings_from_mapping({"grammar": table}, "repair.toml", section="").grammar
     assert (s.enabled, s.server, s.scope, s.disabled_rules, s.timeout) == (True, None, "all", frozenset({"X"}), 3.0)
     assert config.load_settings(discover=False).grammar == g.GrammarSettings()  # the stage's schema and defaults
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from repair.errors import RuleError
-from repair.match import match
+from repair.stages.match import match
 from repair.rules import load_rules
 
 RULES = load_rules()

@@ -7,7 +7,7 @@ import pytest
 
 from repair.errors import RuleError
 from repair.model import apply_changes
-from repair.normalise import normalise
+from repair.stages.normalise import normalise
 from repair.pipeline import Config
 from repair.rules import load_rules
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from repair.cli import app
 from repair.errors import InputError, RepairError
 from repair.model import Document
-from repair.parallel import PipelineWork, imap
-from repair.sinks import dumps
+from repair.executor import PipelineWork, imap
+from repair.writers import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from repair import corpus
+from repair import readers as corpus
 from repair.cli import app
-from repair.corpus import count_documents, read_documents
+from repair.readers import count_documents, read_documents
 from repair.errors import InputError, RepairError
 from repair.model import Document
-from repair.sinks import ParquetWriter
+from repair.writers import ParquetWriter
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 runner = CliRunner()

@@ -15,7 +15,7 @@ from repair.model import Change, Document, apply_changes, unapply
 from repair.review.align import is_removal, rows, visible, word_core
 from repair.review.decisions import DecisionsError, export, load, parse, redecide
 from repair.review.html import HtmlReport, json_for_html, render_document, render_index, write_report
-from repair.stats import Stats
+from repair.counts import Stats
 
 runner = CliRunner()
 HOSTILE = ('[ad_1]\nThe State Division said <script>alert(1)</script> then </textarea> and </script>'

@@ -6,10 +6,10 @@ commands on :data:`app`; the shared option types and the error boundary live in 
 
 from __future__ import annotations
 
-from .common import app
+from repair.cli.common import app
 
 # command modules register themselves on `app` when imported
-from . import stages as _stages  # noqa: F401,E402
+from repair.cli import stages as _stages  # noqa: F401,E402
 
 for _optional in ("review", "check", "learn", "bench", "grammar"):
     try:

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..benchmark import Report, run_files
-from ..emit import DEFAULT_THRESHOLD
-from .common import Only, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, report_error
+from repair.authoring.benchmark import Report, run_files
+from repair.stages.emit import DEFAULT_THRESHOLD
+from repair.cli.common import Only, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, report_error
 
 _WIDE = 132  # the tables are wider than 80 columns: the width used when stdout is not a terminal
 

@@ -14,16 +14,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .. import pipeline
-from ..check import FIGURES, Baseline, Checker, Report, rejudge
-from ..check_formats import RENDERERS, render_github
-from ..config import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
-from ..corpus import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
-from ..errors import ConfigError, InputError, RuleError
-from ..model import Document
-from ..sinks import write_atomic
-from .common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
-from .grammar import GrammarFlag, GrammarScope, LtServer
+from repair import pipeline
+from repair.gate.check import FIGURES, Baseline, Checker, Report, rejudge
+from repair.gate.formats import RENDERERS, render_github
+from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
+from repair.readers import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
+from repair.errors import ConfigError, InputError, RuleError
+from repair.model import Document
+from repair.writers import write_atomic
+from repair.cli.common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
+from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer
 
 
 class Format(str, Enum):

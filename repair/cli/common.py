@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..corpus import count_documents, read_documents
-from ..errors import InputError, RepairError
-from ..model import Document
-from ..parallel import imap
-from ..pipeline import Config
+from repair.readers import count_documents, read_documents
+from repair.errors import InputError, RepairError
+from repair.model import Document
+from repair.executor import imap
+from repair.pipeline import Config
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -86,7 +86,7 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
     """Stream documents through ``work`` then ``handle``; report unreadable ones and go on.
 
     With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
-    :class:`repair.parallel.PipelineWork`); documents still reach ``handle`` in input order.
+    :class:`repair.executor.PipelineWork`); documents still reach ``handle`` in input order.
     """
     items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field), jobs=jobs)
     if progress_enabled(quiet):

@@ -1,6 +1,6 @@
 """Grammar options for `run` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
 
-The stage lives in :mod:`repair.grammar`; this module only turns options into settings, says once
+The stage lives in :mod:`repair.stages.grammar`; this module only turns options into settings, says once
 (on stderr) when LanguageTool cannot be had, and prints a one-line grammar summary.
 """
 
@@ -12,10 +12,10 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 from rich.markup import escape
 
-from .. import grammar as _grammar
-from ..model import Document
-from ..pipeline import Config
-from .common import err
+from repair.stages import grammar as _grammar
+from repair.model import Document
+from repair.pipeline import Config
+from repair.cli.common import err
 
 
 class Scope(str, Enum):

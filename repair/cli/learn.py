@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from ..emit import DEFAULT_THRESHOLD
-from .common import RulesDirs, TextField, Threshold, app, boundary, err, report_error
+from repair.stages.emit import DEFAULT_THRESHOLD
+from repair.cli.common import RulesDirs, TextField, Threshold, app, boundary, err, report_error
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
 Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to write (.toml); replaced atomically.",
@@ -39,7 +39,7 @@ def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
     [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with
     counts, confidences and examples; the examples are checked with the --rules (default: built-in rules).
     """
-    from ..learn import learn_files
+    from repair.authoring.learn import learn_files
 
     _refuse_input(output, [pairs, *([clean] if clean else [])])
     with boundary():
@@ -71,8 +71,8 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
 
     [bold]repair import-pps pps-tortured-phrases.json -o rules/pps/pps.toml --clean clean.jsonl[/bold]
     """
-    from ..benchmark import read_clean
-    from ..importers.pps import import_pps as run_import
+    from repair.authoring.benchmark import read_clean
+    from repair.authoring.pps import import_pps as run_import
 
     _refuse_input(output, [source, *(clean or [])])
     errors = []

@@ -14,16 +14,16 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from ..corpus import SUFFIXES_JSONL
-from ..errors import InputError, RepairError
-from ..model import Change, Document, check_changes
-from ..pipeline import Config, run_document
-from ..review.align import Row, is_removal, rows, visible, word_core
-from ..review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401
-from ..sinks import unified_diff
-from .common import Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, process, \
+from repair.readers import SUFFIXES_JSONL
+from repair.errors import InputError, RepairError
+from repair.model import Change, Document, check_changes
+from repair.pipeline import Config, run_document
+from repair.review.align import Row, is_removal, rows, visible, word_core
+from repair.review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401
+from repair.writers import unified_diff
+from repair.cli.common import Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, process, \
     report_error
-from ..emit import DEFAULT_THRESHOLD
+from repair.stages.emit import DEFAULT_THRESHOLD
 
 DecisionsFile = Annotated[
     Optional[Path],

@@ -9,16 +9,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..emit import DEFAULT_THRESHOLD
-from ..errors import InputError, RepairError
-from ..parallel import PipelineWork
-from ..pipeline import STAGE_ORDER, Config
-from ..review.html import HtmlReport
-from ..sinks import FolderSink, JsonlSink, ParquetSink
-from .common import (Jobs, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err,
+from repair.stages.emit import DEFAULT_THRESHOLD
+from repair.errors import InputError, RepairError
+from repair.executor import PipelineWork
+from repair.pipeline import STAGE_ORDER, Config
+from repair.review.html import HtmlReport
+from repair.writers import FolderSink, JsonlSink, ParquetSink
+from repair.cli.common import (Jobs, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err,
                      load_config, process, report_error)
-from .grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer, with_grammar
-from .review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
+from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer, with_grammar
+from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
 
 Output = Annotated[
     Optional[Path],

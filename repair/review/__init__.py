@@ -2,12 +2,12 @@
 
 - :mod:`.align` turns a record (original text + changes) into paragraph rows, linear time;
 - :mod:`.html` writes ``index.html`` and one page per document (:class:`HtmlReport` is a
-  :class:`~repair.sinks.FolderSink` listener);
+  :class:`~repair.writers.FolderSink` listener);
 - :mod:`.decisions` reads a reviewer's decisions and re-decides records with them.
 """
 
-from .decisions import Decisions, DecisionsError, load as load_decisions, redecide
-from .html import HtmlReport, render_document, write_report
+from repair.review.decisions import Decisions, DecisionsError, load as load_decisions, redecide
+from repair.review.html import HtmlReport, render_document, write_report
 
 __all__ = ["Decisions", "DecisionsError", "HtmlReport", "load_decisions", "redecide", "render_document",
            "write_report"]

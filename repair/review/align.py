@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ..model import Change
+from repair.model import Change
 
 Item = str | int  # unchanged text, or the index of a change in the sorted change list
 

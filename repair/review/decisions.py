@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..errors import ConfigError
-from ..model import Change, Document, apply_changes
+from repair.errors import ConfigError
+from repair.model import Change, Document, apply_changes
 
 FORMAT = "repair-decisions/1"
 VALUES = ("accept", "reject")

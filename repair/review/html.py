@@ -1,6 +1,6 @@
 """The HTML review report: an index of the corpus and one side-by-side page per document.
 
-Layout in the output folder (next to what :class:`~repair.sinks.FolderSink` writes)::
+Layout in the output folder (next to what :class:`~repair.writers.FolderSink` writes)::
 
     index.html                the corpus: counts by stage and rule, charts, the document list
     review/<doc>.html         one page per document: original left, cleaned right, by paragraph
@@ -30,9 +30,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..model import Change, Document, check_changes
-from ..sinks import write_atomic
-from .align import Row, is_removal, iter_rows, visible, word_core
+from repair.model import Change, Document, check_changes
+from repair.writers import write_atomic
+from repair.review.align import Row, is_removal, iter_rows, visible, word_core
 
 REVIEW_DIR = "review"
 ASSETS = ("report.css", "report.js")
@@ -327,7 +327,7 @@ def asset(name: str) -> str:
 
 
 class HtmlReport:
-    """A :class:`~repair.sinks.FolderSink` listener: writes each page as documents stream by.
+    """A :class:`~repair.writers.FolderSink` listener: writes each page as documents stream by.
 
     Memory holds one short index entry per document, never the texts.
     """
@@ -376,7 +376,7 @@ class HtmlReport:
 
 def write_report(out: Path, docs: Iterable[Document]) -> Path:
     """Write a report for ``docs`` (already run) into ``out``; returns the index path."""
-    from ..stats import Stats
+    from repair.counts import Stats
 
     stats = Stats()
     rep = HtmlReport(out)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
-from .errors import InputError, RepairError
-from .model import Document
+from repair.errors import InputError, RepairError
+from repair.model import Document
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")

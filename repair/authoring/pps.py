@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import tomlwrite as T
-from ..errors import InputError
+from repair.authoring import tomlwrite as T
+from repair.errors import InputError
 
 RULE_FAMILY = "tortured"
 CONFIDENCE = 0.5  # flag-only at the default threshold 0.8: the list is scientific, news safety is not shown
@@ -281,7 +281,7 @@ def to_toml(v: Vetted) -> str:
 
 def import_pps(path: str | Path, output: str | Path | None = None, clean_texts: Iterable[str] = ()) -> Vetted:
     """Read, vet and (if ``output``) write the pack atomically."""
-    from ..sinks import write_atomic
+    from repair.writers import write_atomic
 
     meta, phrases = read_pps(path)
     v = vet(phrases, clean_texts, meta)

@@ -45,11 +45,13 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import ahocorasick
 
-from . import signals, spelling
-from .errors import RuleError
-from .prefilter import folded, literal_cover, match_width, tried as _tried
-from .model import Change, StageResult
-from .rules import Rule, RuleSet
+from repair.tells import signals
+
+from repair.tells import spelling
+from repair.errors import RuleError
+from repair.scan.prefilter import folded, literal_cover, match_width, tried as _tried
+from repair.model import Change, StageResult
+from repair.rules import Rule, RuleSet
 
 STAGE = "detect"
 SPUN = 0.5  # the tool's own "spun" threshold on spin_score
@@ -292,7 +294,7 @@ _MIN_LITERAL = 3  # shorter ASCII literals are in nearly every text
 
 def _gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[_Gate, frozenset[str]]:
     """What lets a text skip a scan: its declared ``needs`` and the literals every match of ``rx``
-    contains (from :func:`~repair.prefilter.literal_cover`), which are returned too.
+    contains (from :func:`~repair.scan.prefilter.literal_cover`), which are returned too.
 
     The literals are looked for in the lower-cased text: a case-sensitive literal is used only if
     lower-casing maps each of its characters to one character, context-free (not a capital sigma).

@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .errors import RepairError
-from .model import Document
-from .stats import Stats
+from repair.errors import RepairError
+from repair.model import Document
+from repair.counts import Stats
 
 
 def _umask_mode() -> int:

@@ -1,6 +1,6 @@
 """Writers for ``repair check`` reports: JSON, JUnit XML, SARIF 2.1.0 and GitHub workflow commands.
 
-Each writer is a pure function from a :class:`~repair.check.Report` to text (the human table is
+Each writer is a pure function from a :class:`~repair.gate.check.Report` to text (the human table is
 drawn by the CLI with rich). Places are 1-based lines and columns (code points) in the original
 input file; for a JSONL record, the record's line and the columns inside its text field.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .check import FIGURES, INPUT_ERROR_RULE, RULE_IDS, DocumentResult, Finding, Report
+from repair.gate.check import FIGURES, INPUT_ERROR_RULE, RULE_IDS, DocumentResult, Finding, Report
 
 FORMATS = ("human", "json", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -215,7 +215,7 @@ def render_junit(report: Report) -> str:
     n_docs = n_corpus = 0
     for d in sorted(report.documents, key=lambda d: d.id):
         n_docs += 1
-        case = ET.SubElement(docs, "testcase", classname="repair.check.documents", name=_x(d.id))
+        case = ET.SubElement(docs, "testcase", classname="repair.gate.check.documents", name=_x(d.id))
         if d.path:
             case.set("file", _x(d.path))
         if d.record_line:
@@ -231,7 +231,7 @@ def render_junit(report: Report) -> str:
         n_docs += 1
         errors += 1
         where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])
-        case = ET.SubElement(docs, "testcase", classname="repair.check.documents", name=_x(where))
+        case = ET.SubElement(docs, "testcase", classname="repair.gate.check.documents", name=_x(where))
         ET.SubElement(case, "error", type="unreadable", message=_x(u["error"]))
     docs.set("tests", str(n_docs))
     docs.set("failures", str(failures))
@@ -242,13 +242,13 @@ def render_junit(report: Report) -> str:
     c_fail = c_skip = 0
     for v in report.corpus_verdicts:
         n_corpus += 1
-        case = ET.SubElement(corpus, "testcase", classname="repair.check.corpus", name=v.figure)
+        case = ET.SubElement(corpus, "testcase", classname="repair.gate.check.corpus", name=v.figure)
         if not v.passed:
             c_fail += 1
             ET.SubElement(case, "failure", type=v.figure, message=_x(v.describe())).text = FIGURES[v.figure]
     if report.grammar == "skipped":
         n_corpus += 1
-        case = ET.SubElement(corpus, "testcase", classname="repair.check.corpus", name="grammar")
+        case = ET.SubElement(corpus, "testcase", classname="repair.gate.check.corpus", name="grammar")
         if report.fail_on_skip:
             c_fail += 1
             ET.SubElement(case, "failure", type="grammar-skipped", message=_x(f"grammar stage skipped: "

@@ -48,11 +48,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from .detect import FLAG_CAP
-from .config import CORPUS_LIMITS, DOCUMENT_LIMITS, CheckSettings, Limit
-from .errors import ConfigError, InputError
-from .model import Change, Document
-from .stats import SPUN_THRESHOLD
+from repair.stages.detect import FLAG_CAP
+from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, CheckSettings, Limit
+from repair.errors import ConfigError, InputError
+from repair.model import Change, Document
+from repair.counts import SPUN_THRESHOLD
 
 SPUN_STAGES = ("detect", "match")
 GRAMMAR_STAGE = "grammar"

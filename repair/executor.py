@@ -1,6 +1,6 @@
 """Run the pipeline over a stream of documents, in this process or in worker processes.
 
-:func:`imap` takes the items :func:`repair.corpus.read_documents` yields (Documents and
+:func:`imap` takes the items :func:`repair.readers.read_documents` yields (Documents and
 InputErrors) and yields each one finished, **in input order**: a processed Document, or an
 InputError for an unreadable document or for one whose processing raised a
 :class:`~repair.errors.RepairError`. With ``jobs=1`` it is a plain loop; with ``jobs=N`` the
@@ -30,9 +30,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
-from .errors import InputError, RepairError
-from .model import Document
-from .pipeline import Config, compile_all, run_document
+from repair.errors import InputError, RepairError
+from repair.model import Document
+from repair.pipeline import Config, compile_all, run_document
 
 Item = Union[Document, InputError]
 Work = Callable[[Document], Document]

@@ -37,10 +37,10 @@ from ftfy import TextFixerConfig
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
-from .errors import RuleError
-from .model import Change, StageResult, compose
-from .prefilter import Prefilter, folded
-from .rules import Rule, RuleSet
+from repair.errors import RuleError
+from repair.model import Change, StageResult, compose
+from repair.scan.prefilter import Prefilter, folded
+from repair.rules import Rule, RuleSet
 
 STAGE = "normalise"
 

@@ -33,9 +33,9 @@ from typing import Iterable
 import ahocorasick
 from rapidfuzz import fuzz, process
 
-from .errors import RuleError
-from .model import Change, StageResult
-from .rules import RuleSet
+from repair.errors import RuleError
+from repair.model import Change, StageResult
+from repair.rules import RuleSet
 
 STAGE = "match"
 SPUN = 0.5

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from .prefilter import tried
+from repair.scan.prefilter import tried
 
 Span = tuple[int, int, None]
 

@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError
-from .model import Document
+from repair.errors import InputError
+from repair.model import Document
 
 SPUN_THRESHOLD = 0.5
 

@@ -42,8 +42,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
-from .errors import ConfigError, RepairError
-from .model import Change, Document, StageResult, apply_changes, compose
+from repair.errors import ConfigError, RepairError
+from repair.model import Change, Document, StageResult, apply_changes, compose
 
 STAGE = "grammar"
 SCOPES = ("changed", "all")
@@ -206,7 +206,7 @@ class GrammarSettings:
     @classmethod
     def coerce(cls, value: Any, *, where: str = "[grammar]") -> "GrammarSettings":
         """Settings from what a caller has: these settings, a table, or the ``grammar`` section object
-        of :mod:`repair.config` (any object with these attribute names)."""
+        of :mod:`repair.settings` (any object with these attribute names)."""
         if isinstance(value, GrammarSettings):
             return value
         if isinstance(value, Mapping):
@@ -227,8 +227,8 @@ def settings_of(options: Mapping[str, Any]) -> GrammarSettings:
 
 def project_settings(config: Path | None = None) -> GrammarSettings:
     """The ``[grammar]`` section of the project configuration (``repair.toml`` or ``[tool.repair]``
-    in ``pyproject.toml``, found as :mod:`repair.config` does), or the defaults without one."""
-    from . import config as _config
+    in ``pyproject.toml``, found as :mod:`repair.settings` does), or the defaults without one."""
+    from repair import settings as _config
 
     settings = _config.load_settings(config)
     where = f"{settings.path}: [grammar]" if settings.path else "[grammar]"

@@ -37,10 +37,10 @@ from typing import Any, Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
-from .corpus import json_lines, read_documents
-from .errors import InputError, RepairError
-from .model import Document
-from .pipeline import Config, run_document
+from repair.readers import json_lines, read_documents
+from repair.errors import InputError, RepairError
+from repair.model import Document
+from repair.pipeline import Config, run_document
 
 TOKEN_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 SPUN_THRESHOLD = 0.5

@@ -2,7 +2,7 @@
 
 How it works:
 
-1. each pair is tokenised like the benchmark (:func:`repair.benchmark.tokens`) and aligned token
+1. each pair is tokenised like the benchmark (:func:`repair.authoring.benchmark.tokens`) and aligned token
    by token with difflib; every replaced block (spun n-gram -> original n-gram, up to
    ``max_ngram`` tokens a side, within one line) is a candidate substitution, taken with its
    exact surface text (``"Nineteen Nineties"`` -> ``"1990s"``). A block that only inserts or
@@ -19,7 +19,7 @@ How it works:
    0.94, 4 pairs 0.97, ...), times the share of the spun side's alignments that agree. A single
    word is ordinary English more often than not: unless a clean corpus of at least 50,000 words
    shows it never occurs there, its rule is capped at 0.6 (flag-only at the default threshold 0.8);
-5. the ``gate`` (see :mod:`repair.detect`): a rule at 0.95 or more applies on its own
+5. the ``gate`` (see :mod:`repair.stages.detect`): a rule at 0.95 or more applies on its own
    (``"none"``); below that it applies only in documents that detection finds spun by the same
    family (``"family"``), and is flagged elsewhere.
 
@@ -31,7 +31,7 @@ and alone; a positive example that does not hold is narrowed (4, 2, 1, 0 tokens 
 negative one that does not hold is dropped, a rule left without a positive example is dropped,
 and every drop is counted by reason in the pack's header.
 
->>> from repair.benchmark import Pair
+>>> from repair.authoring.benchmark import Pair
 >>> p = [Pair(str(i), "thesaurus", f"Item {i} modified into once sold.", f"Item {i} was sold.") for i in range(3)]
 >>> res = learn(p, min_count=2)
 >>> [(r.phrase, r.replace, r.count, r.pairs, r.confidence) for r in res.rules]
@@ -52,14 +52,14 @@ from typing import Iterable, Iterator
 
 import ahocorasick
 
-from . import tomlwrite as T
-from .benchmark import TOKEN_RE, UNIFY_TABLE, Pair, read_clean, read_pairs
-from .detect import match_case
-from .emit import DEFAULT_THRESHOLD
-from .errors import InputError, RepairError
-from .pipeline import Config, compile_all, run_text
-from .rules import RuleSet, load_file, load_rules
-from .sinks import write_atomic
+from repair.authoring import tomlwrite as T
+from repair.authoring.benchmark import TOKEN_RE, UNIFY_TABLE, Pair, read_clean, read_pairs
+from repair.stages.detect import match_case
+from repair.stages.emit import DEFAULT_THRESHOLD
+from repair.errors import InputError, RepairError
+from repair.pipeline import Config, compile_all, run_text
+from repair.rules import RuleSet, load_file, load_rules
+from repair.writers import write_atomic
 
 FLAG_ONLY = 0.3  # confidence of a rule whose spun side occurs in clean text
 SINGLE_WORD_CAP = 0.6  # a one-word spun side not shown rare by a large enough clean corpus

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, NamedTuple
 
-from .model import Change, StageResult, _Placed
+from repair.model import Change, StageResult, _Placed
 
 STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8

@@ -49,8 +49,7 @@ wrong type, raises :class:`~repair.errors.ConfigError` naming the key and the fi
 
 Extending: a section is a dataclass; add a field with a default and a ``doc`` in its metadata
 and it becomes a valid, type-checked key. The ``[grammar]`` table is handed whole to
-``repair.grammar.GrammarSettings.from_mapping`` (the grammar stage owns its keys and checks them);
-:class:`GrammarSettings` below is the same schema's core, used only if that module is missing.
+``repair.stages.grammar.GrammarSettings.from_mapping`` (the grammar stage owns its keys and checks them).
 The pipeline gets the result as ``Config.options["grammar"]``.
 
 >>> s = settings_from_mapping({"check": {"document": {"spin_score": 0.3}}}, "repair.toml")
@@ -72,7 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Union
 
-from .errors import ConfigError
+from repair.errors import ConfigError
 
 PYPROJECT = "pyproject.toml"
 REPAIR_TOML = "repair.toml"
@@ -106,32 +105,6 @@ def _doc(text: str) -> dict[str, str]:
 
 
 @dataclass(slots=True)
-class GrammarSettings:
-    """``[grammar]`` when ``repair.grammar`` is not installed: the core keys, checked the same way."""
-
-    enabled: bool = field(default=False, metadata=_doc("run the grammar stage"))
-    server: str = field(default="", metadata=_doc("LanguageTool server URL; empty means a local LanguageTool"))
-    language: str = field(default="en-US", metadata=_doc("LanguageTool language code"))
-    scope: str = field(default="changed", metadata=_doc("'changed' or 'all' sentences"))
-    disabled_rules: list[str] = field(default_factory=list, metadata=_doc("LanguageTool rule ids not reported"))
-    timeout: float = field(default=20.0, metadata=_doc("seconds per request before the stage is skipped"))
-
-    def replace(self, **kw: Any) -> "GrammarSettings":
-        return dataclasses.replace(self, **kw)
-
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any], *, where: str = "[grammar]") -> "GrammarSettings":
-        file, _, section = where.rpartition(": ")
-        return _build(cls, table, file or where, section.strip("[]") or "grammar")
-
-    def validate(self, where: str) -> None:
-        if self.scope not in ("changed", "all"):
-            raise ConfigError(f"{where}: [grammar] scope must be 'changed' or 'all', not {self.scope!r}")
-        if self.timeout <= 0:
-            raise ConfigError(f"{where}: [grammar] timeout must be a positive number of seconds")
-
-
-@dataclass(slots=True)
 class CheckSettings:
     """``[check]``: limits and the baseline of ``repair check``."""
 
@@ -157,7 +130,7 @@ class Settings:
     text_field: str = field(default="text", metadata=_doc("JSONL text field"))
     check: CheckSettings = field(default_factory=CheckSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
-                         metadata=_doc("the grammar stage's settings (repair.grammar.GrammarSettings)"))
+                         metadata=_doc("the grammar stage's settings (repair.stages.grammar.GrammarSettings)"))
     path: Path | None = field(default=None, metadata={"internal": True})
 
     @property
@@ -264,13 +237,9 @@ def grammar_settings(table: Any, where: str) -> Any:
     """The grammar stage's settings from a ``[grammar]`` table, checked by the stage's own schema."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table")
-    try:
-        from .grammar import GrammarSettings as StageSettings
-    except ModuleNotFoundError as e:  # a build without the grammar stage
-        if e.name != f"{__package__}.grammar":
-            raise
-        StageSettings = GrammarSettings  # noqa: N806
-    return StageSettings.from_mapping(table, where=where)
+    from repair.stages.grammar import GrammarSettings
+
+    return GrammarSettings.from_mapping(table, where=where)
 
 
 def _limits(value: Any, known: Mapping[str, float], where: str, section: str) -> dict[str, Limit]:
@@ -346,5 +315,5 @@ def _type_name(kind: Any) -> str:
 
 __all__ = [
     "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings",
-    "GrammarSettings", "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
+    "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
 ]

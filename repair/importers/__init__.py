@@ -1,1 +1,0 @@
-"""Importers: turn third-party lexicons into rule packs (vetted, with their attribution kept)."""
