@@ -2,7 +2,9 @@
 
 Memory does not grow with the corpus: only counters and the list of failures are kept.
 
->>> from repair.model import Document, Change
+>>> from repair.model import Change
+
+>>> from repair.document import Document
 >>> s = Stats()
 >>> d = Document.from_text("a  b")
 >>> d.changes = [Change("normalise", "space.runs", 1, 3, "  ", " ")]
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repair.errors import InputError
-from repair.model import Document
+from repair.document import Document
 
 SPUN_THRESHOLD = 0.5
 

@@ -10,7 +10,7 @@ compiled (forked from this process) or compile them once (forkserver, spawn). Th
 not depend on ``jobs``.
 
 >>> from repair.pipeline import Config
->>> from repair.model import Document
+>>> from repair.document import Document
 >>> work = PipelineWork(Config.load())
 >>> [d.text for d in imap(work, [Document.from_text("[ad_1]\\nThe State Division said.\\n")])]
 ['The State Department said.\\n']
@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from repair.errors import InputError, RepairError
-from repair.model import Document
+from repair.document import Document
 from repair.pipeline import Config, compile_all, run_document
 
 Item = Union[Document, InputError]

@@ -17,12 +17,11 @@ functions ``text -> StageResult``; their changes are in the coordinates of *thei
 from __future__ import annotations
 
 import bisect
-import json
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from repair.errors import ReplayError
+from repair.spans import Placed, Spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +214,8 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
     dropped_flagged: set[int] = set()
     out_new: list[Change] = []
     skipped: list[tuple[str, Change]] = []
-    taken = _Placed()  # source spans of accepted new changes, to reject new-new overlaps
-    flagged_index = _Spans([(f.start, f.end) for f in flagged])
+    taken = Placed()  # source spans of accepted new changes, to reject new-new overlaps
+    flagged_index = Spans([(f.start, f.end) for f in flagged])
 
     for n in _sorted(new):
         if current[n.start:n.end] != n.before:
@@ -277,195 +276,3 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
     return Composed(_sorted(kept + out_new), skipped)
 
 
-def _overlap_span(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    (s1, e1), (s2, e2) = a, b
-    if s1 == e1 or s2 == e2:  # insertions clash only strictly inside the other span, or at the same point
-        return (s1 == s2 and e1 == e2) or (s2 < s1 < e2) or (s1 < s2 < e1)
-    return s1 < e2 and s2 < e1
-
-
-def _overlap(a: Change, b: Change) -> bool:
-    return _overlap_span((a.start, a.end), (b.start, b.end))
-
-
-_AFTER = float("inf")
-
-
-class _Spans:
-    """Fixed spans sorted by (start, end): which ones overlap a span, without testing them all.
-
-    A span overlapping ``[s, e)`` (as :func:`_overlap_span` has it) starts at or before ``e``
-    and ends at or after ``s``; the running maximum of the ends says when to stop looking back.
-
-    >>> spans = _Spans([(0, 2), (2, 2), (5, 9)])
-    >>> spans.overlapping(1, 6), spans.overlapping(3, 4), spans.overlapping(9, 9)
-    ([0, 1, 2], [], [])
-    """
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = spans
-        self.max_end: list[int] = []
-        top = -1
-        for _, e in spans:
-            top = max(top, e)
-            self.max_end.append(top)
-
-    def overlapping(self, s: int, e: int) -> list[int]:
-        j = bisect.bisect_right(self.spans, (e, _AFTER)) - 1
-        out = []
-        while j >= 0 and self.max_end[j] >= s:
-            if _overlap_span(self.spans[j], (s, e)):
-                out.append(j)
-            j -= 1
-        out.reverse()
-        return out
-
-
-class _Placed:
-    """Spans that never overlap one another, added one by one; sorted by (start, end), so their
-    ends never decrease either and a clash test looks at a handful of neighbours.
-
-    >>> p = _Placed(); p.add(0, 3); p.add(3, 3); p.add(5, 8)
-    >>> p.clashes(2, 4), p.clashes(3, 3), p.clashes(3, 5), p.clashes(8, 9)
-    (True, True, False, False)
-    """
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[int, int]] = []
-
-    def clashes(self, s: int, e: int) -> bool:
-        if self.spans and (s, e) >= self.spans[-1]:  # the usual case: spans come in order
-            return _overlap_span(self.spans[-1], (s, e))  # then only the last one can clash (no two placed do)
-        j = bisect.bisect_right(self.spans, (e, _AFTER)) - 1
-        while j >= 0 and self.spans[j][1] >= s:
-            if _overlap_span(self.spans[j], (s, e)):
-                return True
-            j -= 1
-        return False
-
-    def add(self, s: int, e: int) -> None:
-        if not self.spans or (s, e) >= self.spans[-1]:
-            self.spans.append((s, e))
-        else:
-            bisect.insort(self.spans, (s, e))
-
-
-def _record_id(value: Any, fallback: str | None) -> str:
-    """A record's id as text; a missing or null id falls back to ``file:line`` (or ``-``)."""
-    if value is None or value == "":
-        return fallback or "-"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-@dataclass(slots=True)
-class Document:
-    """One document moving through the pipeline.
-
-    ``source`` is the original input text; ``text`` the current text; ``changes`` are against
-    ``source`` (applied ones turn ``source`` into ``text``); ``pending`` are proposals against
-    ``text`` that the emit stage has not decided on yet.
-    """
-
-    id: str
-    source: str
-    text: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)
-    text_field: str = "text"
-    changes: list[Change] = field(default_factory=list)
-    pending: list[Change] = field(default_factory=list)
-    spin_score: float = 0.0
-    family: str | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
-    skipped: Counter = field(default_factory=Counter)
-    stages: list[str] = field(default_factory=list)
-    origin: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.text and self.source and not self.changes:
-            self.text = self.source
-
-    @classmethod
-    def from_text(cls, text: str, id: str = "-", **kw: Any) -> "Document":
-        return cls(id=id, source=text, text=text, **kw)
-
-    def copy(self) -> "Document":
-        """A copy whose lists, dicts and counters can change without touching this document."""
-        kw = {}
-        for name in self.__dataclass_fields__:
-            v = getattr(self, name)
-            kw[name] = v.copy() if isinstance(v, (list, dict, Counter)) else v
-        return Document(**kw)
-
-    def absorb(self, result: StageResult) -> None:
-        """Take a stage's result (changes against the current text) into the document."""
-        if not result.changes and result.text == self.text:
-            return
-        composed = compose(self.source, self.changes, self.text, result.changes)
-        self.changes = composed.changes
-        for reason, _ in composed.skipped:
-            self.skipped[reason] += 1
-        self.text = apply_changes(self.source, self.changes)
-        if self.text != result.text:
-            # the stage's own text and the replay disagree only if a stage returned a change list
-            # that does not describe its output (or changes were skipped as overlapping): never
-            # accepted silently
-            raise ReplayError(f"document {self.id}: stage output does not match the replay of its changes")
-
-    def to_record(self, *, final: bool = True) -> dict[str, Any]:
-        """The JSON record: input fields kept, ``text`` replaced, a ``repair`` block added."""
-        rec = dict(self.fields)
-        rec[self.text_field] = self.text
-        block: dict[str, Any] = {
-            "id": self.id,
-            "spin_score": round(float(self.spin_score), 4),
-            "family": self.family,
-            "changes": [c.to_json() for c in self.changes],
-        }
-        if self.skipped:
-            block["skipped"] = dict(sorted(self.skipped.items()))
-        if self.evidence:
-            block["evidence"] = self.evidence
-        if self.origin:
-            block["origin"] = self.origin
-        if self.extra:
-            block.update(self.extra)
-        if not final:
-            block["stages"] = list(self.stages)
-            block["pending"] = [c.to_json() for c in self.pending]
-        rec["repair"] = block
-        return rec
-
-    @classmethod
-    def from_record(cls, rec: dict[str, Any], *, text_field: str = "text", id: str | None = None,
-                    origin: dict[str, Any] | None = None) -> "Document":
-        """Read a record: a plain input record, or one a previous stage wrote (it has a ``repair`` block)."""
-        fields = dict(rec)
-        text = fields[text_field]
-        fields[text_field] = None  # a placeholder: the output keeps the text field where the input had it
-        block = fields.pop("repair", None)
-        if block is None:
-            doc_id = _record_id(rec.get("id"), id)
-            return cls(id=doc_id, source=text, text=text, fields=fields, text_field=text_field,
-                       origin=dict(origin or {}))
-        known = {"id", "spin_score", "family", "changes", "skipped", "evidence", "origin", "stages", "pending"}
-        changes = [Change.from_json(c) for c in block.get("changes", [])]
-        source = unapply(text, changes)
-        doc = cls(
-            id=_record_id(block.get("id", rec.get("id")), id),
-            source=source,
-            text=text,
-            fields=fields,
-            text_field=text_field,
-            changes=changes,
-            pending=[Change.from_json(c) for c in block.get("pending", [])],
-            spin_score=float(block.get("spin_score", 0.0)),
-            family=block.get("family"),
-            evidence=dict(block.get("evidence", {})),
-            skipped=Counter(block.get("skipped", {})),
-            stages=list(block.get("stages", [])),
-            origin=dict(block.get("origin", origin or {})),
-            extra={k: v for k, v in block.items() if k not in known},
-        )
-        check_changes(source, changes)
-        return doc

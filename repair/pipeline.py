@@ -1,6 +1,6 @@
 """The pipeline: an ordered list of stage names looked up in one table, run on Documents.
 
->>> from repair.model import Document
+>>> from repair.document import Document
 >>> cfg = Config.load()
 >>> doc = run_document(Document.from_text("[ad_1]\\nThe State Division said.\\n"), cfg)
 >>> doc.text
@@ -21,7 +21,8 @@ from repair.stages import grammar as _grammar
 from repair.stages import match as _match
 from repair.stages import normalise as _normalise
 from repair.errors import RepairError
-from repair.model import Change, Document, StageResult, apply_changes, compose
+from repair.model import Change, StageResult, apply_changes, compose
+from repair.document import Document
 from repair.rules import RuleSet, load_rules
 
 STAGE_ORDER = ("normalise", "detect", "match", "emit")

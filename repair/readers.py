@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
 from repair.errors import InputError, RepairError
-from repair.model import Document
+from repair.document import Document
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from repair.errors import RepairError
-from repair.model import Document
+from repair.document import Document
 from repair.counts import Stats
 
 

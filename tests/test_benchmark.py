@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from repair.authoring.benchmark import (Pair, benchmark, read_pairs, score_clean_text, score_texts, summarise, token_distance,
-                              tokens)
+from repair.authoring.benchmark import (Pair, benchmark, read_pairs, score_clean_text, score_texts, summarise, token_distance)
+from repair.words import tokens
 from repair.cli import app
 from repair.errors import InputError
 from repair.pipeline import Config

@@ -20,7 +20,8 @@ from repair.gate.check import (Baseline, Checker, Counts, LineIndex, change_fami
 from repair.gate.formats import GITHUB_CAP, render_github, render_junit, render_sarif
 from repair.cli import app
 from repair.settings import CheckSettings
-from repair.model import Change, Document
+from repair.model import Change
+from repair.document import Document
 from repair.pipeline import run_document
 
 CLEAN = (

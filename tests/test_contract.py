@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from repair.model import Change, Document, apply_changes, check_changes, unapply
+from repair.model import Change, apply_changes, check_changes, unapply
+
+from repair.document import Document
 from repair.stages.normalise import normalise
 from repair.pipeline import STAGE_ORDER, Config, run_document, run_text
 

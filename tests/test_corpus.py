@@ -9,7 +9,7 @@ import pytest
 
 from repair.readers import decode, discover, read_documents
 from repair.errors import InputError, RepairError
-from repair.model import Document
+from repair.document import Document
 from repair.writers import FolderSink, JsonlSink, atomic_writer, write_atomic
 
 

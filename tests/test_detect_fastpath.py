@@ -11,6 +11,7 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
+from repair import words
 from repair.stages import detect as D
 from repair.scan.prefilter import Prefilter, literal_cover
 from repair.rules import load_rules
@@ -122,7 +123,7 @@ def test_quote_spacing_near_quotes_is_finditer(text):
 @given(st.lists(st.sampled_from(["a", "Z", "1", "_", "é", "'", "\u2019", " ", "-", "\n", "don't", "''"]), max_size=30)
        .map("".join))
 def test_word_count_is_findall(text):
-    assert D._words(text) == len(D._WORD.findall(text))
+    assert words.count(text) == len(words.WORD.findall(text))
 
 
 @settings(max_examples=500, deadline=None)

@@ -16,7 +16,8 @@ from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings, strategies as st
 
 from repair.stages import normalise as N
-from repair.model import Document, apply_changes
+from repair.model import apply_changes
+from repair.document import Document
 from repair.pipeline import run_document
 from repair.scan.prefilter import Folded, Prefilter, literal_cover
 
@@ -263,22 +264,22 @@ _SPAN = st.tuples(st.integers(0, 30), st.integers(0, 6)).map(lambda t: (t[0], t[
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_SPAN, max_size=25), st.lists(_SPAN, min_size=1, max_size=10))
 def test_span_index_finds_exactly_the_overlapping_spans(spans, queries):
-    from repair.model import _overlap_span, _Spans
+    from repair.spans import overlap_span, Spans
 
     spans = sorted(spans)
-    index = _Spans(spans)
+    index = Spans(spans)
     for s, e in queries:
-        assert index.overlapping(s, e) == [j for j, t in enumerate(spans) if _overlap_span(t, (s, e))]
+        assert index.overlapping(s, e) == [j for j, t in enumerate(spans) if overlap_span(t, (s, e))]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_SPAN, max_size=40))
 def test_placed_spans_clash_exactly_like_testing_them_all(candidates):
-    from repair.model import _overlap_span, _Placed
+    from repair.spans import overlap_span, Placed
 
-    placed, naive = _Placed(), []
+    placed, naive = Placed(), []
     for s, e in candidates:
-        clash = any(_overlap_span(t, (s, e)) for t in naive)
+        clash = any(overlap_span(t, (s, e)) for t in naive)
         assert placed.clashes(s, e) == clash
         if not clash:
             placed.add(s, e)

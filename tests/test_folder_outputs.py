@@ -56,7 +56,7 @@ def test_documents_with_duplicate_ids_each_keep_their_diff(tmp_path: Path):
 
 
 def test_an_aborted_folder_run_leaves_the_earlier_report_and_review_pages(tmp_path: Path):
-    from repair.model import Document
+    from repair.document import Document
     from repair.review.html import HtmlReport
     from repair.writers import FolderSink
 

@@ -24,7 +24,8 @@ from fake_languagetool import RULES, FakeLanguageTool
 from repair.stages import grammar as g
 from repair.cli import app
 from repair.errors import ConfigError
-from repair.model import Change, Document, apply_changes, check_changes, unapply
+from repair.model import Change, apply_changes, check_changes, unapply
+from repair.document import Document
 from repair.pipeline import STAGE_ORDER, run_document
 
 runner = CliRunner()
@@ -464,7 +465,7 @@ def test_local_mode_starts_one_languagetool_lazily_and_stops_it(local_install, m
 
 def test_local_languagetool_is_stopped_when_the_process_exits(local_install, tmp_path):
     script = ("from repair.stages import grammar as g\n"
-              "from repair.model import Document\n"
+              "from repair.document import Document\n"
               "s = g.GrammarSettings(enabled=True, cache='off', timeout=30)\n"
               "r = g.check_document(Document.from_text('It was maybe maybe true.'), s)\n"
               "print(r['status'], g.get_checker(s)._tool._server.pid)\n")

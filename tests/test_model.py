@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from repair.errors import ReplayError
-from repair.model import Change, Document, apply_changes, compose, unapply
+from repair.model import Change, apply_changes, compose, unapply
+from repair.document import Document
 
 
 def test_apply_rejects_wrong_before():

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from repair.cli import app
 from repair.errors import InputError, RepairError
-from repair.model import Document
+from repair.document import Document
 from repair.executor import PipelineWork, imap
 from repair.writers import dumps
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from repair.cli import app
-from repair.model import Change, Document, apply_changes, unapply
+from repair.model import Change, apply_changes, unapply
+from repair.document import Document
 from repair.review.align import is_removal, rows, visible, word_core
 from repair.review.decisions import DecisionsError, export, load, parse, redecide
 from repair.review.html import HtmlReport, json_for_html, render_document, render_index, write_report

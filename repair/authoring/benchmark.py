@@ -29,7 +29,6 @@ A ratio whose denominator is zero is ``None`` (shown as "n/a"), never a division
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -39,32 +38,14 @@ from rapidfuzz.distance import Levenshtein
 
 from repair.readers import json_lines, read_documents
 from repair.errors import InputError, RepairError
-from repair.model import Document
+from repair.document import Document
+from repair.words import tokens
 from repair.pipeline import Config, run_document
 
-TOKEN_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 SPUN_THRESHOLD = 0.5
 WORD_FOR_WORD = ("thesaurus", "okay")  # the families the "word-for-word" group adds up
 WORD_FOR_WORD_NAME = "word-for-word"
 OVERALL_NAME = "overall"
-
-UNIFY_TABLE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\ufe58": "-", "\ufe63": "-", "\uff0d": "-",
-})
-
-
-def unify(text: str) -> str:
-    """Lower-case and map curly quotes and dashes to their ASCII forms."""
-    return text.translate(UNIFY_TABLE).lower()
-
-
-def tokens(text: str) -> list[str]:
-    """The word tokens the metrics compare."""
-    return TOKEN_RE.findall(unify(text))
-
 
 def token_distance(a: list[str], b: list[str]) -> int:
     """Token-level Levenshtein distance (insertions, deletions, substitutions of whole tokens)."""
@@ -365,6 +346,6 @@ def run_files(pairs_path: str | Path, clean_path: str | Path, cfg: Config | None
     return summarise(pair_scores(), clean_scores()), errors
 
 
-__all__ = ["TOKEN_RE", "Pair", "PairScore", "CleanScore", "Group", "CleanGroup", "Report", "tokens", "unify",
+__all__ = ["Pair", "PairScore", "CleanScore", "Group", "CleanGroup", "Report",
            "token_distance", "score_texts", "score_clean_text", "score_pair", "score_clean", "summarise",
            "benchmark", "read_pairs", "read_clean", "run_files", "repair_text"]

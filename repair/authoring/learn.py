@@ -53,8 +53,8 @@ from typing import Iterable, Iterator
 import ahocorasick
 
 from repair.authoring import tomlwrite as T
-from repair.authoring.benchmark import TOKEN_RE, UNIFY_TABLE, Pair, read_clean, read_pairs
-from repair.stages.detect import match_case
+from repair.authoring.benchmark import Pair, read_clean, read_pairs
+from repair.words import TOKEN, UNIFY_TABLE, match_case
 from repair.stages.emit import DEFAULT_THRESHOLD
 from repair.errors import InputError, RepairError
 from repair.pipeline import Config, compile_all, run_text
@@ -77,7 +77,7 @@ class _Tok:
 
 def _tokens(text: str) -> list[_Tok]:
     # the benchmark's tokens, with their offsets (unify maps one character to one; lower-case per token)
-    return [_Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text.translate(UNIFY_TABLE))]
+    return [_Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN.finditer(text.translate(UNIFY_TABLE))]
 
 
 def _is_word(t: str) -> bool:

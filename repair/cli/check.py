@@ -20,7 +20,7 @@ from repair.gate.formats import RENDERERS, render_github
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
 from repair.readers import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
 from repair.errors import ConfigError, InputError, RuleError
-from repair.model import Document
+from repair.document import Document
 from repair.writers import write_atomic
 from repair.cli.common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from repair.readers import count_documents, read_documents
 from repair.errors import InputError, RepairError
-from repair.model import Document
+from repair.document import Document
 from repair.executor import imap
 from repair.pipeline import Config
 

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from repair.stages import grammar as _grammar
-from repair.model import Document
+from repair.document import Document
 from repair.pipeline import Config
 from repair.cli.common import err
 

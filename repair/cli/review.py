@@ -16,7 +16,8 @@ from rich.text import Text
 
 from repair.readers import SUFFIXES_JSONL
 from repair.errors import InputError, RepairError
-from repair.model import Change, Document, check_changes
+from repair.model import Change, check_changes
+from repair.document import Document
 from repair.pipeline import Config, run_document
 from repair.review.align import Row, is_removal, rows, visible, word_core
 from repair.review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401

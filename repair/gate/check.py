@@ -24,14 +24,16 @@ was already there is tolerated, anything worse fails, and a document the baselin
 is judged by the limits alone. :meth:`Baseline.tightened` lowers baseline figures that improved
 and never raises one.
 
->>> from repair.model import Change, Document
+>>> from repair.model import Change
+
+>>> from repair.document import Document
 >>> doc = Document.from_text("Fighters of ISIS-Okay struck.\\n", id="a")
 >>> doc.changes = [Change("detect", "okay.isis-k", 12, 21, "ISIS-Okay", "ISIS-K", 0.95, True)]
 >>> doc.spin_score = 0.9
 >>> checker = Checker(CheckSettings())
 >>> r = checker.add(doc)
 >>> r.figures["spun_per_1k_words"], [v.figure for v in r.failures]
-(250.0, ['spin_score', 'spun_per_1k_words'])
+(200.0, ['spin_score', 'spun_per_1k_words'])
 >>> report = checker.finish()
 >>> report.passed, report.exit_code
 (False, 1)
@@ -51,7 +53,9 @@ from typing import Any, Iterable, Iterator, Mapping
 from repair.stages.detect import FLAG_CAP
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, CheckSettings, Limit
 from repair.errors import ConfigError, InputError
-from repair.model import Change, Document
+from repair.words import count as count_words
+from repair.model import Change
+from repair.document import Document
 from repair.counts import SPUN_THRESHOLD
 
 SPUN_STAGES = ("detect", "match")
@@ -175,7 +179,7 @@ class Counts:
     @classmethod
     def of(cls, doc: Document, grammar: str) -> "Counts":
         spun_doc = doc.spin_score >= SPUN_THRESHOLD
-        n = cls(documents=1, characters=len(doc.source), words=len(doc.source.split()),
+        n = cls(documents=1, characters=len(doc.source), words=count_words(doc.source),
                 lines=nonblank_lines(doc.source), spin_total=float(doc.spin_score), spun_documents=int(spun_doc))
         for c in doc.changes:
             fams = change_families(c)

@@ -15,7 +15,9 @@ like that is ignored with a warning). Precedence for each change: its own decisi
 decision for its whole ``rule`` id (``rules``), then ``undecided``: ``tool`` (keep the tool's
 choice: applied stays applied, flagged stays flagged; the default), ``accept`` or ``reject``.
 
->>> from repair.model import Change, Document
+>>> from repair.model import Change
+
+>>> from repair.document import Document
 >>> doc = Document.from_text("The State Division said")
 >>> doc.changes = [Change("match", "terms.us", 4, 18, "State Division", "State Department")]
 >>> doc.text = "The State Department said"
@@ -32,7 +34,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from repair.errors import ConfigError
-from repair.model import Change, Document, apply_changes
+from repair.model import Change, apply_changes
+from repair.document import Document
 
 FORMAT = "repair-decisions/1"
 VALUES = ("accept", "reject")

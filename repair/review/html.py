@@ -11,7 +11,9 @@ Scraped text is untrusted: every piece of text goes through :func:`html.escape` 
 and JSON embedded in a page or in ``data.js`` has ``<``, ``>`` and ``&`` escaped, so a document
 holding ``</script>`` or ``"onerror=`` stays text.
 
->>> from repair.model import Change, Document
+>>> from repair.model import Change
+
+>>> from repair.document import Document
 >>> doc = Document.from_text("Hi <blink>there</blink>\\n")
 >>> doc.changes = [Change("normalise", "x.tag", 3, 10, "<blink>", "")]
 >>> doc.text = "Hi there</blink>\\n"
@@ -30,7 +32,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from repair.model import Change, Document, check_changes
+from repair.model import Change, check_changes
+
+from repair.document import Document
 from repair.writers import write_atomic
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
 

@@ -50,7 +50,9 @@ from repair.tells import signals
 from repair.tells import spelling
 from repair.errors import RuleError
 from repair.scan.prefilter import folded, literal_cover, match_width, tried as _tried
+
 from repair.model import Change, StageResult
+from repair.words import count as count_words, match_case
 from repair.rules import Rule, RuleSet
 
 STAGE = "detect"
@@ -326,24 +328,6 @@ def _fold(text: str) -> tuple[str, bool]:
     return "".join(ch.lower()[0] for ch in text), True  # keep offsets when a character lower-cases to two
 
 
-def match_case(before: str, after: str) -> str:
-    """Give ``after`` the capitalisation of ``before`` (as written in a case-folded rule).
-
-    >>> match_case("Stated", "said"), match_case("STATED", "said"), match_case("stated", "said")
-    ('Said', 'SAID', 'said')
-    """
-    if not after or not before:
-        return after
-    if before[0].isalpha() and not before[0].isupper():
-        return after  # "stated": neither capitalised nor all capitals (the common case, decided at once)
-    letters = [c for c in before if c.isalpha()]
-    if len(letters) > 1 and all(c.isupper() for c in letters):
-        return after.upper()
-    if before[0].isupper() and after[0].islower():
-        return after[0].upper() + after[1:]
-    return after
-
-
 @dataclass(slots=True)
 class _Hit:
     start: int
@@ -543,29 +527,7 @@ def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], d
         n = per_entry[e.rule, e.phrase] = per_entry.get((e.rule, e.phrase), 0) + 1
         if e.weight > 0 and n <= PER_RULE_CAP:
             weights[e.family] = weights.get(e.family, 0.0) + e.weight
-    return hits, weights, per_rule, _words(text)
-
-
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-_RUN = re.compile(r"\w+")
-
-
-def _words(text: str) -> int:
-    """``len(_WORD.findall(text))``, counted faster: each match is a run of word characters joined
-    to the next by an apostrophe between word characters ("don't" is one word), so the count is
-    the runs less those joins (found with ``str.find``: a text has few apostrophes).
-
-    >>> _words("It's a rock’n’roll 'hit' -- isn't it?"), len(_WORD.findall("It's a rock’n’roll 'hit' -- isn't it?"))
-    (6, 6)
-    """
-    n = len(_RUN.findall(text))
-    for q in "'’":
-        i = text.find(q, 1)
-        while i >= 0:
-            if i + 1 < len(text) and _RUN.match(text, i - 1, i) and _RUN.match(text, i + 1, i + 2):
-                n -= 1
-            i = text.find(q, i + 1)
-    return n
+    return hits, weights, per_rule, count_words(text)
 
 
 def _family(weights: dict[str, float]) -> str | None:

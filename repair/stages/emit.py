@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, NamedTuple
 
-from repair.model import Change, StageResult, _Placed
+from repair.model import Change, StageResult
+
+from repair.spans import Placed
 
 STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8
@@ -33,7 +35,7 @@ class Emitted(NamedTuple):
 def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     """Pick a non-overlapping subset of proposals, best first. Returns (kept sorted, skip counts).
 
-    Kept spans are held sorted (:class:`repair.model._Placed`, the overlap test compose uses), so
+    Kept spans are held sorted (:class:`repair.spans.Placed`, the overlap test compose uses), so
     each proposal is checked against a few neighbours only: O(n log n), not a comparison with every other.
 
     >>> a = Change("detect", "a", 0, 5, "State", "X", 0.9, False)
@@ -45,7 +47,7 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     ranked = sorted(proposals, key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))
     kept: list[Change] = []
     skipped: Counter = Counter()
-    taken = _Placed()  # kept (start, end), sorted
+    taken = Placed()  # kept (start, end), sorted
     for c in ranked:
         if c.before == c.after:
             skipped["no-op"] += 1

@@ -17,7 +17,7 @@ a list of :class:`Issue` lists out), so it is tested without LanguageTool:
 >>> grammar("It was true.", check, scope="all").changes
 ()
 
-:func:`check_document` runs it on a :class:`~repair.model.Document` with a real LanguageTool (a
+:func:`check_document` runs it on a :class:`~repair.document.Document` with a real LanguageTool (a
 local one through language-tool-python, or a server) and writes the outcome to
 ``doc.extra["grammar"]``: ``status`` ``"ok"`` or ``"skipped"`` (with a one-line ``reason``), the
 sentences checked, the matches and ``per_1k_words``.
@@ -43,7 +43,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from repair.errors import ConfigError, RepairError
-from repair.model import Change, Document, StageResult, apply_changes, compose
+from repair.words import count as count_words
+from repair.model import Change, StageResult, apply_changes, compose
+from repair.document import Document
 
 STAGE = "grammar"
 SCOPES = ("changed", "all")
@@ -247,7 +249,7 @@ sept oct nov dec tue tues thu thur thurs fri e.g i.e a.m p.m
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "fig", "p", "pp"})  # abbreviations only before a number
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")
 _OPENERS = "\"'\u201c\u2018([\u2014-"
-_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
+
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -302,15 +304,6 @@ def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
         e -= 1
     if s < e:
         out.append((s, e))
-
-
-def words(text: str) -> int:
-    """Count words (for ``per_1k_words``).
-
-    >>> words("It isn't 3 o'clock, Mr. Smith.")
-    6
-    """
-    return sum(1 for _ in _WORD.finditer(text))
 
 
 def touched_spans(doc: Document, *, exclude: frozenset[str] = NOT_WORDING) -> list[tuple[int, int]]:
@@ -460,7 +453,7 @@ def grammar(text: str, check: CheckFn, *, touched: Iterable[tuple[int, int]] = (
     found.sort(key=lambda f: (f.start, f.end, f.issue.rule_id))
     changes = tuple(f.change for f in found if f.change is not None)
     out = apply_changes(text, changes)
-    return GrammarResult(out, changes, tuple(found), len(spans), len(chosen), sum(words(b) for b in batch))
+    return GrammarResult(out, changes, tuple(found), len(spans), len(chosen), sum(count_words(b) for b in batch))
 
 
 def check_document(doc: Document, settings: GrammarSettings, *, checker: "Checker | None" = None,

@@ -1,0 +1,74 @@
+"""Words: the one word count, the one token list and the one capitalisation rule every figure uses.
+
+A *word* is a run of word characters, joined across an apostrophe between word characters
+("don't", "rock’n’roll" are one word each). Every per-1,000-words figure (detection's evidence
+density, the gate's figures, the grammar score) divides by :func:`count`.
+
+*Tokens* are what the quality metrics compare (``repair bench``, ``repair learn``): words and
+single punctuation marks, lower-cased, with curly quotes and dashes unified.
+
+>>> count("It's a rock’n’roll 'hit' -- isn't it?")
+6
+>>> tokens("It’s the State Division — said.")
+["it's", 'the', 'state', 'division', '-', 'said', '.']
+>>> match_case("Stated", "said"), match_case("STATED", "said"), match_case("stated", "said")
+('Said', 'SAID', 'said')
+"""
+
+from __future__ import annotations
+
+import re
+
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+_RUN = re.compile(r"\w+")
+TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+UNIFY_TABLE = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\ufe58": "-", "\ufe63": "-", "\uff0d": "-",
+})
+
+
+def count(text: str) -> int:
+    """``len(WORD.findall(text))``, counted faster: each match is a run of word characters joined
+    to the next by an apostrophe between word characters, so the count is the runs less those
+    joins (found with ``str.find``: a text has few apostrophes).
+
+    >>> t = "It's a rock’n’roll 'hit' -- isn't it?"
+    >>> count(t) == len(WORD.findall(t)), count(""), count("Mr. Smith, 3 o'clock")
+    (True, 0, 4)
+    """
+    n = len(_RUN.findall(text))
+    for q in "'’":
+        i = text.find(q, 1)
+        while i >= 0:
+            if i + 1 < len(text) and _RUN.match(text, i - 1, i) and _RUN.match(text, i + 1, i + 2):
+                n -= 1
+            i = text.find(q, i + 1)
+    return n
+
+
+def unify(text: str) -> str:
+    """Lower-case and map curly quotes and dashes to their ASCII forms (same length)."""
+    return text.translate(UNIFY_TABLE).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens the quality metrics compare: words and punctuation marks of :func:`unify`'d text."""
+    return TOKEN.findall(unify(text))
+
+
+def match_case(before: str, after: str) -> str:
+    """Give ``after`` the capitalisation of ``before`` (as written in a case-folded rule)."""
+    if not after or not before:
+        return after
+    if before[0].isalpha() and not before[0].isupper():
+        return after  # "stated": neither capitalised nor all capitals (the common case, decided at once)
+    letters = [c for c in before if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return after.upper()
+    if before[0].isupper() and after[0].islower():
+        return after[0].upper() + after[1:]
+    return after
