@@ -534,7 +534,8 @@ class _Cover:
         return j > i and self.max_end[j - 1] > e
 
 
-def evidence(text: str, rules: RuleSet, without: Collection[str] = ()) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
+def evidence(text: str, rules: RuleSet,
+             without: Collection[str] = ()) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
     """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count.
 
     ``without``: rule ids whose candidates are dropped, as if those rules were not in ``rules``
@@ -609,7 +610,8 @@ def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float
 
 
 def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = ()) -> Detection:
-    """Propose repairs; ``assume`` fixes the decision the gates use, ``without`` leaves rule ids out (see :func:`evidence`)."""
+    """Propose repairs; ``assume`` fixes the decision the gates use, ``without`` leaves rule ids out
+    (see :func:`evidence`). Both are for rule examples and their tests; a run passes neither."""
     hits, weights, per_rule, words = evidence(text, rules, without)
     if not hits:
         return Detection(text, (), 0.0, None, {"words": words} if text else {})

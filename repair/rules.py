@@ -46,7 +46,8 @@ class Example:
     input: str
     output: str
     # context = { spun = ... }: the document-level decision the example runs under (None: as the
-    # evidence decides). A family name: detected spun by that spinner; true: spun, no family; false: not spun.
+    # evidence decides). A family name: detected spun by that spinner; true: spun, by no known
+    # spinner (gate "spun" opens, gate "family" stays shut); false: not spun (both stay shut).
     spun: str | bool | None = None
 
     @property
@@ -214,7 +215,7 @@ def run_example(rule: Rule, example: Example, *, rules: RuleSet | None = None,
     ``threshold`` (default: emit's), under the example's context. A match rule cannot act alone (a
     name is restored where a swap table meets a gazetteer): it runs with the match rules of the
     other kind from ``rules`` (default: the built-in rules), and a swap table "fired" when one of
-    its swaps is in an applied change. Raises AssertionError (with the file, rule and example)
+    its swaps is in an applied change. Raises :class:`RuleError` (with the file, rule and example)
     when a positive example's rule did not fire; the caller compares ``output`` with ``example.output``.
     """
     alone = [rule]
@@ -225,7 +226,9 @@ def run_example(rule: Rule, example: Example, *, rules: RuleSet | None = None,
     if example.positive:
         fired = (any(f == rule.id or f.startswith(rule.id + ".") for f in run.fired)
                  or (rule.stage == "match" and _swap_fired(rule, run.changes)))
-        assert fired, f"{rule.where()}: example {example.input!r} did not fire the rule (fired: {sorted(run.fired)})"
+        if not fired:
+            raise RuleError(f"{rule.where()}: example {example.input[:60]!r} does not fire the rule "
+                            f"(fired: {', '.join(sorted(run.fired)) or 'none'}); fix the example or give it a context")
     return run
 
 
@@ -278,6 +281,9 @@ def _is_terms(rule: Rule) -> bool:
 def _swap_fired(rule: Rule, changes: Iterable[Any]) -> bool:
     """A swap-table match rule fired: an applied change turns one of its spun words into its original."""
     pairs = rule.data.get("entries") or [(rule.data.get("spun"), rule.data.get("canonical"))]
-    word = lambda w, s: re.search(rf"(?<!\w){re.escape(w)}(?!\w)", s) is not None  # noqa: E731
-    return any(c.stage == "match" and c.applied and any(word(s, c.before) and word(o, c.after) for s, o in pairs)
+    return any(c.stage == "match" and c.applied and any(_has_word(c.before, s) and _has_word(c.after, o) for s, o in pairs)
                for c in changes)
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None

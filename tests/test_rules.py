@@ -28,7 +28,7 @@ NEEDED = [(r, i, ex) for r, i, ex in CASES if ex.positive or _protects(r)]
 
 @pytest.mark.parametrize("rule,i,ex", CASES, ids=[f"{r.id}#{i}" for r, i, ex in CASES])
 def test_rule_example_alone(rule: Rule, i: int, ex: Example):
-    run = run_example(rule, ex, rules=RULES)  # a positive example also asserts that the rule fired
+    run = run_example(rule, ex, rules=RULES)  # raises RuleError if a positive example does not fire the rule
     assert run.output == ex.output, f"{rule.where()} example {i + 1}, run alone"
 
 
@@ -64,7 +64,7 @@ def test_a_context_opens_the_family_gate_and_nothing_else(tmp_path: Path):
     assert run_example(rule, Example("It got here.", "It got here.")).output == "It got here."
     assert run_example(rule, Example("It got here.", "It got here.", "thesaurus")).output == "It got here."
     assert run_example(rule, Example("It got here.", "It got here.", False)).output == "It got here."
-    with pytest.raises(AssertionError, match="did not fire"):
+    with pytest.raises(RuleError, match="x.gated.*does not fire"):
         run_example(rule, Example("It got here.", "It came."))
 
 
