@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bench import ROOT, scaled, seed_texts, synthetic_corpus
-from repair.stages import grammar as g
 from repair.document import Document
+from repair.languagetool.cache import close_all
+from repair.languagetool.client import get_checker
+from repair.languagetool.settings import GrammarSettings, LanguageToolUnavailable
 from repair.pipeline import Config, run_document
+from repair.rules import RuleSet
 
 
 @lru_cache(maxsize=1)
@@ -40,17 +43,18 @@ def _emitted() -> tuple[Document, ...]:
 
 def _grammar_run(server: str, scope: str, cache: Path) -> dict[str, Any]:
     docs = [d.copy() for d in _emitted()]
-    settings = g.GrammarSettings(enabled=True, server=server, scope=scope, cache=str(cache), timeout=120)
-    checker = g.get_checker(settings)
+    settings = GrammarSettings(enabled=True, server=server, scope=scope, cache=str(cache), timeout=120)
+    checker = get_checker(settings)
     t0 = time.perf_counter()
     try:
         checker.check(["A first sentence starts the connection."])  # import, version probe, /v2/languages
-    except g.LanguageToolUnavailable as e:
+    except LanguageToolUnavailable as e:
         return {"skipped": str(e)}
     startup = time.perf_counter() - t0
     before = checker.requests
+    cfg = Config(rules=RuleSet((), {}), stages=("grammar",), options={"grammar": settings})  # the grammar stage alone
     t0 = time.perf_counter()
-    reports = [g.check_document(d, settings) for d in docs]
+    reports = [run_document(d, cfg).extra["grammar"] for d in docs]
     seconds = time.perf_counter() - t0
     skipped = [r for r in reports if r["status"] != "ok"]
     if skipped:
@@ -84,7 +88,7 @@ def _pair(server_for: Callable[[], tuple[str | None, Any]], scope: str, label: s
                     return cold
                 warm = _grammar_run(server, scope, cache)
         finally:
-            g.close_all()
+            close_all()
             if callable(stop):
                 stop()
         cold["server"] = label

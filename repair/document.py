@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from repair.model import Change, StageResult, apply_changes, check_changes, compose, unapply
+from repair.model import Change, Composed, StageResult, apply_changes, check_changes, compose, unapply
 from repair.errors import ReplayError
 
 def record_id(value: Any, fallback: str | None) -> str:
@@ -62,10 +62,11 @@ class Document:
             kw[name] = v.copy() if isinstance(v, (list, dict, Counter)) else v
         return Document(**kw)
 
-    def absorb(self, result: StageResult) -> None:
-        """Take a stage's result (changes against the current text) into the document."""
+    def absorb(self, result: StageResult) -> Composed:
+        """Take a stage's result (changes against the current text) into the document; return how
+        they were composed (the record's changes, and the new ones skipped with their reason)."""
         if not result.changes and result.text == self.text:
-            return
+            return Composed(self.changes, [])
         composed = compose(self.source, self.changes, self.text, result.changes)
         self.changes = composed.changes
         for reason, _ in composed.skipped:
@@ -76,6 +77,7 @@ class Document:
             # that does not describe its output (or changes were skipped as overlapping): never
             # accepted silently
             raise ReplayError(f"document {self.id}: stage output does not match the replay of its changes")
+        return composed
 
     def to_record(self, *, final: bool = True) -> dict[str, Any]:
         """The JSON record: input fields kept, ``text`` replaced, a ``repair`` block added."""

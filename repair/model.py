@@ -18,15 +18,37 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple, Sequence
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from repair.errors import ReplayError
 from repair.spans import Placed, Spans
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """What a checker said about the text a change covers (the grammar stage: LanguageTool's
+    message, category, issue type and first suggestions)."""
+
+    message: str
+    category: str = ""
+    issue_type: str = ""
+    replacements: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message, "category": self.category, "issue_type": self.issue_type,
+                "replacements": list(self.replacements)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Note":
+        return cls(str(d["message"]), str(d.get("category", "")), str(d.get("issue_type", "")),
+                   tuple(str(r) for r in d.get("replacements", ())))
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
-    """One edit. ``start``/``end`` index the text the change was made against."""
+    """One edit. ``start``/``end`` index the text the change was made against; ``note`` (optional,
+    and left out of the JSON when unset) says why, in the words of the checker that proposed it."""
 
     stage: str
     rule: str
@@ -36,9 +58,10 @@ class Change:
     after: str
     confidence: float = 1.0
     applied: bool = True
+    note: Note | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        d = {
             "start": self.start,
             "end": self.end,
             "before": self.before,
@@ -48,6 +71,9 @@ class Change:
             "confidence": round(float(self.confidence), 4),
             "applied": self.applied,
         }
+        if self.note is not None:
+            d["note"] = self.note.to_json()
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Change":
@@ -61,23 +87,30 @@ class Change:
                 after=str(d["after"]),
                 confidence=float(d.get("confidence", 1.0)),
                 applied=bool(d.get("applied", True)),
+                note=Note.from_json(d["note"]) if d.get("note") is not None else None,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise ReplayError(f"malformed change {d!r}: {e}") from None
 
     def shifted(self, delta: int) -> "Change":
         return Change(self.stage, self.rule, self.start + delta, self.end + delta, self.before, self.after,
-                      self.confidence, self.applied)
+                      self.confidence, self.applied, self.note)
 
     def with_applied(self, applied: bool) -> "Change":
-        return Change(self.stage, self.rule, self.start, self.end, self.before, self.after, self.confidence, applied)
+        return Change(self.stage, self.rule, self.start, self.end, self.before, self.after, self.confidence, applied,
+                      self.note)
+
+
+NO_INFO: Mapping[str, Any] = MappingProxyType({})
 
 
 class StageResult(NamedTuple):
-    """What a stage returns: its output text and the changes (in its input's coordinates)."""
+    """What a stage returns: its output text, the changes (in its input's coordinates) and, for a
+    stage that has them, facts about the run as a whole (grammar: status, sentences checked, ...)."""
 
     text: str
     changes: tuple[Change, ...]
+    info: Mapping[str, Any] = NO_INFO
 
 
 def _sorted(changes: Iterable[Change]) -> list[Change]:
@@ -164,6 +197,23 @@ class _Map:
             return p
         return self.changes[i].end + (p - self.cur_end[i])
 
+    def source_span(self, s: int, e: int, hits: Sequence[int]) -> tuple[int, int]:
+        """The source span a change at ``[s, e)`` of the current text covers, widened over the
+        applied changes ``hits`` (from :meth:`overlapping`) it merges with."""
+        if hits:
+            S, E = self.changes[hits[0]].start, self.changes[hits[-1]].end
+            if s < self.cur_start[hits[0]]:
+                S = self.to_source(s, right=True)
+            if e > self.cur_end[hits[-1]]:
+                E = self.to_source(e, right=False)
+            return S, E
+        if not self.changes:
+            return s, e  # nothing rewritten: the current text is the source
+        if s == e:
+            p = self.to_source(s, right=False)
+            return p, p
+        return self.to_source(s, right=True), self.to_source(e, right=False)
+
     def overlapping(self, s: int, e: int) -> list[int]:
         """Indexes of applied changes whose current span must merge with a new change at [s, e)."""
         hits = []
@@ -181,6 +231,19 @@ class _Map:
                 hits.append(i)
             i += 1
         return hits
+
+
+def source_span(prior: Sequence[Change], start: int, end: int) -> tuple[int, int]:
+    """The span of the source that ``[start, end)`` of the current text comes from (``prior``'s
+    applied changes turn the source into the current text), widened over every rewritten change
+    it touches: where :func:`compose` places a change at that span.
+
+    >>> prior = [Change("match", "m", 7, 14, "perhaps", "maybe")]  # "It was perhaps maybe." -> "It was maybe maybe."
+    >>> source_span(prior, 7, 18), source_span(prior, 13, 18), source_span(prior, 0, 2)
+    ((7, 20), (15, 20), (0, 2))
+    """
+    m = _Map([c for c in _sorted(prior) if c.applied])
+    return m.source_span(start, end, m.overlapping(start, end) if m.changes else [])
 
 
 class Composed(NamedTuple):
@@ -225,34 +288,22 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
         if hits and not n.applied:
             skipped.append(("overlap", n))
             continue
+        S, E = m.source_span(n.start, n.end, hits)
         if hits:
             cs = min(n.start, m.cur_start[hits[0]])
             ce = max(n.end, m.cur_end[hits[-1]])
-            S = applied[hits[0]].start
-            E = applied[hits[-1]].end
-            if n.start < m.cur_start[hits[0]]:
-                S = m.to_source(n.start, right=True)
-            if n.end > m.cur_end[hits[-1]]:
-                E = m.to_source(n.end, right=False)
             after = current[cs:n.start] + n.after + current[n.end:ce]
             rules = []
             for r in [applied[i].rule for i in hits] + [n.rule]:
                 if r not in rules:
                     rules.append(r)
             mapped = Change(n.stage, "+".join(rules), S, E, source[S:E], after,
-                            min([n.confidence] + [applied[i].confidence for i in hits]), True)
+                            min([n.confidence] + [applied[i].confidence for i in hits]), True, n.note)
         else:
-            if not applied:
-                S, E = n.start, n.end  # nothing rewritten: the current text is the source
-            elif n.start == n.end:
-                S = E = m.to_source(n.start, right=False)
-            else:
-                S = m.to_source(n.start, right=True)
-                E = m.to_source(n.end, right=False)
             if S == n.start and E == n.end and source[S:E] == n.before:
                 mapped = n  # the same change in source coordinates (a Change is immutable: no copy needed)
             else:
-                mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied)
+                mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied, n.note)
         # conflicts with prior flagged changes and with new changes already placed
         clash_flagged = [j for j in flagged_index.overlapping(mapped.start, mapped.end)
                          if j not in dropped_flagged] if flagged else []

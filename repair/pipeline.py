@@ -21,6 +21,8 @@ from repair.stages import grammar as _grammar
 from repair.stages import match as _match
 from repair.stages import normalise as _normalise
 from repair.errors import RepairError
+from repair.languagetool.cache import cached_check
+from repair.languagetool.settings import settings_of
 from repair.model import Change, StageResult, apply_changes, compose
 from repair.document import Document
 from repair.rules import RuleSet, load_rules
@@ -82,8 +84,25 @@ def _stage_emit(doc: Document, cfg: Config) -> None:
 
 
 def _stage_grammar(doc: Document, cfg: Config) -> None:
-    # off by default: runs when "grammar" is in cfg.stages (after emit); settings in cfg.options["grammar"]
-    _grammar.check_document(doc, _grammar.settings_of(cfg.options))
+    # off by default: runs when "grammar" is in cfg.stages (after emit); settings in cfg.options["grammar"].
+    # A record that says it was checked is not checked again; LanguageTool unavailable is a skip, never an error.
+    done = doc.extra.get(_grammar.STAGE)
+    if isinstance(done, dict) and done.get("status") == "ok":
+        return
+    settings = settings_of(cfg.options)
+    check = cached_check(settings)
+    result = _grammar.grammar(doc.text, check, touched=_grammar.touched_spans(doc.changes, doc.pending),
+                              scope=settings.scope, sample=settings.sample, auto_apply=settings.auto_apply)
+    if any(c.applied for c in result.changes) and any(
+            c.applied for _, c in compose(doc.source, doc.changes, doc.text, result.changes).skipped):
+        result = _grammar.flag_all(result, doc.text)  # two auto-applied matches would merge with one earlier repair
+    prior = doc.changes
+    lost = [c for reason, c in doc.absorb(result).skipped if reason == "overlap"]
+    if result.info["status"] != "ok":
+        doc.skipped["grammar-unavailable"] += 1
+    run = {"scope": settings.scope, "server": check.checker.where, "lt_version": check.checker.version,
+           "from_cache": check.hits}
+    doc.extra[_grammar.STAGE] = _grammar.record(result, prior, lost, run)
 
 
 STAGES: dict[str, Callable[[Document, Config], None]] = {

@@ -35,7 +35,7 @@ Schema (every key optional; the values shown are the defaults)::
     spun_per_1k_words = 10.0
     grammar_per_1k_words = 5.0
 
-    [grammar]                   # the grammar stage (LanguageTool); its keys belong to repair/grammar.py
+    [grammar]                   # the grammar stage (LanguageTool); its keys belong to repair/languagetool/settings.py
     enabled = false             # also --grammar / --no-grammar
     server = ""                 # LanguageTool server URL (also --lt-server); empty: a local LanguageTool
     scope = "changed"           # "changed" (changed/flagged sentences plus a sample) or "all"
@@ -49,7 +49,7 @@ wrong type, raises :class:`~repair.errors.ConfigError` naming the key and the fi
 
 Extending: a section is a dataclass; add a field with a default and a ``doc`` in its metadata
 and it becomes a valid, type-checked key. The ``[grammar]`` table is handed whole to
-``repair.stages.grammar.GrammarSettings.from_mapping`` (the grammar stage owns its keys and checks them).
+``repair.languagetool.settings.GrammarSettings.from_mapping`` (the grammar stage owns its keys and checks them).
 The pipeline gets the result as ``Config.options["grammar"]``.
 
 >>> s = settings_from_mapping({"check": {"document": {"spin_score": 0.3}}}, "repair.toml")
@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any, Mapping, Union
 
 from repair.errors import ConfigError
+from repair.languagetool.settings import GrammarSettings
 
 PYPROJECT = "pyproject.toml"
 REPAIR_TOML = "repair.toml"
@@ -130,7 +131,7 @@ class Settings:
     text_field: str = field(default="text", metadata=_doc("JSONL text field"))
     check: CheckSettings = field(default_factory=CheckSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
-                         metadata=_doc("the grammar stage's settings (repair.stages.grammar.GrammarSettings)"))
+                         metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
     path: Path | None = field(default=None, metadata={"internal": True})
 
     @property
@@ -237,8 +238,6 @@ def grammar_settings(table: Any, where: str) -> Any:
     """The grammar stage's settings from a ``[grammar]`` table, checked by the stage's own schema."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table")
-    from repair.stages.grammar import GrammarSettings
-
     return GrammarSettings.from_mapping(table, where=where)
 
 

@@ -21,12 +21,19 @@ from hypothesis import given, settings as hsettings, strategies as st
 from typer.testing import CliRunner
 
 from fake_languagetool import RULES, FakeLanguageTool
-from repair.stages import grammar as g
 from repair.cli import app
-from repair.errors import ConfigError
-from repair.model import Change, apply_changes, check_changes, unapply
 from repair.document import Document
-from repair.pipeline import STAGE_ORDER, run_document
+from repair.errors import ConfigError
+from repair.languagetool import cache as lt_cache
+from repair.languagetool import client as lt_client
+from repair.languagetool.client import Checker
+from repair.languagetool.issue import Issue
+from repair.languagetool.settings import DEFAULT_SAMPLE, NEWS_DISABLED_RULES, GrammarSettings
+from repair.model import Change, StageResult, apply_changes, check_changes, unapply
+from repair.pipeline import STAGE_ORDER, Config, run_document
+from repair.rules import RuleSet
+from repair.sentences import sentences
+from repair.stages import grammar as g
 
 runner = CliRunner()
 
@@ -34,10 +41,10 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """Each test gets its own cache folder and no LanguageTool left over from another test."""
-    monkeypatch.setenv(g.CACHE_ENV, str(tmp_path / "cache"))
-    g.close_all()
+    monkeypatch.setenv(lt_cache.CACHE_ENV, str(tmp_path / "cache"))
+    lt_cache.close_all()
     yield
-    g.close_all()
+    lt_cache.close_all()
 
 
 @pytest.fixture
@@ -46,8 +53,14 @@ def lt():
         yield server
 
 
-def remote(server_url: str, **kw) -> g.GrammarSettings:
-    return g.GrammarSettings(enabled=True, server=server_url, **kw)
+def remote(server_url: str, **kw) -> GrammarSettings:
+    return GrammarSettings(enabled=True, server=server_url, **kw)
+
+
+def check_document(doc: Document, settings: GrammarSettings) -> dict:
+    """Run the pipeline's grammar stage alone on ``doc``; return what it recorded in ``doc.extra["grammar"]``."""
+    run_document(doc, Config(rules=RuleSet((), {}), stages=("grammar",), options={"grammar": settings}))
+    return doc.extra["grammar"]
 
 
 def free_port() -> int:
@@ -76,13 +89,13 @@ SPLITS = [
 
 @pytest.mark.parametrize("text,expected", [(t, e) for _, t, e in SPLITS], ids=[label for label, _, _ in SPLITS])
 def test_sentences(text, expected):
-    assert [text[s:e] for s, e in g.sentences(text)] == expected
+    assert [text[s:e] for s, e in sentences(text)] == expected
 
 
 @hsettings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab A.!?\"\n 'U.S")), max_size=80))
 def test_sentence_spans_are_ordered_trimmed_and_cover_all_words(text):
-    spans = g.sentences(text)
+    spans = sentences(text)
     prev = 0
     for s, e in spans:
         assert prev <= s < e <= len(text)
@@ -99,7 +112,7 @@ TEN = " ".join(f"Sentence number {w} is here." for w in
 
 
 def test_changed_scope_checks_touched_sentences_plus_an_even_sample():
-    spans = g.sentences(TEN)
+    spans = sentences(TEN)
     assert len(spans) == 10
     s3 = spans[3]
     picked = g.select(spans, [(s3[0] + 2, s3[0] + 5)], sample=3)
@@ -110,43 +123,43 @@ def test_changed_scope_checks_touched_sentences_plus_an_even_sample():
 
 
 def test_all_scope_checks_everything():
-    spans = g.sentences(TEN)
+    spans = sentences(TEN)
     assert g.select(spans, [], scope="all", sample=0) == list(range(10))
 
 
 def test_a_short_document_is_checked_whole():
-    spans = g.sentences("One sentence here. Another one there. A third.")
-    assert g.select(spans, [], sample=g.DEFAULT_SAMPLE) == [0, 1, 2]
+    spans = sentences("One sentence here. Another one there. A third.")
+    assert g.select(spans, [], sample=DEFAULT_SAMPLE) == [0, 1, 2]
 
 
 def test_a_deletion_point_marks_the_sentence_it_borders():
-    spans = g.sentences("First one. Second one.")
+    spans = sentences("First one. Second one.")
     assert g.select(spans, [(10, 10)], sample=0) == [0]
 
 
 def test_touched_spans_follow_the_current_text_and_ignore_normalise():
     src = "[ad_1]\nThe State Division said it.\nNothing here.\n"
     doc = Document.from_text(src)
-    doc.absorb(g.StageResult(src[7:], (Change("normalise", "boilerplate.ad-marker", 0, 7, "[ad_1]\n", ""),)))
+    doc.absorb(StageResult(src[7:], (Change("normalise", "boilerplate.ad-marker", 0, 7, "[ad_1]\n", ""),)))
     cur = doc.text
     i = cur.index("Division")
-    doc.absorb(g.StageResult(cur[:i] + "Department" + cur[i + 8:],
+    doc.absorb(StageResult(cur[:i] + "Department" + cur[i + 8:],
                              (Change("match", "terms.x", i, i + 8, "Division", "Department"),)))
-    spans = g.touched_spans(doc)
+    spans = g.touched_spans(doc.changes, doc.pending)
     assert spans == [(doc.text.index("Department"), doc.text.index("Department") + len("Department"))]
 
 
 # ---- the pure stage ----------------------------------------------------------------------------------
 
 
-def fake_check(sentences: list[str]) -> list[list[g.Issue]]:
+def fake_check(sentences: list[str]) -> list[list[Issue]]:
     """The fake server's rules, in process (Python offsets: no UTF-16 here)."""
     out = []
     for s in sentences:
         issues = []
         for r in RULES:
             for m in r.pattern.finditer(s):
-                issues.append(g.Issue(r.id, m.start(r.group), m.end(r.group), r.message, r.category[0], r.issue_type,
+                issues.append(Issue(r.id, m.start(r.group), m.end(r.group), r.message, r.category[0], r.issue_type,
                                       tuple(r.suggest(m))))
         out.append(issues)
     return out
@@ -164,27 +177,28 @@ def test_grammar_changes_never_overlap_and_replay(text, apply_all):
     check_changes(text, res.changes)  # each before matches the text, no overlap
     assert apply_changes(text, res.changes) == res.text
     assert all(c.applied == (apply_all and c.before != c.after) for c in res.changes)
-    assert len(res.found) >= len(res.changes)
+    assert res.info["matches"] == len(res.changes) + len(res.info["unplaced"])
+    assert all(c.note is not None for c in res.changes)
 
 
 # ---- the adapter, against the fake server ---------------------------------------------------------
 
 
 def test_adapter_reads_matches_through_language_tool_python(lt):
-    checker = g.Checker(lt.url)
+    checker = Checker(lt.url)
     assert lt.checks == [] and lt.language_requests == 0  # lazy: nothing until the first sentence
     text = "\U0001F600 He have a apple."  # an emoji first: LanguageTool counts UTF-16 units
-    [issues] = checker.check([text], g.NEWS_DISABLED_RULES)
+    [issues] = checker.check([text], NEWS_DISABLED_RULES)
     found = {(i.rule_id, text[i.start:i.end], i.replacements[:1]) for i in issues}
     assert found == {("HE_VERB_AGR", "have", ("has",)), ("EN_A_VS_AN", "a", ("an",))}
     assert lt.language_requests == 1
     [check] = lt.sentence_checks()
     assert check["language"] == "en-US"
-    assert set(check["disabledRules"].split(",")) == set(g.NEWS_DISABLED_RULES)
+    assert set(check["disabledRules"].split(",")) == set(NEWS_DISABLED_RULES)
 
 
 def test_sentences_of_a_document_go_in_one_request_and_come_back_apart(lt):
-    checker = g.Checker(lt.url)
+    checker = Checker(lt.url)
     texts = ["It was maybe maybe true.", "Nothing wrong here.", "She have it."]
     out = checker.check(texts)
     assert len(lt.sentence_checks()) == 1
@@ -194,15 +208,15 @@ def test_sentences_of_a_document_go_in_one_request_and_come_back_apart(lt):
 
 def test_one_checker_per_process_and_settings(lt):
     s = remote(lt.url)
-    assert g.get_checker(s) is g.get_checker(s.replace(scope="all"))
+    assert lt_client.get_checker(s) is lt_client.get_checker(s.replace(scope="all"))
     for text in ("He have it.", "She have it."):
-        g.check_document(Document.from_text(text), s)
+        check_document(Document.from_text(text), s)
     assert lt.language_requests == 1  # language-tool-python's LanguageTool built once
 
 
 def test_check_document_records_flagged_changes_and_figures(lt):
     doc = Document.from_text("It was maybe maybe true. He have a apple.")
-    report = g.check_document(doc, remote(lt.url, scope="all"))
+    report = check_document(doc, remote(lt.url, scope="all"))
     assert report["status"] == "ok"
     assert report["sentences"] == report["sentences_checked"] == 2
     assert report["matches"] == 3
@@ -215,24 +229,36 @@ def test_check_document_records_flagged_changes_and_figures(lt):
     ]
     conf = {c.rule: c.confidence for c in doc.changes}
     assert conf["grammar.HE_VERB_AGR"] == 0.7 and conf["grammar.EN_A_VS_AN"] == 0.5
-    assert doc.to_record()["repair"]["grammar"]["issues"][1]["status"] == "flagged"
+    block = doc.to_record()["repair"]
+    assert block["grammar"]["issues"][1]["status"] == "flagged"
+    # LanguageTool's words travel on the change itself, and the issues say where each change is
+    assert block["changes"][1]["note"] == {"message": "The pronoun and the verb do not agree.", "category": "GRAMMAR",
+                                           "issue_type": "grammar", "replacements": ["has"]}
+    assert [(i["start"], i["end"]) for i in block["grammar"]["issues"]] == [(c.start, c.end) for c in doc.changes]
+    assert [Change.from_json(c) for c in block["changes"]] == doc.changes
+
+
+def test_a_change_without_a_note_keeps_its_json():
+    c = Change("match", "terms.x", 4, 12, "Division", "Department", 0.9, False)
+    assert list(c.to_json()) == ["start", "end", "before", "after", "stage", "rule", "confidence", "applied"]
+    assert Change.from_json(c.to_json()) == c and c.note is None
 
 
 def test_a_checked_record_is_not_checked_again(lt):
     doc = Document.from_text("He have it.")
-    first = g.check_document(doc, remote(lt.url, cache="off"))
+    first = check_document(doc, remote(lt.url, cache="off"))
     again = Document.from_record(json.loads(json.dumps(doc.to_record())))
-    assert g.check_document(again, remote(lt.url, cache="off")) == first
+    assert check_document(again, remote(lt.url, cache="off")) == first
     assert again.changes == doc.changes and len(lt.sentence_checks()) == 1
 
 
 def test_disabled_rules_are_not_reported_and_can_be_switched_back_on(lt):
     text = "Zorblatt  said so."
     doc = Document.from_text(text)
-    g.check_document(doc, remote(lt.url))
+    check_document(doc, remote(lt.url))
     assert doc.changes == []  # spelling and whitespace are off by default
     doc = Document.from_text(text)
-    report = g.check_document(doc, remote(lt.url, disabled_rules=frozenset({"WHITESPACE_RULE"})))
+    report = check_document(doc, remote(lt.url, disabled_rules=frozenset({"WHITESPACE_RULE"})))
     [c] = doc.changes
     assert (c.rule, c.before, c.after, c.applied) == ("grammar.MORFOLOGIK_RULE_EN_US", "Zorblatt", "Zorblatt", False)
     assert report["issues"][0]["note"].startswith("LanguageTool has no suggestion")
@@ -240,7 +266,7 @@ def test_disabled_rules_are_not_reported_and_can_be_switched_back_on(lt):
 
 def test_an_allowed_rule_is_applied_and_replays(lt):
     doc = Document.from_text("He have a apple.")
-    g.check_document(doc, remote(lt.url, auto_apply=frozenset({"EN_A_VS_AN"})))
+    check_document(doc, remote(lt.url, auto_apply=frozenset({"EN_A_VS_AN"})))
     assert doc.text == "He have an apple."
     by_rule = {c.rule: c.applied for c in doc.changes}
     assert by_rule == {"grammar.EN_A_VS_AN": True, "grammar.HE_VERB_AGR": False}
@@ -271,17 +297,38 @@ def test_offsets_map_into_the_record_after_earlier_stages(lt, cfg):
 def test_a_match_on_text_an_earlier_stage_rewrote_is_kept_as_overlap(lt):
     src = "It was perhaps maybe true."
     doc = Document.from_text(src)
-    doc.absorb(g.StageResult("It was maybe maybe true.", (Change("match", "m.x", 7, 14, "perhaps", "maybe"),)))
-    report = g.check_document(doc, remote(lt.url))
+    doc.absorb(StageResult("It was maybe maybe true.", (Change("match", "m.x", 7, 14, "perhaps", "maybe"),)))
+    report = check_document(doc, remote(lt.url))
     assert [c.stage for c in doc.changes] == ["match"]
     assert doc.skipped["overlap"] == 1
     assert report["matches"] == 1 and report["issues"][0]["status"] == "overlap"
+    # recorded with its span in the source: the earlier repair it falls on, and the rest of the match
+    [issue] = report["issues"]
+    assert (issue["start"], issue["end"], issue["text"]) == (7, 20, "maybe maybe")
+    assert src[issue["start"]:issue["end"]] == "perhaps maybe"
     # allowed to apply, it merges with the earlier repair instead
     doc = Document.from_text(src)
-    doc.absorb(g.StageResult("It was maybe maybe true.", (Change("match", "m.x", 7, 14, "perhaps", "maybe"),)))
-    g.check_document(doc, remote(lt.url, auto_apply=frozenset({"ENGLISH_WORD_REPEAT_RULE"})))
+    doc.absorb(StageResult("It was maybe maybe true.", (Change("match", "m.x", 7, 14, "perhaps", "maybe"),)))
+    check_document(doc, remote(lt.url, auto_apply=frozenset({"ENGLISH_WORD_REPEAT_RULE"})))
     assert doc.text == "It was maybe true."
     assert apply_changes(src, doc.changes) == doc.text
+
+
+def test_matches_that_would_merge_with_the_same_earlier_repair_are_all_recorded_as_overlap(lt):
+    # two auto-applied matches fall on one earlier repair: nothing is applied, and both are kept
+    # in the record as overlaps, with the span of that repair (the notes used to lose both)
+    src = "He got one apple. It was maybe maybe true."
+    doc = Document.from_text(src)
+    doc.absorb(StageResult("He have a apple. It was maybe maybe true.",
+                           (Change("match", "m.x", 3, 10, "got one", "have a"),)))
+    report = check_document(doc, remote(lt.url, scope="all", auto_apply=frozenset({"HE_VERB_AGR", "EN_A_VS_AN"})))
+    assert doc.text == "He have a apple. It was maybe maybe true."
+    assert [(c.rule, c.applied) for c in doc.changes] == [("m.x", True), ("grammar.ENGLISH_WORD_REPEAT_RULE", False)]
+    assert doc.skipped["overlap"] == 2
+    got = [(i["rule"], i["status"], i["start"], i["end"], i["text"]) for i in report["issues"]]
+    assert got == [("grammar.HE_VERB_AGR", "overlap", 3, 10, "have"), ("grammar.EN_A_VS_AN", "overlap", 3, 10, "a"),
+                   ("grammar.ENGLISH_WORD_REPEAT_RULE", "flagged", 25, 36, "maybe maybe")]
+    assert src[25:36] == "maybe maybe"
 
 
 # ---- the cache --------------------------------------------------------------------------------------
@@ -290,42 +337,42 @@ def test_a_match_on_text_an_earlier_stage_rewrote_is_kept_as_overlap(lt):
 def test_second_run_makes_no_http_calls(lt, tmp_path):
     s = remote(lt.url, scope="all", cache=str(tmp_path / "c.sqlite3"))
     text = "It was maybe maybe true. He have a apple. All fine here."
-    first = g.check_document(Document.from_text(text), s)
+    first = check_document(Document.from_text(text), s)
     n = len(lt.checks)
     second_doc = Document.from_text(text)
-    second = g.check_document(second_doc, s)
+    second = check_document(second_doc, s)
     assert len(lt.checks) == n  # not even a version probe: the checker knows it
     assert second["from_cache"] == second["sentences_checked"] == 3
     assert second["issues"] == first["issues"]
     # a new process: a fresh checker and cache on the same file only probe the server's version
-    g.close_all()
-    third = g.check_document(Document.from_text(text), s)
+    lt_cache.close_all()
+    third = check_document(Document.from_text(text), s)
     assert third["from_cache"] == 3
     assert lt.sentence_checks() == lt.sentence_checks()[:1]
     assert third["issues"] == first["issues"]
 
 
 def test_the_cache_key_holds_version_language_and_disabled_rules():
-    k = g.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["A", "B"])
-    assert k == g.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["B", "A"])
-    assert k != g.sentence_key("He have it.", version="6.5", language="en-US", disabled_rules=["A", "B"])
-    assert k != g.sentence_key("He have it.", version="6.4", language="en-GB", disabled_rules=["A", "B"])
-    assert k != g.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["A"])
+    k = lt_cache.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["A", "B"])
+    assert k == lt_cache.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["B", "A"])
+    assert k != lt_cache.sentence_key("He have it.", version="6.5", language="en-US", disabled_rules=["A", "B"])
+    assert k != lt_cache.sentence_key("He have it.", version="6.4", language="en-GB", disabled_rules=["A", "B"])
+    assert k != lt_cache.sentence_key("He have it.", version="6.4", language="en-US", disabled_rules=["A"])
 
 
 def test_changing_disabled_rules_checks_again(lt, tmp_path):
     s = remote(lt.url, cache=str(tmp_path / "c.sqlite3"))
-    g.check_document(Document.from_text("Zorblatt said so."), s)
-    g.check_document(Document.from_text("Zorblatt said so."), s.replace(disabled_rules=frozenset()))
+    check_document(Document.from_text("Zorblatt said so."), s)
+    check_document(Document.from_text("Zorblatt said so."), s.replace(disabled_rules=frozenset()))
     assert len(lt.sentence_checks()) == 2
 
 
 def test_cache_is_shared_by_concurrent_writers(tmp_path):
     path = tmp_path / "shared.sqlite3"
-    issue = g.Issue("R", 0, 1, "m", "GRAMMAR", "grammar", ("x",))
+    issue = Issue("R", 0, 1, "m", "GRAMMAR", "grammar", ("x",))
 
     def write(tag: str) -> None:
-        cache = g.Cache(path)
+        cache = lt_cache.Cache(path)
         for i in range(100):
             cache.put_many({f"{tag}{i}": [issue]})
         cache.close()
@@ -335,22 +382,22 @@ def test_cache_is_shared_by_concurrent_writers(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    got = g.Cache(path).get_many([f"{t}{i}" for t in "ab" for i in range(100)])
+    got = lt_cache.Cache(path).get_many([f"{t}{i}" for t in "ab" for i in range(100)])
     assert len(got) == 200 and got["a7"] == [issue]
 
 
 def test_an_unusable_cache_turns_itself_off_and_checking_goes_on(lt, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    report = g.check_document(Document.from_text("He have it."), remote(lt.url, cache=str(blocker / "c.sqlite3")))
+    report = check_document(Document.from_text("He have it."), remote(lt.url, cache=str(blocker / "c.sqlite3")))
     assert report["status"] == "ok" and report["matches"] == 1
-    assert g.get_cache(str(blocker / "c.sqlite3")).problem
+    assert lt_cache.get_cache(str(blocker / "c.sqlite3")).problem
 
 
 def test_cache_can_be_switched_off(lt):
     s = remote(lt.url, cache="off")
     for _ in range(2):
-        g.check_document(Document.from_text("He have it."), s)
+        check_document(Document.from_text("He have it."), s)
     assert len(lt.sentence_checks()) == 2
 
 
@@ -369,47 +416,47 @@ def assert_skipped(doc: Document, report: dict, *, says: str) -> None:
 
 def test_connection_refused_is_a_skip_with_a_reason():
     doc = Document.from_text("He have it.")
-    report = g.check_document(doc, remote(f"http://127.0.0.1:{free_port()}"))
+    report = check_document(doc, remote(f"http://127.0.0.1:{free_port()}"))
     assert_skipped(doc, report, says="connection refused")
 
 
 def test_a_server_that_does_not_answer_in_time_is_a_skip():
     with FakeLanguageTool(delay=5) as slow:
         doc = Document.from_text("He have it.")
-        report = g.check_document(doc, remote(slow.url, timeout=0.3))
+        report = check_document(doc, remote(slow.url, timeout=0.3))
     assert_skipped(doc, report, says="within 0.3 s")
 
 
 def test_a_failing_server_is_a_skip():
     with FakeLanguageTool(broken=True) as broken:
         doc = Document.from_text("He have it.")
-        report = g.check_document(doc, remote(broken.url))
+        report = check_document(doc, remote(broken.url))
     assert_skipped(doc, report, says="HTTP 500")
 
 
 def test_a_server_that_goes_away_mid_run_skips_the_rest_quickly():
     lt = FakeLanguageTool().start()
     s = remote(lt.url, cache="off")
-    assert g.check_document(Document.from_text("He have it."), s)["status"] == "ok"
+    assert check_document(Document.from_text("He have it."), s)["status"] == "ok"
     lt.stop()
     doc = Document.from_text("She have it.")
-    report = g.check_document(doc, s)
+    report = check_document(doc, s)
     assert_skipped(doc, report, says=lt.url.split("//")[1])
     doc = Document.from_text("They has it.")
-    assert g.check_document(doc, s)["reason"] == report["reason"]  # no second wait: fails fast
+    assert check_document(doc, s)["reason"] == report["reason"]  # no second wait: fails fast
 
 
 def test_local_mode_without_java_says_so(monkeypatch):
-    monkeypatch.setattr(g.shutil, "which", lambda name: None)
+    monkeypatch.setattr(lt_client.shutil, "which", lambda name: None)
     doc = Document.from_text("He have it.")
-    report = g.check_document(doc, g.GrammarSettings(enabled=True))
+    report = check_document(doc, GrammarSettings(enabled=True))
     assert_skipped(doc, report, says="no Java")
 
 
 def test_local_mode_with_a_wrong_ltp_jar_dir_path_says_so(monkeypatch, tmp_path):
     monkeypatch.setenv("LTP_JAR_DIR_PATH", str(tmp_path / "missing"))
     doc = Document.from_text("He have it.")
-    report = g.check_document(doc, g.GrammarSettings(enabled=True))
+    report = check_document(doc, GrammarSettings(enabled=True))
     assert_skipped(doc, report, says="LTP_JAR_DIR_PATH")
 
 
@@ -421,7 +468,7 @@ def test_local_mode_with_a_jar_that_is_not_languagetool_is_a_skip(monkeypatch, t
     monkeypatch.setenv("LTP_JAR_DIR_PATH", str(install))
     monkeypatch.setenv("LTP_PATH", str(tmp_path))  # restored after the test
     doc = Document.from_text("He have it.")
-    report = g.check_document(doc, g.GrammarSettings(enabled=True, timeout=5))
+    report = check_document(doc, GrammarSettings(enabled=True, timeout=5))
     assert_skipped(doc, report, says="LanguageTool unavailable")
 
 
@@ -446,29 +493,32 @@ def local_install(tmp_path_factory) -> Path:
 def test_local_mode_starts_one_languagetool_lazily_and_stops_it(local_install, monkeypatch, tmp_path):
     monkeypatch.setenv("LTP_JAR_DIR_PATH", str(local_install))
     monkeypatch.setenv("LTP_PATH", str(tmp_path))  # the adapter points it at the install; restored after
-    s = g.GrammarSettings(enabled=True, cache=str(tmp_path / "c.sqlite3"), timeout=30)
+    s = GrammarSettings(enabled=True, cache=str(tmp_path / "c.sqlite3"), timeout=30)
     doc = Document.from_text("It was maybe maybe true.")
-    report = g.check_document(doc, s)
+    report = check_document(doc, s)
     assert (report["status"], report["server"], report["lt_version"]) == ("ok", "local", "6.4"), report.get("reason")
     assert [(c.before, c.after) for c in doc.changes] == [("maybe maybe", "maybe")]
-    checker = g.get_checker(s)
+    checker = lt_client.get_checker(s)
     jvm = checker._tool._server
     assert jvm.poll() is None
-    g.check_document(Document.from_text("She was was there."), s)
+    check_document(Document.from_text("She was was there."), s)
     assert checker._tool._server is jvm  # one LanguageTool per process
-    g.close_all()
+    lt_cache.close_all()
     assert jvm.wait(timeout=20) is not None
     # a re-run answered from the cache does not start Java at all: the folder name gives the version
-    again = g.check_document(Document.from_text("It was maybe maybe true."), s)
-    assert again["from_cache"] == 1 and g.get_checker(s)._tool is None
+    again = check_document(Document.from_text("It was maybe maybe true."), s)
+    assert again["from_cache"] == 1 and lt_client.get_checker(s)._tool is None
 
 
 def test_local_languagetool_is_stopped_when_the_process_exits(local_install, tmp_path):
-    script = ("from repair.stages import grammar as g\n"
+    script = ("from repair.languagetool.client import get_checker\n"
+              "from repair.languagetool.settings import GrammarSettings\n"
               "from repair.document import Document\n"
-              "s = g.GrammarSettings(enabled=True, cache='off', timeout=30)\n"
-              "r = g.check_document(Document.from_text('It was maybe maybe true.'), s)\n"
-              "print(r['status'], g.get_checker(s)._tool._server.pid)\n")
+              "from repair.pipeline import Config, run_document\n"
+              "s = GrammarSettings(enabled=True, cache='off', timeout=30)\n"
+              "d = run_document(Document.from_text('It was maybe maybe true.'), Config.load(options={'grammar': s}),\n"
+              "                 ['grammar'])\n"
+              "print(d.extra['grammar']['status'], get_checker(s)._tool._server.pid)\n")
     env = dict(os.environ, LTP_JAR_DIR_PATH=str(local_install), LTP_PATH=str(tmp_path))
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     status, pid = out.stdout.split()
@@ -486,7 +536,7 @@ def test_settings_from_the_project_configuration_object():
     table = {"enabled": True, "server": "", "scope": "all", "disabled_rules": ["X"], "timeout": 3}
     s = config.settings_from_mapping({"grammar": table}, "repair.toml", section="").grammar
     assert (s.enabled, s.server, s.scope, s.disabled_rules, s.timeout) == (True, None, "all", frozenset({"X"}), 3.0)
-    assert config.load_settings(discover=False).grammar == g.GrammarSettings()  # the stage's schema and defaults
+    assert config.load_settings(discover=False).grammar == GrammarSettings()  # the stage's schema and defaults
 
 
 @pytest.mark.parametrize("table,says", [
@@ -498,7 +548,7 @@ def test_settings_from_the_project_configuration_object():
 ], ids=["scope", "timeout", "sample-bool", "rules-not-strings", "unknown"])
 def test_bad_settings_say_which_key(table, says):
     with pytest.raises(ConfigError, match=says):
-        g.GrammarSettings.from_mapping(table)
+        GrammarSettings.from_mapping(table)
 
 
 # ---- the command line --------------------------------------------------------------------------------
@@ -524,7 +574,7 @@ def test_run_grammar_against_a_server_end_to_end(lt, article):
     block = rec["repair"]
     assert block["grammar"]["status"] == "ok"
     assert block["grammar"]["sentences"] == 14
-    assert block["grammar"]["sentences_checked"] == 1 + g.DEFAULT_SAMPLE  # the changed one plus the sample
+    assert block["grammar"]["sentences_checked"] == 1 + DEFAULT_SAMPLE  # the changed one plus the sample
     grammar = [c for c in block["changes"] if c["stage"] == "grammar"]
     assert {c["before"] for c in grammar} == {"have", "a"}  # the repeat is in an untouched, unsampled sentence
     source = article.read_text(encoding="utf-8")
@@ -534,7 +584,7 @@ def test_run_grammar_against_a_server_end_to_end(lt, article):
     n = len(lt.sentence_checks())
     again = runner.invoke(app, ["run", str(article), "--grammar", "--lt-server", lt.url], catch_exceptions=False)
     assert len(lt.sentence_checks()) == n
-    assert json_lines(again.stdout)[0]["repair"]["grammar"]["from_cache"] == 1 + g.DEFAULT_SAMPLE
+    assert json_lines(again.stdout)[0]["repair"]["grammar"]["from_cache"] == 1 + DEFAULT_SAMPLE
 
 
 def test_run_grammar_scope_all_checks_every_sentence(lt, article):
@@ -577,11 +627,11 @@ def test_grammar_is_off_by_default_and_on_from_the_project_config(lt, article, t
 # ---- a real LanguageTool (skipped unless one is provided) ----------------------------------------------
 
 
-def real_settings() -> g.GrammarSettings:
+def real_settings() -> GrammarSettings:
     if os.environ.get("LT_SERVER"):
-        return g.GrammarSettings(enabled=True, server=os.environ["LT_SERVER"], cache="off", timeout=60)
+        return GrammarSettings(enabled=True, server=os.environ["LT_SERVER"], cache="off", timeout=60)
     if os.environ.get("LTP_JAR_DIR_PATH"):
-        return g.GrammarSettings(enabled=True, cache="off", timeout=60)
+        return GrammarSettings(enabled=True, cache="off", timeout=60)
     pytest.skip("no real LanguageTool: set LT_SERVER=http://host:port or LTP_JAR_DIR_PATH=/path/LanguageTool-X.Y")
 
 
@@ -589,7 +639,7 @@ def real_settings() -> g.GrammarSettings:
 def test_real_languagetool_flags_agreement_and_repeats():
     s = real_settings().replace(scope="all")
     doc = Document.from_text("He have a apple. It was was true. The cat sat on the mat.")
-    report = g.check_document(doc, s)
+    report = check_document(doc, s)
     assert report["status"] == "ok", report.get("reason")
     befores = {c.before for c in doc.changes}
     assert {"a", "was was"} & befores

@@ -1,20 +1,23 @@
 """Grammar options for `run` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
 
-The stage lives in :mod:`repair.stages.grammar`; this module only turns options into settings, says once
+The stage lives in :mod:`repair.stages.grammar`, LanguageTool in :mod:`repair.languagetool`; this module only
+turns options and the project configuration into settings, says once
 (on stderr) when LanguageTool cannot be had, and prints a one-line grammar summary.
 """
 
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.markup import escape
 
-from repair.stages import grammar as _grammar
 from repair.document import Document
+from repair.languagetool.settings import STAGE, GrammarSettings
 from repair.pipeline import Config
+from repair.settings import load_settings
 from repair.cli.common import err
 
 
@@ -43,18 +46,26 @@ GrammarScope = Annotated[
 ]
 
 
+def project_settings(config: Path | None = None) -> GrammarSettings:
+    """The ``[grammar]`` section of the project configuration (``repair.toml`` or ``[tool.repair]``
+    in ``pyproject.toml``, found as :mod:`repair.settings` does), or the defaults without one."""
+    settings = load_settings(config)
+    where = f"{settings.path}: [grammar]" if settings.path else "[grammar]"
+    return GrammarSettings.coerce(settings.grammar, where=where)
+
+
 def with_grammar(cfg: Config, flag: Optional[bool], server: Optional[str], scope: Optional[Scope]) -> Config:
     """Add the grammar stage to ``cfg`` when the options or the project configuration ask for it."""
     if flag is False:
         return cfg
-    settings = _grammar.project_settings()
+    settings = project_settings()
     if not (flag or settings.enabled or server or scope):
         return cfg
     settings = settings.replace(enabled=True, server=server or settings.server,
                                 scope=scope.value if scope else settings.scope)
-    cfg.options[_grammar.STAGE] = settings
-    if _grammar.STAGE not in cfg.stages:
-        cfg.stages = tuple(cfg.stages) + (_grammar.STAGE,)
+    cfg.options[STAGE] = settings
+    if STAGE not in cfg.stages:
+        cfg.stages = tuple(cfg.stages) + (STAGE,)
     return cfg
 
 
@@ -72,7 +83,7 @@ class GrammarWatch:
     def wrap(self, work: Callable[[Document], Document]) -> Callable[[Document], Document]:
         def watched(doc: Document) -> Document:
             doc = work(doc)
-            self.see(doc.extra.get(_grammar.STAGE))
+            self.see(doc.extra.get(STAGE))
             return doc
 
         return watched
