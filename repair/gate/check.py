@@ -50,13 +50,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from repair.stages.detect import FLAG_CAP
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, CheckSettings, Limit
 from repair.errors import ConfigError, InputError
 from repair.words import count as count_words
 from repair.model import Change
 from repair.document import Document
-from repair.counts import SPUN_THRESHOLD
+from repair.model import FLAG_CAP, SPUN
 
 SPUN_STAGES = ("detect", "match")
 GRAMMAR_STAGE = "grammar"
@@ -178,7 +177,7 @@ class Counts:
 
     @classmethod
     def of(cls, doc: Document, grammar: str) -> "Counts":
-        spun_doc = doc.spin_score >= SPUN_THRESHOLD
+        spun_doc = doc.spin_score >= SPUN
         n = cls(documents=1, characters=len(doc.source), words=count_words(doc.source),
                 lines=nonblank_lines(doc.source), spin_total=float(doc.spin_score), spun_documents=int(spun_doc))
         for c in doc.changes:
