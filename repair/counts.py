@@ -1,6 +1,9 @@
 """Counts by reason: documents, failures, and changes by (stage, rule), applied vs flagged.
 
-Memory does not grow with the corpus: only counters and the list of failures are kept.
+:class:`Tally` is what every counter of documents shares (documents, characters, spun documents
+at :data:`repair.model.SPUN`): :class:`Stats` (the run's ``report.json``) and the gate's
+:class:`repair.gate.figures.Counts` (``repair check``) both build on it. Memory does not grow with
+the corpus: only counters and the list of failures are kept.
 
 >>> from repair.model import Change
 
@@ -23,16 +26,36 @@ from typing import Any
 
 from repair.errors import InputError
 from repair.document import Document
-
-SPUN_THRESHOLD = 0.5
+from repair.model import SPUN
 
 
 @dataclass(slots=True)
-class Stats:
+class Tally:
+    """Documents, their characters and how many look spun; adds up over a corpus.
+
+    >>> t = Tally()
+    >>> t.add_document(Document.from_text("abc"))
+    False
+    >>> t.documents, t.characters, t.spun_documents
+    (1, 3, 0)
+    """
+
     documents: int = 0
-    changed_documents: int = 0
     spun_documents: int = 0
     characters: int = 0
+
+    def add_document(self, doc: Document) -> bool:
+        """Count ``doc``; returns whether it is spun (``spin_score >= SPUN``)."""
+        spun = doc.spin_score >= SPUN
+        self.documents += 1
+        self.characters += len(doc.source)
+        self.spun_documents += spun
+        return spun
+
+
+@dataclass(slots=True)
+class Stats(Tally):
+    changed_documents: int = 0
     applied: int = 0
     flagged: int = 0
     by_rule: dict[str, dict[str, Counter]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
@@ -42,13 +65,10 @@ class Stats:
     spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
 
     def add(self, doc: Document) -> None:
-        self.documents += 1
-        self.characters += len(doc.source)
+        if self.add_document(doc):
+            self.families[doc.family or "unknown"] += 1
         if any(c.applied for c in doc.changes):
             self.changed_documents += 1
-        if doc.spin_score >= SPUN_THRESHOLD:
-            self.spun_documents += 1
-            self.families[doc.family or "unknown"] += 1
         self.spin_histogram[min(9, int(doc.spin_score * 10))] += 1
         for c in doc.changes:
             key = "applied" if c.applied else "flagged"

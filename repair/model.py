@@ -24,6 +24,14 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 from repair.errors import ReplayError
 from repair.spans import Placed, Spans
 
+#: A document is spun when its detect ``spin_score`` is at or above this: the one threshold the
+#: detect and match gates, the run's report, ``repair check`` and ``repair bench`` all use.
+SPUN = 0.5
+#: The confidence a proposal is capped at when its gate (the document spun, or its family) is not
+#: met: below any sensible emit threshold, so it is flagged. ``repair check`` reads a flagged change
+#: at or below this cap, in a document that is not spun, as a candidate rather than a spun phrase.
+FLAG_CAP = 0.55
+
 
 @dataclass(frozen=True, slots=True)
 class Note:

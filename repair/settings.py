@@ -72,31 +72,18 @@ from pathlib import Path
 from typing import Any, Mapping, Union
 
 from repair.errors import ConfigError
+from repair.gate.figures import FIGURES
 from repair.languagetool.settings import GrammarSettings
 
 PYPROJECT = "pyproject.toml"
 REPAIR_TOML = "repair.toml"
 DEFAULT_BASELINE = ".repair-baseline.json"
 
-#: Per-document limits. A document fails a figure when the figure is above the limit.
-DOCUMENT_LIMITS: dict[str, float] = {
-    "spin_score": 0.5,            # the tool's own "spun" threshold
-    "mojibake_per_10k": 2.0,      # ftfy fixes per 10,000 characters
-    "boilerplate_share": 0.05,    # share of non-blank lines removed as scraping debris
-    # spun phrases found (applied or flagged) per 1,000 words: word-for-word spinner output scores 100
-    # and more; clean news close to 0 (unconfirmed candidates in unspun documents do not count)
-    "spun_per_1k_words": 25.0,
-    "grammar_per_1k_words": 10.0,  # LanguageTool matches per 1,000 words (grammar stage on)
-}
+#: Per-document limits. A document fails a figure when the figure is above the limit. The
+#: defaults, like the corpus limits below, come from the one table of figures (repair.gate.figures).
+DOCUMENT_LIMITS: dict[str, float] = {f.name: f.document_limit for f in FIGURES if f.document_limit is not None}
 #: Corpus limits: the same figures over the whole corpus, plus the share of spun documents.
-CORPUS_LIMITS: dict[str, float] = {
-    "spun_share": 0.02,           # share of documents with spin_score >= 0.5
-    "spin_score": 0.25,           # mean spin score
-    "mojibake_per_10k": 0.5,
-    "boilerplate_share": 0.02,
-    "spun_per_1k_words": 10.0,
-    "grammar_per_1k_words": 5.0,
-}
+CORPUS_LIMITS: dict[str, float] = {f.name: f.corpus_limit for f in FIGURES}
 
 Limit = Union[float, None]  # None: the gate is off
 

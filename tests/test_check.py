@@ -15,11 +15,17 @@ import pytest
 from fake_languagetool import FakeLanguageTool  # tests/ is on sys.path (no __init__.py)
 from typer.testing import CliRunner
 
-from repair.gate.check import (Baseline, Checker, Counts, LineIndex, change_families, grammar_state, judge,
-                          rejudge)
+from repair.gate.check import Checker, rejudge
+from repair.gate.figures import Counts, RuleFamilies, fed_by, grammar_state
+from repair.gate.judge import Baseline, judge
+from repair.gate.locate import LineIndex
 from repair.gate.formats import GITHUB_CAP, render_github, render_junit, render_sarif
 from repair.cli import app
-from repair.settings import CheckSettings
+from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, CheckSettings
+from repair.gate.figures import FIGURES
+from repair import model
+from repair.rules import load_rules
+from repair.stages import detect
 from repair.model import Change
 from repair.document import Document
 from repair.pipeline import run_document
@@ -93,7 +99,12 @@ def test_the_clean_text_is_left_alone_by_the_pipeline(cfg):
     assert doc.changes == [] and doc.spin_score < 0.5, [c.to_json() for c in doc.changes]
 
 
-def test_change_families_follow_rule_prefixes_stages_and_merged_ids():
+def test_figures_fed_follow_rule_families_stages_and_merged_ids():
+    fams = RuleFamilies.builtin()
+
+    def change_families(c: Change) -> tuple[str, ...]:
+        return fed_by(c, fams)
+
     assert change_families(Change("normalise", "ftfy.fix-encoding", 0, 1, "x", "y")) == ("mojibake_per_10k",)
     assert change_families(Change("normalise", "boilerplate.ad-marker", 0, 1, "x", "")) == ("boilerplate_share",)
     assert change_families(Change("match", "terms.x", 0, 1, "x", "y", 0.5, False)) == ("spun_per_1k_words",)
@@ -101,6 +112,25 @@ def test_change_families_follow_rule_prefixes_stages_and_merged_ids():
     merged = Change("detect", "ftfy.fix-encoding+okay.k", 0, 1, "x", "y")
     assert change_families(merged) == ("mojibake_per_10k", "spun_per_1k_words")
     assert change_families(Change("normalise", "space.runs", 0, 2, "  ", " ")) == ()
+
+
+def test_a_figure_is_fed_by_the_rules_family_not_its_id_prefix(tmp_path):
+    pack = tmp_path / "debris.toml"
+    pack.write_text('[pack]\nstage = "normalise"\nfamily = "boilerplate"\nkind = "replace"\n\n'
+                    '[[rule]]\nid = "site.footer"\npattern = "Footer"\nreplace = ""\n\n'
+                    '[[rule]]\nid = "boilerplate.lookalike"\nfamily = "house-style"\npattern = "x"\nreplace = "y"\n',
+                    encoding="utf-8")
+    fams = RuleFamilies(load_rules([pack]))
+    assert fed_by(Change("normalise", "site.footer", 0, 6, "Footer", ""), fams) == ("boilerplate_share",)
+    assert fed_by(Change("normalise", "boilerplate.lookalike", 0, 1, "x", "y"), fams) == ()
+    assert fed_by(Change("normalise", "space.runs+site.footer", 0, 6, "Footer", ""), fams) == ("boilerplate_share",)
+
+
+def test_the_figure_table_gives_the_default_limits_and_the_shared_constants():
+    assert DOCUMENT_LIMITS == {f.name: f.document_limit for f in FIGURES if f.document_limit is not None}
+    assert list(CORPUS_LIMITS) == [f.name for f in FIGURES]
+    assert DOCUMENT_LIMITS["spin_score"] == model.SPUN
+    assert detect.SPUN == model.SPUN and detect.FLAG_CAP == model.FLAG_CAP  # until detect imports them from repair.model
 
 
 def test_figures_from_hand_made_records():
@@ -443,7 +473,7 @@ def test_github_annotations_are_capped_and_the_rest_go_to_the_step_summary(proje
 
 def test_github_escapes_newlines_and_separators():
     c = Checker(CheckSettings())
-    d = doc_with("a,b:c\n%d\nrest of the text\n", [Change("normalise", "boilerplate.x", 0, 9, "a,b:c\n%d\n", "")],
+    d = doc_with("a,b:c\n%d\nrest of the text\n", [Change("normalise", "boilerplate.ad-marker", 0, 9, "a,b:c\n%d\n", "")],
                  id="x,y:z\nnext")
     d.origin = {"path": "in,put:1.txt", "kind": "txt"}
     c.add(d)

@@ -39,10 +39,10 @@ from rapidfuzz.distance import Levenshtein
 from repair.readers import json_lines, read_documents
 from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.model import SPUN
 from repair.words import tokens
 from repair.pipeline import Config, run_document
 
-SPUN_THRESHOLD = 0.5
 WORD_FOR_WORD = ("thesaurus", "okay")  # the families the "word-for-word" group adds up
 WORD_FOR_WORD_NAME = "word-for-word"
 OVERALL_NAME = "overall"
@@ -100,7 +100,7 @@ class PairScore:
 
     @property
     def detected(self) -> bool:
-        return self.spin_score >= SPUN_THRESHOLD
+        return self.spin_score >= SPUN
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ class CleanScore:
 
     @property
     def detected(self) -> bool:
-        return self.spin_score >= SPUN_THRESHOLD
+        return self.spin_score >= SPUN
 
 
 def score_texts(id: str, family: str, *, spun: str, original: str, repaired: str, spin_score: float,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,15 +16,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from repair import pipeline
-from repair.gate.check import FIGURES, Baseline, Checker, Report, rejudge
+from repair.gate.check import Checker, Report, rejudge
+from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
+from repair.gate.judge import Baseline
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
 from repair.readers import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
 from repair.errors import ConfigError, InputError, RuleError
 from repair.document import Document
 from repair.writers import write_atomic
-from repair.cli.common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
-from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer
+from repair.cli.common import (Only, Paths, Quiet, RulesDirs, Skip, app, boundary, err, load_config, process,
+                               report_error)
+from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 
 
 class Format(str, Enum):
@@ -32,6 +36,153 @@ class Format(str, Enum):
     junit = "junit"
     sarif = "sarif"
     github = "github"
+
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file "
+                                                "(atomically) instead of stdout.", show_default=False)]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest "
+                                                    "repair.toml, or pyproject.toml with \\[tool.repair]).",
+                                                    show_default=False)]
+Max = Annotated[Optional[list[str]], typer.Option("--max", metavar="FIGURE=VALUE", help="Per-document limit "
+                                                  "(repeatable), e.g. spin_score=0.4 or grammar_per_1k_words=off.",
+                                                  show_default=False)]
+CorpusMax = Annotated[Optional[list[str]], typer.Option("--corpus-max", metavar="FIGURE=VALUE",
+                                                        help="Corpus limit (repeatable), e.g. spun_share=0.",
+                                                        show_default=False)]
+BaselineFile = Annotated[Optional[Path], typer.Option("--baseline", help="Judge against this baseline "
+                                                      "(default: .repair-baseline.json when it exists).",
+                                                      show_default=False)]
+NoBaseline = Annotated[bool, typer.Option("--no-baseline", help="Ignore any baseline: limits only.")]
+WriteBaseline = Annotated[Optional[Path], typer.Option("--write-baseline", help="Record today's figures as the "
+                                                       "baseline in this file.", show_default=False)]
+UpdateBaseline = Annotated[bool, typer.Option("--update-baseline", help="Lower the baseline's figures that "
+                                              "improved (never raises one).")]
+FailOnSkip = Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped grammar "
+                                                    "stage fails the check.", show_default=False)]
+Threshold = Annotated[Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Apply proposed repairs "
+                                                    "at or above this confidence (default 0.8).", show_default=False)]
+TextField = Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
+                                                  "(default text).", show_default=False)]
+Top = Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")]
+
+
+@dataclass(slots=True)
+class Overrides:
+    """The flags that override the configuration file (None or empty: keep the file's value)."""
+
+    maximum: Optional[list[str]] = None
+    corpus_max: Optional[list[str]] = None
+    grammar: Optional[bool] = None
+    lt_server: Optional[str] = None
+    grammar_scope: Optional[Scope] = None
+    fail_on_skip: Optional[bool] = None
+    rules: Optional[list[Path]] = None
+    only: Optional[list[str]] = None
+    skip: Optional[list[str]] = None
+    threshold: Optional[float] = None
+    text_field: Optional[str] = None
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineFlags:
+    """--baseline, --no-baseline, --write-baseline and --update-baseline."""
+
+    path: Optional[Path] = None
+    ignore: bool = False
+    write: Optional[Path] = None
+    update: bool = False
+
+    def validate(self) -> None:
+        if self.write is not None and self.update:
+            raise typer.BadParameter("use either --write-baseline or --update-baseline", param_hint="--update-baseline")
+        if self.ignore and (self.path is not None or self.update):
+            raise typer.BadParameter("--no-baseline cannot be combined with --baseline or --update-baseline",
+                                     param_hint="--no-baseline")
+
+
+@app.command("check")
+def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = None, config: ConfigFile = None,
+          maximum: Max = None, corpus_max: CorpusMax = None, baseline: BaselineFile = None,
+          no_baseline: NoBaseline = False, write_baseline: WriteBaseline = None, update_baseline: UpdateBaseline = False,
+          grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
+          fail_on_skip: FailOnSkip = None, rules: RulesDirs = None, only: Only = None, skip: Skip = None,
+          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: Quiet = False) -> None:
+    """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
+
+    Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
+
+    Limits come from \\[tool.repair.check] in pyproject.toml (or \\[check] in repair.toml), then --max and --corpus-max. With a baseline ([bold]--write-baseline .repair-baseline.json[/bold] records one) only regressions fail.
+    """
+    flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline)
+    overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
+                          grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
+                          threshold=threshold, text_field=text_field)
+    settings, base, cfg = _prepare(paths, output, config, flags, overrides)
+    with boundary():
+        report = _run(paths, settings, base, cfg, quiet)
+        report = _settle_baseline(report, base, flags, quiet)
+        _emit(report, fmt, output, top, quiet)
+    raise typer.Exit(report.exit_code)
+
+
+def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Optional[Path], flags: BaselineFlags,
+             overrides: Overrides) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
+    """Check the flags, load the settings, the baseline and the rules: a usage or configuration error exits 2."""
+    flags.validate()
+    for flag, target in (("--output", output), ("--write-baseline", flags.write)):
+        _refuse_input(target, paths, flag)
+    doc_limits = _limit_pairs(overrides.maximum, DOCUMENT_LIMITS, "--max")
+    corpus_limits = _limit_pairs(overrides.corpus_max, CORPUS_LIMITS, "--corpus-max")
+    try:
+        settings = load_settings(config)
+        _override(settings, doc_limits, corpus_limits, overrides)
+        return settings, _baseline(settings, flags), _pipeline_config(settings)
+    except (ConfigError, RuleError) as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baseline], cfg: pipeline.Config,
+         quiet: bool) -> Report:
+    """Run the pipeline on every document and judge it; unreadable documents are reported and counted."""
+    checker = Checker(settings.check, grammar_enabled=bool(getattr(settings.grammar, "enabled", False)),
+                      baseline=base, families=RuleFamilies(cfg.rules))
+
+    def on_error(e: InputError) -> None:
+        checker.fail(e)
+        report_error(e)
+
+    def work(doc: Document) -> Document:
+        return pipeline.run_document(doc, cfg)
+
+    process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work)
+    report = checker.finish()
+    if report.grammar == "skipped" and not quiet:
+        err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(str(report.grammar_reason))}",
+                  soft_wrap=True)
+    return report
+
+
+def _settle_baseline(report: Report, base: Optional[Baseline], flags: BaselineFlags, quiet: bool) -> Report:
+    """--write-baseline records today's figures (and judges by them); --update-baseline lowers what improved."""
+    if flags.write is not None:
+        new = Baseline.from_report(report, flags.write)
+        write_atomic(flags.write, new.dumps())
+        if not quiet:
+            err.print(f"Baseline written to [bold]{escape(str(flags.write))}[/bold] "
+                      f"({len(new.documents)} documents).")
+        return rejudge(report, new)
+    if flags.update:
+        assert base is not None and base.path is not None
+        tighter, lowered = base.tightened(report)
+        if lowered:
+            write_atomic(base.path, tighter.dumps())
+        if not quiet:
+            err.print(f"Baseline {escape(str(base.path))}: {lowered} figure(s) tightened." if lowered
+                      else f"Baseline {escape(str(base.path))}: nothing improved, unchanged.")
+    return report
 
 
 def _limit_pairs(values: Optional[list[str]], known: dict[str, float], flag: str) -> dict[str, float | None]:
@@ -47,107 +198,6 @@ def _limit_pairs(values: Optional[list[str]], known: dict[str, float], flag: str
         except ConfigError as e:
             raise typer.BadParameter(str(e).split(": ", 1)[-1], param_hint=flag) from None
     return out
-
-
-@app.command("check")
-def check(
-    paths: Paths = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.human,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file "
-                                                   "(atomically) instead of stdout.", show_default=False)] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest "
-                                                   "repair.toml, or pyproject.toml with \\[tool.repair]).",
-                                                   show_default=False)] = None,
-    maximum: Annotated[Optional[list[str]], typer.Option("--max", metavar="FIGURE=VALUE", help="Per-document "
-                                                         "limit (repeatable), e.g. spin_score=0.4 or "
-                                                         "grammar_per_1k_words=off.", show_default=False)] = None,
-    corpus_max: Annotated[Optional[list[str]], typer.Option("--corpus-max", metavar="FIGURE=VALUE",
-                                                            help="Corpus limit (repeatable), e.g. spun_share=0.",
-                                                            show_default=False)] = None,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Judge against this baseline "
-                                                     "(default: .repair-baseline.json when it exists).",
-                                                     show_default=False)] = None,
-    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore any baseline: limits only.")] = False,
-    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Record today's figures as "
-                                                           "the baseline in this file.", show_default=False)] = None,
-    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Lower the baseline's figures that "
-                                                  "improved (never raises one).")] = False,
-    grammar: GrammarFlag = None,
-    lt_server: LtServer = None,
-    grammar_scope: GrammarScope = None,
-    fail_on_skip: Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped "
-                                                         "grammar stage fails the check.", show_default=False)] = None,
-    rules: RulesDirs = None,
-    only: Annotated[Optional[list[str]], typer.Option("--only", help="Use only rules whose id starts with this "
-                                                      "(repeatable).", show_default=False)] = None,
-    skip: Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out rules whose id starts with this "
-                                                      "(repeatable).", show_default=False)] = None,
-    threshold: Annotated[Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Apply proposed "
-                                                       "repairs at or above this confidence (default 0.8).",
-                                                       show_default=False)] = None,
-    text_field: Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
-                                                      "(default text).", show_default=False)] = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")] = 20,
-    quiet: Quiet = False,
-) -> None:
-    """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
-
-    Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
-
-    Limits come from \\[tool.repair.check] in pyproject.toml (or \\[check] in repair.toml), then --max and --corpus-max. With a baseline ([bold]--write-baseline .repair-baseline.json[/bold] records one) only regressions fail.
-    """
-    if write_baseline is not None and update_baseline:
-        raise typer.BadParameter("use either --write-baseline or --update-baseline", param_hint="--update-baseline")
-    if no_baseline and (baseline is not None or update_baseline):
-        raise typer.BadParameter("--no-baseline cannot be combined with --baseline or --update-baseline",
-                                 param_hint="--no-baseline")
-    for flag, target in (("--output", output), ("--write-baseline", write_baseline)):
-        _refuse_input(target, paths, flag)
-    doc_limits = _limit_pairs(maximum, DOCUMENT_LIMITS, "--max")
-    corpus_limits = _limit_pairs(corpus_max, CORPUS_LIMITS, "--corpus-max")
-    try:
-        settings = load_settings(config)
-        _override(settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
-                  skip, threshold, text_field)
-        base = _baseline(settings, baseline, no_baseline, write_baseline, update_baseline)
-        cfg = _pipeline_config(settings)
-    except (ConfigError, RuleError) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(2) from None
-
-    with boundary():
-        grammar_on = bool(getattr(settings.grammar, "enabled", False))
-        checker = Checker(settings.check, grammar_enabled=grammar_on, baseline=base)
-
-        def on_error(e: InputError) -> None:
-            checker.fail(e)
-            report_error(e)
-
-        def work(doc: Document) -> Document:
-            return pipeline.run_document(doc, cfg)
-
-        process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work)
-        report = checker.finish()
-        if report.grammar == "skipped" and not quiet:
-            err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(str(report.grammar_reason))}",
-                      soft_wrap=True)
-        if write_baseline is not None:
-            new = Baseline.from_report(report, write_baseline)
-            write_atomic(write_baseline, new.dumps())
-            report = rejudge(report, new)
-            if not quiet:
-                err.print(f"Baseline written to [bold]{escape(str(write_baseline))}[/bold] "
-                          f"({len(new.documents)} documents).")
-        elif update_baseline:
-            assert base is not None and base.path is not None
-            tighter, lowered = base.tightened(report)
-            if lowered:
-                write_atomic(base.path, tighter.dumps())
-            if not quiet:
-                err.print(f"Baseline {escape(str(base.path))}: {lowered} figure(s) tightened." if lowered
-                          else f"Baseline {escape(str(base.path))}: nothing improved, unchanged.")
-        _emit(report, fmt, output, top, quiet)
-    raise typer.Exit(report.exit_code)
 
 
 def _refuse_input(target: Optional[Path], paths: Optional[list[Path]], flag: str) -> None:
@@ -166,43 +216,45 @@ def _refuse_input(target: Optional[Path], paths: Optional[list[Path]], flag: str
                                      "write it outside the inputs", param_hint=flag)
 
 
-def _override(s: Settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
-              skip, threshold, text_field) -> None:
+def _override(s: Settings, doc_limits: dict[str, float | None], corpus_limits: dict[str, float | None],
+              o: Overrides) -> None:
+    """Apply the flags over the file's settings (--lt-server or --grammar-scope imply --grammar, as on `run`)."""
     s.check.document.update(doc_limits)
     s.check.corpus.update(corpus_limits)
-    if fail_on_skip is not None:
-        s.check.fail_on_skip = fail_on_skip
-    if grammar is False:
+    if o.fail_on_skip is not None:
+        s.check.fail_on_skip = o.fail_on_skip
+    if o.grammar is False:
         s.grammar = s.grammar.replace(enabled=False)
-    elif grammar or lt_server or grammar_scope:  # a server or a scope implies --grammar, as on `run`
-        s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
-                                      scope=grammar_scope.value if grammar_scope else s.grammar.scope)
-    if rules:
-        s.rules = [str(p) for p in rules]
+    elif o.grammar or o.lt_server or o.grammar_scope:
+        s.grammar = s.grammar.replace(enabled=True, server=o.lt_server or s.grammar.server,
+                                      scope=o.grammar_scope.value if o.grammar_scope else s.grammar.scope)
+    if o.rules:
+        s.rules = [str(p) for p in o.rules]
     elif s.rules:
         s.rules = [str(s.resolve(p)) for p in s.rules]
-    if only:
-        s.only = list(only)
-    if skip:
-        s.skip = list(skip)
-    if threshold is not None:
-        s.threshold = threshold
-    if text_field is not None:
-        s.text_field = text_field
+    if o.only:
+        s.only = list(o.only)
+    if o.skip:
+        s.skip = list(o.skip)
+    if o.threshold is not None:
+        s.threshold = o.threshold
+    if o.text_field is not None:
+        s.text_field = o.text_field
 
 
-def _baseline(s: Settings, path: Optional[Path], no_baseline: bool, write: Optional[Path],
-              update: bool) -> Optional[Baseline]:
-    if no_baseline or write is not None:
+def _baseline(s: Settings, flags: BaselineFlags) -> Optional[Baseline]:
+    """The baseline to judge by: --baseline, else the configured file when it exists; none with
+    --no-baseline or --write-baseline."""
+    if flags.ignore or flags.write is not None:
         return None
-    if path is not None:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such baseline; create it with --write-baseline {path}")
-        return Baseline.load(path)
+    if flags.path is not None:
+        if not flags.path.is_file():
+            raise ConfigError(f"{flags.path}: no such baseline; create it with --write-baseline {flags.path}")
+        return Baseline.load(flags.path)
     default = s.resolve(s.check.baseline)
     if default.is_file():
         return Baseline.load(default)
-    if update:
+    if flags.update:
         raise ConfigError(f"{default}: no baseline to update; create one with --write-baseline {s.check.baseline}")
     return None
 
@@ -250,15 +302,14 @@ def _emit(report: Report, fmt: Format, output: Optional[Path], top: int, quiet: 
         sys.stdout.flush()
 
 
-_COLUMNS = (("spin_score", "spin"), ("mojibake_per_10k", "moji/10k"), ("boilerplate_share", "boiler"),
-            ("spun_per_1k_words", "spun/1k"), ("grammar_per_1k_words", "gram/1k"))
+_COLUMNS = tuple((f.name, f.label) for f in FIGURES if f.label)
 _SHORT = dict(_COLUMNS)
 
 
-def _cell(value, failing: bool, figure: str) -> str:
+def _cell(value, failing: bool, name: str) -> str:
     if value is None:
         return "-"
-    text = f"{value:.0%}" if figure in ("boilerplate_share", "spun_share") else f"{value:.3g}"
+    text = f"{value:.0%}" if figure(name).percent else f"{value:.3g}"
     return f"[bold red]{text}[/bold red]" if failing else text
 
 
@@ -295,11 +346,11 @@ def _human(report: Report, out: Console, top: int) -> None:
         v = judged.get(fig)
         if value is None:
             state = "[yellow]skipped[/yellow]" if fig == "grammar_per_1k_words" and report.grammar == "skipped" else "-"
-            ctable.add_row(fig, "-", "-", state, FIGURES[fig])
+            ctable.add_row(fig, "-", "-", state, figure(fig).description)
             continue
         limit = "off" if v is None else _cell(v.limit, False, fig) + (" (baseline)" if v.by == "baseline" else "")
         state = "-" if v is None else ("[green]ok[/green]" if v.passed else "[red]FAIL[/red]")
-        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, FIGURES[fig])
+        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, figure(fig).description)
     out.print(ctable)
     for u in report.unreadable:
         where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from repair.gate.check import FIGURES, INPUT_ERROR_RULE, RULE_IDS, DocumentResult, Finding, Report
+from repair.gate.check import INPUT_ERROR_RULE, DocumentResult, Report
+from repair.gate.figures import FIGURES, figure
+from repair.gate.locate import Finding
 
 FORMATS = ("human", "json", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -89,12 +91,13 @@ def issues(report: Report, *, per_change: bool) -> Iterator[Issue]:
         for f in d.findings:
             by_fig.setdefault(f.figure, []).append(f)
         for v in d.failures:
+            fig = figure(v.figure)
             own = by_fig.get(v.figure, [])
-            # the spin score's evidence is filed under spun phrases when both fail
-            found = own or (by_fig.get("spun_per_1k_words", []) if v.figure == "spin_score" else [])
+            # a figure's evidence (the spin score's: spun phrases) is filed under the evidence when both fail
+            found = own or (by_fig.get(fig.evidence, []) if fig.evidence else [])
             head = f"{d.id}: {v.describe()}"
             if not found:
-                yield Issue(RULE_IDS[v.figure], "error", f"{head} ({FIGURES[v.figure]})", f"repair check: {v.figure}",
+                yield Issue(fig.rule_id, "error", f"{head} ({fig.description})", f"repair check: {v.figure}",
                             d.path, d.record_line or 1, 1, d.record_line or 1, 1, key=f"{d.id}|{v.figure}",
                             document=d.id, figure=v.figure)
             elif per_change and own:
@@ -108,11 +111,11 @@ def issues(report: Report, *, per_change: bool) -> Iterator[Issue]:
             else:
                 f = found[0]
                 more = f" and {len(found) - 1} more" if len(found) > 1 else ""
-                yield Issue(RULE_IDS[v.figure], "error", f"{head}; first: {f.message()}{more}",
+                yield Issue(fig.rule_id, "error", f"{head}; first: {f.message()}{more}",
                             f"repair check: {v.figure}", d.path, f.line, f.column, f.end_line, f.end_column,
                             key=f"{d.id}|{v.figure}", document=d.id, figure=v.figure)
     for v in report.corpus_failures:
-        yield Issue(RULE_IDS[v.figure], "error", f"corpus: {v.describe()} ({FIGURES[v.figure]})",
+        yield Issue(figure(v.figure).rule_id, "error", f"corpus: {v.describe()} ({figure(v.figure).description})",
                     f"repair check: corpus {v.figure}", None, None, key=f"corpus|{v.figure}", figure=v.figure,
                     scope="corpus")
     for u in report.unreadable:
@@ -128,7 +131,7 @@ def issues(report: Report, *, per_change: bool) -> Iterator[Issue]:
 
 
 _RULE_HELP = {
-    **{RULE_IDS[k]: v for k, v in FIGURES.items()},
+    **{f.rule_id: f.description for f in FIGURES},
     INPUT_ERROR_RULE: "an input document could not be read (bad UTF-8, binary, malformed JSON line)",
     GRAMMAR_SKIPPED_RULE: "the grammar stage was asked for but LanguageTool was not available",
 }
@@ -245,7 +248,7 @@ def render_junit(report: Report) -> str:
         case = ET.SubElement(corpus, "testcase", classname="repair.gate.check.corpus", name=v.figure)
         if not v.passed:
             c_fail += 1
-            ET.SubElement(case, "failure", type=v.figure, message=_x(v.describe())).text = FIGURES[v.figure]
+            ET.SubElement(case, "failure", type=v.figure, message=_x(v.describe())).text = figure(v.figure).description
     if report.grammar == "skipped":
         n_corpus += 1
         case = ET.SubElement(corpus, "testcase", classname="repair.gate.check.corpus", name="grammar")
@@ -270,7 +273,7 @@ def render_junit(report: Report) -> str:
 
 def _finding_lines(d: DocumentResult) -> list[str]:
     where = d.path or d.id
-    lines = [f"{v.describe()}: {FIGURES[v.figure]}" for v in d.failures]
+    lines = [f"{v.describe()}: {figure(v.figure).description}" for v in d.failures]
     for f in d.findings:
         lines.append(f"{where}:{f.line}:{f.column}: {f.message()}")
     return lines

@@ -1,0 +1,168 @@
+"""Judge figures: limits, the baseline, pass or fail.
+
+Each figure is judged against a limit: it fails when it is *above* the limit. A baseline
+(:class:`Baseline`) holds the figures of an accepted run, for the corpus and for each document by
+id. With a baseline, a figure fails only above ``max(limit, baseline figure)``: what was already
+there is tolerated, anything worse fails, and a document the baseline does not know is judged by
+the limits alone. :meth:`Baseline.tightened` lowers baseline figures that improved and never
+raises one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Protocol, Sequence
+
+from repair.errors import ConfigError
+from repair.gate.figures import BY_NAME
+from repair.settings import Limit
+
+BASELINE_VERSION = 1
+
+
+class Figured(Protocol):
+    """A judged document as a baseline sees it (:class:`repair.gate.check.DocumentResult`)."""
+
+    id: str
+    figures: dict[str, float | None]
+
+
+class Judged(Protocol):
+    """A report as a baseline sees it (:class:`repair.gate.check.Report`)."""
+
+    corpus: dict[str, float | None]
+    documents: Sequence[Figured]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One figure judged: ``passed`` is ``value <= limit``; ``by`` says where the limit came from."""
+
+    figure: str
+    value: float
+    limit: float
+    by: str  # "limit" or "baseline" (the baseline raised the limit to an accepted figure)
+    passed: bool
+
+    @property
+    def excess(self) -> float:
+        """How far over the limit, relative to it (for sorting worst first)."""
+        if self.passed:
+            return 0.0
+        return math.inf if self.limit <= 0 else self.value / self.limit - 1.0
+
+    def describe(self) -> str:
+        why = "baseline" if self.by == "baseline" else "limit"
+        return f"{self.figure} {self.value:.4g} > {why} {self.limit:.4g}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"figure": self.figure, "value": self.value, "limit": self.limit, "by": self.by,
+                "passed": self.passed}
+
+
+def judge(figures: Mapping[str, float | None], limits: Mapping[str, Limit],
+          accepted: Mapping[str, float] | None = None) -> list[Verdict]:
+    """Judge each figure that has a value and a limit; an accepted (baseline) figure raises the limit.
+
+    >>> [v.passed for v in judge({"spin_score": 0.7}, {"spin_score": 0.5})]
+    [False]
+    >>> judge({"spin_score": 0.7}, {"spin_score": 0.5}, {"spin_score": 0.7})[0].by
+    'baseline'
+    >>> judge({"spin_score": 0.7}, {"spin_score": None})
+    []
+    """
+    out = []
+    for name, value in figures.items():
+        limit = limits.get(name)
+        if value is None or limit is None:
+            continue
+        by = "limit"
+        if accepted is not None and name in accepted and accepted[name] > limit:
+            limit, by = float(accepted[name]), "baseline"
+        out.append(Verdict(name, value, limit, by, value <= limit + 1e-9))
+    return out
+
+
+@dataclass(slots=True)
+class Baseline:
+    """Accepted figures: for the corpus and per document id."""
+
+    corpus: dict[str, float] = field(default_factory=dict)
+    documents: dict[str, dict[str, float]] = field(default_factory=dict)
+    path: Path | None = None
+
+    @classmethod
+    def from_report(cls, report: "Judged", path: Path | None = None) -> "Baseline":
+        """A baseline accepting a report's figures (a figure that was not computed, None, is left out)."""
+        return cls(corpus=_present(report.corpus),
+                   documents={d.id: _present(d.figures) for d in sorted(report.documents, key=lambda d: d.id)},
+                   path=path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Baseline":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read the baseline ({e.strerror})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: the baseline is not valid JSON ({e}); write a new one with "
+                              "--write-baseline") from None
+        if not isinstance(data, dict) or data.get("repair_baseline") != BASELINE_VERSION:
+            raise ConfigError(f"{path}: not a repair baseline (version {BASELINE_VERSION}); write a new one "
+                              "with --write-baseline")
+        corpus = _figure_map(data.get("corpus", {}), f"{path}: corpus")
+        docs = data.get("documents", {})
+        if not isinstance(docs, dict):
+            raise ConfigError(f"{path}: 'documents' must be an object keyed by document id")
+        documents = {str(k): _figure_map(v, f"{path}: document {k!r}") for k, v in docs.items()}
+        return cls(corpus, documents, path)
+
+    def dumps(self) -> str:
+        data = {"repair_baseline": BASELINE_VERSION, "corpus": dict(sorted(self.corpus.items())),
+                "documents": {k: dict(sorted(v.items())) for k, v in sorted(self.documents.items())}}
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+    def tightened(self, report: "Judged") -> tuple["Baseline", int]:
+        """A copy lowered to today's figures where they improved; never raised. Returns it and the count.
+
+        Documents the run did not see keep their entries; documents the baseline does not know are
+        not added (they stay judged by the limits alone).
+        """
+        lowered = 0
+
+        def lower(old: Mapping[str, float], now: Mapping[str, float | None]) -> dict[str, float]:
+            nonlocal lowered
+            out = dict(old)
+            for k, v in old.items():
+                cur = now.get(k)
+                if cur is not None and cur < v:
+                    out[k] = cur
+                    lowered += 1
+            return out
+
+        seen = {d.id: d.figures for d in report.documents}
+        docs = {k: (lower(v, seen[k]) if k in seen else dict(v)) for k, v in self.documents.items()}
+        return Baseline(lower(self.corpus, report.corpus), docs, self.path), lowered
+
+
+def _present(figures: Mapping[str, float | None]) -> dict[str, float]:
+    return {k: v for k, v in figures.items() if v is not None}
+
+
+def _figure_map(value: Any, where: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: figures must be an object")
+    out = {}
+    for k, v in value.items():
+        if k not in BY_NAME:
+            raise ConfigError(f"{where}: unknown figure {k!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(f"{where}: figure {k!r} must be a number")
+        out[k] = float(v)
+    return out
+
+
+__all__ = ["BASELINE_VERSION", "Baseline", "Verdict", "judge"]
