@@ -17,12 +17,12 @@ from rich.table import Table
 from repair import pipeline
 from repair.gate.check import FIGURES, Baseline, Checker, Report, rejudge
 from repair.gate.formats import RENDERERS, render_github
-from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
-from repair.readers import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
-from repair.errors import ConfigError, InputError, RuleError
+from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
+from repair.errors import ConfigError, InputError
 from repair.document import Document
-from repair.writers import write_atomic
-from repair.cli.common import Paths, Quiet, RulesDirs, app, boundary, err, load_config, process, report_error
+from repair.writers import refuse_output_over_inputs, write_atomic
+from repair.cli.common import (ConfigFile, Isolated, Paths, Quiet, RulesDirs, app, boundary, err, load_config,
+                               load_settings, process, report_error)
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer
 
 
@@ -55,9 +55,8 @@ def check(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.human,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file "
                                                    "(atomically) instead of stdout.", show_default=False)] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest "
-                                                   "repair.toml, or pyproject.toml with \\[tool.repair]).",
-                                                   show_default=False)] = None,
+    config: ConfigFile = None,
+    isolated: Isolated = False,
     maximum: Annotated[Optional[list[str]], typer.Option("--max", metavar="FIGURE=VALUE", help="Per-document "
                                                          "limit (repeatable), e.g. spin_score=0.4 or "
                                                          "grammar_per_1k_words=off.", show_default=False)] = None,
@@ -101,21 +100,18 @@ def check(
     if no_baseline and (baseline is not None or update_baseline):
         raise typer.BadParameter("--no-baseline cannot be combined with --baseline or --update-baseline",
                                  param_hint="--no-baseline")
-    for flag, target in (("--output", output), ("--write-baseline", write_baseline)):
-        _refuse_input(target, paths, flag)
     doc_limits = _limit_pairs(maximum, DOCUMENT_LIMITS, "--max")
     corpus_limits = _limit_pairs(corpus_max, CORPUS_LIMITS, "--corpus-max")
-    try:
-        settings = load_settings(config)
-        _override(settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
-                  skip, threshold, text_field)
+    with boundary():  # the one settings path and the one error boundary, as on `run`
+        for flag, target in (("--output", output), ("--write-baseline", write_baseline)):
+            if target is not None:
+                refuse_output_over_inputs(target, paths or [], flag=flag)
+        settings = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
+                                 text_field=text_field, grammar=grammar, lt_server=lt_server,
+                                 grammar_scope=grammar_scope.value if grammar_scope else None)
+        _override(settings, doc_limits, corpus_limits, fail_on_skip)
         base = _baseline(settings, baseline, no_baseline, write_baseline, update_baseline)
-        cfg = _pipeline_config(settings)
-    except (ConfigError, RuleError) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(2) from None
-
-    with boundary():
+        cfg = load_config(settings)
         grammar_on = bool(getattr(settings.grammar, "enabled", False))
         checker = Checker(settings.check, grammar_enabled=grammar_on, baseline=base)
 
@@ -150,45 +146,11 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-def _refuse_input(target: Optional[Path], paths: Optional[list[Path]], flag: str) -> None:
-    """A report or baseline must not overwrite an input, nor land where the next check reads it as one."""
-    if target is None:
-        return
-    t = target.resolve()
-    for p in paths or []:
-        if str(p) == "-":
-            continue
-        r = p.resolve()
-        readable = t.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
-        if t == r or (r.is_dir() and t.is_relative_to(r) and readable
-                      and not any(part.startswith(".") for part in t.relative_to(r).parts)):
-            raise typer.BadParameter(f"{target} is an input document (or would be read as one from {p}); "
-                                     "write it outside the inputs", param_hint=flag)
-
-
-def _override(s: Settings, doc_limits, corpus_limits, grammar, lt_server, grammar_scope, fail_on_skip, rules, only,
-              skip, threshold, text_field) -> None:
+def _override(s: Settings, doc_limits, corpus_limits, fail_on_skip) -> None:
     s.check.document.update(doc_limits)
     s.check.corpus.update(corpus_limits)
     if fail_on_skip is not None:
         s.check.fail_on_skip = fail_on_skip
-    if grammar is False:
-        s.grammar = s.grammar.replace(enabled=False)
-    elif grammar or lt_server or grammar_scope:  # a server or a scope implies --grammar, as on `run`
-        s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
-                                      scope=grammar_scope.value if grammar_scope else s.grammar.scope)
-    if rules:
-        s.rules = [str(p) for p in rules]
-    elif s.rules:
-        s.rules = [str(s.resolve(p)) for p in s.rules]
-    if only:
-        s.only = list(only)
-    if skip:
-        s.skip = list(skip)
-    if threshold is not None:
-        s.threshold = threshold
-    if text_field is not None:
-        s.text_field = text_field
 
 
 def _baseline(s: Settings, path: Optional[Path], no_baseline: bool, write: Optional[Path],
@@ -205,16 +167,6 @@ def _baseline(s: Settings, path: Optional[Path], no_baseline: bool, write: Optio
     if update:
         raise ConfigError(f"{default}: no baseline to update; create one with --write-baseline {s.check.baseline}")
     return None
-
-
-def _pipeline_config(s: Settings) -> pipeline.Config:
-    stages = pipeline.STAGE_ORDER
-    enabled = bool(getattr(s.grammar, "enabled", False))
-    if enabled and "grammar" in pipeline.STAGES and "grammar" not in stages:
-        stages = (*stages, "grammar")
-    cfg = load_config([Path(p) for p in s.rules] or None, s.only, s.skip, threshold=s.threshold, stages=stages)
-    cfg.options["grammar"] = s.grammar
-    return cfg
 
 
 # ---- output ---------------------------------------------------------------------------------------

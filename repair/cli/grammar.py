@@ -1,7 +1,8 @@
-"""Grammar options for `run` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
+"""Grammar options for `run` and `check` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
 
-The stage lives in :mod:`repair.stages.grammar`; this module only turns options into settings, says once
-(on stderr) when LanguageTool cannot be had, and prints a one-line grammar summary.
+The stage lives in :mod:`repair.stages.grammar`; the options go through :meth:`repair.settings.Settings.override`
+like every other flag. This module says once (on stderr) when LanguageTool cannot be had, and prints a
+one-line grammar summary.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from rich.markup import escape
 
 from repair.stages import grammar as _grammar
 from repair.document import Document
-from repair.pipeline import Config
 from repair.cli.common import err
 
 
@@ -41,21 +41,6 @@ GrammarScope = Annotated[
                  help="changed: sentences the pipeline changed or flagged, plus a few others per document; "
                       "all: every sentence (implies --grammar). Default: changed.", show_default=False),
 ]
-
-
-def with_grammar(cfg: Config, flag: Optional[bool], server: Optional[str], scope: Optional[Scope]) -> Config:
-    """Add the grammar stage to ``cfg`` when the options or the project configuration ask for it."""
-    if flag is False:
-        return cfg
-    settings = _grammar.project_settings()
-    if not (flag or settings.enabled or server or scope):
-        return cfg
-    settings = settings.replace(enabled=True, server=server or settings.server,
-                                scope=scope.value if scope else settings.scope)
-    cfg.options[_grammar.STAGE] = settings
-    if _grammar.STAGE not in cfg.stages:
-        cfg.stages = tuple(cfg.stages) + (_grammar.STAGE,)
-    return cfg
 
 
 class GrammarWatch:
