@@ -99,7 +99,8 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope.value if grammar_scope else None)
-        _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs, report=not no_report)
+        _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
+             report=not no_report)
 
 
 def _is_folder_target(output: Path) -> bool:
