@@ -56,13 +56,31 @@ def test_threshold_in_repair_toml_changes_what_run_applies(project, monkeypatch)
 
 
 def test_run_and_check_judge_the_same_pipeline(project, monkeypatch):
-    """The gate's spun figure counts applied and flagged changes alike; the cleaned text is what differs."""
-    run = invoke(project, monkeypatch, "run", "news", "-q")
-    from_file = Settings.load(project / "repair.toml")
-    cfg = Config.from_settings(from_file)
-    assert cfg.threshold == 0.99 and run.exit_code == 0
-    gate = invoke(project, monkeypatch, "check", "news", "--format", "json", "--no-baseline")
-    assert gate.exit_code == 1, gate.output  # the seed is spun: the gate fails it, not a crash
+    (project / "repair.toml").write_text('threshold = 0.99\nskip = ["okay."]\n', encoding="utf-8")
+    built: dict[str, Config] = {}
+    real = Config.from_settings.__func__
+
+    def spy(cls, settings, **kw):
+        cfg = real(cls, settings, **kw)
+        built[command] = cfg
+        return cfg
+
+    monkeypatch.setattr(Config, "from_settings", classmethod(spy))
+    for command in ("run", "check", "emit", "diff"):
+        res = invoke(project, monkeypatch, command, "news", *(["-q"] if command != "diff" else []))
+        assert res.exit_code in (0, 1), res.output
+    shapes = {name: (c.threshold, c.stages, tuple(r.id for r in c.rules.rules)) for name, c in built.items()}
+    assert len(set(shapes.values())) == 1, shapes
+    threshold, stages, ids = shapes["run"]
+    assert threshold == 0.99 and not any(i.startswith("okay.") for i in ids)
+
+
+def test_config_file_values_apply_like_flags(project, monkeypatch):
+    (project / "other.toml").write_text("threshold = 0.5\n", encoding="utf-8")
+    for command in ("run", "emit"):
+        by_file = invoke(project, monkeypatch, command, "news", "-q", "--config", "other.toml")
+        by_flag = invoke(project, monkeypatch, command, "news", "-q", "--isolated", "--threshold", "0.5")
+        assert by_file.exit_code == 0 and by_file.stdout == by_flag.stdout
 
 
 def test_flags_override_the_file(project, monkeypatch):
