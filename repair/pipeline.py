@@ -11,9 +11,10 @@ True
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
@@ -26,6 +27,9 @@ from repair.languagetool.settings import settings_of
 from repair.model import Change, StageResult, apply_changes, compose
 from repair.document import Document
 from repair.rules import RuleSet, load_rules
+
+if TYPE_CHECKING:
+    from repair.settings import Settings
 
 STAGE_ORDER = ("normalise", "detect", "match", "emit")
 
@@ -48,6 +52,27 @@ class Config:
             rules = rules.select(only, skip)
         compile_all(rules)
         return cls(rules=rules, **kw)
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", *, stages: Iterable[str] | None = None, **flags: Any) -> "Config":
+        """The pipeline a command runs: ``settings`` (see :meth:`Settings.load`) with the flags given put over it.
+
+        ``flags`` are those of :meth:`Settings.override` (rules, only, skip, threshold, grammar, ...).
+        Without ``stages``: every stage, plus grammar when the settings enable it.
+
+        >>> from repair.settings import Settings
+        >>> Config.from_settings(Settings(threshold=0.99)).threshold
+        0.99
+        >>> Config.from_settings(Settings(threshold=0.99), threshold=0.5, stages=["normalise"]).stages
+        ('normalise',)
+        """
+        if flags:
+            settings = settings.override(**flags)
+        grammar = settings.grammar
+        if stages is None:
+            stages = (*STAGE_ORDER, _grammar.STAGE) if getattr(grammar, "enabled", False) else STAGE_ORDER
+        return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, threshold=settings.threshold,
+                        stages=tuple(stages), options={_grammar.STAGE: grammar})
 
 
 def compile_all(rules: RuleSet) -> None:
@@ -128,9 +153,14 @@ def run_document(doc: Document, cfg: Config, stages: Iterable[str] | None = None
     return doc
 
 
-def run_text(text: str, cfg: Config, stages: Iterable[str] | None = None) -> Document:
-    """Convenience: run the pipeline on one string."""
-    return run_document(Document.from_text(text), cfg, stages)
+def run_text(text: str, cfg: Config | None = None, stages: Iterable[str] | None = None) -> Document:
+    """Run the pipeline on one string (default: the built-in rules, no configuration file)."""
+    return run_document(Document.from_text(text), cfg if cfg is not None else _default_config(), stages)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_config() -> Config:
+    return Config.load()
 
 
 __all__ = ["Config", "STAGES", "STAGE_ORDER", "run_document", "run_text", "apply_changes", "compose", "Change"]

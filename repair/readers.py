@@ -45,6 +45,23 @@ class Source:
         return "<stdin>" if self.path is None else str(self.path)
 
 
+def reads_from(folder: Path, path: Path, *, is_folder: bool = False) -> bool:
+    """Whether reading ``folder`` reads ``path`` (or, ``is_folder``, the files written into that folder).
+
+    Files with a suffix the readers know, anywhere below ``folder`` except in hidden files and folders.
+
+    >>> reads_from(Path("in"), Path("in/sub/a.txt")), reads_from(Path("in"), Path("in/.cache/a.txt"))
+    (True, False)
+    >>> reads_from(Path("in"), Path("in/report.json")), reads_from(Path("in"), Path("in/out"), is_folder=True)
+    (False, True)
+    """
+    if not path.is_relative_to(folder):
+        return False
+    if any(part.startswith(".") for part in path.relative_to(folder).parts):
+        return False
+    return is_folder or path.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
+
+
 def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
     """Expand the paths the user gave into sources, in a stable order."""
     given = [str(p) for p in paths] or ["-"]
@@ -54,11 +71,7 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
             continue
         path = Path(p)
         if path.is_dir():
-            found = sorted(
-                f for f in path.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
+            found = sorted(f for f in path.rglob("*") if f.is_file() and reads_from(path, f))
             for f in found:
                 yield Source(f, f.relative_to(path).as_posix(), _kind(f))
         elif path.is_file():

@@ -8,6 +8,14 @@ they live under ``[tool.repair]``. ``--config FILE`` names a file directly. Path
 (``rules``, ``check.baseline``) are relative to that file's folder. Command-line flags override
 the file.
 
+This is the one settings path of every command (run, the stage commands, diff, check, bench,
+learn)::
+
+    settings = Settings.load(path, discover=not isolated).override(threshold=..., only=...)
+    cfg = pipeline.Config.from_settings(settings)
+
+``--isolated`` (``discover=False`` and no path) ignores every file: the defaults and the flags only.
+
 Schema (every key optional; the values shown are the defaults)::
 
     rules = []                  # rule folders or .toml files; empty = the built-in rules
@@ -63,13 +71,14 @@ repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; kno
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Iterable, Mapping, Union
 
 from repair.errors import ConfigError
 from repair.gate.figures import FIGURES
@@ -134,6 +143,50 @@ class Settings:
         if not 0.0 <= self.threshold <= 1.0:
             raise ConfigError(f"{where}: threshold must be between 0 and 1, not {self.threshold}")
 
+    @classmethod
+    def load(cls, path: Path | None = None, *, discover: bool = True, start: Path | None = None) -> "Settings":
+        """Load ``path``, or the nearest file found from ``start`` (the cwd) up, or the defaults.
+
+        ``discover=False`` without a path gives the defaults (``--isolated``). Rule folders named in
+        the file come back resolved against the file's folder.
+
+        >>> Settings.load(discover=False).threshold
+        0.8
+        """
+        return load_settings(path, start=start, discover=discover)
+
+    def override(self, *, rules: Iterable[Path | str] | None = None, only: Iterable[str] | None = None,
+                 skip: Iterable[str] | None = None, threshold: float | None = None, text_field: str | None = None,
+                 grammar: bool | None = None, lt_server: str | None = None,
+                 grammar_scope: str | None = None) -> "Settings":
+        """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
+
+        ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
+
+        >>> Settings(threshold=0.99).override(threshold=None).threshold
+        0.99
+        >>> Settings(threshold=0.99, only=["spin."]).override(threshold=0.5, only=[]).only
+        ['spin.']
+        """
+        s = dataclasses.replace(self, rules=list(self.rules), only=list(self.only), skip=list(self.skip),
+                                check=copy.deepcopy(self.check))
+        if rules:
+            s.rules = [str(p) for p in rules]
+        if only:
+            s.only = list(only)
+        if skip:
+            s.skip = list(skip)
+        if threshold is not None:
+            s.threshold = threshold
+        if text_field is not None:
+            s.text_field = text_field
+        if grammar is False:
+            s.grammar = s.grammar.replace(enabled=False)
+        elif grammar or lt_server or grammar_scope:
+            s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
+                                          scope=grammar_scope or s.grammar.scope)
+        return s
+
 
 # ---- loading -------------------------------------------------------------------------------------
 
@@ -168,6 +221,7 @@ def load_settings(path: Path | None = None, *, start: Path | None = None, discov
         table = data
     settings = settings_from_mapping(table, str(path), section="tool.repair" if path.name == PYPROJECT else "")
     settings.path = path.resolve()
+    settings.rules = [str(settings.resolve(p)) for p in settings.rules]  # relative to the file, not the cwd
     return settings
 
 

@@ -26,9 +26,10 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
-from repair.errors import RepairError
+from repair.errors import ConfigError, RepairError
+from repair.readers import reads_from
 from repair.document import Document
 from repair.counts import Stats
 
@@ -210,7 +211,7 @@ class JsonlSink:
         self.path = path
         self.stats = Stats()
         if path is not None:
-            _refuse_inputs(path, inputs)
+            refuse_output_over_inputs(path, inputs)
             _refuse_folder(path)
             self._cm = atomic_writer(path)
             self._f = self._cm.__enter__()
@@ -237,7 +238,7 @@ class ParquetSink:
     """Records to a ``.parquet`` file (streamed by row groups, renamed into place on close)."""
 
     def __init__(self, path: Path, *, final: bool = True, inputs: tuple[Path, ...] = ()) -> None:
-        _refuse_inputs(path, inputs)
+        refuse_output_over_inputs(path, inputs)
         _refuse_folder(path)
         self.final = final
         self.path = path
@@ -259,7 +260,7 @@ class FolderSink:
         self.out = out
         self.stats = Stats()
         self.diffs = diffs
-        _refuse_inputs(out, inputs, folder=True)
+        refuse_output_over_inputs(out, inputs, folder=True)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -386,17 +387,23 @@ def _refuse_folder(path: Path) -> None:
                           "(only emit and run write folders)")
 
 
-def _refuse_inputs(out: Path, inputs: tuple[Path, ...], *, folder: bool = False) -> None:
-    """Refuse an output that is an input, lies inside an input folder, or (a folder) holds an input.
+def refuse_output_over_inputs(out: Path, inputs: Iterable[Path | str], *, folder: bool = False,
+                              flag: str = "output") -> None:
+    """The one check that an output never lands on an input, for every command that writes.
 
-    An output inside an input folder would be read back as input by the next run.
+    Refused (:class:`ConfigError`, exit 2): an output that is an input; an output inside an input
+    folder where the next run would read it (see :func:`repair.readers.reads_from`); with
+    ``folder``, an output folder that holds an input. ``-`` (stdin) is no file.
     """
     o = out.resolve()
     for i in inputs:
-        r = i.resolve()
+        if str(i) == "-":
+            continue
+        r = Path(i).resolve()
         if o == r:
-            raise RepairError(f"output {out} is also an input; choose another output path")
-        if r.is_dir() and o.is_relative_to(r):
-            raise RepairError(f"output {out} is inside the input folder {i}; choose an output outside the input folders")
+            raise ConfigError(f"{flag} {out} is also an input; write it elsewhere")
+        if r.is_dir() and reads_from(r, o, is_folder=folder):
+            raise ConfigError(f"{flag} {out} is inside the input folder {i}, where the next run would read it as an "
+                              "input; write it outside the input folders")
         if folder and r.is_relative_to(o):
-            raise RepairError(f"input {i} is inside the output folder {out}; choose an output folder that holds no inputs")
+            raise ConfigError(f"input {i} is inside the {flag} folder {out}; choose a folder that holds no inputs")

@@ -40,7 +40,7 @@ def test_check_never_writes_its_report_or_baseline_over_an_input(tmp_path: Path)
         result = invoke("check", str(corpus), "--no-baseline" if flag == "--output" else "--format=json",
                         flag, str(target))
         assert result.exit_code == 2, result.output
-        assert "is an input document" in result.output
+        assert "is also an input" in result.output or "is inside the input folder" in result.output
     assert article.read_text(encoding="utf-8") == "[ad_1]\nThe minister spoke.\n"
     assert not (corpus / "report.jsonl").exists()
     ok = invoke("check", str(corpus), "--write-baseline", str(corpus / ".repair-baseline.json"))

@@ -351,7 +351,7 @@ def test_output_inside_an_input_folder_is_refused(tmp_path: Path, monkeypatch, t
     before = digest(tmp_path)
     monkeypatch.chdir(tmp_path)
     res = invoke("run", "in", "-o", target)
-    assert res.exit_code == 1, res.output
+    assert res.exit_code == 2, res.output  # an output over an input is a usage error
     assert res.stderr.startswith("error: ") and "input" in res.stderr
     assert digest(tmp_path) == before
 

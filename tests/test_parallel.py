@@ -154,7 +154,7 @@ def test_cli_emit_to_a_folder_with_jobs_2_matches_one_job(tmp_path):
 
 def test_cli_refuses_jobs_with_grammar_and_bad_values(tmp_path):
     res = runner.invoke(app, ["run", str(SEEDS), "-o", str(tmp_path / "o.jsonl"), "--grammar", "--jobs", "2"])
-    assert res.exit_code == 1 and "--jobs 2 cannot be combined with --grammar" in res.output
+    assert res.exit_code == 2 and "--jobs 2 cannot be combined with --grammar" in res.output
     assert not (tmp_path / "o.jsonl").exists()
     res = runner.invoke(app, ["run", str(SEEDS), "--jobs", "0"])
     assert res.exit_code == 2

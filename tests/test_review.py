@@ -386,11 +386,11 @@ def test_emit_with_decisions_from_the_report_records(tmp_path, seed_paths):
 def test_emit_decisions_refuses_text_input_and_bad_files(tmp_path, seed_paths):
     (tmp_path / "d.json").write_text('{"documents": {}}')
     r = runner.invoke(app, ["emit", "--decisions", str(tmp_path / "d.json"), str(seed_paths[0])])
-    assert r.exit_code == 1 and "--decisions re-decides emitted records" in r.output
+    assert r.exit_code == 2 and "--decisions re-decides emitted records" in r.output  # usage
     (tmp_path / "bad.json").write_text('{"rules": {"x": 1}}')
     (tmp_path / "r.jsonl").write_text('{"text": "a"}\n')
     r = runner.invoke(app, ["emit", "--decisions", str(tmp_path / "bad.json"), str(tmp_path / "r.jsonl")])
-    assert r.exit_code == 1 and "bad.json: rule 'x': decision must be" in r.output
+    assert r.exit_code == 2 and "bad.json: rule 'x': decision must be" in r.output  # a bad --decisions file
 
 
 def test_diff_side_by_side_and_unified(tmp_path):

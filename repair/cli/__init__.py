@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from repair.cli.common import app
 
-# command modules register themselves on `app` when imported
-from repair.cli import stages as _stages  # noqa: F401,E402
-
-for _optional in ("review", "check", "learn", "bench", "grammar"):
-    try:
-        __import__(f"{__name__}.{_optional}")
-    except ModuleNotFoundError as _e:  # a command module not written yet
-        if _e.name != f"{__name__}.{_optional}":
-            raise
+# the command modules register their commands on `app` when imported
+from repair.cli import bench, check, grammar, learn, review, stages  # noqa: F401,E402
 
 
 def main() -> None:

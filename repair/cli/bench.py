@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from repair.authoring.benchmark import Report, run_files
-from repair.stages.emit import DEFAULT_THRESHOLD
-from repair.cli.common import Only, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, report_error
+from repair.pipeline import STAGE_ORDER
+from repair.cli.common import (ConfigFile, Isolated, Only, RulesDirs, Skip, TextField, Threshold, app, boundary, err,
+                               load_config, load_settings, report_error)
 
 _WIDE = 132  # the tables are wider than 80 columns: the width used when stdout is not a terminal
 
@@ -24,23 +25,25 @@ PerDoc = Annotated[bool, typer.Option("--per-doc", help="Also show (or include i
 
 
 @app.command("bench")
-def bench(pairs: PairsFile, clean: CleanFile, rules: RulesDirs = None, threshold: Threshold = DEFAULT_THRESHOLD,
-          only: Only = None, skip: Skip = None, text_field: TextField = "text", as_json: AsJson = False,
-          per_doc: PerDoc = False) -> None:
+def bench(pairs: PairsFile, clean: CleanFile, rules: RulesDirs = None, threshold: Threshold = None,
+          only: Only = None, skip: Skip = None, text_field: TextField = None, as_json: AsJson = False,
+          per_doc: PerDoc = False, config: ConfigFile = None, isolated: Isolated = False) -> None:
     """Measure repair quality: restoration, damage, clean changes per 10k words, doc recall and FPR.
 
     [bold]repair bench pairs.jsonl clean.jsonl[/bold] runs what [bold]repair run[/bold] does on every spun
     text and every clean text and compares tokens (see README, "Benchmarking repair quality").
     """
     with boundary():
-        cfg = load_config(rules, only, skip, threshold=threshold)
-        report, errors = run_files(pairs, clean, cfg, text_field=text_field)
+        s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
+                          text_field=text_field)
+        cfg = load_config(s, stages=STAGE_ORDER)
+        report, errors = run_files(pairs, clean, cfg, text_field=s.text_field)
     for e in errors:
         report_error(e)
     if as_json:
         figures = report.as_dict(per_doc=per_doc)
-        figures["config"] = {"threshold": cfg.threshold, "rules": list(cfg.rules.roots), "only": only or [],
-                             "skip": skip or []}
+        figures["config"] = {"threshold": cfg.threshold, "rules": list(cfg.rules.roots), "only": s.only,
+                             "skip": s.skip}
         print(json.dumps(figures, ensure_ascii=False, indent=1))
     else:
         _tables(report, per_doc)

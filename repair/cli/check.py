@@ -20,13 +20,12 @@ from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
 from repair.gate.judge import Baseline
-from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, load_settings, parse_limit
-from repair.readers import SUFFIXES_JSONL, SUFFIXES_PARQUET, SUFFIXES_TEXT
-from repair.errors import ConfigError, InputError, RuleError
+from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
+from repair.errors import ConfigError, InputError
 from repair.document import Document
-from repair.writers import write_atomic
-from repair.cli.common import (Only, Paths, Quiet, RulesDirs, Skip, app, boundary, err, load_config, process,
-                               report_error)
+from repair.writers import refuse_output_over_inputs, write_atomic
+from repair.cli.common import (ConfigFile, Isolated, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app,
+                               boundary, err, load_config, load_settings, process, report_error)
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 
 
@@ -42,9 +41,6 @@ class Format(str, Enum):
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file "
                                                 "(atomically) instead of stdout.", show_default=False)]
-ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest "
-                                                    "repair.toml, or pyproject.toml with \\[tool.repair]).",
-                                                    show_default=False)]
 Max = Annotated[Optional[list[str]], typer.Option("--max", metavar="FIGURE=VALUE", help="Per-document limit "
                                                   "(repeatable), e.g. spin_score=0.4 or grammar_per_1k_words=off.",
                                                   show_default=False)]
@@ -61,10 +57,6 @@ UpdateBaseline = Annotated[bool, typer.Option("--update-baseline", help="Lower t
                                               "improved (never raises one).")]
 FailOnSkip = Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped grammar "
                                                     "stage fails the check.", show_default=False)]
-Threshold = Annotated[Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Apply proposed repairs "
-                                                    "at or above this confidence (default 0.8).", show_default=False)]
-TextField = Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
-                                                  "(default text).", show_default=False)]
 Top = Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")]
 
 
@@ -104,6 +96,7 @@ class BaselineFlags:
 
 @app.command("check")
 def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = None, config: ConfigFile = None,
+          isolated: Isolated = False,
           maximum: Max = None, corpus_max: CorpusMax = None, baseline: BaselineFile = None,
           no_baseline: NoBaseline = False, write_baseline: WriteBaseline = None, update_baseline: UpdateBaseline = False,
           grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
@@ -119,29 +112,31 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
     overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
                           threshold=threshold, text_field=text_field)
-    settings, base, cfg = _prepare(paths, output, config, flags, overrides)
-    with boundary():
+    with boundary():  # the one settings path and the one error boundary, as on every command
+        settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides)
         report = _run(paths, settings, base, cfg, quiet)
         report = _settle_baseline(report, base, flags, quiet)
         _emit(report, fmt, output, top, quiet)
     raise typer.Exit(report.exit_code)
 
 
-def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Optional[Path], flags: BaselineFlags,
-             overrides: Overrides) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
-    """Check the flags, load the settings, the baseline and the rules: a usage or configuration error exits 2."""
+def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Optional[Path], isolated: bool,
+             flags: BaselineFlags, o: Overrides) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
+    """Check the flags, load the settings (file, then flags), the baseline and the rules."""
     flags.validate()
+    doc_limits = _limit_pairs(o.maximum, DOCUMENT_LIMITS, "--max")
+    corpus_limits = _limit_pairs(o.corpus_max, CORPUS_LIMITS, "--corpus-max")
     for flag, target in (("--output", output), ("--write-baseline", flags.write)):
-        _refuse_input(target, paths, flag)
-    doc_limits = _limit_pairs(overrides.maximum, DOCUMENT_LIMITS, "--max")
-    corpus_limits = _limit_pairs(overrides.corpus_max, CORPUS_LIMITS, "--corpus-max")
-    try:
-        settings = load_settings(config)
-        _override(settings, doc_limits, corpus_limits, overrides)
-        return settings, _baseline(settings, flags), _pipeline_config(settings)
-    except (ConfigError, RuleError) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        if target is not None:
+            refuse_output_over_inputs(target, paths or [], flag=flag)
+    settings = load_settings(config, isolated, rules=o.rules, only=o.only, skip=o.skip, threshold=o.threshold,
+                             text_field=o.text_field, grammar=o.grammar, lt_server=o.lt_server,
+                             grammar_scope=o.grammar_scope.value if o.grammar_scope else None)
+    settings.check.document.update(doc_limits)
+    settings.check.corpus.update(corpus_limits)
+    if o.fail_on_skip is not None:
+        settings.check.fail_on_skip = o.fail_on_skip
+    return settings, _baseline(settings, flags), load_config(settings)
 
 
 def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baseline], cfg: pipeline.Config,
@@ -200,48 +195,6 @@ def _limit_pairs(values: Optional[list[str]], known: dict[str, float], flag: str
     return out
 
 
-def _refuse_input(target: Optional[Path], paths: Optional[list[Path]], flag: str) -> None:
-    """A report or baseline must not overwrite an input, nor land where the next check reads it as one."""
-    if target is None:
-        return
-    t = target.resolve()
-    for p in paths or []:
-        if str(p) == "-":
-            continue
-        r = p.resolve()
-        readable = t.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
-        if t == r or (r.is_dir() and t.is_relative_to(r) and readable
-                      and not any(part.startswith(".") for part in t.relative_to(r).parts)):
-            raise typer.BadParameter(f"{target} is an input document (or would be read as one from {p}); "
-                                     "write it outside the inputs", param_hint=flag)
-
-
-def _override(s: Settings, doc_limits: dict[str, float | None], corpus_limits: dict[str, float | None],
-              o: Overrides) -> None:
-    """Apply the flags over the file's settings (--lt-server or --grammar-scope imply --grammar, as on `run`)."""
-    s.check.document.update(doc_limits)
-    s.check.corpus.update(corpus_limits)
-    if o.fail_on_skip is not None:
-        s.check.fail_on_skip = o.fail_on_skip
-    if o.grammar is False:
-        s.grammar = s.grammar.replace(enabled=False)
-    elif o.grammar or o.lt_server or o.grammar_scope:
-        s.grammar = s.grammar.replace(enabled=True, server=o.lt_server or s.grammar.server,
-                                      scope=o.grammar_scope.value if o.grammar_scope else s.grammar.scope)
-    if o.rules:
-        s.rules = [str(p) for p in o.rules]
-    elif s.rules:
-        s.rules = [str(s.resolve(p)) for p in s.rules]
-    if o.only:
-        s.only = list(o.only)
-    if o.skip:
-        s.skip = list(o.skip)
-    if o.threshold is not None:
-        s.threshold = o.threshold
-    if o.text_field is not None:
-        s.text_field = o.text_field
-
-
 def _baseline(s: Settings, flags: BaselineFlags) -> Optional[Baseline]:
     """The baseline to judge by: --baseline, else the configured file when it exists; none with
     --no-baseline or --write-baseline."""
@@ -257,16 +210,6 @@ def _baseline(s: Settings, flags: BaselineFlags) -> Optional[Baseline]:
     if flags.update:
         raise ConfigError(f"{default}: no baseline to update; create one with --write-baseline {s.check.baseline}")
     return None
-
-
-def _pipeline_config(s: Settings) -> pipeline.Config:
-    stages = pipeline.STAGE_ORDER
-    enabled = bool(getattr(s.grammar, "enabled", False))
-    if enabled and "grammar" in pipeline.STAGES and "grammar" not in stages:
-        stages = (*stages, "grammar")
-    cfg = load_config([Path(p) for p in s.rules] or None, s.only, s.skip, threshold=s.threshold, stages=stages)
-    cfg.options["grammar"] = s.grammar
-    return cfg
 
 
 # ---- output ---------------------------------------------------------------------------------------

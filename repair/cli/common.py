@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from repair.readers import count_documents, read_documents
-from repair.errors import InputError, RepairError
+from repair.errors import ConfigError, InputError, RepairError
 from repair.document import Document
 from repair.executor import imap
 from repair.pipeline import Config
+from repair.settings import Settings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -36,13 +37,25 @@ RulesDirs = Annotated[
     typer.Option("--rules", help="Rule folder or .toml file (repeatable). Default: the built-in rules.",
                  show_default=False),
 ]
-TextField = Annotated[str, typer.Option("--text-field", help="JSONL field holding the text.")]
+TextField = Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
+                                                 "(default: text_field in repair.toml, else text).",
+                                                 show_default=False)]
 Only = Annotated[Optional[list[str]], typer.Option("--only", help="Use only rules whose id starts with this (repeatable).",
                                                    show_default=False)]
 Skip = Annotated[Optional[list[str]], typer.Option("--skip", help="Leave out rules whose id starts with this (repeatable).",
                                                    show_default=False)]
-Threshold = Annotated[float, typer.Option("--threshold", min=0.0, max=1.0,
-                                          help="Apply proposed repairs at or above this confidence; flag the rest.")]
+Threshold = Annotated[Optional[float], typer.Option("--threshold", min=0.0, max=1.0,
+                                                    help="Apply proposed repairs at or above this confidence; flag "
+                                                         "the rest (default: threshold in repair.toml, else 0.8).",
+                                                    show_default=False)]
+ConfigFile = Annotated[
+    Optional[Path],
+    typer.Option("--config", dir_okay=False, help="Configuration file (default: the nearest repair.toml, or "
+                                                  "pyproject.toml with \\[tool.repair], from here up).",
+                 show_default=False),
+]
+Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file: built-in defaults "
+                                                           "and the flags given only.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
                                    help="Worker processes cleaning documents in parallel; the output is the same.")]
@@ -50,12 +63,16 @@ Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
 
 @contextmanager
 def boundary() -> Iterator[None]:
-    """The one place library errors become a message and exit code 1."""
+    """The one place library errors become a message and an exit code, for every command.
+
+    ``ConfigError`` (a bad configuration file or option, an output that is an input) exits 2, like
+    Click's own usage errors; any other ``RepairError`` (a bad rule file, failed documents) exits 1.
+    """
     try:
         yield
     except RepairError as e:  # never `except Exception`: it would swallow typer.Exit
         err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2 if isinstance(e, ConfigError) else 1) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]")
         raise typer.Exit(130) from None
@@ -67,9 +84,17 @@ def boundary() -> Iterator[None]:
             raise typer.Exit(0) from None
 
 
-def load_config(rules: Optional[list[Path]], only: Optional[list[str]], skip: Optional[list[str]],
-                **kw) -> Config:
-    return Config.load(rules or None, only=only or (), skip=skip or (), **kw)
+def load_settings(config: Optional[Path], isolated: bool, **flags) -> Settings:
+    """The command's settings: ``--config FILE``, else the discovered file (none with ``--isolated``),
+    with the flags given put over it (see :meth:`Settings.override`)."""
+    if config is not None and isolated:
+        raise ConfigError("--config and --isolated contradict each other; give one of them")
+    return Settings.load(config, discover=not isolated).override(**flags)
+
+
+def load_config(settings: Settings, **kw) -> Config:
+    """The pipeline for ``settings`` (``kw``: ``stages``, see :meth:`Config.from_settings`)."""
+    return Config.from_settings(settings, **kw)
 
 
 def progress_enabled(quiet: bool, console: Console | None = None) -> bool:

@@ -1,23 +1,20 @@
-"""Grammar options for `run` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
+"""Grammar options for `run` and `check` (--grammar, --lt-server, --grammar-scope) and the stage's messages.
 
-The stage lives in :mod:`repair.stages.grammar`, LanguageTool in :mod:`repair.languagetool`; this module only
-turns options and the project configuration into settings, says once
-(on stderr) when LanguageTool cannot be had, and prints a one-line grammar summary.
+The stage lives in :mod:`repair.stages.grammar`, LanguageTool in :mod:`repair.languagetool`; the options go through :meth:`repair.settings.Settings.override`
+like every other flag. This module says once (on stderr) when LanguageTool cannot be had, and prints a
+one-line grammar summary.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.markup import escape
 
+from repair.languagetool.settings import STAGE
 from repair.document import Document
-from repair.languagetool.settings import STAGE, GrammarSettings
-from repair.pipeline import Config
-from repair.settings import load_settings
 from repair.cli.common import err
 
 
@@ -44,29 +41,6 @@ GrammarScope = Annotated[
                  help="changed: sentences the pipeline changed or flagged, plus a few others per document; "
                       "all: every sentence (implies --grammar). Default: changed.", show_default=False),
 ]
-
-
-def project_settings(config: Path | None = None) -> GrammarSettings:
-    """The ``[grammar]`` section of the project configuration (``repair.toml`` or ``[tool.repair]``
-    in ``pyproject.toml``, found as :mod:`repair.settings` does), or the defaults without one."""
-    settings = load_settings(config)
-    where = f"{settings.path}: [grammar]" if settings.path else "[grammar]"
-    return GrammarSettings.coerce(settings.grammar, where=where)
-
-
-def with_grammar(cfg: Config, flag: Optional[bool], server: Optional[str], scope: Optional[Scope]) -> Config:
-    """Add the grammar stage to ``cfg`` when the options or the project configuration ask for it."""
-    if flag is False:
-        return cfg
-    settings = project_settings()
-    if not (flag or settings.enabled or server or scope):
-        return cfg
-    settings = settings.replace(enabled=True, server=server or settings.server,
-                                scope=scope.value if scope else settings.scope)
-    cfg.options[STAGE] = settings
-    if STAGE not in cfg.stages:
-        cfg.stages = tuple(cfg.stages) + (STAGE,)
-    return cfg
 
 
 class GrammarWatch:

@@ -8,18 +8,13 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from repair.stages.emit import DEFAULT_THRESHOLD
-from repair.cli.common import RulesDirs, TextField, Threshold, app, boundary, err, report_error
+from repair.writers import refuse_output_over_inputs
+from repair.cli.common import (ConfigFile, Isolated, RulesDirs, TextField, Threshold, app, boundary, err, load_settings,
+                               report_error)
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
 Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to write (.toml); replaced atomically.",
                                    dir_okay=False)]
-
-
-def _refuse_input(output: Path, inputs: list[Path]) -> None:
-    """The pack written must not replace one of the files it is made from."""
-    if any(output.resolve() == p.resolve() for p in inputs):
-        raise typer.BadParameter(f"{output} is also an input; write the rule pack elsewhere", param_hint="--output")
 
 
 @app.command("learn")
@@ -33,7 +28,8 @@ def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
                                                         show_default=False)] = None,
           max_ngram: Annotated[int, typer.Option("--max-ngram", min=1, help="Longest substitution, in tokens a "
                                                                             "side.")] = 4,
-          rules: RulesDirs = None, threshold: Threshold = DEFAULT_THRESHOLD, text_field: TextField = "text") -> None:
+          rules: RulesDirs = None, threshold: Threshold = None, text_field: TextField = None,
+          config: ConfigFile = None, isolated: Isolated = False) -> None:
     """Propose spinner substitution rules from aligned spun/original pairs, for a person to vet.
 
     [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with
@@ -41,10 +37,11 @@ def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
     """
     from repair.authoring.learn import learn_files
 
-    _refuse_input(output, [pairs, *([clean] if clean else [])])
     with boundary():
-        res, errors = learn_files(pairs, clean, rules_dirs=rules, output=output, min_count=min_count,
-                                  family=family, max_ngram=max_ngram, threshold=threshold, text_field=text_field)
+        refuse_output_over_inputs(output, [pairs, *([clean] if clean else [])])
+        s = load_settings(config, isolated, rules=rules, threshold=threshold, text_field=text_field)
+        res, errors = learn_files(pairs, clean, rules_dirs=s.rules or None, output=output, min_count=min_count,
+                                  family=family, max_ngram=max_ngram, threshold=s.threshold, text_field=s.text_field)
     for e in errors:
         report_error(e)
     k = res.counts()
@@ -66,7 +63,8 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
                clean: Annotated[Optional[list[Path]], typer.Option(
                    "--clean", help="Clean news (repeatable): tortured phrases found there are dropped.",
                    show_default=False)] = None,
-               text_field: TextField = "text") -> None:
+               text_field: Annotated[str, typer.Option("--text-field", help="JSONL field holding the text.")] = "text",
+               ) -> None:
     """Vet the Problematic Paper Screener's tortured phrases and write them as a flag-only lexicon pack.
 
     [bold]repair import-pps pps-tortured-phrases.json -o rules/pps/pps.toml --clean clean.jsonl[/bold]
@@ -74,7 +72,6 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
     from repair.authoring.benchmark import read_clean
     from repair.authoring.pps import import_pps as run_import
 
-    _refuse_input(output, [source, *(clean or [])])
     errors = []
 
     def texts():
@@ -86,6 +83,7 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
                     errors.append(it)
 
     with boundary():
+        refuse_output_over_inputs(output, [source, *(clean or [])])
         v = run_import(source, output, texts())
     for e in errors:
         report_error(e)

@@ -15,16 +15,16 @@ from rich.table import Table
 from rich.text import Text
 
 from repair.readers import SUFFIXES_JSONL
-from repair.errors import InputError, RepairError
+from repair.errors import ConfigError, InputError
 from repair.model import Change, check_changes
 from repair.document import Document
 from repair.pipeline import Config, run_document
 from repair.review.align import Row, is_removal, rows, visible, word_core
 from repair.review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401
 from repair.writers import unified_diff
-from repair.cli.common import Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary, err, load_config, process, \
-    report_error
-from repair.stages.emit import DEFAULT_THRESHOLD
+from repair.cli.common import (ConfigFile, Isolated, Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary,
+                               err, load_config, load_settings, process, report_error)
+from repair.pipeline import STAGE_ORDER
 
 DecisionsFile = Annotated[
     Optional[Path],
@@ -42,7 +42,7 @@ def check_decision_inputs(paths: Optional[list[Path]]) -> None:
     """--decisions re-decides emitted records; raw text would silently get no review at all."""
     for p in paths or []:
         if str(p) != "-" and (p.is_dir() or p.suffix.lower() not in SUFFIXES_JSONL + (".parquet",)):
-            raise RepairError(f"{p}: --decisions re-decides emitted records; give it the records the report was "
+            raise ConfigError(f"{p}: --decisions re-decides emitted records; give it the records the report was "
                               "made from (e.g. out/records.jsonl or a .parquet of records), not text files or folders")
 
 
@@ -205,22 +205,25 @@ class _StdoutConsole(Console):
 
 
 @app.command("diff")
-def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "text", only: Only = None,
-         skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, doc_filter: DocFilter = None,
+def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = None, only: Only = None,
+         skip: Skip = None, threshold: Threshold = None, doc_filter: DocFilter = None,
          context: Annotated[int, typer.Option("--context", "-C", min=0, help="Unchanged paragraphs shown around "
                                                                             "each change.")] = 0,
          show_all: Annotated[bool, typer.Option("--all", help="Show every paragraph, not only changed ones.")] = False,
          unified: Annotated[bool, typer.Option("--unified", "-u", help="Print plain unified diffs (for git-style "
                                                                        "tools) instead of the side-by-side view.")] = False,
          width: Annotated[Optional[int], typer.Option("--width", min=60, help="Terminal width to lay out for.",
-                                                      show_default=False)] = None) -> None:
+                                                      show_default=False)] = None,
+         config: ConfigFile = None, isolated: Isolated = False) -> None:
     """Show what the tool changed, side by side: original left, cleaned right, by paragraph.
 
     A .txt file (or raw records) is cleaned first; emitted records (e.g. out/records.jsonl) are
     shown as recorded. Applied changes are red/green, flagged ones yellow with the suggestion.
     """
     with boundary():
-        cfg = load_config(rules, only, skip, threshold=threshold)
+        s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
+                          text_field=text_field)
+        cfg = load_config(s, stages=STAGE_ORDER)
         out = (_StdoutConsole(width=width, highlight=False, soft_wrap=False) if width
                else _StdoutConsole(highlight=False))
         failures: list[InputError] = []
@@ -241,6 +244,6 @@ def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = "
             for part in iter_diff(doc, context=context, show_all=show_all):
                 out.print(part)
 
-        process(paths, text_field, show, on_error, quiet=True, work=_prepare(cfg))
+        process(paths, s.text_field, show, on_error, quiet=True, work=_prepare(cfg))
         if failures:
             raise typer.Exit(1)

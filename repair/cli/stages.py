@@ -9,15 +9,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from repair.stages.emit import DEFAULT_THRESHOLD
-from repair.errors import InputError, RepairError
+from repair.errors import ConfigError, InputError
 from repair.executor import PipelineWork
 from repair.pipeline import STAGE_ORDER, Config
 from repair.review.html import HtmlReport
 from repair.writers import FolderSink, JsonlSink, ParquetSink
-from repair.cli.common import (Jobs, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app, boundary, err,
-                     load_config, process, report_error)
-from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer, with_grammar
+from repair.cli.common import (ConfigFile, Isolated, Jobs, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold,
+                               app, boundary, err, load_config, load_settings, process, report_error)
+from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
 from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
 
 Output = Annotated[
@@ -39,13 +38,13 @@ NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HT
 def _stage_command(name: str, doc: str) -> None:
     upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
 
-    def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = "text",
-                only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
-                quiet: Quiet = False) -> None:
+    def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = None,
+                only: Only = None, skip: Skip = None, threshold: Threshold = None, config: ConfigFile = None,
+                isolated: Isolated = False, quiet: Quiet = False) -> None:
         with boundary():
-            cfg = load_config(rules, only, skip, threshold=threshold, stages=upto)
-            final = name == "emit"
-            _run(cfg, paths, output, text_field, quiet, final=final, diffs=True)
+            s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
+                              text_field=text_field)
+            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True)
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -64,37 +63,44 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 
 
 @app.command("emit")
-def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
-         only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD,
-         decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1,
-         quiet: Quiet = False) -> None:
+def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
+         only: Only = None, skip: Skip = None, threshold: Threshold = None,
+         decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1, config: ConfigFile = None,
+         isolated: Isolated = False, quiet: Quiet = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
     review report (index.html). With --decisions FILE: re-decide emitted records as a reviewer chose.
     """
     with boundary():
-        cfg = load_config(rules, only, skip, threshold=threshold)
+        s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
+                          text_field=text_field)
+        cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         if decisions is not None:
             check_decision_inputs(paths)
-        _run(cfg, paths, output, text_field, quiet, final=True, diffs=True,
+        _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
              report=not no_report)
 
 
 @app.command("run")
-def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = "text",
-        only: Only = None, skip: Skip = None, threshold: Threshold = DEFAULT_THRESHOLD, no_diffs: NoDiffs = False,
+def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
+        only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
-        grammar_scope: GrammarScope = None, jobs: Jobs = 1, quiet: Quiet = False) -> None:
+        grammar_scope: GrammarScope = None, jobs: Jobs = 1, config: ConfigFile = None, isolated: Isolated = False,
+        quiet: Quiet = False) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
     [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
+    Settings come from repair.toml (or \\[tool.repair]) as for [bold]repair check[/bold]; flags override them.
     """
     with boundary():
-        cfg = with_grammar(load_config(rules, only, skip, threshold=threshold), grammar, lt_server, grammar_scope)
-        _run(cfg, paths, output, text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs, report=not no_report)
+        s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
+                          text_field=text_field, grammar=grammar, lt_server=lt_server,
+                          grammar_scope=grammar_scope.value if grammar_scope else None)
+        _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
+             report=not no_report)
 
 
 def _is_folder_target(output: Path) -> bool:
@@ -104,7 +110,7 @@ def _is_folder_target(output: Path) -> bool:
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
          final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True) -> None:
     if jobs > 1 and ("grammar" in cfg.stages or decisions is not None):
-        raise RepairError(f"--jobs {jobs} cannot be combined with "
+        raise ConfigError(f"--jobs {jobs} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
     inputs = tuple(p for p in (paths or []) if str(p) != "-")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, NamedTuple
 
-from repair.model import Change, StageResult
+from repair.model import Change, StageResult, apply_changes
 
 from repair.spans import Placed
 
@@ -66,14 +66,7 @@ def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRE
     kept, skipped = choose(proposals)
     decided = [Change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
                for c in kept]  # c.with_applied(...), without a method call per proposal
-    parts, pos = [], 0
-    for c in decided:
-        if c.applied:
-            parts.append(text[pos:c.start])
-            parts.append(c.after)
-            pos = c.end
-    parts.append(text[pos:])
-    return Emitted("".join(parts), tuple(decided), skipped)
+    return Emitted(apply_changes(text, decided), tuple(decided), skipped)
 
 
 def as_stage_result(e: Emitted) -> StageResult:
