@@ -153,7 +153,7 @@ def test_jsonl_fields_kept_and_ids(tmp_path: Path):
     assert [r["repair"]["id"] for r in out] == ["x1", "in.jsonl:2"]
     assert out[0]["meta"] == {"k": [1, 2]} and out[0]["score"] == 0.5 and out[0]["id"] == "x1"
     assert out[1]["source"] == "wire" and "id" not in out[1]
-    for row, rec in zip(rows, out):
+    for row, rec in zip(rows, out, strict=True):
         assert set(rec) == set(row) | {"repair"}
         assert apply_changes(row["text"], _changes(rec)) == rec["text"]
 
@@ -254,7 +254,7 @@ def test_bad_input_is_reported_and_the_batch_goes_on(messy: Path, tmp_path: Path
         f"{messy / 'd_docs.jsonl'}:5: field 'text' must be a string",
     ]
     assert len(errors) == len(expected)
-    for line, want in zip(errors, expected):
+    for line, want in zip(errors, expected, strict=True):
         assert line.startswith("error: " + want), line
     assert "3 documents cleaned, 7 failed" in res.stderr
     assert res.stderr.rstrip().endswith(f"report.json are in {out}.")
