@@ -37,6 +37,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory: pytest.TempPathFactory):
+    """The same cwd and discovery ceiling for session fixtures (``cfg``), which are built before ``isolated``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REPAIR_CONFIG_CEILING", str(tmp_path_factory.getbasetemp()))
+        mp.chdir(tmp_path_factory.mktemp("session-cwd"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty project folder as the cwd, a fixed terminal, caches and HOME in the temp area."""
