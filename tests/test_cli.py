@@ -192,7 +192,8 @@ def test_stdin_jsonl(args: list[str]):
 # --- pipes -------------------------------------------------------------------------------------------
 
 def _sh(args: list[str], data: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(REPAIR), *args], input=data, capture_output=True, timeout=120, cwd=ROOT)
+    # in the test's empty working folder (conftest), not the checkout: a repair.toml above it must not count
+    return subprocess.run([str(REPAIR), *args], input=data, capture_output=True, timeout=120)
 
 
 @pytest.mark.skipif(not REPAIR.exists(), reason="the repair script is not installed next to this Python")
