@@ -3,11 +3,11 @@
 Discovery works like ruff's: starting in the working directory and walking up to the root, the
 first directory that holds a ``repair.toml``, or a ``pyproject.toml`` with a ``[tool.repair]``
 table, supplies the configuration. In one directory ``repair.toml`` wins over ``pyproject.toml``;
-files are never merged. Folders named in ``REPAIR_CONFIG_CEILING`` (``os.pathsep``-separated, like git's
-``GIT_CEILING_DIRECTORIES``) are never searched, nor anything above them. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml``
-they live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file
-(``rules``, ``check.baseline``) are relative to that file's folder. Command-line flags override
-the file.
+files are never merged. Folders named in ``REPAIR_CONFIG_CEILING`` (``os.pathsep``-separated, like
+git's ``GIT_CEILING_DIRECTORIES``) are never searched, nor anything above them: the test suite sets
+its temp root there. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml`` they
+live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file (``rules``,
+``check.baseline``) are relative to that file's folder. Command-line flags override the file.
 
 Schema (every key optional; the values shown are the defaults)::
 
