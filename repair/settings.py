@@ -3,10 +3,11 @@
 Discovery works like ruff's: starting in the working directory and walking up to the root, the
 first directory that holds a ``repair.toml``, or a ``pyproject.toml`` with a ``[tool.repair]``
 table, supplies the configuration. In one directory ``repair.toml`` wins over ``pyproject.toml``;
-files are never merged. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml``
-they live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file
-(``rules``, ``check.baseline``) are relative to that file's folder. Command-line flags override
-the file.
+files are never merged. Folders named in ``REPAIR_CONFIG_CEILING`` (``os.pathsep``-separated, like
+git's ``GIT_CEILING_DIRECTORIES``) are never searched, nor anything above them: the test suite sets
+its temp root there. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml`` they
+live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file (``rules``,
+``check.baseline``) are relative to that file's folder. Command-line flags override the file.
 
 This is the one settings path of every command (run, the stage commands, diff, check, bench,
 learn)::
@@ -73,6 +74,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import tomllib
 import types
 import typing
@@ -87,6 +89,8 @@ from repair.languagetool.settings import GrammarSettings
 PYPROJECT = "pyproject.toml"
 REPAIR_TOML = "repair.toml"
 DEFAULT_BASELINE = ".repair-baseline.json"
+#: Discovery never searches these folders or above them (e.g. the test suite's temp root).
+CEILING_ENV = "REPAIR_CONFIG_CEILING"
 
 #: Per-document limits. A document fails a figure when the figure is above the limit. The
 #: defaults, like the corpus limits below, come from the one table of figures (repair.gate.figures).
@@ -194,7 +198,10 @@ class Settings:
 def find_config(start: Path | None = None) -> Path | None:
     """The nearest ``repair.toml``, or ``pyproject.toml`` with ``[tool.repair]``, from ``start`` up."""
     here = (start or Path.cwd()).resolve()
+    ceilings = {Path(p).resolve() for p in os.environ.get(CEILING_ENV, "").split(os.pathsep) if p}
     for folder in (here, *here.parents):
+        if folder in ceilings:
+            break
         candidate = folder / REPAIR_TOML
         if candidate.is_file():
             return candidate

@@ -1,13 +1,67 @@
+"""Shared fixtures, and the isolation every test gets without asking for it.
+
+Tests never depend on the terminal width, the user name, the temp folder or a config file above
+the checkout (README). So, for every test in this folder:
+
+- the working directory is an empty project folder of its own in pytest's temp area;
+- configuration discovery never searches pytest's temp root or anything above it
+  (``REPAIR_CONFIG_CEILING``), so a ``repair.toml`` above the checkout or above ``/tmp`` is never
+  read; a test that wants discovery writes its own files below its ``tmp_path``;
+- the terminal is fixed: ``COLUMNS`` is narrow (40, so whatever depends on the width fails for
+  everyone, not just on a small terminal), ``TERM=xterm`` (a ``dumb`` one would switch off the
+  progress bar a test draws), no colour, no CI-forced terminal;
+- ``HOME``, ``XDG_CACHE_HOME`` and the grammar cache (``REPAIR_CACHE_DIR``) are in the temp area.
+
+A test that is about the width or the environment sets its own with ``monkeypatch.setenv``.
+"""
+
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from repair.pipeline import Config
+# Read at import time by rich (the CLI's stderr console) and typer (its error panels), so they are
+# fixed here, before any test module imports the CLI, and again for each test below.
+TERMINAL = {"COLUMNS": "40", "LINES": "25", "NO_COLOR": "1", "TERM": "xterm"}
+NOT_INHERITED = ("FORCE_COLOR", "PY_COLORS", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TERMINAL_WIDTH",
+                 "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "REPAIR_CONFIG_CEILING")
+os.environ.update(TERMINAL)
+for _name in NOT_INHERITED:
+    os.environ.pop(_name, None)
+
+from repair.pipeline import Config  # noqa: E402  (after the environment is fixed)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory: pytest.TempPathFactory):
+    """The same cwd and discovery ceiling for session fixtures (``cfg``), which are built before ``isolated``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REPAIR_CONFIG_CEILING", str(tmp_path_factory.getbasetemp()))
+        mp.chdir(tmp_path_factory.mktemp("session-cwd"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder as the cwd, a fixed terminal, caches and HOME in the temp area."""
+    temp_root = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("REPAIR_CONFIG_CEILING", str(temp_root))
+    for name, value in TERMINAL.items():
+        monkeypatch.setenv(name, value)
+    for name in NOT_INHERITED[:-1]:
+        monkeypatch.delenv(name, raising=False)
+    project = tmp_path_factory.mktemp("cwd")
+    home = tmp_path_factory.mktemp("home")  # one per test: no cache is shared between tests
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("REPAIR_CACHE_DIR", str(home / ".cache" / "repair"))
+    monkeypatch.chdir(project)
+    return project
 
 
 @pytest.fixture(scope="session")

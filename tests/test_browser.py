@@ -76,7 +76,8 @@ def report(tmp_path_factory):
 
 def _changes(pg) -> list[dict]:
     raw = pg.evaluate("JSON.parse(document.getElementById('changes').textContent)")
-    return [dict(zip(["start", "end", "stage", "rule", "confidence", "applied", "before", "after"], c)) for c in raw]
+    keys = ["start", "end", "stage", "rule", "confidence", "applied", "before", "after"]
+    return [dict(zip(keys, c, strict=True)) for c in raw]
 
 
 def _focused(pg) -> int:

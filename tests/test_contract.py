@@ -114,7 +114,7 @@ def scraped(draw) -> str:
     ), max_size=12))
     breaks = draw(st.lists(st.sampled_from(["\n", "\r\n", "\n\n", "\r", "\n\n\n", " "]),
                            min_size=len(pieces), max_size=len(pieces)))
-    return "".join(p + b for p, b in zip(pieces, breaks))
+    return "".join(p + b for p, b in zip(pieces, breaks, strict=True))
 
 
 @PROPS

@@ -202,7 +202,7 @@ def test_sentences_of_a_document_go_in_one_request_and_come_back_apart(lt):
     texts = ["It was maybe maybe true.", "Nothing wrong here.", "She have it."]
     out = checker.check(texts)
     assert len(lt.sentence_checks()) == 1
-    assert [[(t[i.start:i.end], i.rule_id) for i in issues] for t, issues in zip(texts, out)] == [
+    assert [[(t[i.start:i.end], i.rule_id) for i in issues] for t, issues in zip(texts, out, strict=True)] == [
         [("maybe maybe", "ENGLISH_WORD_REPEAT_RULE")], [], [("have", "HE_VERB_AGR")]]
 
 

@@ -115,7 +115,7 @@ def test_run_parquet_to_parquet_gives_the_jsonl_records(seeds_parquet: Path, tmp
     rows = table.to_pylist()
     recs = [json.loads(line) for line in out_jl.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == len(recs) == 5
-    for row, rec in zip(rows, recs):
+    for row, rec in zip(rows, recs, strict=True):
         assert json.loads(row["repair"]) == rec["repair"]
         assert row["text"] == rec["text"]
         assert row["published"].isoformat() == rec["published"]
