@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from re import _casefix, _constants as C, _parser as P  # the re module's own parser and case table
-from typing import Any, Iterator
+from re import _casefix  # the re module's own case table, parser and its constants (stable since 3.11)
+from re import _constants as C
+from re import _parser as P
+from typing import Any
 
 import ahocorasick
 
@@ -36,28 +38,6 @@ def _cost(cover: frozenset[str]) -> float:
     # a lone space, newline, ASCII letter, digit or common punctuation is in nearly every text
     return sum(100.0 if len(e) == 1 and (e in _COMMON or e.isascii() and e.isalnum()) else 1.0 / len(e)
                for e in cover)
-
-
-def tried(rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    """The matches of ``rx.finditer(text)`` when every match starts in one of ``windows``.
-
-    ``windows`` are (first, last) possible starts, sorted by first; ``rx`` never matches the empty
-    string. ``rx.match`` is tried at those positions in order, never inside the previous match,
-    which finds what ``finditer`` finds (its leftmost match from a position starts in a window).
-
-    >>> [m.span() for m in tried(re.compile(r"ab+"), "abbxab ab", [(0, 1), (4, 4), (6, 8)])]
-    [(0, 3), (4, 6), (7, 9)]
-    """
-    pos = 0  # no match may start before this (tried already, or inside the previous match)
-    for lo, hi in windows:  # sorted by lo: a position skipped here is in no later window
-        pos = max(pos, lo)
-        while pos <= hi:
-            m = rx.match(text, pos)
-            if m is None:
-                pos += 1
-            else:
-                yield m
-                pos = m.end()
 
 
 @lru_cache(maxsize=1024)

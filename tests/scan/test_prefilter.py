@@ -101,3 +101,11 @@ def test_prefilter_skips_texts_without_the_literal():
     # the dotless i matches "i" case-insensitively but does not lower-case to it: no shortcut then
     assert Prefilter.of(re.compile("stated", re.I)).may_match("ST\u0130TED") is True
     assert Prefilter.of(re.compile("is", re.I)).may_match("\u0131s") is True
+
+
+def test_backreference_cover_and_starts():
+    found = literal_cover(re.compile(r"\b(the|a) \1\b"))
+    assert found == (frozenset({"the the", "a a"}), False)
+    pf = Prefilter.of(re.compile(r"share this|share"))
+    assert pf.cover == ("share",)  # "share this" holds "share": it adds nothing
+    assert pf.starts("share and share") == [0, 10]
