@@ -129,7 +129,7 @@ _SENTENCE = re.compile(r"[A-Z“\"][^\n]{30,280}?[.?!”\"](?=\s|$)")
 @lru_cache(maxsize=1)
 def _seed_sentences() -> tuple[str, ...]:
     """Sentences of the seeds after cleaning (so the corpus is clean text, not spun text)."""
-    from repair.model import Document
+    from repair.document import Document
     from repair.pipeline import Config, run_document
 
     cfg = Config.load()

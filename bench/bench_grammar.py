@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from bench import ROOT, scaled, seed_texts, synthetic_corpus
 from repair.stages import grammar as g
-from repair.model import Document
+from repair.document import Document
 from repair.pipeline import Config, run_document
 
 

@@ -17,7 +17,7 @@ import ftfy
 
 import bench
 from bench import best_time, mb_per_s, scaled, seed_texts, shared_texts, synthetic_corpus, utf8_size
-from repair.model import Document
+from repair.document import Document
 from repair.pipeline import STAGES, Config, run_document
 
 

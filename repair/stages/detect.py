@@ -26,6 +26,10 @@ How it decides, in two passes over the text:
    rule's family). A proposal whose gate is not met is kept with a confidence below the emit
    threshold: it is flagged for review, never applied.
 
+A caller that knows the document-level decision already (a rule example's ``context``) passes it
+as ``assume``: the gates then use it instead of the evidence (the score and evidence are still
+reported as measured).
+
 >>> from repair.rules import load_rules
 >>> d = detect("Fighters of ISIS-Okay struck.", load_rules())
 >>> [(c.before, c.after, c.rule) for c in d.changes]
@@ -41,7 +45,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Collection, NamedTuple
 
 from repair.model import Change, StageResult
 from repair.rules import RuleSet
@@ -76,6 +80,17 @@ class Detection:
         return StageResult(self.text, self.changes)
 
 
+class Assume(NamedTuple):
+    """The document-level decision the gates use, fixed by the caller instead of taken from the evidence.
+
+    ``Assume(True, "okay")``: a document detected spun, by the "okay" spinner (a rule example's
+    ``context = { spun = "okay" }``); ``Assume(False)``: a document not detected spun.
+    """
+
+    spun: bool
+    family: str | None = None
+
+
 _OTHER_SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"
 _SPACES = str.maketrans({c: " " for c in _OTHER_SPACES})
 _HAS_OTHER_SPACE = re.compile(f"[{_OTHER_SPACES}]")
@@ -88,9 +103,6 @@ def _fold(text: str) -> tuple[str, bool]:
     if len(f.lowered) == len(text):
         return f.lowered, f.odd
     return "".join(ch.lower()[0] for ch in text), True  # keep offsets when a character lower-cases to two
-
-
-_Entry = Entry  # the name _gate_ok's signature uses (kept while a parallel edit of _gate_ok lands)
 
 
 @dataclass(slots=True)
@@ -246,10 +258,17 @@ class _Cover:
         return j > i and self.max_end[j - 1] > e
 
 
-def evidence(text: str, rules: RuleSet) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
-    """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count."""
+def evidence(text: str, rules: RuleSet,
+             without: Collection[str] = ()) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
+    """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count.
+
+    ``without``: rule ids whose candidates are dropped, as if those rules were not in ``rules``
+    (no other rule's candidates depend on them), without compiling the rules again.
+    """
     comp = rules.compiled(STAGE, compile_rules)
     hits = _candidates(text, comp) if text else []
+    if without:
+        hits = [h for h in hits if h.entry.rule not in without]
     per_rule: dict[str, int] = {}
     weights: dict[str, float] = {}
     per_entry: dict[tuple[str, str], int] = {}
@@ -279,7 +298,7 @@ def _family(weights: dict[str, float]) -> str | None:
     return max(sorted(named), key=lambda f: named[f])
 
 
-def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str]) -> bool:
+def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str]) -> bool:
     if e.gate == "none":
         return True
     if not spun:
@@ -292,22 +311,29 @@ def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float
     return any(weights.get(f, 0.0) >= max(4.0, 0.5 * top) for f in e.families)
 
 
-def detect(text: str, rules: RuleSet) -> Detection:
-    hits, weights, per_rule, words = evidence(text, rules)
+def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = ()) -> Detection:
+    """Propose repairs; ``assume`` fixes the decision the gates use, ``without`` leaves rule ids out
+    (see :func:`evidence`). Both are for rule examples and their tests; a run passes neither."""
+    hits, weights, per_rule, words = evidence(text, rules, without)
     if not hits:
         return Detection(text, (), 0.0, None, {"words": words} if text else {})
     s = score(weights, words)
     family = _family(weights)
     spun = s >= SPUN
     told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
+    gate_family, gate_weights = family, weights
+    if assume is not None:  # the caller's decision, not the evidence's: a family gate opens for that family only
+        spun, gate_family, told, gate_weights = assume.spun, assume.family, {assume.family}, {}
     found: list[Change] = []
     for h in hits:
         e = h.entry
-        h.conf = e.confidence if _gate_ok(e, spun, family, weights, told) else min(e.confidence, FLAG_CAP)
+        h.conf = e.confidence if _gate_ok(e, spun, gate_family, gate_weights, told) else min(e.confidence, FLAG_CAP)
     for h in _resolve(hits, text):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
         found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
     ev = {"tells": {k: round(v, 3) for k, v in sorted(weights.items())}, "words": words,
           "rules": dict(sorted(per_rule.items()))}
+    if assume is not None:
+        ev["assumed"] = {"spun": assume.spun, "family": assume.family}
     return Detection(text, tuple(found), round(s, 4), family if s > 0 else None, ev)
