@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import ahocorasick
 from rapidfuzz import fuzz, process
@@ -180,50 +180,81 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
             continue
         if (start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()):
             continue
-        win = _window(text, start, stop)
-        if not win:
-            continue
-        full = " ".join(w for _, _, w in win)
-        if full.casefold() in g.terms:
-            continue  # the whole run is a real name as it stands
-        hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
-        hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
-        if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
-               for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
-            continue  # the swap word sits inside a real name ("National Safety Council")
-        best = None
-        for i in range(0, hit_lo + 1):
-            for j in range(hit_hi, len(win) + 1):
-                words = [w for _, _, w in win[i:j]]
-                if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
-                    continue
-                for restored, swaps, conf, rid in _variants(g, words):
-                    canon = g.terms.get(restored.casefold())
-                    score = 100.0 if canon else 0.0
-                    if canon is None and len(restored) >= 8:
-                        hit = process.extractOne(restored, g.term_list, scorer=fuzz.ratio, score_cutoff=min_score)
-                        if hit:
-                            canon, score = hit[0], float(hit[1])
-                    if canon is None:
-                        continue
-                    key = (score, swaps, j - i)
-                    if best is None or key > best[0]:
-                        inside = ((i > 0 and _is_name_word(win[i - 1][2]))
-                                  or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
-                        best = (key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
+        best = _restore(g, text, start, stop, min_score)
         if best is None:
             continue
-        (score, swaps, _), s, e, canon, conf, rid, inside = best
-        before = text[s:e]
-        if before == canon:
+        before = text[best.start:best.end]
+        if before == best.canon:
             continue
-        c = conf * (0.97 if score >= 100 else 0.9 * score / 100.0)
-        if swaps >= 2:
-            c = min(0.99, c + 0.02)
-        if not spun_doc and (swaps < 2 or score < 100):
-            c = min(c, 0.55)  # one swap in a document nothing else marks as spun: flag, do not apply
-        if inside and not spun_doc:
-            c = min(c, 0.55)
-        out.append(Change(STAGE, g.term_rule.get(canon, rid), s, e, before, canon, round(c, 4), False))
-        taken_until = e
+        out.append(Change(STAGE, g.term_rule.get(best.canon, best.rule), best.start, best.end, before, best.canon,
+                          round(_confidence(best, spun_doc), 4), False))
+        taken_until = best.end
     return StageResult(text, tuple(out))
+
+
+class _Restored(NamedTuple):
+    """The best canonical name for a sub-window of spun words."""
+
+    key: tuple[float, int, int]  # (gazetteer score, swaps, words): the higher the better
+    start: int
+    end: int
+    canon: str
+    conf: float  # the lowest confidence of the swaps made
+    rule: str  # the rule of a swap made
+    inside: bool  # the sub-window sits inside a longer run of name words
+
+
+def _restore(g: _Gazetteer, text: str, start: int, stop: int, min_score: float) -> _Restored | None:
+    """The best restoration of the capitalised words around a swap word at [start, stop), if any."""
+    win = _window(text, start, stop)
+    if not win:
+        return None
+    full = " ".join(w for _, _, w in win)
+    if full.casefold() in g.terms:
+        return None  # the whole run is a real name as it stands
+    hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
+    hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
+    if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
+           for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
+        return None  # the swap word sits inside a real name ("National Safety Council")
+    best = None
+    for i in range(0, hit_lo + 1):
+        for j in range(hit_hi, len(win) + 1):
+            words = [w for _, _, w in win[i:j]]
+            if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
+                continue
+            for restored, swaps, conf, rid in _variants(g, words):
+                canon, score = _lookup(g, restored, min_score)
+                if canon is None:
+                    continue
+                key = (score, swaps, j - i)
+                if best is None or key > best.key:
+                    inside = ((i > 0 and _is_name_word(win[i - 1][2]))
+                              or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
+                    best = _Restored(key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
+    return best
+
+
+def _lookup(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None, float]:
+    """The gazetteer term ``restored`` names and how sure: exactly (100), else fuzzily, else (None, 0)."""
+    canon = g.terms.get(restored.casefold())
+    score = 100.0 if canon else 0.0
+    if canon is None and len(restored) >= 8:
+        hit = process.extractOne(restored, g.term_list, scorer=fuzz.ratio, score_cutoff=min_score)
+        if hit:
+            canon, score = hit[0], float(hit[1])
+    return canon, score
+
+
+def _confidence(best: _Restored, spun_doc: bool) -> float:
+    """An exact hit is surer than a fuzzy one, two swaps surer than one; in a document detect did not
+    find spun, one swap, a fuzzy hit or a name inside a longer name is only flagged."""
+    score, swaps, _ = best.key
+    c = best.conf * (0.97 if score >= 100 else 0.9 * score / 100.0)
+    if swaps >= 2:
+        c = min(0.99, c + 0.02)
+    if not spun_doc and (swaps < 2 or score < 100):
+        c = min(c, 0.55)  # one swap in a document nothing else marks as spun: flag, do not apply
+    if best.inside and not spun_doc:
+        c = min(c, 0.55)
+    return c
