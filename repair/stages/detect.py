@@ -115,6 +115,8 @@ class _Hit:
 
 
 def _candidates(text: str, comp: Compiled) -> list[_Hit]:
+    """Every candidate of the compiled rules in ``text``: phrase and lexicon entries the automaton finds,
+    then the pattern and builtin scans worth running (those whose literals it found too)."""
     hits: list[_Hit] = []
     raw = text
     if _HAS_OTHER_SPACE.search(text):
@@ -122,34 +124,14 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
     folded, odd = _fold(text)
     needed: set[int] = set()  # scans one of whose `needs` occurs
     near: dict[int, list[tuple[int, int]]] = defaultdict(list)  # scan -> (start, length) of its literals
-    n = len(text)
     for end, key in comp.automaton.iter(folded) if comp.automaton is not None else ():
         start = end - key.length + 1
-        stop = end + 1
         if key.needed_by:
             needed.update(key.needed_by)
         for i in key.covers:
             near[i].append((start, key.length))
-        if not key.entries:
-            continue
-        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and \
-                (text[start].isalnum() or text[start] == "_"):
-            continue  # a word character on both sides of the start: inside a word
-        if stop < n and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
-            continue
-        span = raw[start:stop]
-        as_written = span[0].isalpha() and not span[0].isupper()  # match_case keeps the replacement as it is
-        for e in key.entries:
-            if e.exact and text[start:stop] != e.phrase:
-                continue
-            if e.context is not None and not e.context.ok(text, start, stop):
-                continue
-            if e.replace is None or e.exact or as_written:
-                after = e.replace
-            else:
-                after = match_case(span, e.replace)
-            hits.append(_Hit(start, stop, e, after))
-    n_patterns = len(comp.patterns)
+        if key.entries:
+            _entry_hits(hits, raw, text, start, end + 1, key.entries)
     for i in sorted(needed.union(comp.unconditional)):  # the scans worth running, patterns then builtins
         gate = comp.gates[i]
         where: list[tuple[int, int]] | None = None  # where to look (None: everywhere)
@@ -157,21 +139,49 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
             where = near.get(i)
             if not where:
                 continue  # none of the literals every match contains
-        if i >= n_patterns:
-            fn, e = comp.builtins[i - n_patterns]
+        if i >= len(comp.patterns):
+            fn, e = comp.builtins[i - len(comp.patterns)]
             for s, t, after in fn(text):
                 if e.context is None or e.context.ok(text, s, t):
                     hits.append(_Hit(s, t, e, after))
-            continue
-        rx, e = comp.patterns[i]
-        for m in finditer(rx, text, where, gate.width):
-            if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
-                continue
-            after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
-            if after is not None and not e.exact:
-                after = match_case(m.group(0), after)
-            hits.append(_Hit(m.start(), m.end(), e, after))
+        else:
+            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width)
     return hits
+
+
+def _entry_hits(hits: list[_Hit], raw: str, text: str, start: int, stop: int, entries: tuple[Entry, ...]) -> None:
+    """The entries spelled as ``text[start:stop]`` (lower-cased) that hold there: a whole word or phrase,
+    spelled exactly when they must be, in their context. ``raw`` is ``text`` before spaces were made plain."""
+    end = stop - 1
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and \
+            (text[start].isalnum() or text[start] == "_"):
+        return  # a word character on both sides of the start: inside a word
+    if stop < len(text) and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
+        return
+    span = raw[start:stop]
+    as_written = span[0].isalpha() and not span[0].isupper()  # match_case keeps the replacement as it is
+    for e in entries:
+        if e.exact and text[start:stop] != e.phrase:
+            continue
+        if e.context is not None and not e.context.ok(text, start, stop):
+            continue
+        if e.replace is None or e.exact or as_written:
+            after = e.replace
+        else:
+            after = match_case(span, e.replace)
+        hits.append(_Hit(start, stop, e, after))
+
+
+def _pattern_hits(hits: list[_Hit], text: str, rx: re.Pattern[str], e: Entry, where: list[tuple[int, int]] | None,
+                  width: int | None) -> None:
+    """The matches of a pattern or signal rule (looked for near ``where`` only, when given) in their context."""
+    for m in finditer(rx, text, where, width):
+        if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
+            continue
+        after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
+        if after is not None and not e.exact:
+            after = match_case(m.group(0), after)
+        hits.append(_Hit(m.start(), m.end(), e, after))
 
 
 def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
