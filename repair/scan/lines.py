@@ -30,45 +30,47 @@ def may_cross_lines(pattern: str) -> bool:
         tree = P.parse(pattern, re.I | re.M)
     except Exception:  # noqa: BLE001 - any surprise means: assume it could
         return True
-    dotall = bool(tree.state.flags & re.S)
-    safe_categories = {C.CATEGORY_DIGIT, C.CATEGORY_WORD, C.CATEGORY_NOT_SPACE, C.CATEGORY_UNI_DIGIT,
-                       C.CATEGORY_UNI_WORD, C.CATEGORY_UNI_NOT_SPACE}
-    breaking_categories = {C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE, C.CATEGORY_LINEBREAK, C.CATEGORY_UNI_LINEBREAK}
+    return _crosses(tree.data, bool(tree.state.flags & re.S))
 
-    def crosses(items: Any) -> bool:
-        for op, av in items:
-            if op is C.LITERAL and av == 10:
-                return True
-            if op is C.NOT_LITERAL and av != 10:
-                return True
-            if op is C.ANY and dotall:
-                return True
-            if op is C.IN:
-                negated = any(op2 is C.NEGATE for op2, _ in av)
-                holds_break = any((op2 is C.LITERAL and av2 == 10) or (op2 is C.RANGE and av2[0] <= 10 <= av2[1])
-                                  or (op2 is C.CATEGORY and av2 in breaking_categories) for op2, av2 in av)
-                if negated and not holds_break:  # [^.!?] takes a line break, [^.!?\n] does not
-                    return True
-                if not negated and (holds_break or any(op2 is C.CATEGORY and av2 not in safe_categories
-                                                       for op2, av2 in av)):
-                    return True
-            elif op is C.BRANCH:
-                if any(crosses(b.data) for b in av[1]):
-                    return True
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
-                if crosses(av[2].data):
-                    return True
-            elif op is C.SUBPATTERN:
-                if av[1] & re.S or crosses(av[-1].data):
-                    return True
-            elif op is C.ATOMIC_GROUP:
-                if crosses(av.data):
-                    return True
-            elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
-                return True
-        return False
 
-    return crosses(tree.data)
+_SAFE_CATEGORIES = {C.CATEGORY_DIGIT, C.CATEGORY_WORD, C.CATEGORY_NOT_SPACE, C.CATEGORY_UNI_DIGIT,
+                    C.CATEGORY_UNI_WORD, C.CATEGORY_UNI_NOT_SPACE}
+_BREAKING_CATEGORIES = {C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE, C.CATEGORY_LINEBREAK, C.CATEGORY_UNI_LINEBREAK}
+
+
+def _crosses(items: Any, dotall: bool) -> bool:
+    """Whether a sequence of parsed items could consume a line break (``dotall``: ``.`` matches one)."""
+    return any(_item_crosses(op, av, dotall) for op, av in items)
+
+
+def _item_crosses(op: Any, av: Any, dotall: bool) -> bool:
+    if op is C.LITERAL:
+        return av == 10
+    if op is C.NOT_LITERAL:
+        return av != 10
+    if op is C.ANY:
+        return dotall
+    if op is C.IN:
+        return _class_crosses(av)
+    if op is C.BRANCH:
+        return any(_crosses(b.data, dotall) for b in av[1])
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        return _crosses(av[2].data, dotall)
+    if op is C.SUBPATTERN:
+        return bool(av[1] & re.S) or _crosses(av[-1].data, dotall)
+    if op is C.ATOMIC_GROUP:
+        return _crosses(av.data, dotall)
+    return op in (C.GROUPREF, C.GROUPREF_EXISTS)
+
+
+def _class_crosses(av: Any) -> bool:
+    """Whether a character class can match a line break: [^.!?] can, [^.!?\\n] and [\\w ] cannot, [\\s] can."""
+    negated = any(op2 is C.NEGATE for op2, _ in av)
+    holds_break = any((op2 is C.LITERAL and av2 == 10) or (op2 is C.RANGE and av2[0] <= 10 <= av2[1])
+                      or (op2 is C.CATEGORY and av2 in _BREAKING_CATEGORIES) for op2, av2 in av)
+    if negated:
+        return not holds_break
+    return holds_break or any(op2 is C.CATEGORY and av2 not in _SAFE_CATEGORIES for op2, av2 in av)
 
 
 def line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.Match[str]]:
