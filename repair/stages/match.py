@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
 from repair.model import Change, StageResult
-from repair.rules import RuleSet
+from repair.rules import Rule, RuleSet
 
 STAGE = "match"
 SPUN = 0.5
@@ -58,17 +58,10 @@ class _Gazetteer:
 
 
 def compile_rules(rules: RuleSet) -> _Gazetteer:
+    """Check the match rules and build the gazetteer: canonical terms, word swaps and their automaton."""
     terms: dict[str, str] = {}
     term_rule: dict[str, str] = {}
     subs: dict[str, list[tuple[str, str, float]]] = {}
-
-    def add_sub(spun: str, canon: str, rid: str, conf: float, where: str) -> None:
-        if not spun.strip() or not canon.strip():
-            raise RuleError(f"{where}: a substitution needs a non-empty spun word and original")
-        subs.setdefault(spun, [])
-        if all(c != canon for c, _, _ in subs[spun]):
-            subs[spun].append((canon, rid, conf))
-
     for r in rules.for_stage(STAGE):
         kind = r.get("kind")
         try:
@@ -76,24 +69,12 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
         except (TypeError, ValueError):
             raise RuleError(f"{r.where()}: confidence must be a number") from None
         if kind == "terms":
-            items = r.data.get("terms")
-            if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
-                raise RuleError(f"{r.where()}: a terms rule needs 'terms', a list of strings")
-            for t in items:
+            for t in _terms(r):
                 terms.setdefault(t.casefold(), t)
                 term_rule.setdefault(t, r.id)
-        elif kind == "substitution":
-            spun, canon = r.data.get("spun"), r.data.get("canonical")
-            if not isinstance(spun, str) or not isinstance(canon, str):
-                raise RuleError(f"{r.where()}: a substitution rule needs string 'spun' and 'canonical'")
-            add_sub(spun, canon, r.id, conf, r.where())
-        elif kind == "substitutions":
-            entries = r.data.get("entries")
-            if not isinstance(entries, list) or not all(
-                    isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in entries):
-                raise RuleError(f"{r.where()}: a substitutions rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
-            for spun, canon in entries:
-                add_sub(spun, canon, r.id, conf, r.where())
+        elif kind in ("substitution", "substitutions"):
+            for spun, canon in _substitutions(r):
+                _add_sub(subs, spun, canon, r.id, conf, r.where())
         else:
             raise RuleError(f"{r.where()}: kind {kind!r} is not one of terms, substitution, substitutions")
     auto = None
@@ -104,6 +85,36 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
         auto.make_automaton()
     max_words = max((len(s.split()) for s in subs), default=1)
     return _Gazetteer(terms, sorted(set(terms.values())), term_rule, subs, max_words, auto)
+
+
+def _terms(r: Rule) -> list[str]:
+    items = r.data.get("terms")
+    if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
+        raise RuleError(f"{r.where()}: a terms rule needs 'terms', a list of strings")
+    return items
+
+
+def _substitutions(r: Rule) -> list[tuple[str, str]]:
+    """The (spun, original) pairs of a ``substitution`` rule (one) or a ``substitutions`` rule (a list)."""
+    if r.get("kind") == "substitution":
+        spun, canon = r.data.get("spun"), r.data.get("canonical")
+        if not isinstance(spun, str) or not isinstance(canon, str):
+            raise RuleError(f"{r.where()}: a substitution rule needs string 'spun' and 'canonical'")
+        return [(spun, canon)]
+    entries = r.data.get("entries")
+    if not isinstance(entries, list) or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in entries):
+        raise RuleError(f"{r.where()}: a substitutions rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
+    return [(spun, canon) for spun, canon in entries]
+
+
+def _add_sub(subs: dict[str, list[tuple[str, str, float]]], spun: str, canon: str, rid: str, conf: float,
+             where: str) -> None:
+    if not spun.strip() or not canon.strip():
+        raise RuleError(f"{where}: a substitution needs a non-empty spun word and original")
+    subs.setdefault(spun, [])
+    if all(c != canon for c, _, _ in subs[spun]):
+        subs[spun].append((canon, rid, conf))
 
 
 def _is_name_word(w: str) -> bool:
