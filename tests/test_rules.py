@@ -8,7 +8,8 @@ import pytest
 
 from repair.errors import RuleError
 from repair.pipeline import Config, compile_all
-from repair.rules import Example, Rule, load_rules, run_example, run_in
+from repair.authoring.examples import run_example, run_in
+from repair.rules import Example, Rule, load_rules
 
 RULES = load_rules()
 compile_all(RULES)  # once: the removal test reuses the compiled detect rules (7,500 PPS entries)
