@@ -228,6 +228,12 @@ def _restore(g: _Gazetteer, text: str, start: int, stop: int, min_score: float) 
     if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
            for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
         return None  # the swap word sits inside a real name ("National Safety Council")
+    return _best_restoration(g, win, hit_lo, hit_hi, min_score)
+
+
+def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], hit_lo: int, hit_hi: int,
+                      min_score: float) -> _Restored | None:
+    """The best canonical name for a sub-window ``win[i:j]`` holding the swap words ``win[hit_lo:hit_hi]``."""
     best = None
     for i in range(0, hit_lo + 1):
         for j in range(hit_hi, len(win) + 1):
