@@ -20,7 +20,8 @@ How it decides, in two passes over the text:
    document, so one common word cannot make a document "spun"; nothing inside a protected set
    phrase counts). The weighted tells, scaled to a 200-word text (``(200 / words) ** 0.7`` for
    longer texts), give ``spin_score = 1 - exp(-tells / TAU)``, 0.5 at 4 tells; the family with
-   the most weight is the ``family`` ("spin", evidence shared by several spinners, never is). Then each proposal's confidence is decided by its rule's
+   the most weight is the ``family`` ("spin", evidence shared by several spinners, never is).
+   Then each proposal's confidence is decided by its rule's
    ``gate``: ``none`` (a tell precise enough on its own: keep the rule's confidence), ``spun``
    (the document must score >= 0.5) or ``family`` (the document must be spun *and* point to the
    rule's family). A proposal whose gate is not met is kept with a confidence below the emit

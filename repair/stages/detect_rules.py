@@ -186,7 +186,8 @@ class _Builder:
         for i, e in enumerate(entries):
             c = _entry_confidence(r, i, e, conf)
             exact = bool(r.get("exact", e[0] != e[0].lower()))
-            self.add(e[0], Entry(r.id, family, e[0], e[1], c, weight, gate, fams, exact, ctx), f"{r.where()} entry {i + 1}")
+            entry = Entry(r.id, family, e[0], e[1], c, weight, gate, fams, exact, ctx)
+            self.add(e[0], entry, f"{r.where()} entry {i + 1}")
 
     def pattern(self, r: Rule) -> None:
         """A ``pattern`` rule (a regex and its replacement template) or a ``signal`` (a regex, evidence only)."""
@@ -206,13 +207,15 @@ class _Builder:
         exact = not r.get("ignore_case", False)  # a case-blind pattern gives its replacement the match's case
         lits = r.get("needs", [])
         if not isinstance(lits, list) or not all(isinstance(x, str) and x for x in lits):
-            raise RuleError(f"{r.where()}: 'needs' must be a list of literal strings, one of which every match contains")
+            raise RuleError(f"{r.where()}: 'needs' must be a list of literal strings, "
+                            "one of which every match contains")
         for lit in lits:
             self.needs[lit.lower()].append(len(self.patterns))
         if not lits:
             self.always.append(len(self.patterns))
-        self.patterns.append((rx, Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx,
-                                        isinstance(replace, str) and "\\" in replace)))
+        template = isinstance(replace, str) and "\\" in replace
+        entry = Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx, template)
+        self.patterns.append((rx, entry))
 
     def builtin(self, r: Rule) -> None:
         name = r.data.get("function")

@@ -267,7 +267,7 @@ def compile_rules(rules: RuleSet) -> _Compiled:
         key = (order, kind if kind != "builtin" else f"builtin:{r.id}")
         levels.setdefault(key, []).append(r)
     passes: list[Callable[[str], StageResult]] = []
-    for (order, kind), group in sorted(levels.items(), key=lambda kv: kv[0][0]):
+    for (_order, kind), group in sorted(levels.items(), key=lambda kv: kv[0][0]):
         if kind.startswith("builtin:"):
             passes.append(_BUILTINS[group[0].data["builtin"]])
         elif kind == "replace":

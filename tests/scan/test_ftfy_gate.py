@@ -105,8 +105,8 @@ UNWATCHED = sorted(c for c in _KNOWN if not G.MOJIBAKE_CHARS.search(c))
 # Greek and Cyrillic letters enter the badness regex through two categories; a few stand for all
 # of them in the 3-character check (those the regex names literally are watched anyway)
 _LETTERS = _expand(MOJIBAKE_CATEGORIES["upper_common"] + MOJIBAKE_CATEGORIES["lower_common"])
-UNWATCHED_3 = [c for c in UNWATCHED if c not in _LETTERS] + [c for c in "\u0391\u03b1\u0416\u0436\u0386\u03c0\u045e\u0402"
-                                                               if c in UNWATCHED]
+_GREEK_CYRILLIC = "\u0391\u03b1\u0416\u0436\u0386\u03c0\u045e\u0402"
+UNWATCHED_3 = [c for c in UNWATCHED if c not in _LETTERS] + [c for c in _GREEK_CYRILLIC if c in UNWATCHED]
 
 
 def _never_bad(strings) -> None:

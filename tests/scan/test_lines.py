@@ -18,8 +18,8 @@ def _line_rules_and_fragments() -> tuple[list, list[str]]:
 
     rules = [r for r in load_rules([ROOT / "rules" / "normalise"]).for_stage("normalise") if r.get("kind") == "line"]
     frags = [ex.input for r in rules for ex in r.examples]
-    frags += ["Tags: Kabul, Delhi", "The talks ended.", "Share this:", "name", "\u0130", "\u0131", "\u017f", "\n", "\n\n",
-              " ", "Photo: AP", "stage", "\u00a0"]
+    frags += ["Tags: Kabul, Delhi", "The talks ended.", "Share this:", "name", "\u0130", "\u0131", "\u017f",
+              "\n", "\n\n", " ", "Photo: AP", "stage", "\u00a0"]
     return rules, frags
 
 
