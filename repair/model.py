@@ -277,61 +277,80 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
     >>> apply_changes(src, out)
     'Hello world'
     """
-    prior_sorted = _sorted(prior)
-    applied = [c for c in prior_sorted if c.applied]
-    flagged = [c for c in prior_sorted if not c.applied]
-    m = _Map(applied)
-    merged_away: set[int] = set()
-    dropped_flagged: set[int] = set()
-    out_new: list[Change] = []
-    skipped: list[tuple[str, Change]] = []
-    taken = Placed()  # source spans of accepted new changes, to reject new-new overlaps
-    flagged_index = Spans([(f.start, f.end) for f in flagged])
-
+    composition = _Composition(source, prior)
     for n in _sorted(new):
         if current[n.start:n.end] != n.before:
             raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
                               f"{current[n.start:n.end]!r}")
-        hits = m.overlapping(n.start, n.end) if applied else []
+        composition.add(n, current)
+    return composition.result()
+
+
+class _Composition:
+    """What :func:`compose` holds while it places new changes: the prior changes (applied ones with
+    the map from the current text back to the source, flagged ones with a span index) and the
+    new changes accepted so far."""
+
+    def __init__(self, source: str, prior: Sequence[Change]) -> None:
+        prior_sorted = _sorted(prior)
+        self.source = source
+        self.applied = [c for c in prior_sorted if c.applied]
+        self.flagged = [c for c in prior_sorted if not c.applied]
+        self.map = _Map(self.applied)
+        self.merged_away: set[int] = set()  # applied prior changes a new change was merged with
+        self.dropped_flagged: set[int] = set()  # flagged prior changes an applied new change supersedes
+        self.out_new: list[Change] = []
+        self.skipped: list[tuple[str, Change]] = []
+        self.taken = Placed()  # source spans of accepted new changes, to reject new-new overlaps
+        self.flagged_index = Spans([(f.start, f.end) for f in self.flagged])
+
+    def add(self, n: Change, current: str) -> None:
+        """Map ``n`` (a change against ``current``) to the source and place it, or skip it with a reason."""
+        hits = self.map.overlapping(n.start, n.end) if self.applied else []
         if hits and not n.applied:
-            skipped.append(("overlap", n))
-            continue
+            self.skipped.append(("overlap", n))
+            return
+        mapped = self._merged(n, hits, current) if hits else self._mapped(n)
+        if self._place(n, mapped):
+            self.merged_away.update(hits)
+
+    def _merged(self, n: Change, hits: list[int], current: str) -> Change:
+        """``n`` merged with the applied prior changes ``hits`` it touches into one change (rule ids joined by +)."""
+        m, applied = self.map, self.applied
         S, E = m.source_span(n.start, n.end, hits)
-        if hits:
-            cs = min(n.start, m.cur_start[hits[0]])
-            ce = max(n.end, m.cur_end[hits[-1]])
-            after = current[cs:n.start] + n.after + current[n.end:ce]
-            rules = []
-            for r in [applied[i].rule for i in hits] + [n.rule]:
-                if r not in rules:
-                    rules.append(r)
-            mapped = Change(n.stage, "+".join(rules), S, E, source[S:E], after,
-                            min([n.confidence] + [applied[i].confidence for i in hits]), True, n.note)
-        else:
-            if S == n.start and E == n.end and source[S:E] == n.before:
-                mapped = n  # the same change in source coordinates (a Change is immutable: no copy needed)
-            else:
-                mapped = Change(n.stage, n.rule, S, E, source[S:E], n.after, n.confidence, n.applied, n.note)
-        # conflicts with prior flagged changes and with new changes already placed
-        clash_flagged = [j for j in flagged_index.overlapping(mapped.start, mapped.end)
-                         if j not in dropped_flagged] if flagged else []
-        if taken.clashes(mapped.start, mapped.end):
-            skipped.append(("overlap", n))
-            continue
-        if clash_flagged:
-            if not mapped.applied:
-                skipped.append(("overlap", n))
-                continue
-            for j in clash_flagged:
-                dropped_flagged.add(j)
-                skipped.append(("superseded", flagged[j]))
-        if hits:
-            merged_away.update(hits)
-        taken.add(mapped.start, mapped.end)
-        out_new.append(mapped)
+        cs = min(n.start, m.cur_start[hits[0]])
+        ce = max(n.end, m.cur_end[hits[-1]])
+        after = current[cs:n.start] + n.after + current[n.end:ce]
+        rules = []
+        for r in [applied[i].rule for i in hits] + [n.rule]:
+            if r not in rules:
+                rules.append(r)
+        return Change(n.stage, "+".join(rules), S, E, self.source[S:E], after,
+                      min([n.confidence] + [applied[i].confidence for i in hits]), True, n.note)
 
-    kept = [c for i, c in enumerate(applied) if i not in merged_away]
-    kept += [c for j, c in enumerate(flagged) if j not in dropped_flagged]
-    return Composed(_sorted(kept + out_new), skipped)
+    def _mapped(self, n: Change) -> Change:
+        """``n``, which touches no rewritten text, in source coordinates."""
+        S, E = self.map.source_span(n.start, n.end, [])
+        if S == n.start and E == n.end and self.source[S:E] == n.before:
+            return n  # the same change in source coordinates (a Change is immutable: no copy needed)
+        return Change(n.stage, n.rule, S, E, self.source[S:E], n.after, n.confidence, n.applied, n.note)
 
+    def _place(self, n: Change, mapped: Change) -> bool:
+        """Accept ``mapped`` unless it overlaps a new change already placed, or is flagged and overlaps a
+        prior flagged change; an applied one supersedes the prior flagged changes it overlaps."""
+        clash_flagged = [j for j in self.flagged_index.overlapping(mapped.start, mapped.end)
+                         if j not in self.dropped_flagged] if self.flagged else []
+        if self.taken.clashes(mapped.start, mapped.end) or (clash_flagged and not mapped.applied):
+            self.skipped.append(("overlap", n))
+            return False
+        for j in clash_flagged:
+            self.dropped_flagged.add(j)
+            self.skipped.append(("superseded", self.flagged[j]))
+        self.taken.add(mapped.start, mapped.end)
+        self.out_new.append(mapped)
+        return True
 
+    def result(self) -> Composed:
+        kept = [c for i, c in enumerate(self.applied) if i not in self.merged_away]
+        kept += [c for j, c in enumerate(self.flagged) if j not in self.dropped_flagged]
+        return Composed(_sorted(kept + self.out_new), self.skipped)

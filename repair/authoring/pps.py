@@ -77,16 +77,40 @@ def vet_entry(tortured: Any, correct: Any, *, notes: bool = True) -> tuple[tuple
     if not isinstance(tortured, str) or not isinstance(correct, str):
         return None, ["not-text"]
     t, c = _clean_space(tortured).lower(), _clean_space(correct).lower()
+    reason = _raw_problem(t, c)
+    if reason:
+        return None, [reason]
     done: list[str] = []
+    t, c = _strip_acronym(t, c, done)
+    if "(" in t or ")" in t:
+        return None, ["parenthesised-tortured"]
+    c = _strip_notes(c, done)
+    reason = _correction_problem(t, c, notes)
+    if reason:
+        return None, [reason]
+    c = c.strip(" ,.-")
+    t = t.strip(" ,.-")
+    reason = _pair_problem(t, c)
+    if reason:
+        return None, [reason]
+    return (t, c), done
+
+
+def _raw_problem(t: str, c: str) -> str | None:
+    """Why a pair is dropped as it comes (no, or an uncertain, correction; odd characters), if it is."""
     if not c or not c.strip("?. "):
-        return None, ["no-correction"]
+        return "no-correction"
     if "?" in c:
-        return None, ["uncertain-correction"]
+        return "uncertain-correction"
     if "?" in t or _ODD.search(t) or "[" in t or '"' in t:
-        return None, ["odd-characters"]
+        return "odd-characters"
     if re.search(r"\bcaveat\b", c):
-        return None, ["known-false-positive"]
-    # a trailing acronym: off both sides (it stays in the text, whatever its case)
+        return "known-false-positive"
+    return None
+
+
+def _strip_acronym(t: str, c: str, done: list[str]) -> tuple[str, str]:
+    """A trailing acronym taken off both sides (it stays in the text, whatever its case)."""
     mt, mc = _ACRONYM_TAIL.search(t), _ACRONYM_TAIL.search(c)
     if mt or mc:
         if mt:
@@ -94,9 +118,11 @@ def vet_entry(tortured: Any, correct: Any, *, notes: bool = True) -> tuple[tuple
         if mc:
             c = c[:mc.start()].strip()
         done.append("acronym-stripped")
-    if "(" in t or ")" in t:
-        return None, ["parenthesised-tortured"]
-    # notes in parentheses (innermost first)
+    return t, c
+
+
+def _strip_notes(c: str, done: list[str]) -> str:
+    """The correction without notes in parentheses (innermost first), brackets and surrounding quotes."""
     while True:
         m = _PAREN.search(c)
         if m is None:
@@ -112,28 +138,36 @@ def vet_entry(tortured: Any, correct: Any, *, notes: bool = True) -> tuple[tuple
     if len(c) >= 2 and c[0] in "\"\u201c'\u2018" and c[-1] in "\"\u201d'\u2019" and c.count(c[0]) <= 2:
         c = c[1:-1].strip()
         done.append("quotes-removed")
+    return c
+
+
+def _correction_problem(t: str, c: str, notes: bool) -> str | None:
+    """Why a cleaned correction is not wording to put in a text (a note, odd characters, alternatives)."""
     if notes and _NOTE.search(c):
-        return None, ["note-not-wording"]
+        return "note-not-wording"
     if re.search(r"[\"\u201c\u201d]", c) or _ODD.search(c) or "(" in c or ")" in c:
-        return None, ["odd-characters"]
+        return "odd-characters"
     if "/" in c and "/" not in t:
-        return None, ["alternatives"]
+        return "alternatives"
     if re.search(r"\bor\b", c) and not re.search(r"\bor\b", t):
-        return None, ["alternatives"]
-    c = c.strip(" ,.-")
-    t = t.strip(" ,.-")
+        return "alternatives"
+    return None
+
+
+def _pair_problem(t: str, c: str) -> str | None:
+    """Why a cleaned pair is not a spinner's substitution (empty, identical, ordinary English), if it is not."""
     if not c or not t:
-        return None, ["no-correction"]
+        return "no-correction"
     if t == c:
-        return None, ["identical"]
+        return "identical"
     tw, cw = _words(t), _words(c)
     if len(tw) < 2:
-        return None, ["single-word"]
+        return "single-word"
     if all(w in FUNCTION_WORDS for w in tw):
-        return None, ["function-words-only"]
+        return "function-words-only"
     if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", c) or tw == cw:
-        return None, ["not-a-substitution"]
-    return (t, c), done
+        return "not-a-substitution"
+    return None
 
 
 @dataclass(slots=True)

@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from re import _casefix, _constants as C, _parser as P  # the re module's own parser and case table
-from typing import Any, Iterator
+from re import _casefix  # the re module's own case table, parser and its constants (stable since 3.11)
+from re import _constants as C
+from re import _parser as P
+from typing import Any
 
 import ahocorasick
 
@@ -36,28 +38,6 @@ def _cost(cover: frozenset[str]) -> float:
     # a lone space, newline, ASCII letter, digit or common punctuation is in nearly every text
     return sum(100.0 if len(e) == 1 and (e in _COMMON or e.isascii() and e.isalnum()) else 1.0 / len(e)
                for e in cover)
-
-
-def tried(rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    """The matches of ``rx.finditer(text)`` when every match starts in one of ``windows``.
-
-    ``windows`` are (first, last) possible starts, sorted by first; ``rx`` never matches the empty
-    string. ``rx.match`` is tried at those positions in order, never inside the previous match,
-    which finds what ``finditer`` finds (its leftmost match from a position starts in a window).
-
-    >>> [m.span() for m in tried(re.compile(r"ab+"), "abbxab ab", [(0, 1), (4, 4), (6, 8)])]
-    [(0, 3), (4, 6), (7, 9)]
-    """
-    pos = 0  # no match may start before this (tried already, or inside the previous match)
-    for lo, hi in windows:  # sorted by lo: a position skipped here is in no later window
-        pos = max(pos, lo)
-        while pos <= hi:
-            m = rx.match(text, pos)
-            if m is None:
-                pos += 1
-            else:
-                yield m
-                pos = m.end()
 
 
 @lru_cache(maxsize=1024)
@@ -92,77 +72,90 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
     except Exception:  # noqa: BLE001 - any surprise means: no shortcut
         return None
     folded = bool(tree.state.flags & re.IGNORECASE)
-
-    def position(op: Any, av: Any) -> frozenset[str] | None:
-        if op is C.IN:
-            chars: set[str] = set()
-            for op2, av2 in av:
-                if op2 is C.LITERAL:
-                    chars.add(chr(av2))
-                elif op2 is C.RANGE and av2[1] - av2[0] < 32:
-                    chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
-                else:
-                    return None
-            return frozenset(chars)
-        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
-            return best(av[2].data)
-        if op is C.SUBPATTERN and not (av[1] | av[2]) & re.IGNORECASE:  # no scoped (?i:...) / (?-i:...)
-            return best(av[-1].data)
-        if op is C.ATOMIC_GROUP:
-            return best(av.data)
-        if op is C.BRANCH:
-            covers = [best(b.data) for b in av[1]]
-            if any(c is None for c in covers):
-                return None
-            return frozenset().union(*covers)  # type: ignore[arg-type]
-        return None
-
-    def best(items: Any) -> frozenset[str] | None:
-        found: list[frozenset[str]] = []
-        run = ""
-        items = list(items)
-        i = 0
-        while i < len(items):
-            op, av = items[i]
-            i += 1
-            doubled = _repeated_group(items, i - 1)
-            if doubled is not None:  # (the|a) \1: "the the" or "a a"
-                if run:
-                    found.append(frozenset([run]))
-                run = ""
-                strings, i = doubled
-                found.append(strings)
-            elif op is C.LITERAL:
-                run += chr(av)
-            elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
-                continue  # zero width: the literals around it stay adjacent
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1 and \
-                    len(av[2].data) == 1 and av[2].data[0][0] is C.LITERAL:
-                rep = chr(av[2].data[0][1]) * av[0]
-                if av[0] == av[1]:
-                    run += rep
-                else:  # x{2,}: what precedes is followed by "xx", and "xx" by what follows
-                    found.append(frozenset([run + rep]))
-                    run = rep
-            else:
-                if run:
-                    found.append(frozenset([run]))
-                run = ""
-                pos = position(op, av)
-                if pos:
-                    found.append(pos)
-        if run:
-            found.append(frozenset([run]))
-        if folded:
-            found = [frozenset(e.lower() for e in f) for f in found]
-        return min(found, key=_cost) if found else None
-
-    cover = best(tree.data)
+    cover = _sequence_cover(tree.data, folded)
     if not cover or _cost(cover) >= 50:
         return None
     if folded and any(len(e.lower()) != len(e) or e != e.lower() for e in cover):
         return None
     return cover, folded
+
+
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
+
+
+def _sequence_cover(items: Any, fold: bool) -> frozenset[str] | None:
+    """The cheapest cover of a sequence of parsed items: a run of literals, or the cover of one item.
+
+    ``fold``: the pattern is case-insensitive, so the strings are lower-cased.
+    """
+    found: list[frozenset[str]] = []
+    run = ""  # the literals read since the last item that is not one
+    items = list(items)
+    i = 0
+    while i < len(items):
+        op, av = items[i]
+        i += 1
+        doubled = _repeated_group(items, i - 1)
+        if doubled is not None:  # (the|a) \1: "the the" or "a a"
+            if run:
+                found.append(frozenset([run]))
+            run = ""
+            strings, i = doubled
+            found.append(strings)
+        elif op is C.LITERAL:
+            run += chr(av)
+        elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue  # zero width: the literals around it stay adjacent
+        elif op in _REPEATS and av[0] >= 1 and len(av[2].data) == 1 and av[2].data[0][0] is C.LITERAL:
+            rep = chr(av[2].data[0][1]) * av[0]
+            if av[0] == av[1]:
+                run += rep
+            else:  # x{2,}: what precedes is followed by "xx", and "xx" by what follows
+                found.append(frozenset([run + rep]))
+                run = rep
+        else:
+            if run:
+                found.append(frozenset([run]))
+            run = ""
+            pos = _item_cover(op, av, fold)
+            if pos:
+                found.append(pos)
+    if run:
+        found.append(frozenset([run]))
+    if fold:
+        found = [frozenset(e.lower() for e in f) for f in found]
+    return min(found, key=_cost) if found else None
+
+
+def _item_cover(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
+    """The cover of one parsed item that is not a literal: a small class, a group, a repeat, alternatives."""
+    if op is C.IN:
+        return _class_chars(av)
+    if op in _REPEATS and av[0] >= 1:
+        return _sequence_cover(av[2].data, fold)
+    if op is C.SUBPATTERN and not (av[1] | av[2]) & re.IGNORECASE:  # no scoped (?i:...) / (?-i:...)
+        return _sequence_cover(av[-1].data, fold)
+    if op is C.ATOMIC_GROUP:
+        return _sequence_cover(av.data, fold)
+    if op is C.BRANCH:
+        covers = [_sequence_cover(b.data, fold) for b in av[1]]
+        if any(c is None for c in covers):
+            return None
+        return frozenset().union(*covers)  # type: ignore[arg-type]
+    return None
+
+
+def _class_chars(av: Any) -> frozenset[str] | None:
+    """The characters of a character class made of literals and short ranges (else None)."""
+    chars: set[str] = set()
+    for op2, av2 in av:
+        if op2 is C.LITERAL:
+            chars.add(chr(av2))
+        elif op2 is C.RANGE and av2[1] - av2[0] < 32:
+            chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
+        else:
+            return None
+    return frozenset(chars)
 
 
 _MAX_STRINGS = 64

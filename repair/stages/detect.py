@@ -11,7 +11,7 @@ How it decides, in two passes over the text:
    without a repair, such as "an" before a consonant) and ``builtin`` rules (spelled-out decades,
    the letter K spelled "Okay") add theirs. The same automaton holds the literals a pattern
    ``needs`` and those every match of it contains (derived from the regex): a pattern runs only
-   when they occur, and one with short matches is tried only near them (see ``_finditer``).
+   when they occur, and one with short matches is tried only near them (see :mod:`repair.scan.windows`).
    Each candidate is checked against its rule's context conditions
    (``before``/``after``/``not_before``/``not_after`` regexes next to the match).
    A text without any candidate costs one automaton scan and a handful of regex scans.
@@ -20,7 +20,8 @@ How it decides, in two passes over the text:
    document, so one common word cannot make a document "spun"; nothing inside a protected set
    phrase counts). The weighted tells, scaled to a 200-word text (``(200 / words) ** 0.7`` for
    longer texts), give ``spin_score = 1 - exp(-tells / TAU)``, 0.5 at 4 tells; the family with
-   the most weight is the ``family`` ("spin", evidence shared by several spinners, never is). Then each proposal's confidence is decided by its rule's
+   the most weight is the ``family`` ("spin", evidence shared by several spinners, never is).
+   Then each proposal's confidence is decided by its rule's
    ``gate``: ``none`` (a tell precise enough on its own: keep the rule's confidence), ``spun``
    (the document must score >= 0.5) or ``family`` (the document must be spun *and* point to the
    rule's family). A proposal whose gate is not met is kept with a confidence below the emit
@@ -45,21 +46,16 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection, Iterator, NamedTuple
-
-import ahocorasick
-
-from repair.tells import signals
-
-from repair.tells import spelling
-from repair.errors import RuleError
-from repair.scan.prefilter import folded, literal_cover, match_width, tried as _tried
+from typing import Any, Collection, NamedTuple
 
 from repair.model import Change, StageResult
-from repair.words import count as count_words, match_case
-from repair.rules import Rule, RuleSet
+from repair.rules import RuleSet
+from repair.scan.prefilter import folded
+from repair.scan.windows import finditer
+from repair.stages.detect_rules import STAGE, Compiled, Entry, compile_rules
+from repair.words import count as count_words
+from repair.words import match_case
 
-STAGE = "detect"
 SPUN = 0.5  # the tool's own "spun" threshold on spin_score
 FLAG_CAP = 0.55  # confidence given to a proposal whose gate is not met (below any sensible threshold)
 # a family gate needs one of the family's tells (an entry of at least this weight) in the text:
@@ -70,9 +66,7 @@ PER_RULE_CAP = 3  # a rule (a lexicon: each of its entries) adds its weight at m
 SCALE_WORDS = 200.0  # evidence is counted per this many words (short texts count as this long)
 TAU = 4.0 / math.log(2.0)  # 4 weighted tells per 200 words give spin_score 0.5
 LENGTH_EXPONENT = 0.7  # a longer text with the same density of tells is stronger evidence, but less than linearly
-GATES = ("none", "spun", "family")
 SHARED = "spin"  # evidence shared by several spinners: counts towards the score, never names the family
-_CONTEXT_KEYS = ("before", "after", "not_before", "not_after")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,237 +92,6 @@ class Assume(NamedTuple):
     family: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    before: re.Pattern[str] | None = None
-    after: re.Pattern[str] | None = None
-    not_before: re.Pattern[str] | None = None
-    not_after: re.Pattern[str] | None = None
-
-    def ok(self, text: str, start: int, end: int) -> bool:
-        if self.before is not None and not self.before.search(text, max(0, start - 80), start):
-            return False
-        if self.not_before is not None and self.not_before.search(text, max(0, start - 80), start):
-            return False
-        if self.after is not None and not self.after.match(text, end):
-            return False
-        if self.not_after is not None and self.not_after.match(text, end):
-            return False
-        return True
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One thing to look for: the rule it comes from, what to replace it with, how sure."""
-
-    rule: str
-    family: str
-    phrase: str  # as written in the rule
-    replace: str | None  # None: evidence only
-    confidence: float
-    weight: float
-    gate: str
-    families: tuple[str, ...]  # gate "family": the document families the repair applies in
-    exact: bool  # match case exactly (the phrase has capitals) rather than folding case
-    context: _Context | None  # None: no context condition (most entries), nothing to check
-    template: bool = False  # a pattern's ``replace`` holds a backslash: expand it per match (else it is literal)
-
-
-@dataclass(frozen=True, slots=True)
-class _Gate:
-    """When a pattern or builtin rule is worth running on a text (every test is a necessary condition)."""
-
-    needs: bool = False  # the rule lists ``needs``: it runs only if one of them occurs
-    cover: bool = False  # every match contains one of some literals (derived from the regex): run only near them
-    folded: bool = False  # those literals are compared case-blind (no use on text with odd case characters)
-    width: int | None = None  # the longest match, when bounded and never empty: try only close to a literal
-
-
-class _Key(NamedTuple):  # a tuple: some 8,000 are made per rule set
-    """What one (lower-case) string in the automaton stands for."""
-
-    length: int
-    entries: tuple[_Entry, ...] = ()  # phrase and lexicon entries spelled so
-    needed_by: tuple[int, ...] = ()  # scans (indexes) that list it in ``needs``
-    covers: tuple[int, ...] = ()  # scans whose every match contains it
-
-
-@dataclass(slots=True)
-class _Compiled:
-    automaton: Any  # lower-case string -> _Key; None if there is no string to look for
-    entries: int
-    patterns: list[tuple[re.Pattern[str], _Entry]]
-    builtins: list[tuple[Callable[[str], Any], _Entry]]
-    families: tuple[str, ...]
-    gates: tuple[_Gate, ...]  # one per scan: the patterns, then the builtins
-    unconditional: frozenset[int] = field(init=False)  # the scans without ``needs`` (derived from gates)
-
-    def __post_init__(self) -> None:
-        self.unconditional = frozenset(i for i, g in enumerate(self.gates) if not g.needs)
-
-
-def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
-    raw = rule.get(key)
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise RuleError(f"{rule.where()}: '{key}' must be a regular expression string")
-    try:
-        return re.compile(f"(?:{raw})\\Z" if anchored_end else raw, re.MULTILINE)
-    except re.error as e:
-        raise RuleError(f"{rule.where()}: '{key}' does not compile ({e}); check the escapes") from None
-
-
-def _families(rule: Rule, family: str) -> tuple[str, ...]:
-    raw = rule.get("families", [family])
-    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
-        raise RuleError(f"{rule.where()}: 'families' must be a list of family names")
-    return tuple(raw)
-
-
-def _common(rule: Rule, default_gate: str | None) -> tuple[str, float, float, str, _Context | None]:
-    """A rule's family, confidence, weight, gate and context; ``default_gate`` None: by confidence."""
-    family = str(rule.get("family", "unknown"))
-    try:
-        conf = float(rule.get("confidence", 0.9))
-        weight = float(rule.get("weight", 1.0))
-    except (TypeError, ValueError):
-        raise RuleError(f"{rule.where()}: 'confidence' and 'weight' must be numbers") from None
-    if not 0.0 <= conf <= 1.0:
-        raise RuleError(f"{rule.where()}: confidence must be between 0 and 1")
-    if weight < 0:
-        raise RuleError(f"{rule.where()}: weight must not be negative")
-    if default_gate is None:
-        # learned or hand-written phrase rules without a gate: very sure ones apply on their own
-        default_gate = "none" if conf >= 0.95 else "family"
-    gate = str(rule.get("gate", default_gate))
-    if gate not in GATES:
-        raise RuleError(f"{rule.where()}: gate {gate!r} is not one of {', '.join(GATES)}")
-    ctx = _Context(
-        before=_regex(rule, "before", True),
-        after=_regex(rule, "after", False),
-        not_before=_regex(rule, "not_before", True),
-        not_after=_regex(rule, "not_after", False),
-    )
-    return family, conf, weight, gate, (ctx if ctx != _Context() else None)
-
-
-def compile_rules(rules: RuleSet) -> _Compiled:
-    auto = ahocorasick.Automaton()
-    keyed: dict[str, list[_Entry]] = defaultdict(list)
-    patterns: list[tuple[re.Pattern[str], _Entry]] = []
-    builtins: list[tuple[Callable[[str], Any], _Entry]] = []
-    families: set[str] = set()
-    needs: dict[str, list[int]] = defaultdict(list)
-    always: list[int] = []
-
-    def add(phrase: str, entry: _Entry, where: str) -> None:
-        if not phrase.strip():
-            raise RuleError(f"{where}: an empty phrase cannot be looked for")
-        key = phrase.lower()
-        if len(key) != len(phrase):
-            raise RuleError(f"{where}: phrase {phrase!r} changes length when lower-cased; write it lower-case")
-        keyed[key].append(entry)
-
-    for r in rules.for_stage(STAGE):
-        kind = r.get("kind", "phrase")
-        if kind == "phrase":
-            phrase, replace = r.data.get("phrase"), r.data.get("replace")
-            if not isinstance(phrase, str) or not phrase or not isinstance(replace, str):
-                raise RuleError(f"{r.where()}: a phrase rule needs string 'phrase' and 'replace'")
-            family, conf, weight, gate, ctx = _common(r, None)
-            exact = bool(r.get("exact", phrase != phrase.lower()))
-            add(phrase, _Entry(r.id, family, phrase, replace, conf, weight, gate, _families(r, family), exact, ctx), r.where())
-        elif kind == "lexicon":
-            entries = r.data.get("entries")
-            if not isinstance(entries, list) or not entries:
-                raise RuleError(f"{r.where()}: a lexicon rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
-            family, conf, weight, gate, ctx = _common(r, "family")
-            fams = _families(r, family)
-            for i, e in enumerate(entries):
-                if (not isinstance(e, list) or len(e) not in (2, 3) or not all(isinstance(x, str) for x in e[:2])
-                        or (len(e) == 3 and not isinstance(e[2], (int, float)))):
-                    raise RuleError(f"{r.where()}: entry {i + 1} must be [\"spun\", \"original\"] or "
-                                    f"[\"spun\", \"original\", confidence]")
-                c = float(e[2]) if len(e) == 3 else conf
-                if not 0.0 <= c <= 1.0:
-                    raise RuleError(f"{r.where()}: entry {i + 1}: confidence must be between 0 and 1")
-                exact = bool(r.get("exact", e[0] != e[0].lower()))
-                add(e[0], _Entry(r.id, family, e[0], e[1], c, weight, gate, fams, exact, ctx), f"{r.where()} entry {i + 1}")
-        elif kind in ("pattern", "signal"):
-            raw = r.data.get("pattern")
-            if not isinstance(raw, str) or not raw:
-                raise RuleError(f"{r.where()}: a {kind} rule needs a 'pattern'")
-            replace = r.data.get("replace") if kind == "pattern" else None
-            if kind == "pattern" and not isinstance(replace, str):
-                raise RuleError(f"{r.where()}: a pattern rule needs a string 'replace' (a regex template)")
-            flags = re.MULTILINE | (re.IGNORECASE if r.get("ignore_case", False) else 0)
-            try:
-                rx = re.compile(raw, flags)
-            except re.error as e:
-                raise RuleError(f"{r.where()}: pattern does not compile ({e}); check the escapes") from None
-            family, conf, weight, gate, ctx = _common(r, "family")
-            exact = not r.get("ignore_case", False)  # a case-blind pattern gives its replacement the match's case
-            lits = r.get("needs", [])
-            if not isinstance(lits, list) or not all(isinstance(x, str) and x for x in lits):
-                raise RuleError(f"{r.where()}: 'needs' must be a list of literal strings, one of which every match contains")
-            for lit in lits:
-                needs[lit.lower()].append(len(patterns))
-            if not lits:
-                always.append(len(patterns))
-            patterns.append((rx, _Entry(r.id, family, raw, replace, conf, weight, gate, _families(r, family), exact, ctx,
-                                        isinstance(replace, str) and "\\" in replace)))
-        elif kind == "builtin":
-            name = r.data.get("function")
-            fn = (spelling.BUILTINS.get(name) or signals.BUILTINS.get(name)) if isinstance(name, str) else None
-            if fn is None:
-                raise RuleError(f"{r.where()}: builtin function {name!r} is not one of {', '.join({**spelling.BUILTINS, **signals.BUILTINS})}")
-            family, conf, weight, gate, ctx = _common(r, "none")
-            builtins.append((fn, _Entry(r.id, family, name, "", conf, weight, gate, _families(r, family), True, ctx)))
-        else:
-            raise RuleError(f"{r.where()}: kind {kind!r} is not one of phrase, lexicon, pattern, signal, builtin")
-        families.add(str(r.get("family", "unknown")))
-    # one automaton finds the phrases, the literals patterns need and those their matches contain
-    gates: list[_Gate] = []
-    covers: dict[str, list[int]] = defaultdict(list)
-    regexes = [rx for rx, _ in patterns] + [spelling.SPANS_MATCH.get(e.phrase) for _, e in builtins]
-    for i, rx in enumerate(regexes):
-        gate, lits = _gate(rx, i < len(patterns) and i not in always, i < len(patterns))
-        for lit in lits:
-            covers[lit.lower()].append(i)
-        gates.append(gate)
-    for key in {**keyed, **needs, **covers}:
-        auto.add_word(key, _Key(len(key), tuple(keyed.get(key, ())), tuple(needs.get(key, ())),
-                                tuple(covers.get(key, ()))))
-    if len(auto):
-        auto.make_automaton()
-    return _Compiled(auto if len(auto) else None, len(keyed), patterns, builtins, tuple(sorted(families)),
-                     tuple(gates))
-
-
-_MIN_LITERAL = 3  # shorter ASCII literals are in nearly every text
-
-
-def _gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[_Gate, frozenset[str]]:
-    """What lets a text skip a scan: its declared ``needs`` and the literals every match of ``rx``
-    contains (from :func:`~repair.scan.prefilter.literal_cover`), which are returned too.
-
-    The literals are looked for in the lower-cased text: a case-sensitive literal is used only if
-    lower-casing maps each of its characters to one character, context-free (not a capital sigma).
-    """
-    found = literal_cover(rx) if rx is not None else None
-    if found is None:
-        return _Gate(needs), frozenset()
-    strings, folded = found
-    if any(len(e) < _MIN_LITERAL and e.isascii() for e in strings):
-        return _Gate(needs), frozenset()  # " a", ". ": in every text, and looking for them costs
-    if not folded and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in strings for ch in e):
-        return _Gate(needs), frozenset()
-    lo, hi = match_width(rx)  # type: ignore[arg-type]
-    width = hi if windows and lo > 0 else None
-    return _Gate(needs, True, folded, width), strings
-
-
 _OTHER_SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"
 _SPACES = str.maketrans({c: " " for c in _OTHER_SPACES})
 _HAS_OTHER_SPACE = re.compile(f"[{_OTHER_SPACES}]")
@@ -347,12 +110,14 @@ def _fold(text: str) -> tuple[str, bool]:
 class _Hit:
     start: int
     end: int
-    entry: _Entry
+    entry: Entry
     after: str | None
     conf: float = 0.0  # the entry's confidence once its gate is decided
 
 
-def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
+def _candidates(text: str, comp: Compiled) -> list[_Hit]:
+    """Every candidate of the compiled rules in ``text``: phrase and lexicon entries the automaton finds,
+    then the pattern and builtin scans worth running (those whose literals it found too)."""
     hits: list[_Hit] = []
     raw = text
     if _HAS_OTHER_SPACE.search(text):
@@ -360,34 +125,14 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
     folded, odd = _fold(text)
     needed: set[int] = set()  # scans one of whose `needs` occurs
     near: dict[int, list[tuple[int, int]]] = defaultdict(list)  # scan -> (start, length) of its literals
-    n = len(text)
     for end, key in comp.automaton.iter(folded) if comp.automaton is not None else ():
         start = end - key.length + 1
-        stop = end + 1
         if key.needed_by:
             needed.update(key.needed_by)
         for i in key.covers:
             near[i].append((start, key.length))
-        if not key.entries:
-            continue
-        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and \
-                (text[start].isalnum() or text[start] == "_"):
-            continue  # a word character on both sides of the start: inside a word
-        if stop < n and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
-            continue
-        span = raw[start:stop]
-        as_written = span[0].isalpha() and not span[0].isupper()  # match_case keeps the replacement as it is
-        for e in key.entries:
-            if e.exact and text[start:stop] != e.phrase:
-                continue
-            if e.context is not None and not e.context.ok(text, start, stop):
-                continue
-            if e.replace is None or e.exact or as_written:
-                after = e.replace
-            else:
-                after = match_case(span, e.replace)
-            hits.append(_Hit(start, stop, e, after))
-    n_patterns = len(comp.patterns)
+        if key.entries:
+            _entry_hits(hits, raw, text, start, end + 1, key.entries)
     for i in sorted(needed.union(comp.unconditional)):  # the scans worth running, patterns then builtins
         gate = comp.gates[i]
         where: list[tuple[int, int]] | None = None  # where to look (None: everywhere)
@@ -395,45 +140,49 @@ def _candidates(text: str, comp: _Compiled) -> list[_Hit]:
             where = near.get(i)
             if not where:
                 continue  # none of the literals every match contains
-        if i >= n_patterns:
-            fn, e = comp.builtins[i - n_patterns]
+        if i >= len(comp.patterns):
+            fn, e = comp.builtins[i - len(comp.patterns)]
             for s, t, after in fn(text):
                 if e.context is None or e.context.ok(text, s, t):
                     hits.append(_Hit(s, t, e, after))
-            continue
-        rx, e = comp.patterns[i]
-        for m in _finditer(rx, text, where, gate.width):
-            if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
-                continue
-            after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
-            if after is not None and not e.exact:
-                after = match_case(m.group(0), after)
-            hits.append(_Hit(m.start(), m.end(), e, after))
+        else:
+            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width)
     return hits
 
 
-_TRY_COST = 16  # one rx.match call costs about as much as scanning this many characters
+def _entry_hits(hits: list[_Hit], raw: str, text: str, start: int, stop: int, entries: tuple[Entry, ...]) -> None:
+    """The entries spelled as ``text[start:stop]`` (lower-cased) that hold there: a whole word or phrase,
+    spelled exactly when they must be, in their context. ``raw`` is ``text`` before spaces were made plain."""
+    end = stop - 1
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and \
+            (text[start].isalnum() or text[start] == "_"):
+        return  # a word character on both sides of the start: inside a word
+    if stop < len(text) and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
+        return
+    span = raw[start:stop]
+    as_written = span[0].isalpha() and not span[0].isupper()  # match_case keeps the replacement as it is
+    for e in entries:
+        if e.exact and text[start:stop] != e.phrase:
+            continue
+        if e.context is not None and not e.context.ok(text, start, stop):
+            continue
+        if e.replace is None or e.exact or as_written:
+            after = e.replace
+        else:
+            after = match_case(span, e.replace)
+        hits.append(_Hit(start, stop, e, after))
 
 
-def _finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None,
-              width: int | None) -> Iterator[re.Match[str]]:
-    """The matches of ``rx.finditer(text)``, looked for only where one can start.
-
-    ``spots`` are the (start, length) of literals every match contains (None: unknown) and
-    ``width`` the longest match (None: unbounded): a match then starts at most ``width - length``
-    characters before one of them, and nowhere else. Trying ``rx.match`` at those positions, in
-    order and never inside the previous match, finds what ``finditer`` finds; when they are many,
-    one scan from the first of them is cheaper (and finds the same: no match starts before it).
-    """
-    if spots is None or width is None:
-        return rx.finditer(text)
-    if not spots:
-        return iter(())  # no literal: no match
-    windows = sorted({(max(0, p + k - width), p) for p, k in spots})  # (first, last) possible start
-    first = windows[0][0]
-    if sum(hi - lo + 1 for lo, hi in windows) * _TRY_COST > len(text) - first:
-        return rx.finditer(text, first)
-    return _tried(rx, text, windows)
+def _pattern_hits(hits: list[_Hit], text: str, rx: re.Pattern[str], e: Entry, where: list[tuple[int, int]] | None,
+                  width: int | None) -> None:
+    """The matches of a pattern or signal rule (looked for near ``where`` only, when given) in their context."""
+    for m in finditer(rx, text, where, width):
+        if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
+            continue
+        after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
+        if after is not None and not e.exact:
+            after = match_case(m.group(0), after)
+        hits.append(_Hit(m.start(), m.end(), e, after))
 
 
 def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
@@ -560,7 +309,7 @@ def _family(weights: dict[str, float]) -> str | None:
     return max(sorted(named), key=lambda f: named[f])
 
 
-def _gate_ok(e: _Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str]) -> bool:
+def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str]) -> bool:
     if e.gate == "none":
         return True
     if not spun:

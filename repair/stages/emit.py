@@ -19,7 +19,6 @@ from collections import Counter
 from typing import Iterable, NamedTuple
 
 from repair.model import Change, StageResult, apply_changes
-
 from repair.spans import Placed
 
 STAGE = "emit"

@@ -28,14 +28,14 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import ahocorasick
 from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
 from repair.model import Change, StageResult
-from repair.rules import RuleSet
+from repair.rules import Rule, RuleSet
 
 STAGE = "match"
 SPUN = 0.5
@@ -58,17 +58,10 @@ class _Gazetteer:
 
 
 def compile_rules(rules: RuleSet) -> _Gazetteer:
+    """Check the match rules and build the gazetteer: canonical terms, word swaps and their automaton."""
     terms: dict[str, str] = {}
     term_rule: dict[str, str] = {}
     subs: dict[str, list[tuple[str, str, float]]] = {}
-
-    def add_sub(spun: str, canon: str, rid: str, conf: float, where: str) -> None:
-        if not spun.strip() or not canon.strip():
-            raise RuleError(f"{where}: a substitution needs a non-empty spun word and original")
-        subs.setdefault(spun, [])
-        if all(c != canon for c, _, _ in subs[spun]):
-            subs[spun].append((canon, rid, conf))
-
     for r in rules.for_stage(STAGE):
         kind = r.get("kind")
         try:
@@ -76,24 +69,12 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
         except (TypeError, ValueError):
             raise RuleError(f"{r.where()}: confidence must be a number") from None
         if kind == "terms":
-            items = r.data.get("terms")
-            if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
-                raise RuleError(f"{r.where()}: a terms rule needs 'terms', a list of strings")
-            for t in items:
+            for t in _terms(r):
                 terms.setdefault(t.casefold(), t)
                 term_rule.setdefault(t, r.id)
-        elif kind == "substitution":
-            spun, canon = r.data.get("spun"), r.data.get("canonical")
-            if not isinstance(spun, str) or not isinstance(canon, str):
-                raise RuleError(f"{r.where()}: a substitution rule needs string 'spun' and 'canonical'")
-            add_sub(spun, canon, r.id, conf, r.where())
-        elif kind == "substitutions":
-            entries = r.data.get("entries")
-            if not isinstance(entries, list) or not all(
-                    isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in entries):
-                raise RuleError(f"{r.where()}: a substitutions rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
-            for spun, canon in entries:
-                add_sub(spun, canon, r.id, conf, r.where())
+        elif kind in ("substitution", "substitutions"):
+            for spun, canon in _substitutions(r):
+                _add_sub(subs, spun, canon, r.id, conf, r.where())
         else:
             raise RuleError(f"{r.where()}: kind {kind!r} is not one of terms, substitution, substitutions")
     auto = None
@@ -104,6 +85,36 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
         auto.make_automaton()
     max_words = max((len(s.split()) for s in subs), default=1)
     return _Gazetteer(terms, sorted(set(terms.values())), term_rule, subs, max_words, auto)
+
+
+def _terms(r: Rule) -> list[str]:
+    items = r.data.get("terms")
+    if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
+        raise RuleError(f"{r.where()}: a terms rule needs 'terms', a list of strings")
+    return items
+
+
+def _substitutions(r: Rule) -> list[tuple[str, str]]:
+    """The (spun, original) pairs of a ``substitution`` rule (one) or a ``substitutions`` rule (a list)."""
+    if r.get("kind") == "substitution":
+        spun, canon = r.data.get("spun"), r.data.get("canonical")
+        if not isinstance(spun, str) or not isinstance(canon, str):
+            raise RuleError(f"{r.where()}: a substitution rule needs string 'spun' and 'canonical'")
+        return [(spun, canon)]
+    entries = r.data.get("entries")
+    if not isinstance(entries, list) or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in entries):
+        raise RuleError(f"{r.where()}: a substitutions rule needs 'entries', a list of [\"spun\", \"original\"] pairs")
+    return [(spun, canon) for spun, canon in entries]
+
+
+def _add_sub(subs: dict[str, list[tuple[str, str, float]]], spun: str, canon: str, rid: str, conf: float,
+             where: str) -> None:
+    if not spun.strip() or not canon.strip():
+        raise RuleError(f"{where}: a substitution needs a non-empty spun word and original")
+    subs.setdefault(spun, [])
+    if all(c != canon for c, _, _ in subs[spun]):
+        subs[spun].append((canon, rid, conf))
 
 
 def _is_name_word(w: str) -> bool:
@@ -180,50 +191,87 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
             continue
         if (start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()):
             continue
-        win = _window(text, start, stop)
-        if not win:
-            continue
-        full = " ".join(w for _, _, w in win)
-        if full.casefold() in g.terms:
-            continue  # the whole run is a real name as it stands
-        hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
-        hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
-        if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
-               for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
-            continue  # the swap word sits inside a real name ("National Safety Council")
-        best = None
-        for i in range(0, hit_lo + 1):
-            for j in range(hit_hi, len(win) + 1):
-                words = [w for _, _, w in win[i:j]]
-                if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
-                    continue
-                for restored, swaps, conf, rid in _variants(g, words):
-                    canon = g.terms.get(restored.casefold())
-                    score = 100.0 if canon else 0.0
-                    if canon is None and len(restored) >= 8:
-                        hit = process.extractOne(restored, g.term_list, scorer=fuzz.ratio, score_cutoff=min_score)
-                        if hit:
-                            canon, score = hit[0], float(hit[1])
-                    if canon is None:
-                        continue
-                    key = (score, swaps, j - i)
-                    if best is None or key > best[0]:
-                        inside = ((i > 0 and _is_name_word(win[i - 1][2]))
-                                  or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
-                        best = (key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
+        best = _restore(g, text, start, stop, min_score)
         if best is None:
             continue
-        (score, swaps, _), s, e, canon, conf, rid, inside = best
-        before = text[s:e]
-        if before == canon:
+        before = text[best.start:best.end]
+        if before == best.canon:
             continue
-        c = conf * (0.97 if score >= 100 else 0.9 * score / 100.0)
-        if swaps >= 2:
-            c = min(0.99, c + 0.02)
-        if not spun_doc and (swaps < 2 or score < 100):
-            c = min(c, 0.55)  # one swap in a document nothing else marks as spun: flag, do not apply
-        if inside and not spun_doc:
-            c = min(c, 0.55)
-        out.append(Change(STAGE, g.term_rule.get(canon, rid), s, e, before, canon, round(c, 4), False))
-        taken_until = e
+        out.append(Change(STAGE, g.term_rule.get(best.canon, best.rule), best.start, best.end, before, best.canon,
+                          round(_confidence(best, spun_doc), 4), False))
+        taken_until = best.end
     return StageResult(text, tuple(out))
+
+
+class _Restored(NamedTuple):
+    """The best canonical name for a sub-window of spun words."""
+
+    key: tuple[float, int, int]  # (gazetteer score, swaps, words): the higher the better
+    start: int
+    end: int
+    canon: str
+    conf: float  # the lowest confidence of the swaps made
+    rule: str  # the rule of a swap made
+    inside: bool  # the sub-window sits inside a longer run of name words
+
+
+def _restore(g: _Gazetteer, text: str, start: int, stop: int, min_score: float) -> _Restored | None:
+    """The best restoration of the capitalised words around a swap word at [start, stop), if any."""
+    win = _window(text, start, stop)
+    if not win:
+        return None
+    full = " ".join(w for _, _, w in win)
+    if full.casefold() in g.terms:
+        return None  # the whole run is a real name as it stands
+    hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
+    hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
+    if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
+           for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
+        return None  # the swap word sits inside a real name ("National Safety Council")
+    return _best_restoration(g, win, hit_lo, hit_hi, min_score)
+
+
+def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], hit_lo: int, hit_hi: int,
+                      min_score: float) -> _Restored | None:
+    """The best canonical name for a sub-window ``win[i:j]`` holding the swap words ``win[hit_lo:hit_hi]``."""
+    best = None
+    for i in range(0, hit_lo + 1):
+        for j in range(hit_hi, len(win) + 1):
+            words = [w for _, _, w in win[i:j]]
+            if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
+                continue
+            for restored, swaps, conf, rid in _variants(g, words):
+                canon, score = _lookup(g, restored, min_score)
+                if canon is None:
+                    continue
+                key = (score, swaps, j - i)
+                if best is None or key > best.key:
+                    inside = ((i > 0 and _is_name_word(win[i - 1][2]))
+                              or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
+                    best = _Restored(key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
+    return best
+
+
+def _lookup(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None, float]:
+    """The gazetteer term ``restored`` names and how sure: exactly (100), else fuzzily, else (None, 0)."""
+    canon = g.terms.get(restored.casefold())
+    score = 100.0 if canon else 0.0
+    if canon is None and len(restored) >= 8:
+        hit = process.extractOne(restored, g.term_list, scorer=fuzz.ratio, score_cutoff=min_score)
+        if hit:
+            canon, score = hit[0], float(hit[1])
+    return canon, score
+
+
+def _confidence(best: _Restored, spun_doc: bool) -> float:
+    """An exact hit is surer than a fuzzy one, two swaps surer than one; in a document detect did not
+    find spun, one swap, a fuzzy hit or a name inside a longer name is only flagged."""
+    score, swaps, _ = best.key
+    c = best.conf * (0.97 if score >= 100 else 0.9 * score / 100.0)
+    if swaps >= 2:
+        c = min(0.99, c + 0.02)
+    if not spun_doc and (swaps < 2 or score < 100):
+        c = min(c, 0.55)  # one swap in a document nothing else marks as spun: flag, do not apply
+    if best.inside and not spun_doc:
+        c = min(c, 0.55)
+    return c

@@ -28,199 +28,22 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from re import _constants as C, _parser as P  # the re module's own parser: stable since 3.11
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable
 
 import ftfy
 from ftfy import TextFixerConfig
-from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
-from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
 from repair.errors import RuleError
 from repair.model import Change, StageResult, compose
-from repair.scan.prefilter import Prefilter, folded
 from repair.rules import Rule, RuleSet
+from repair.scan.ftfy_gate import ftfy_may_change, needs_ftfy
+from repair.scan.lines import line_matches, may_cross_lines
+from repair.scan.prefilter import Prefilter, folded
 
 STAGE = "normalise"
 
 _FTFY_CONFIG = TextFixerConfig(uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True)
-
-
-def _char_class(codepoints: Iterable[int]) -> str:
-    """A regex character class (escaped code points and ranges) matching exactly ``codepoints``."""
-    cps = sorted(set(codepoints))
-    parts, i = [], 0
-    while i < len(cps):
-        j = i
-        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
-            j += 1
-        lo, hi = (f"\\U{c:08x}" for c in (cps[i], cps[j]))
-        parts.append(lo if i == j else f"{lo}-{hi}")
-        i = j + 1
-    return "[" + "".join(parts) + "]"
-
-
-def _category(name: str) -> set[int]:
-    """Code points of one of ftfy's mojibake categories (strings with ``a-z`` style ranges)."""
-    s, out, i = MOJIBAKE_CATEGORIES[name], set(), 0
-    while i < len(s):
-        if i + 2 < len(s) and s[i + 1] == "-":
-            out.update(range(ord(s[i]), ord(s[i + 2]) + 1))
-            i += 3
-        else:
-            out.add(ord(s[i]))
-            i += 1
-    return out
-
-
-def _parse_badness() -> Any:
-    """ftfy's badness regex parsed (for the two shortcuts below), or None if it cannot be."""
-    try:
-        return P.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
-    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
-        return None
-
-
-_BADNESS_TREE = _parse_badness()
-
-
-def _mojibake_class() -> str | None:
-    """A character class that every match of ftfy's badness regex must contain, or None.
-
-    ftfy's ``is_bad`` (the test behind every encoding fix) is one regex of ~40 alternatives; it is
-    the slowest part of normalising clean text. Each alternative has positions that must match
-    a character from a set; per alternative we take the set (without ASCII) that contains the
-    fewest characters clean typography uses (curly quotes, dashes, ellipsis: ftfy's "common" and
-    punctuation categories). A text with none of the chosen characters cannot be bad, so
-    ``is_bad`` is only run where one occurs. Derived from ftfy's own regex, so it follows ftfy
-    upgrades; None (always run ``is_bad``) if the regex has a shape this does not understand.
-    """
-    tree = _BADNESS_TREE
-    if tree is None or len(tree.data) != 1 or tree.data[0][0] is not C.BRANCH:
-        return None
-    typographic = _category("common") | _category("start_punctuation") | _category("end_punctuation")
-
-    def required_sets(items: list) -> Iterator[set[int]]:
-        for op, av in items:
-            if op is C.LITERAL:
-                yield {av}
-            elif op is C.IN:
-                chars: set[int] = set()
-                for op2, av2 in av:
-                    if op2 is C.LITERAL:
-                        chars.add(av2)
-                    elif op2 is C.RANGE:
-                        chars.update(range(av2[0], av2[1] + 1))
-                    else:  # a negated class or a category (\\s, \\w): not a usable position
-                        break
-                else:
-                    yield chars
-            elif op is C.SUBPATTERN:
-                yield from required_sets(av[-1].data)
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
-                yield from required_sets(av[2].data)
-
-    chosen: set[int] = set()
-    for branch in tree.data[0][1][1]:
-        usable = [cs for cs in required_sets(branch.data) if cs and min(cs) > 0x7F]
-        if not usable:
-            return None
-        chosen |= min(usable, key=lambda cs: (len(cs & typographic), len(cs)))
-    return _char_class(chosen)
-
-
-# Text that none of ftfy's fixes can change is passed through without calling ftfy. The fixes
-# other than the encoding repair act only on: HTML entities (unescape_html), C1 controls,
-# ligatures, half/full-width forms, surrogates, terminal escapes (ESC is a control) and the
-# control characters ftfy removes. Built from ftfy's own tables; tests/test_fastpath.py checks
-# that a text needing each fix still gets it.
-_FTFY_CHARS = re.compile(
-    _char_class([*range(0x80, 0xA0), *LIGATURES, *WIDTH_MAP, *range(0xD800, 0xE000), *CONTROL_CHARS, 0x1B]))
-
-
-def _ftfy_triggered(text: str) -> bool:
-    """An HTML entity or a character one of ftfy's character fixes handles (two fast scans)."""
-    return _FTFY_CHARS.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None)
-
-_MOJIBAKE_CLASS = _mojibake_class()
-_MOJIBAKE_CHARS = re.compile(_MOJIBAKE_CLASS if _MOJIBAKE_CLASS is not None else r"[^\x00-\x7f]")
-
-
-def _badness_window() -> int | None:
-    """The longest match of ftfy's badness regex, if it is short and free of context tests.
-
-    Then a line is bad only if the few characters around one of its watched characters are:
-    :func:`_needs_ftfy` checks those windows instead of whole lines.
-    """
-    if _BADNESS_TREE is None:
-        return None
-    try:
-        width = _BADNESS_TREE.getwidth()[1]
-    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
-        return None
-    ok = True
-
-    def walk(items: list) -> None:
-        nonlocal ok
-        for op, av in items:
-            if op in (C.ASSERT, C.ASSERT_NOT, C.GROUPREF, C.GROUPREF_EXISTS) or (
-                    op is C.AT and av is not C.AT_BEGINNING):
-                ok = False  # lookarounds, \\b, $: a window could miss a match
-            elif op is C.BRANCH:
-                for b in av[1]:
-                    walk(b.data)
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
-                walk(av[2].data)
-            elif op is C.SUBPATTERN:
-                walk(av[-1].data)
-
-    walk(_BADNESS_TREE.data)
-    return width if ok and width <= 16 else None
-
-
-_BAD_WIDTH = _badness_window()
-# Past this many watched characters (accented text) checking line by line is cheaper: a window
-# costs about as much as ``is_bad`` on 24 characters of a line.
-_MIN_WINDOWS = 24
-_CHARS_PER_WINDOW = 24
-
-
-def _needs_ftfy(text: str) -> bool:
-    """Whether some line of ``text`` needs ftfy (a cheap whole-text test, never a false "no")."""
-    if _ftfy_triggered(text):
-        return True
-    if _BAD_WIDTH is None:
-        return _MOJIBAKE_CHARS.search(text) is not None
-    w = _BAD_WIDTH
-    limit = max(_MIN_WINDOWS, len(text) // _CHARS_PER_WINDOW)
-    for n, m in enumerate(_MOJIBAKE_CHARS.finditer(text)):
-        if n >= limit:
-            return True
-        i = m.start()
-        # a match containing position i lies within w-1 characters of it and within its line;
-        # ^ (the regex's only anchor) may match at a window's start: a false "yes" at worst
-        lo = max(0, i - w + 1)
-        k = text.rfind("\n", lo, i)
-        start = k + 1 if k >= 0 else lo
-        k = text.find("\n", i, i + w)
-        end = k + 1 if k >= 0 else min(len(text), i + w)
-        if is_bad(text[start:end]):
-            return True
-    return False
-
-
-def ftfy_may_change(text: str) -> bool:
-    """True unless ``text`` certainly passes through ftfy (with this stage's config) unchanged.
-
-    >>> ftfy_may_change("The Taliban\u2019s \u201ctakeover\u201d \u2014 AT&T")
-    False
-    >>> ftfy_may_change("The Taliban\u00e2\u0080\u0099s"), ftfy_may_change("AT&amp;T")
-    (True, True)
-    """
-    if _ftfy_triggered(text):
-        return True
-    return _MOJIBAKE_CHARS.search(text) is not None and is_bad(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +102,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _ftfy_pass(text: str) -> StageResult:
-    if not _needs_ftfy(text):  # the fast path: a scan of the text, no ftfy
+    if not needs_ftfy(text):  # the fast path: a scan of the text, no ftfy
         return StageResult(text, ())
     changes: list[Change] = []
     pos = 0
@@ -360,14 +183,14 @@ def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
     rx = re.compile(r"^[ \t\u00a0]*(?:" + "|".join(alts) + r")[ \t\u00a0]*(?:\n|\Z)", re.I | re.M)
     by_group = {f"r{i}": r for i, r in enumerate(rules)}
     # when no rule can match across a line break, only lines holding one of the rules' literals
-    # need trying (see _line_matches)
-    within_lines = not any(_may_cross_lines(r.data["pattern"]) for r in rules)
+    # need trying (see line_matches)
+    within_lines = not any(may_cross_lines(r.data["pattern"]) for r in rules)
     pf = Prefilter.of(rx) if within_lines else Prefilter(None)
 
     def run(text: str) -> StageResult:
         changes = []
         taken = 0
-        for m in _line_matches(rx, pf, text):
+        for m in line_matches(rx, pf, text):
             s, e = m.start(), m.end()
             if m.lastgroup not in by_group or s < taken or not m.group(0).strip():
                 continue
@@ -384,85 +207,6 @@ def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
 
 
 _BLANKS = re.compile(r"(?:[ \t\u00a0]*\n)+")
-
-
-def _may_cross_lines(pattern: str) -> bool:
-    r"""Whether ``pattern`` (case-insensitive, multiline, as line rules are compiled) could consume a
-    line break. Errs on the side of yes.
-
-    >>> _may_cross_lines(r"source link"), _may_cross_lines(r"tags:[^.!?\n]+"), _may_cross_lines(r"a\s+b")
-    (False, False, True)
-    >>> _may_cross_lines(r"tags:[^.!?]+"), _may_cross_lines(r"tags:[\w ]+"), _may_cross_lines(r"x.y")
-    (True, False, False)
-    """
-    try:
-        tree = P.parse(pattern, re.I | re.M)
-    except Exception:  # noqa: BLE001 - any surprise means: assume it could
-        return True
-    dotall = bool(tree.state.flags & re.S)
-    safe_categories = {C.CATEGORY_DIGIT, C.CATEGORY_WORD, C.CATEGORY_NOT_SPACE, C.CATEGORY_UNI_DIGIT,
-                       C.CATEGORY_UNI_WORD, C.CATEGORY_UNI_NOT_SPACE}
-    breaking_categories = {C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE, C.CATEGORY_LINEBREAK, C.CATEGORY_UNI_LINEBREAK}
-
-    def crosses(items: Any) -> bool:
-        for op, av in items:
-            if op is C.LITERAL and av == 10:
-                return True
-            if op is C.NOT_LITERAL and av != 10:
-                return True
-            if op is C.ANY and dotall:
-                return True
-            if op is C.IN:
-                negated = any(op2 is C.NEGATE for op2, _ in av)
-                holds_break = any((op2 is C.LITERAL and av2 == 10) or (op2 is C.RANGE and av2[0] <= 10 <= av2[1])
-                                  or (op2 is C.CATEGORY and av2 in breaking_categories) for op2, av2 in av)
-                if negated and not holds_break:  # [^.!?] takes a line break, [^.!?\n] does not
-                    return True
-                if not negated and (holds_break or any(op2 is C.CATEGORY and av2 not in safe_categories
-                                                       for op2, av2 in av)):
-                    return True
-            elif op is C.BRANCH:
-                if any(crosses(b.data) for b in av[1]):
-                    return True
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
-                if crosses(av[2].data):
-                    return True
-            elif op is C.SUBPATTERN:
-                if av[1] & re.S or crosses(av[-1].data):
-                    return True
-            elif op is C.ATOMIC_GROUP:
-                if crosses(av.data):
-                    return True
-            elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
-                return True
-        return False
-
-    return crosses(tree.data)
-
-
-def _line_matches(rx: re.Pattern[str], pf: Prefilter, text: str) -> Iterator[re.Match[str]]:
-    """``rx.finditer(text)`` for a whole-line regex whose matches never cross a line break.
-
-    Each match lies within one line (plus its break) and contains one of ``pf``'s literals, so
-    only the lines holding one are tried; on news text that is a few lines, not every line.
-    """
-    if pf.cover is None:
-        yield from rx.finditer(text)
-        return
-    f = folded(text)
-    if f.odd:
-        yield from rx.finditer(text)
-        return
-    line_end = -1
-    for j in pf.starts(f.lowered):
-        if j < line_end:
-            continue  # this line is tried already
-        start = text.rfind("\n", 0, j) + 1
-        line_end = text.find("\n", j)
-        line_end = len(text) if line_end < 0 else line_end
-        m = rx.match(text, start)
-        if m:
-            yield m
 
 
 def _safe_tail(text: str, start: int, limit: int, line_limit: int) -> bool:
@@ -485,7 +229,7 @@ def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
     scans = []
     for r in rules:
         rx = re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M)
-        scans.append((r, rx, Prefilter.of(rx), not _may_cross_lines(r.data["pattern"]),
+        scans.append((r, rx, Prefilter.of(rx), not may_cross_lines(r.data["pattern"]),
                       int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))))
 
     def run(text: str) -> StageResult:
@@ -493,7 +237,7 @@ def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
         for r, rx, pf, within_lines, limit, line_limit in scans:
             if not pf.may_match(folded(text)):
                 continue  # none of the heading's literals is in the text
-            for m in (_line_matches(rx, pf, text) if within_lines else rx.finditer(text)):
+            for m in (line_matches(rx, pf, text) if within_lines else rx.finditer(text)):
                 if _safe_tail(text, m.start(), limit, line_limit):
                     if best is None or m.start() < best.start:
                         best = Change(STAGE, r.id, m.start(), len(text), text[m.start():], "")
@@ -523,7 +267,7 @@ def compile_rules(rules: RuleSet) -> _Compiled:
         key = (order, kind if kind != "builtin" else f"builtin:{r.id}")
         levels.setdefault(key, []).append(r)
     passes: list[Callable[[str], StageResult]] = []
-    for (order, kind), group in sorted(levels.items(), key=lambda kv: kv[0][0]):
+    for (_order, kind), group in sorted(levels.items(), key=lambda kv: kv[0][0]):
         if kind.startswith("builtin:"):
             passes.append(_BUILTINS[group[0].data["builtin"]])
         elif kind == "replace":

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from repair.scan.prefilter import tried
+from repair.scan.windows import tried
 
 Span = tuple[int, int, None]
 
