@@ -28,9 +28,9 @@ browser:
 # A narrow terminal, so CI catches output that only reads right when wide. tests/conftest.py pins
 # the same COLUMNS=40 for every test (whatever the caller's terminal); set here too for repair/'s doctests.
 test: $(BIN)/repair
+	$(BIN)/ruff check repair tests
 	COLUMNS=40 $(BIN)/python -m pytest
 
-# Not yet part of `make test`: `ruff check` still has findings in repair/ (see pyproject's [tool.ruff]).
 lint: $(BIN)/repair
 	$(BIN)/ruff check repair tests
 

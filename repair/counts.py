@@ -24,8 +24,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from repair.errors import InputError
 from repair.document import Document
+from repair.errors import InputError
 from repair.model import SPUN
 
 

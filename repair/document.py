@@ -12,8 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from repair.model import Change, Composed, StageResult, apply_changes, check_changes, compose, unapply
 from repair.errors import ReplayError
+from repair.model import Change, Composed, StageResult, apply_changes, check_changes, compose, unapply
+
 
 def record_id(value: Any, fallback: str | None) -> str:
     """A record's id as text; a missing or null id falls back to ``file:line`` (or ``-``)."""

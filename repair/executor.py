@@ -25,13 +25,13 @@ import signal
 import sys
 import threading
 from collections import deque
-from itertools import chain
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import chain
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
-from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.errors import InputError, RepairError
 from repair.pipeline import Config, compile_all, run_document
 
 Item = Union[Document, InputError]

@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from repair.document import Document
+from repair.errors import RepairError
+from repair.languagetool.cache import cached_check
+from repair.languagetool.settings import settings_of
+from repair.model import Change, apply_changes, compose
+from repair.rules import RuleSet, load_rules
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
 from repair.stages import grammar as _grammar
 from repair.stages import match as _match
 from repair.stages import normalise as _normalise
-from repair.errors import RepairError
-from repair.languagetool.cache import cached_check
-from repair.languagetool.settings import settings_of
-from repair.model import Change, StageResult, apply_changes, compose
-from repair.document import Document
-from repair.rules import RuleSet, load_rules
 
 if TYPE_CHECKING:
     from repair.settings import Settings
@@ -88,10 +88,10 @@ def _stage_normalise(doc: Document, cfg: Config) -> None:
 def _stage_detect(doc: Document, cfg: Config) -> None:
     det = _detect.detect(doc.text, cfg.rules)
     doc.pending.extend(det.changes)
-    doc.spin_score = det.spin_score
-    doc.family = det.family
-    if det.evidence:
-        doc.evidence = dict(det.evidence)
+    doc.spin_score = det.info["spin_score"]
+    doc.family = det.info["family"]
+    if det.info["evidence"]:
+        doc.evidence = dict(det.info["evidence"])
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:
@@ -102,10 +102,10 @@ def _stage_match(doc: Document, cfg: Config) -> None:
 
 def _stage_emit(doc: Document, cfg: Config) -> None:
     out = _emit.emit(doc.text, doc.pending, cfg.threshold)
-    for reason, n in out.skipped.items():
+    for reason, n in out.info["skipped"].items():
         doc.skipped[reason] += n
     doc.pending = []
-    doc.absorb(StageResult(out.text, out.changes))
+    doc.absorb(out)
 
 
 def _stage_grammar(doc: Document, cfg: Config) -> None:

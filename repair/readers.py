@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
-from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.errors import InputError, RepairError
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")

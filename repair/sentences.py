@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-
 _ABBREVIATIONS = frozenset("""
 mr mrs ms dr prof sr jr st mt ft gen gov sen rep lt col sgt capt cmdr adm maj pres rev hon
 inc ltd co corp bros dept univ assn approx est vs jan feb mar apr jun jul aug sep

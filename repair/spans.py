@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 
+
 def overlap_span(a: tuple[int, int], b: tuple[int, int]) -> bool:
     (s1, e1), (s2, e2) = a, b
     if s1 == e1 or s2 == e2:  # insertions clash only strictly inside the other span, or at the same point

@@ -28,10 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from repair.counts import Stats
+from repair.document import Document
 from repair.errors import ConfigError, RepairError
 from repair.readers import reads_from
-from repair.document import Document
-from repair.counts import Stats
 
 
 def _umask_mode() -> int:

@@ -7,11 +7,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from repair.authoring.benchmark import (Pair, benchmark, read_pairs, score_clean_text, score_texts, summarise, token_distance)
-from repair.words import tokens
+from repair.authoring.benchmark import (
+    Pair,
+    benchmark,
+    read_pairs,
+    score_clean_text,
+    score_texts,
+    summarise,
+    token_distance,
+)
 from repair.cli import app
 from repair.errors import InputError
 from repair.pipeline import Config
+from repair.words import tokens
 
 # original: the former minister did not say .          (7 tokens)
 # spun:     the feeble minister did now not say .      (8 tokens)

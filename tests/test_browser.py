@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from typer.testing import CliRunner
 
 from repair.cli import app
-from repair.model import Change, apply_changes, unapply
 from repair.document import Document
+from repair.model import Change, apply_changes, unapply
 from repair.pipeline import Config, run_document
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,8 +15,7 @@ import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
 
-from repair.cli import app
-from repair.cli import common
+from repair.cli import app, common
 from repair.model import apply_changes
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,15 @@ from cli_text import mentions  # tests/ is on sys.path (no __init__.py)
 from typer.testing import CliRunner
 
 from repair.cli import app
-from repair.settings import (CORPUS_LIMITS, DOCUMENT_LIMITS, find_config, load_settings, parse_limit,
-                           settings_from_mapping)
 from repair.errors import ConfigError
+from repair.settings import (
+    CORPUS_LIMITS,
+    DOCUMENT_LIMITS,
+    find_config,
+    load_settings,
+    parse_limit,
+    settings_from_mapping,
+)
 
 runner = CliRunner()
 

@@ -11,13 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
-
-from repair.model import Change, apply_changes, check_changes, unapply
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from repair.document import Document
-from repair.stages.normalise import normalise
+from repair.model import Change, apply_changes, check_changes, unapply
 from repair.pipeline import STAGE_ORDER, Config, run_document, run_text
+from repair.stages.normalise import normalise
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 CFG = Config.load()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from repair.readers import decode, discover, read_documents
-from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.errors import InputError, RepairError
+from repair.readers import decode, discover, read_documents
 from repair.writers import FolderSink, JsonlSink, atomic_writer, write_atomic
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from repair.stages.detect import detect, match_case, score
 from repair.errors import RuleError
 from repair.pipeline import Config, run_text
 from repair.rules import load_rules
+from repair.stages.detect import detect, match_case, score
 from repair.tells.spelling import decades, letter_k
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,15 +22,15 @@ def seed(prefix: str) -> str:
 @pytest.mark.parametrize("prefix,family", [("001", "thesaurus"), ("004", "okay")])
 def test_seeds_of_word_for_word_spinners_are_spun_and_attributed(prefix, family):
     d = detect(seed(prefix), RULES)
-    assert d.spin_score >= 0.9
-    assert d.family == family
-    assert d.evidence["tells"][family] > 10
+    assert d.info["spin_score"] >= 0.9
+    assert d.info["family"] == family
+    assert d.info["evidence"]["tells"][family] > 10
 
 
 def test_empty_and_plain_text():
     assert detect("", RULES).changes == ()
     d = detect("The council met on Tuesday and approved the budget.", RULES)
-    assert (d.changes, d.spin_score, d.family) == ((), 0.0, None)
+    assert (d.changes, d.info["spin_score"], d.info["family"]) == ((), 0.0, None)
 
 
 def test_family_words_are_flagged_without_evidence_and_applied_with_it():
@@ -113,7 +113,7 @@ entries = [["counterfeit consciousness", "artificial intelligence"], ["profound 
     d = detect("Counterfeit consciousness and profound learning.", rules)
     assert [(c.rule, c.after) for c in d.changes] == [
         ("pps.tortured", "Artificial intelligence"), ("pps.tortured", "deep learning")]
-    assert d.family == "pps" and d.spin_score >= 0.5
+    assert d.info["family"] == "pps" and d.info["spin_score"] >= 0.5
 
 
 def test_learned_phrase_rules_keep_working(tmp_path):
@@ -131,7 +131,7 @@ why = "learned"
 """)])
     d = detect("He stated it. She stated it. They stated it. We stated it.", rules)
     assert [c.after for c in d.changes] == ["said"] * 4
-    assert d.family == "okay"
+    assert d.info["family"] == "okay"
 
 
 def test_context_conditions(tmp_path):
@@ -188,7 +188,7 @@ confidence = 0.9
 
 def test_machine_translation_is_detected_by_its_traces_without_repairs():
     d = detect(seed("003"), RULES)
-    assert d.family == "mt-roundtrip" and d.spin_score >= 0.5
+    assert d.info["family"] == "mt-roundtrip" and d.info["spin_score"] >= 0.5
     doc = run_text(seed("003"), Config.load())
     assert not [c for c in doc.changes if c.applied and c.stage in ("detect", "match")]
 

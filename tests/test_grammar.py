@@ -17,10 +17,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from fake_languagetool import RULES, FakeLanguageTool
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from fake_languagetool import RULES, FakeLanguageTool
 from repair.cli import app
 from repair.document import Document
 from repair.errors import ConfigError

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from repair.authoring.benchmark import Pair
+from repair.authoring.learn import FLAG_ONLY, confidence, extract, learn
 from repair.cli import app
 from repair.errors import RepairError
-from repair.authoring.learn import FLAG_ONLY, confidence, extract, learn
 from repair.pipeline import Config, run_text
 from repair.rules import builtin_rules_dir, load_rules
 

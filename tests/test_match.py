@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from repair.errors import RuleError
-from repair.stages.match import match
 from repair.rules import load_rules
+from repair.stages.match import match
 
 RULES = load_rules()
 

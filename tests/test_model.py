@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from repair.document import Document
 from repair.errors import ReplayError
 from repair.model import Change, apply_changes, compose, unapply
-from repair.document import Document
 
 
 def test_apply_rejects_wrong_before():

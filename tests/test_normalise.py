@@ -4,12 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repair.errors import RuleError
 from repair.model import apply_changes
-from repair.stages.normalise import normalise
 from repair.pipeline import Config
 from repair.rules import load_rules
+from repair.stages.normalise import normalise
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 RULES = load_rules()
@@ -207,7 +209,6 @@ def test_bad_normalise_rules_name_file_and_rule(tmp_path: Path, body: str, needl
 
 # --- property: a tail heading anywhere never takes article paragraphs ------------------------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 _WORD = st.sampled_from(["the", "minister", "said", "on", "Sunday", "talks", "would", "resume", "in", "Doha",
                          "after", "a", "week", "of", "border", "closures", "and", "protests", "officials"])

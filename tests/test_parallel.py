@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from repair.cli import app
-from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.errors import InputError, RepairError
 from repair.executor import PipelineWork, imap
 from repair.writers import dumps
 

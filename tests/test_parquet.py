@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from repair import readers as corpus
 from repair.cli import app
-from repair.readers import count_documents, read_documents
-from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.errors import InputError, RepairError
+from repair.readers import count_documents, read_documents
 from repair.writers import ParquetWriter
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from repair.authoring.pps import CONFIDENCE, import_pps, read_pps, to_toml, vet, vet_entry
 from repair.cli import app
 from repair.errors import InputError
-from repair.authoring.pps import CONFIDENCE, import_pps, read_pps, to_toml, vet, vet_entry
 from repair.rules import builtin_rules_dir, load_rules
 
 META = {"version": "9.9", "lastUpdated": "2030-01-01", "source": "Problematic Paper Screener (PPS) test export",

@@ -6,16 +6,17 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from repair.cli import app
-from repair.model import Change, apply_changes, unapply
+from repair.counts import Stats
 from repair.document import Document
+from repair.model import Change, apply_changes, unapply
 from repair.review.align import is_removal, rows, visible, word_core
 from repair.review.decisions import DecisionsError, export, load, parse, redecide
 from repair.review.html import json_for_html, render_document, render_index, write_report
-from repair.counts import Stats
 
 runner = CliRunner()
 HOSTILE = ('[ad_1]\nThe State Division said <script>alert(1)</script> then </textarea> and </script>'

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from repair.authoring.examples import run_example, run_in
 from repair.errors import RuleError
 from repair.pipeline import Config, compile_all
-from repair.authoring.examples import run_example, run_in
 from repair.rules import Example, Rule, load_rules
 
 RULES = load_rules()

@@ -12,9 +12,9 @@ untouched and below the "spun" threshold.
 from __future__ import annotations
 
 import pytest
+from test_spin_clean import assert_untouched
 
 from repair.pipeline import Config, run_text
-from test_spin_clean import assert_untouched
 
 # (label, family, spun, original)
 SPUN = [

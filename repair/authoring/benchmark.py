@@ -36,12 +36,12 @@ from typing import Any, Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
-from repair.readers import json_lines, read_documents
-from repair.errors import InputError, RepairError
 from repair.document import Document
+from repair.errors import InputError, RepairError
 from repair.model import SPUN
-from repair.words import tokens
 from repair.pipeline import Config, run_document
+from repair.readers import json_lines, read_documents
+from repair.words import tokens
 
 WORD_FOR_WORD = ("thesaurus", "okay")  # the families the "word-for-word" group adds up
 WORD_FOR_WORD_NAME = "word-for-word"

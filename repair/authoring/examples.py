@@ -76,7 +76,7 @@ def _run(by_stage: dict[str, RuleSet], example: Example, skip: frozenset[str], t
     if "detect" in by_stage:
         det = detect.detect(text, by_stage["detect"], assume=assume, without=skip)
         pending += det.changes
-        spin_score = det.spin_score if assume is None else spin_score
+        spin_score = det.info["spin_score"] if assume is None else spin_score
     if "match" in by_stage:
         pending += match.match(text, by_stage["match"], spin_score=spin_score).changes
     if pending:

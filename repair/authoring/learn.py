@@ -54,11 +54,11 @@ import ahocorasick
 
 from repair.authoring import tomlwrite as T
 from repair.authoring.benchmark import Pair, read_clean, read_pairs
-from repair.words import TOKEN, UNIFY_TABLE, match_case
-from repair.stages.emit import DEFAULT_THRESHOLD
 from repair.errors import InputError, RepairError
 from repair.pipeline import Config, compile_all, run_text
 from repair.rules import RuleSet, load_file, load_rules
+from repair.stages.emit import DEFAULT_THRESHOLD
+from repair.words import TOKEN, UNIFY_TABLE, match_case
 from repair.writers import write_atomic
 
 FLAG_ONLY = 0.3  # confidence of a rule whose spun side occurs in clean text
@@ -454,7 +454,7 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
         changed = False
         kept_rules = []
 
-        def holds(ex: dict[str, str]) -> bool:
+        def holds(ex: dict[str, str], cfgs: list[Config] = cfgs) -> bool:
             return all(run_text(ex["in"], cfg).text == ex["out"] for cfg in cfgs)
 
         for r in learned.rules:

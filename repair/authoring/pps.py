@@ -236,7 +236,7 @@ def vet(phrases: list[Any], clean_texts: Iterable[str] = (), meta: dict[str, Any
         if len(res.dropped_examples[reason]) < 3:
             res.dropped_examples[reason].append(item)
 
-    for i, p in enumerate(phrases):
+    for p in phrases:
         if not isinstance(p, dict):
             drop("not-text", (repr(p)[:40], ""))
             continue

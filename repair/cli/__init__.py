@@ -6,10 +6,9 @@ commands on :data:`app`; the shared option types and the error boundary live in 
 
 from __future__ import annotations
 
-from repair.cli.common import app
-
 # the command modules register their commands on `app` when imported
 from repair.cli import bench, check, grammar, learn, review, stages  # noqa: F401,E402
+from repair.cli.common import app
 
 
 def main() -> None:

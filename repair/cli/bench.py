@@ -12,9 +12,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from repair.authoring.benchmark import Report, run_files
+from repair.cli.common import (
+    ConfigFile,
+    Isolated,
+    Only,
+    RulesDirs,
+    Skip,
+    TextField,
+    Threshold,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    report_error,
+)
 from repair.pipeline import STAGE_ORDER
-from repair.cli.common import (ConfigFile, Isolated, Only, RulesDirs, Skip, TextField, Threshold, app, boundary, err,
-                               load_config, load_settings, report_error)
 
 _WIDE = 132  # the tables are wider than 80 columns: the width used when stdout is not a terminal
 

@@ -16,17 +16,33 @@ from rich.markup import escape
 from rich.table import Table
 
 from repair import pipeline
+from repair.cli.common import (
+    ConfigFile,
+    Isolated,
+    Only,
+    Paths,
+    Quiet,
+    RulesDirs,
+    Skip,
+    TextField,
+    Threshold,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    process,
+    report_error,
+)
+from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
+from repair.document import Document
+from repair.errors import ConfigError, InputError
 from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
 from repair.gate.judge import Baseline
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
-from repair.errors import ConfigError, InputError
-from repair.document import Document
 from repair.writers import refuse_output_over_inputs, write_atomic
-from repair.cli.common import (ConfigFile, Isolated, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold, app,
-                               boundary, err, load_config, load_settings, process, report_error)
-from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 
 
 class Format(str, Enum):

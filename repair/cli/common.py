@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from repair.readers import count_documents, read_documents
-from repair.errors import ConfigError, InputError, RepairError
 from repair.document import Document
+from repair.errors import ConfigError, InputError, RepairError
 from repair.executor import imap
 from repair.pipeline import Config
+from repair.readers import count_documents, read_documents
 from repair.settings import Settings
 
 app = typer.Typer(
@@ -115,8 +115,15 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
     """
     items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field), jobs=jobs)
     if progress_enabled(quiet):
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         total = count_documents([str(p) for p in (paths or [])])  # None on stdin: no ETA then
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),

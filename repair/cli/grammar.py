@@ -13,9 +13,9 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 from rich.markup import escape
 
-from repair.languagetool.settings import STAGE
-from repair.document import Document
 from repair.cli.common import err
+from repair.document import Document
+from repair.languagetool.settings import STAGE
 
 
 class Scope(str, Enum):

@@ -8,9 +8,19 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
+from repair.cli.common import (
+    ConfigFile,
+    Isolated,
+    RulesDirs,
+    TextField,
+    Threshold,
+    app,
+    boundary,
+    err,
+    load_settings,
+    report_error,
+)
 from repair.writers import refuse_output_over_inputs
-from repair.cli.common import (ConfigFile, Isolated, RulesDirs, TextField, Threshold, app, boundary, err, load_settings,
-                               report_error)
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
 Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to write (.toml); replaced atomically.",

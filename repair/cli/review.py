@@ -14,17 +14,31 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from repair.readers import SUFFIXES_JSONL
+from repair.cli.common import (
+    ConfigFile,
+    Isolated,
+    Only,
+    Paths,
+    RulesDirs,
+    Skip,
+    TextField,
+    Threshold,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    process,
+    report_error,
+)
+from repair.document import Document
 from repair.errors import ConfigError, InputError
 from repair.model import Change, check_changes
-from repair.document import Document
-from repair.pipeline import Config, run_document
+from repair.pipeline import STAGE_ORDER, Config, run_document
+from repair.readers import SUFFIXES_JSONL
 from repair.review.align import Row, is_removal, rows, visible, word_core
-from repair.review.decisions import Decisions, load as load_decisions, redecide  # noqa: F401
+from repair.review.decisions import Decisions, redecide  # noqa: F401
 from repair.writers import unified_diff
-from repair.cli.common import (ConfigFile, Isolated, Only, Paths, RulesDirs, Skip, TextField, Threshold, app, boundary,
-                               err, load_config, load_settings, process, report_error)
-from repair.pipeline import STAGE_ORDER
 
 DecisionsFile = Annotated[
     Optional[Path],

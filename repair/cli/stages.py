@@ -9,15 +9,34 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from repair.cli.common import (
+    ConfigFile,
+    Isolated,
+    Jobs,
+    Only,
+    Paths,
+    Quiet,
+    RulesDirs,
+    Skip,
+    TextField,
+    Threshold,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    process,
+    report_error,
+)
+from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
+from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
 from repair.errors import ConfigError, InputError
 from repair.executor import PipelineWork
+from repair.model import SPUN
 from repair.pipeline import STAGE_ORDER, Config
+from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
 from repair.writers import FolderSink, JsonlSink, ParquetSink
-from repair.cli.common import (ConfigFile, Isolated, Jobs, Only, Paths, Quiet, RulesDirs, Skip, TextField, Threshold,
-                               app, boundary, err, load_config, load_settings, process, report_error)
-from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
-from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary, load_decisions
 
 Output = Annotated[
     Optional[Path],
@@ -171,7 +190,7 @@ def _summary(stats, output: Optional[Path], *, folder: bool) -> None:
         err.print(table)
     err.print(
         f"{d['documents']} documents cleaned, {d['failed']} failed; {d['changes']['applied']} changes applied, "
-        f"{d['changes']['flagged']} flagged for review; {d['spun_documents']} look spun (spin_score >= 0.5).",
+        f"{d['changes']['flagged']} flagged for review; {d['spun_documents']} look spun (spin_score >= {SPUN}).",
         soft_wrap=True,
     )
     if output is not None:

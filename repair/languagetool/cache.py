@@ -147,7 +147,7 @@ class CachedCheck:
         self.misses += len(missing)
         if missing:
             fresh = self.checker.check([batch[i] for i in missing], self.settings.disabled_rules)
-            new = {keys[i]: issues for i, issues in zip(missing, fresh)}
+            new = {keys[i]: issues for i, issues in zip(missing, fresh, strict=True)}
             known.update(new)
             self.cache.put_many(new)
         return [known[k] for k in keys]

@@ -6,7 +6,8 @@
 - :mod:`.decisions` reads a reviewer's decisions and re-decides records with them.
 """
 
-from repair.review.decisions import Decisions, DecisionsError, load as load_decisions, redecide
+from repair.review.decisions import Decisions, DecisionsError, redecide
+from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport, render_document, write_report
 
 __all__ = ["Decisions", "DecisionsError", "HtmlReport", "load_decisions", "redecide", "render_document",

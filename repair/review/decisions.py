@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from repair.document import Document
 from repair.errors import ConfigError
 from repair.model import Change, apply_changes
-from repair.document import Document
 
 FORMAT = "repair-decisions/1"
 VALUES = ("accept", "reject")

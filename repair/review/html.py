@@ -32,11 +32,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from repair.model import Change, check_changes
-
 from repair.document import Document
-from repair.writers import write_atomic
+from repair.model import SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
+from repair.writers import write_atomic
 
 REVIEW_DIR = "review"
 ASSETS = ("report.css", "report.js")
@@ -241,7 +240,7 @@ def _bar_chart_hist(hist: Sequence[int]) -> str:
             parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - bh - 3:.1f}" class="val">{v}</text>')
     for i in range(0, n + 1, 2):
         parts.append(f'<text x="{pad + i * bw:.1f}" y="{h + 14}" class="axis">{i / 10:.1f}</text>')
-    parts.append(f'<text x="{w / 2}" y="{h + 28}" class="axis">spin score (\u2265 0.5: spun)</text></svg>')
+    parts.append(f'<text x="{w / 2}" y="{h + 28}" class="axis">spin score (\u2265 {SPUN}: spun)</text></svg>')
     return "".join(parts)
 
 
@@ -309,7 +308,8 @@ def render_index(stats: dict[str, Any], *, token: str, title: str = "repair revi
           '<div class="controls"><input id="search" type="search" placeholder="search id, family or rule" '
           'aria-label="search documents"> <select id="filter" aria-label="filter documents">'
           '<option value="all">all documents</option><option value="changed">changed</option>'
-          '<option value="spun">look spun (\u2265 0.5)</option><option value="flagged">with flagged changes</option>'
+          f'<option value="spun">look spun (\u2265 {SPUN})</option>'
+          '<option value="flagged">with flagged changes</option>'
           '<option value="decided">with my decisions</option></select> <span id="count"></span></div>'
           '<table class="docs"><thead><tr><th>document</th><th>spin</th><th>family</th><th>applied</th>'
           '<th>flagged</th><th>characters</th><th>rules</th></tr></thead><tbody id="docs"></tbody></table>'
@@ -368,7 +368,7 @@ class HtmlReport:
         for name in ASSETS:
             write_atomic(self.dir / name, asset(name))
         self.entries.sort(key=lambda e: (-e[2], -(e[4] + e[5]), e[0]))
-        data = {"token": self.token, "pageSize": PAGE_SIZE,
+        data = {"token": self.token, "pageSize": PAGE_SIZE, "spun": SPUN,
                 "fields": ["id", "page", "spin", "family", "applied", "flagged", "chars", "rules"],
                 "docs": self.entries}
         write_atomic(self.dir / "data.js", f"window.REPAIR_REPORT = {json_for_html(data)};\n")

@@ -45,10 +45,10 @@ import bisect
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Collection, NamedTuple
 
-from repair.model import Change, StageResult
+from repair.model import FLAG_CAP, SPUN, Change, StageResult
 from repair.rules import RuleSet
 from repair.scan.prefilter import folded
 from repair.scan.windows import finditer
@@ -56,8 +56,6 @@ from repair.stages.detect_rules import STAGE, Compiled, Entry, compile_rules
 from repair.words import count as count_words
 from repair.words import match_case
 
-SPUN = 0.5  # the tool's own "spun" threshold on spin_score
-FLAG_CAP = 0.55  # confidence given to a proposal whose gate is not met (below any sensible threshold)
 # a family gate needs one of the family's tells (an entry of at least this weight) in the text:
 # ordinary spinner words (weight < 1) must not vouch for their own family when shared signals alone
 # make a text look spun (otherwise repairing a document's tells could change its family on a re-run)
@@ -67,18 +65,6 @@ SCALE_WORDS = 200.0  # evidence is counted per this many words (short texts coun
 TAU = 4.0 / math.log(2.0)  # 4 weighted tells per 200 words give spin_score 0.5
 LENGTH_EXPONENT = 0.7  # a longer text with the same density of tells is stronger evidence, but less than linearly
 SHARED = "spin"  # evidence shared by several spinners: counts towards the score, never names the family
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    text: str
-    changes: tuple[Change, ...]
-    spin_score: float
-    family: str | None
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def result(self) -> StageResult:
-        return StageResult(self.text, self.changes)
 
 
 class Assume(NamedTuple):
@@ -322,12 +308,13 @@ def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float]
     return any(weights.get(f, 0.0) >= max(4.0, 0.5 * top) for f in e.families)
 
 
-def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = ()) -> Detection:
-    """Propose repairs; ``assume`` fixes the decision the gates use, ``without`` leaves rule ids out
-    (see :func:`evidence`). Both are for rule examples and their tests; a run passes neither."""
+def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = ()) -> StageResult:
+    """Propose repairs; the text is returned unchanged. ``info`` holds the document's ``spin_score``,
+    ``family`` and ``evidence``. ``assume`` fixes the decision the gates use, ``without`` leaves rule
+    ids out (see :func:`evidence`). Both are for rule examples and their tests; a run passes neither."""
     hits, weights, per_rule, words = evidence(text, rules, without)
     if not hits:
-        return Detection(text, (), 0.0, None, {"words": words} if text else {})
+        return StageResult(text, (), _info(0.0, None, {"words": words} if text else {}))
     s = score(weights, words)
     family = _family(weights)
     spun = s >= SPUN
@@ -347,4 +334,8 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
           "rules": dict(sorted(per_rule.items()))}
     if assume is not None:
         ev["assumed"] = {"spun": assume.spun, "family": assume.family}
-    return Detection(text, tuple(found), round(s, 4), family if s > 0 else None, ev)
+    return StageResult(text, tuple(found), _info(round(s, 4), family if s > 0 else None, ev))
+
+
+def _info(spin_score: float, family: str | None, evidence: dict[str, Any]) -> dict[str, Any]:
+    return {"spin_score": spin_score, "family": family, "evidence": evidence}

@@ -16,19 +16,13 @@ changes (``applied: false``) for a reviewer. Where proposals overlap, the most c
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 from repair.model import Change, StageResult, apply_changes
 from repair.spans import Placed
 
 STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8
-
-
-class Emitted(NamedTuple):
-    text: str
-    changes: tuple[Change, ...]
-    skipped: Counter
 
 
 def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
@@ -60,13 +54,10 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     return kept, skipped
 
 
-def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRESHOLD) -> Emitted:
-    """Apply proposals with ``confidence >= threshold``, flag the others."""
+def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRESHOLD) -> StageResult:
+    """Apply proposals with ``confidence >= threshold``, flag the others; ``info["skipped"]`` counts
+    the proposals left out, by reason."""
     kept, skipped = choose(proposals)
     decided = [Change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
                for c in kept]  # c.with_applied(...), without a method call per proposal
-    return Emitted(apply_changes(text, decided), tuple(decided), skipped)
-
-
-def as_stage_result(e: Emitted) -> StageResult:
-    return StageResult(e.text, e.changes)
+    return StageResult(apply_changes(text, decided), tuple(decided), {"skipped": skipped})

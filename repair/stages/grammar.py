@@ -140,7 +140,7 @@ def grammar(text: str, check: CheckFn, *, touched: Iterable[tuple[int, int]] = (
 def _placed(spans: Sequence[tuple[int, int]], chosen: Sequence[int],
             results: Sequence[Sequence[Issue]]) -> Iterable[tuple[int, int, Issue]]:
     """Each issue with its span in the text; an issue outside its sentence cannot be placed honestly."""
-    for i, issues in zip(chosen, results):
+    for i, issues in zip(chosen, results, strict=True):
         base, limit = spans[i]
         for issue in issues:
             s, e = base + issue.start, base + issue.end

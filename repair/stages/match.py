@@ -34,11 +34,10 @@ import ahocorasick
 from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
-from repair.model import Change, StageResult
+from repair.model import SPUN, Change, StageResult
 from repair.rules import Rule, RuleSet
 
 STAGE = "match"
-SPUN = 0.5
 MAX_VARIANTS = 64  # word-by-word restorations tried per sub-window
 MAX_WINDOW = 8  # words in a window of capitalised words
 _CONNECT = {"of", "and", "for", "the", "&", "on", "de"}

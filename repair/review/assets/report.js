@@ -60,6 +60,7 @@
   }
 
   var report = window.REPAIR_REPORT || null;
+  var SPUN = report && typeof report.spun === "number" ? report.spun : 0.5;  // the tool's "spun" threshold (repair.model.SPUN)
 
   function docRows() {
     if (!report) return [];
@@ -229,7 +230,7 @@
 
     function matches(d, q, f, s) {
       if (f === "changed" && !(d.applied + d.flagged)) return false;
-      if (f === "spun" && d.spin < 0.5) return false;
+      if (f === "spun" && d.spin < SPUN) return false;
       if (f === "flagged" && !d.flagged) return false;
       if (f === "decided" && !s.documents[d.id]) return false;
       if (!q) return true;
@@ -249,7 +250,7 @@
       var frag = document.createDocumentFragment();
       shown.slice(pageNo * size, pageNo * size + size).forEach(function (d) {
         var tr = document.createElement("tr");
-        if (d.spin >= 0.5) tr.className = "spun";
+        if (d.spin >= SPUN) tr.className = "spun";
         var td = document.createElement("td");
         var a = el("a", d.id);
         a.href = "review/" + encodeURIComponent(d.page);
