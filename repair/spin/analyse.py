@@ -76,12 +76,17 @@ class SpinModel:
         cheap = doc_features(spans, words, None, rs)
         cheap_score = self.classifier.spin_score(cheap)
         proposals = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
+        # the cheap first pass: without model features in the classifier, the model runs only in
+        # documents already detected as spun (its proposals elsewhere are only flagged)
         use = self.scorer is not None and (force_model or cheap_score >= self.classifier.prefilter)
         t0 = time.perf_counter()
         scored = score_spans(text, proposals, self.scorer if use else None, toks)
         secs = time.perf_counter() - t0 if use else 0.0
-        feats = doc_features(spans, words, scored, rs) if use else cheap
-        spin = self.classifier.spin_score(feats) if (use or self.scorer is None) else cheap_score
+        if use and self.classifier.lm:
+            feats = doc_features(spans, words, scored, rs)
+            spin = self.classifier.spin_score(feats)
+        else:
+            feats, spin = cheap, cheap_score
         fam_spans = {f: find_spans(text, t, toks=toks) for f, t in self.tables.items()}
         family = family_of(fam_spans, words) if spin >= SPUN else None
         changes: list[Change] = []
@@ -92,5 +97,5 @@ class SpinModel:
             rule = f"learned.{family or 'spin'}"
             changes.append(Change(STAGE, rule, s.span.start, s.span.end, s.span.before, s.after, round(conf, 4),
                                   spin >= SPUN and conf >= self.apply_at))
-        return SpinResult(round(spin, 4), family, changes, "model" if use or self.scorer else "rules-only", feats,
+        return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
                           self.scorer is not None and not use, secs)

@@ -88,22 +88,28 @@ class Collected:
     doc_kind: list[str] = field(default_factory=list)
 
 
-def _doc(c: Collected, text: str, table: Table, scorer: Scorer | None, y: int, kind: str, rules_score: float):
+def _doc(c: Collected, text: str, table: Table, scorer: Scorer | None, y: int, kind: str, rules_score: float,
+         lm_doc: bool = False):
     toks = tokenize(text)
     words = sum(1 for t in toks if is_word(t.norm))
     spans = find_spans(text, table, toks=toks)
     props = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
+    scorer = scorer if (lm_doc or kind == "spun") else None
     scored = score_spans(text, props, scorer, toks)
     c.doc_nolm.append(doc_features(spans, words, None, rules_score))
-    c.doc_lm.append(doc_features(spans, words, scored, rules_score) if scorer else [])
+    c.doc_lm.append(doc_features(spans, words, scored, rules_score) if (scorer and lm_doc) else [])
     c.doc_y.append(y)
     c.doc_kind.append(kind)
     return scored, toks
 
 
 def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scorer: Scorer | None, *,
-            rules=None, log=lambda *a: None) -> Collected:
-    """Leave-one-pair-out proposals (features, labels) and document feature rows."""
+            rules=None, lm_doc: bool = False, log=lambda *a: None) -> Collected:
+    """Leave-one-pair-out proposals (features, labels) and document feature rows.
+
+    The model scores the proposals of the spun texts (for the calibration); with ``lm_doc`` it also
+    scores every training document for the classifier's model features (three times the model time).
+    """
     from repair.detect import detect
 
     def rs(text: str) -> float:
@@ -113,7 +119,7 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
     for i, p in enumerate(pairs):
         rest = [q for j, q in enumerate(pairs) if j != i]
         table = learn_tables(rest).merged()
-        scored, toks = _doc(c, p.spun, table, scorer, 1, "spun", rs(p.spun))
+        scored, toks = _doc(c, p.spun, table, scorer, 1, "spun", rs(p.spun), lm_doc)
         ot = tokenize(p.original)
         nolm = score_spans(p.spun, [s.span for s in scored], None, toks) if scorer else scored
         for s, s0 in zip(scored, nolm):
@@ -123,13 +129,13 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
             c.prop_lm.append(s.features if scorer else [])
             c.prop_nolm.append(s0.features)
             c.prop_family.append(p.family)
-        _doc(c, p.original, table, scorer, 0, "original", rs(p.original))
+        _doc(c, p.original, table, scorer, 0, "original", rs(p.original), lm_doc)
         synth = synthesize(p.original, table, random.Random(i))
-        _doc(c, synth, table, scorer, 1, "synthetic", rs(synth))
+        _doc(c, synth, table, scorer, 1, "synthetic", rs(synth), lm_doc)
         log(f"pair {i + 1}/{len(pairs)} {p.id}: {len(scored)} proposals")
     full = learn_tables(pairs).merged()
     for fam, text in unpaired:
-        _doc(c, text, full, scorer, 1, "unpaired", rs(text))
+        _doc(c, text, full, scorer, 1, "unpaired", rs(text), lm_doc)
     return c
 
 
@@ -152,7 +158,7 @@ def fit_classifier(c: Collected) -> Classifier:
         clf.lm = fit(c.doc_lm, c.doc_y, l2=1.0, weights=w)
     # the cheap first pass: a no-model score low enough that every training spun document passes
     spun_scores = sorted(predict(clf.nolm, x) for x, y in zip(c.doc_nolm, c.doc_y) if y)
-    clf.prefilter = round(min(0.02, spun_scores[0] * 0.5) if spun_scores else 0.02, 5)
+    clf.prefilter = round(min(0.02, spun_scores[0] * 0.5) if spun_scores else 0.02, 5) if clf.lm else 0.5
     return clf
 
 
@@ -168,10 +174,10 @@ def reliability(conf: Sequence[float], y: Sequence[int], bins: Sequence[float] =
 
 
 def build(train: Sequence[PairLike], unpaired: Sequence[tuple[str, str]], scorer: Scorer | None, out: Path | None,
-          *, rules=None, log=lambda *a: None) -> tuple[Tables, Calibration, Classifier, Collected]:
+          *, rules=None, lm_doc: bool = False, log=lambda *a: None) -> tuple[Tables, Calibration, Classifier, Collected]:
     """Learn the tables, fit calibration and classifier, and write them to ``out`` (if given)."""
     tables = learn_tables(train, unpaired)
-    c = collect(train, unpaired, scorer, rules=rules, log=log)
+    c = collect(train, unpaired, scorer, rules=rules, lm_doc=lm_doc, log=log)
     cal = fit_calibration(c)
     clf = fit_classifier(c)
     clf.meta["rules_feature"] = rules is not None

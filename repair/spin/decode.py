@@ -40,6 +40,7 @@ from .table import RULES_DIR, Entry, Table
 
 RIGHT_WORDS = 3  # words of right context the model sees after a candidate
 LEFT_CHARS = 300  # at most this much left context (from the sentence start, or earlier if short)
+MAX_CANDIDATES = 4  # the most frequent originals of a form that the model compares
 MIN_P_CHANGE = 0.2  # forms the spinner changed less often than this (smoothed) are not proposed
 STAGE = "detect"
 _SENT_END = re.compile(r"[.!?]['\"\u2019\u201d)]*\s+|\n+")
@@ -141,7 +142,7 @@ def _features(span: Span, cand: str, gain: float | None, text: str) -> list[floa
     e = span.entry
     cap_mid = 1.0 if span.before[:1].isupper() and span.start > 0 and not re.search(
         r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$", text[max(0, span.start - 4):span.start]) else 0.0
-    common = [math.log(e.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source == "spintax" else 0.0,
+    common = [math.log(e.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source != "learned" else 0.0,
               float(span.key.count(" ") + 1), cap_mid]
     if gain is None:
         return [1.0, *common]
@@ -153,7 +154,7 @@ def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: l
     toks = tokenize(text) if toks is None else toks
     out: list[Scored] = []
     for sp in spans:
-        cands = list(sp.entry.to)
+        cands = [c for c, _ in sp.entry.best()[:MAX_CANDIDATES]]
         cased = [match_case(sp.before, surface(c)) for c in cands]
         gain: float | None = None
         if scorer is not None:

@@ -189,6 +189,8 @@ def learn_tables(pairs: Iterable[PairLike], unpaired: Iterable[tuple[str, str]] 
             e = t.entries.setdefault(s.spun, Entry())
             e.to[s.original] = e.to.get(s.original, 0) + 1
             seen_in[(p.family, s.spun, s.original)].add(getattr(p, "id", str(i)))
+    for t in tables.values():
+        add_plurals(t)
     per_key: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (fam, sp, _), ids in seen_in.items():
         per_key[(fam, sp)] |= ids
@@ -208,6 +210,55 @@ def learn_tables(pairs: Iterable[PairLike], unpaired: Iterable[tuple[str, str]] 
             for k, e in t.entries.items():
                 e.emitted += grams.get(k, 0)
     return tables
+
+
+def plural(w: str) -> str | None:
+    """A regular English plural of a lower-case noun, or None if unsure.
+
+    >>> plural("city"), plural("occasion"), plural("bus"), plural("day")
+    ('cities', 'occasions', None, 'days')
+    """
+    if not w.isalpha() or len(w) < 3 or w.endswith(("s", "x", "z", "ch", "sh")):
+        return None
+    if w.endswith("y") and w[-2] not in "aeiou":
+        return w[:-1] + "ies"
+    return w + "s"
+
+
+def singular(w: str) -> str | None:
+    """The regular singular of a lower-case plural, or None if unsure.
+
+    >>> singular("cities"), singular("occasions"), singular("news"), singular("glass")
+    ('city', 'occasion', None, None)
+    """
+    if not w.isalpha() or len(w) < 4 or not w.endswith("s") or w.endswith(("ss", "us", "is", "ews")):
+        return None
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "xes", "sses")):
+        return None
+    return w[:-1]
+
+
+def add_plurals(t: Table) -> int:
+    """Add the singular/plural twin of each one-word mapping the table lacks (``source="inflected"``).
+
+    A spinner that maps "occasion" -> "event" maps "occasions" -> "events" too; the twin carries the
+    learned counts and is judged like any other entry (the model gate, the kept/unspun counts).
+    """
+    added = 0
+    for k, e in list(t.entries.items()):
+        if " " in k or e.source != "learned":
+            continue
+        for f in (plural, singular):
+            k2 = f(k)
+            if not k2 or k2 in t.entries:
+                continue
+            to = {f(o): n for o, n in e.to.items() if " " not in o and f(o)}
+            if to:
+                t.entries[k2] = Entry(to=to, pairs=0, source="inflected")
+                added += 1
+    return added
 
 
 _SPINTAX = re.compile(r"\{([^{}]*\|[^{}]*)\}")
