@@ -108,7 +108,7 @@ class LlamaScorer:
     def score(self, left: str, continuations: Sequence[str]) -> list[float]:
         np = self._np
         self.calls += 1
-        base = self._tok(left, True)
+        base = self._tok(left, True) or self._tok("\n", False)  # SmolLM2 adds no BOS: a text start is a newline
         conts = [self._tok(c, False) for c in continuations]
         longest = max((len(c) for c in conts), default=0)
         if len(base) + longest >= self._n_ctx:
@@ -144,6 +144,7 @@ class RecordedScorer:
         if self.path and self.path.is_file():
             self.table = json.loads(self.path.read_text(encoding="utf-8"))
         self.misses = 0
+        self._new = 0
 
     @staticmethod
     def key(left: str, cont: str) -> str:
@@ -158,6 +159,9 @@ class RecordedScorer:
             raise KeyError("no recorded score and no live model")
         vals = self.live.score(left, continuations)
         self.table.update(zip(keys, vals))
+        self._new += 1
+        if self._new % 200 == 0:
+            self.save()
         return vals
 
     def save(self) -> None:
