@@ -73,7 +73,7 @@ class SpinModel:
         words = sum(1 for t in toks if is_word(t.norm))
         spans = find_spans(text, self.table, toks=toks)
         rs = self.rules_score(text)
-        cheap = doc_features(spans, words, None, rs)
+        cheap = doc_features(spans, words, None, rs, self.table)
         cheap_score = self.classifier.spin_score(cheap)
         proposals = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
         # the cheap first pass: without model features in the classifier, the model runs only in
@@ -83,7 +83,7 @@ class SpinModel:
         scored = score_spans(text, proposals, self.scorer if use else None, toks)
         secs = time.perf_counter() - t0 if use else 0.0
         if use and self.classifier.lm:
-            feats = doc_features(spans, words, scored, rs)
+            feats = doc_features(spans, words, scored, rs, self.table)
             spin = self.classifier.spin_score(feats)
         else:
             feats, spin = cheap, cheap_score

@@ -32,7 +32,9 @@ from .logistic import fit, predict
 from .lm import Scorer
 from .table import RULES_DIR, PairLike, Table, Tables, learn_tables
 
-SYNTH_RATE = 0.6  # share of table-known originals a synthetic spin replaces
+SYNTH_RATE = 0.6
+PREFILTER_MAX = 0.15
+LM_DOC_KINDS = ("spun", "original")  # documents whose model features train the classifier's model path  # share of table-known originals a synthetic spin replaces
 
 
 def label(spun: str, original: str, s: Scored, toks_spun=None, toks_orig=None) -> int:
@@ -94,10 +96,11 @@ def _doc(c: Collected, text: str, table: Table, scorer: Scorer | None, y: int, k
     words = sum(1 for t in toks if is_word(t.norm))
     spans = find_spans(text, table, toks=toks)
     props = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
+    lm_doc = lm_doc and kind in LM_DOC_KINDS
     scorer = scorer if (lm_doc or kind == "spun") else None
     scored = score_spans(text, props, scorer, toks)
-    c.doc_nolm.append(doc_features(spans, words, None, rules_score))
-    c.doc_lm.append(doc_features(spans, words, scored, rules_score) if (scorer and lm_doc) else [])
+    c.doc_nolm.append(doc_features(spans, words, None, rules_score, table))
+    c.doc_lm.append(doc_features(spans, words, scored, rules_score, table) if (scorer and lm_doc) else [])
     c.doc_y.append(y)
     c.doc_kind.append(kind)
     return scored, toks
@@ -154,11 +157,17 @@ def fit_classifier(c: Collected) -> Classifier:
     w = [1.0 if y else pos / max(neg, 1) for y in c.doc_y]  # balance the classes
     clf = Classifier(meta={"docs": len(c.doc_y), "positives": pos, "negatives": neg})
     clf.nolm = fit(c.doc_nolm, c.doc_y, l2=1.0, weights=w)
-    if c.doc_lm and c.doc_lm[0]:
-        clf.lm = fit(c.doc_lm, c.doc_y, l2=1.0, weights=w)
-    # the cheap first pass: a no-model score low enough that every training spun document passes
-    spun_scores = sorted(predict(clf.nolm, x) for x, y in zip(c.doc_nolm, c.doc_y) if y)
-    clf.prefilter = round(min(0.02, spun_scores[0] * 0.5) if spun_scores else 0.02, 5) if clf.lm else 0.5
+    rows = [(x, y) for x, y in zip(c.doc_lm, c.doc_y) if x]
+    if rows:
+        pos_lm = sum(y for _, y in rows)
+        wl = [1.0 if y else pos_lm / max(len(rows) - pos_lm, 1) for _, y in rows]
+        clf.lm = fit([x for x, _ in rows], [y for _, y in rows], l2=1.0, weights=wl)
+        clf.meta["lm_docs"] = len(rows)
+    # the cheap first pass: documents whose no-model score is below it are called clean without the
+    # model; low enough that (nearly) every training spun document passes
+    spun_scores = sorted(predict(clf.nolm, x) for x, y, k in zip(c.doc_nolm, c.doc_y, c.doc_kind) if y and k == "spun")
+    low = spun_scores[max(0, len(spun_scores) // 40)] if spun_scores else 0.1
+    clf.prefilter = round(min(PREFILTER_MAX, 0.5 * low), 4) if clf.lm else 0.5
     return clf
 
 

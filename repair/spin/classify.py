@@ -14,8 +14,8 @@ leave-one-pair-out tables), the unpaired spun articles and synthetic spins, and 
 whose own table explains the most evidence.
 
 >>> f = doc_features([], words=200)
->>> f[:3]
-[1.0, 0.0, 0.0]
+>>> f[:4]
+[1.0, 0.0, 0.0, 0.0]
 >>> Classifier().spin_score(f) < 0.5
 True
 """
@@ -30,24 +30,46 @@ from typing import Sequence
 
 from .decode import Scored, Span
 from .logistic import predict
-from .table import RULES_DIR, Tables
+from .table import RULES_DIR, Table, Tables
 
 WIN_NATS = 2.0
 STRONG = 0.5
-FEATURES_NOLM = ("bias", "strong", "llr", "rules")
-FEATURES_LM = ("bias", "strong", "llr", "rules", "lm_wins", "lm_share")
+STRONG_LR = 1.5  # a strong form is 4.5 times likelier in spun text than in the originals
+FEATURES_NOLM = ("bias", "strong", "llr", "lr", "rules")
+FEATURES_LM = ("bias", "strong", "llr", "lr", "rules", "lm_wins", "lm_share")
 
 
 def _per100(x: float, words: int) -> float:
     return math.log1p(100.0 * x / max(words, 50))
 
 
+PER_FORM_CAP = 2  # a form counts at most this often per document: a topic word repeats, a spinner varies
+
+
+def _capped(spans: Sequence[Span]) -> list[Span]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in spans:
+        seen[s.key] = seen.get(s.key, 0) + 1
+        if seen[s.key] <= PER_FORM_CAP:
+            out.append(s)
+    return out
+
+
 def doc_features(spans: Sequence[Span], words: int, scored: Sequence[Scored] | None = None,
-                 rules_score: float = 0.0) -> list[float]:
-    """The classifier's feature vector (``FEATURES_LM`` if ``scored`` is given, else ``FEATURES_NOLM``)."""
+                 rules_score: float = 0.0, table: Table | None = None) -> list[float]:
+    """The classifier's feature vector (``FEATURES_LM`` if ``scored`` is given, else ``FEATURES_NOLM``).
+
+    With ``table`` (the one the spans came from), each form weighs by how much likelier it is in
+    spun than in original text (``Entry.log_lr``); without, by its change rate's log-odds.
+    """
+    spans = _capped(spans)
     strong = sum(1 for s in spans if s.entry.p_change >= STRONG)
     llr = sum(max(0.0, math.log(s.entry.p_change / (1 - s.entry.p_change))) for s in spans)
-    f = [1.0, _per100(strong, words), _per100(llr, words), float(rules_score)]
+    lr = 0.0
+    if table is not None:
+        lr = sum(max(0.0, s.entry.log_lr(table.spun_words, table.original_words)) for s in spans)
+    f = [1.0, _per100(strong, words), _per100(llr, words), _per100(lr, words), float(rules_score)]
     if scored is None:
         return f
     wins = sum(1 for s in scored if s.gain is not None and s.gain > WIN_NATS)

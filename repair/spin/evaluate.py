@@ -164,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--apply-at", type=float, default=None, help="confidence threshold for applying")
     ap.add_argument("--write", help="with --learn-from: also write the fitted data to this folder")
     ap.add_argument("--rules-feature", action="store_true", help="today's rule tells as a classifier feature")
+    ap.add_argument("--lm-doc", action="store_true", help="fit the classifier's model features too (slower)")
     ap.add_argument("--json", action="store_true", help="print the full report as JSON")
     a = ap.parse_args(argv)
     scorer = None
@@ -182,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.learn_from:
         train = list(iter_pairs(a.learn_from))
         tables, cal, clf, _ = build(train, _read_unpaired(a.unpaired), scorer, Path(a.write) if a.write else None,
-                                    rules=rules, log=lambda m: print(m, file=sys.stderr))
+                                    rules=rules, lm_doc=a.lm_doc, log=lambda m: print(m, file=sys.stderr))
         model = SpinModel(tables, cal, clf, scorer, rules=rules)
     else:
         model = SpinModel.load(RULES_DIR, use_model=False, rules=rules)

@@ -16,6 +16,7 @@ often it occurs in the originals. Tables are data: mappings and counts, never te
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -59,6 +60,12 @@ class Entry:
         """Share of the spun form's occurrences in spun texts that were substitutions (add-one smoothed)."""
         return (self.changed + 1) / (self.changed + self.kept + 2)
 
+    def log_lr(self, spun_words: int, original_words: int) -> float:
+        """log of how much likelier the form is in spun text than in ordinary (original) text."""
+        in_spun = (self.changed + self.kept + 0.5) / max(spun_words, 1)
+        in_orig = (self.in_originals + 0.5) / max(original_words, 1)
+        return math.log(in_spun / in_orig)
+
     def best(self) -> list[tuple[str, int]]:
         return sorted(self.to.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -82,7 +89,9 @@ class Table:
     family: str
     entries: dict[str, Entry] = field(default_factory=dict)
     pairs: int = 0  # pairs learned from
-    spun_words: int = 0  # word tokens in the spun texts learned from
+    # word tokens of all the spun / original texts the kept and in_originals counts were made on
+    # (every pair learned from, whatever its family)
+    spun_words: int = 0
     original_words: int = 0
     _by_len: dict[int, set[str]] | None = None
 
@@ -132,16 +141,17 @@ class Tables(dict):
         out = Table(name)
         for t in self.values():
             out.pairs += t.pairs
-            out.spun_words += t.spun_words
-            out.original_words += t.original_words
+            out.spun_words = max(out.spun_words, t.spun_words)
+            out.original_words = max(out.original_words, t.original_words)
             for k, e in t.entries.items():
                 m = out.entries.setdefault(k, Entry(source=e.source))
                 for o, n in e.to.items():
                     m.to[o] = m.to.get(o, 0) + n
                 m.pairs += e.pairs
-                m.kept += e.kept
-                m.in_originals += e.in_originals
-                m.emitted += e.emitted
+                # kept, in_originals and emitted were counted over the same texts for every family
+                m.kept = max(m.kept, e.kept)
+                m.in_originals = max(m.in_originals, e.in_originals)
+                m.emitted = max(m.emitted, e.emitted)
                 if e.source == "learned":
                     m.source = "learned"
         return out
@@ -181,8 +191,6 @@ def learn_tables(pairs: Iterable[PairLike], unpaired: Iterable[tuple[str, str]] 
     for i, p in enumerate(pairs):
         t = tables.setdefault(p.family, Table(p.family))
         t.pairs += 1
-        t.spun_words += _count_words(p.spun)
-        t.original_words += _count_words(p.original)
         for s in substitutions(p.spun, p.original):
             if s.spun.count(" ") >= MAX_N or s.original.count(" ") >= MAX_N:
                 continue
@@ -197,6 +205,10 @@ def learn_tables(pairs: Iterable[PairLike], unpaired: Iterable[tuple[str, str]] 
     for (fam, sp), ids in per_key.items():
         tables[fam].entries[sp].pairs = len(ids)
     # kept / in-originals counts of every learned form, over all pairs (any family)
+    spun_words = sum(_count_words(p.spun) for p in pairs)
+    original_words = sum(_count_words(p.original) for p in pairs)
+    for t in tables.values():
+        t.spun_words, t.original_words = spun_words, original_words
     for p in pairs:
         kept = kept_phrases(p.spun, p.original)
         orig = ngrams(p.original, MAX_N)
