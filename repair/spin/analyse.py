@@ -21,7 +21,10 @@ from .decode import MIN_P_CHANGE, STAGE, Calibration, find_spans, score_spans
 from .lm import Scorer
 from .table import RULES_DIR, Table, Tables
 
-APPLY_AT = 0.5  # confidence at or above which a proposal is applied (in a document detected as spun)
+# confidence at or above which a proposal is applied (in a document detected as spun): an edit at
+# 0.5 is worth nothing on average (+1 right, -1 wrong) and damages correct words; cross-validated on
+# the training pairs, proposals at >= 0.6 were right 9 times in 10
+APPLY_AT = 0.6
 SPUN = 0.5
 
 

@@ -33,7 +33,7 @@ from .lm import Scorer
 from .table import RULES_DIR, PairLike, Table, Tables, learn_tables
 
 SYNTH_RATE = 0.6
-PREFILTER_MAX = 0.15
+PREFILTER_MAX = 0.1
 LM_DOC_KINDS = ("spun", "original")  # documents whose model features train the classifier's model path  # share of table-known originals a synthetic spin replaces
 
 
@@ -84,6 +84,7 @@ class Collected:
     prop_nolm: list[list[float]] = field(default_factory=list)
     prop_y: list[int] = field(default_factory=list)
     prop_family: list[str] = field(default_factory=list)
+    prop_pair: list[int] = field(default_factory=list)
     doc_lm: list[list[float]] = field(default_factory=list)
     doc_nolm: list[list[float]] = field(default_factory=list)
     doc_y: list[int] = field(default_factory=list)
@@ -132,6 +133,7 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
             c.prop_lm.append(s.features if scorer else [])
             c.prop_nolm.append(s0.features)
             c.prop_family.append(p.family)
+            c.prop_pair.append(i)
         _doc(c, p.original, table, scorer, 0, "original", rs(p.original), lm_doc)
         synth = synthesize(p.original, table, random.Random(i))
         _doc(c, synth, table, scorer, 1, "synthetic", rs(synth), lm_doc)
@@ -166,9 +168,24 @@ def fit_classifier(c: Collected) -> Classifier:
     # the cheap first pass: documents whose no-model score is below it are called clean without the
     # model; low enough that (nearly) every training spun document passes
     spun_scores = sorted(predict(clf.nolm, x) for x, y, k in zip(c.doc_nolm, c.doc_y, c.doc_kind) if y and k == "spun")
-    low = spun_scores[max(0, len(spun_scores) // 40)] if spun_scores else 0.1
+    low = spun_scores[max(0, len(spun_scores) // 20)] if spun_scores else 0.1
     clf.prefilter = round(min(PREFILTER_MAX, 0.5 * low), 4) if clf.lm else 0.5
     return clf
+
+
+def cross_validated(c: Collected, lm: bool = True, folds: int = 5) -> list[float]:
+    """Each proposal's confidence from a calibration fitted without its pair's fold (honest reliability)."""
+    xs = c.prop_lm if lm else c.prop_nolm
+    out = [0.0] * len(xs)
+    for f in range(folds):
+        train = [k for k in range(len(xs)) if c.prop_pair[k] % folds != f]
+        test = [k for k in range(len(xs)) if c.prop_pair[k] % folds == f]
+        if not train or not test:
+            continue
+        w = fit([xs[k] for k in train], [c.prop_y[k] for k in train], l2=1.0)
+        for k in test:
+            out[k] = predict(w, xs[k])
+    return out
 
 
 def reliability(conf: Sequence[float], y: Sequence[int], bins: Sequence[float] = (0, .2, .4, .6, .8, .9, 1.01)):
@@ -189,6 +206,13 @@ def build(train: Sequence[PairLike], unpaired: Sequence[tuple[str, str]], scorer
     c = collect(train, unpaired, scorer, rules=rules, lm_doc=lm_doc, log=log)
     cal = fit_calibration(c)
     clf = fit_classifier(c)
+    if c.prop_y:
+        lm = bool(c.prop_lm and c.prop_lm[0])
+        cv = cross_validated(c, lm)
+        cal.meta["reliability_cv"] = [[round(v, 3) for v in r] for r in reliability(cv, c.prop_y)]
+        applied = [y for p, y in zip(cv, c.prop_y) if p >= 0.5]
+        cal.meta["cv_precision_at_0.5"] = round(sum(applied) / len(applied), 3) if applied else None
+        cal.meta["cv_applied_at_0.5"] = len(applied)
     clf.meta["rules_feature"] = rules is not None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -120,8 +120,12 @@ class Table:
                    int(d.get("pairs", 0)), int(d.get("spun_words", 0)), int(d.get("original_words", 0)))
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=0, sort_keys=False) + "\n",
-                              encoding="utf-8")
+        d = self.to_json()
+        entries = d.pop("entries")
+        head = json.dumps(d, ensure_ascii=False)[:-1]
+        lines = [f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}" for k, v in entries.items()]
+        body = ",\n".join(lines)
+        Path(path).write_text(f'{head}, "entries": {{\n{body}\n}}}}\n', encoding="utf-8")  # one entry a line
 
     @classmethod
     def load(cls, path: str | Path) -> "Table":
