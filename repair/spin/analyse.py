@@ -25,6 +25,7 @@ from .table import RULES_DIR, Table, Tables
 # 0.5 is worth nothing on average (+1 right, -1 wrong) and damages correct words; cross-validated on
 # the training pairs, proposals at >= 0.6 were right 9 times in 10
 APPLY_AT = 0.6
+APPLY_AT_NO_MODEL = 0.8  # without the model the channel alone is less sure: apply only its surest proposals
 SPUN = 0.5
 
 
@@ -43,13 +44,15 @@ class SpinModel:
     """Tables + calibration + classifier (+ an optional language model scorer)."""
 
     def __init__(self, tables: Tables, calibration: Calibration | None = None, classifier: Classifier | None = None,
-                 scorer: Scorer | None = None, *, apply_at: float = APPLY_AT, rules=None):
+                 scorer: Scorer | None = None, *, apply_at: float = APPLY_AT,
+                 apply_at_no_model: float = APPLY_AT_NO_MODEL, rules=None):
         self.tables = tables
         self.table: Table = tables.merged()
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
         self.apply_at = apply_at
+        self.apply_at_no_model = apply_at_no_model
         self.rules = rules  # a repair RuleSet: today's tells become the "rules" feature
 
     @classmethod
@@ -93,12 +96,13 @@ class SpinModel:
         fam_spans = {f: find_spans(text, t, toks=toks) for f, t in self.tables.items()}
         family = family_of(fam_spans, words) if spin >= SPUN else None
         changes: list[Change] = []
+        at = self.apply_at if use else self.apply_at_no_model
         for s in scored:
             if s.after == s.span.before:
                 continue
             conf = self.calibration.confidence(s)
             rule = f"learned.{family or 'spin'}"
             changes.append(Change(STAGE, rule, s.span.start, s.span.end, s.span.before, s.after, round(conf, 4),
-                                  spin >= SPUN and conf >= self.apply_at))
+                                  spin >= SPUN and conf >= at))
         return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
                           self.scorer is not None and not use, secs)

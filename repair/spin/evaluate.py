@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = SpinModel.load(RULES_DIR, use_model=False, rules=rules)
         model.scorer = scorer
     if a.apply_at is not None:
-        model.apply_at = a.apply_at
+        model.apply_at = model.apply_at_no_model = a.apply_at
     pairs = list(iter_pairs(a.eval))
     clean = [c for c in read_clean(a.clean)] if a.clean else []
     clean = [c for c in clean if isinstance(c, tuple)]
