@@ -111,3 +111,19 @@ def test_empty_text(fake):
     r = m.analyse("")
     assert r.changes == [] and r.spin_score < 0.5
     assert doc_features([], 0)[1:3] == [0.0, 0.0]
+
+
+def test_evaluate_scores_a_tiny_benchmark(pairs, fake):
+    from repair.spin.evaluate import auc, evaluate
+
+    assert auc([0.9, 0.8], [0.1, 0.8]) == 0.875 and auc([], [0.1]) is None
+    tables, cal, clf, _ = build(pairs, [], fake, None)
+    m = SpinModel(tables, Calibration(lm=[-3.0, 1.0, 0, 0, 0, 0, 0, 0, 0]), Classifier(), fake)
+    from repair.benchmark import Pair
+
+    test = [Pair("t", "okay", "The metropolis stated that the purple bus arrived within minutes.",
+                 "The city said that the red bus arrived in minutes.")]
+    r = evaluate(m, test, [("c", "The committee met on Tuesday in town.")])
+    ok = r["families"]["okay"]
+    assert ok["restoration"] == 1.0 and ok["fix_precision"] == 1.0 and ok["span_recall"] == 1.0
+    assert r["clean"]["edits"] == 0 and ok["auc"] == 1.0
