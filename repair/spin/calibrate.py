@@ -234,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-model", action="store_true", help="fit the rules-only path only")
     ap.add_argument("--record", help="JSON file of recorded model scores (read, and extended)")
     ap.add_argument("--rules-feature", action="store_true", help="use today's rule tells as a classifier feature")
+    ap.add_argument("--no-lm-doc", action="store_true",
+                    help="fit the classifier without model features (a third of the model time)")
     a = ap.parse_args(argv)
     train = list(iter_pairs(a.train))
     unpaired = []
@@ -254,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from repair.pipeline import Config
 
         rules = Config.load().rules
-    _, cal, clf, c = build(train, unpaired, scorer, Path(a.out), rules=rules,
+    _, cal, clf, c = build(train, unpaired, scorer, Path(a.out), rules=rules, lm_doc=not a.no_lm_doc,
                            log=lambda m: print(m, file=sys.stderr))
     if isinstance(scorer, RecordedScorer):
         scorer.save()
