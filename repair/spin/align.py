@@ -1,6 +1,6 @@
 """Align a spun text with its original and list what the spinner substituted.
 
-Texts are cut into the benchmark's tokens (:data:`repair.benchmark.TOKEN_RE`, curly quotes and
+Texts are cut into the benchmark's tokens (:data:`repair.words.TOKEN`, curly quotes and
 dashes unified, lower-cased per token, offsets kept). A difflib alignment of the two token lists
 gives the substitutions: ``replace`` blocks of at most :data:`MAX_N` tokens a side are kept as they
 are, unless both sides have as many tokens: those are cut word for word; a block the spinner *added* ("tips on"
@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from repair.benchmark import TOKEN_RE, UNIFY_TABLE
+from repair.words import TOKEN as TOKEN_RE
+from repair.words import UNIFY_TABLE
 
 MAX_N = 3  # longest phrase (in tokens) on either side of a substitution
 

@@ -70,7 +70,7 @@ class SpinModel:
     def rules_score(self, text: str) -> float:
         if self.rules is None:
             return 0.0
-        from repair.detect import detect
+        from repair.stages.detect import detect
 
         return detect(text, self.rules).spin_score
 

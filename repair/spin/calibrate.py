@@ -23,18 +23,18 @@ from typing import Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from repair.detect import match_case
+from repair.words import match_case
 
 from .align import is_word, tokenize
 from .classify import Classifier, doc_features
 from .decode import MIN_P_CHANGE, Calibration, Scored, find_spans, score_spans, surface
-from .logistic import fit, predict
 from .lm import Scorer
+from .logistic import fit, predict
 from .table import RULES_DIR, PairLike, Table, Tables, learn_tables
 
-SYNTH_RATE = 0.6
+SYNTH_RATE = 0.6  # share of table-known originals a synthetic spin replaces
 PREFILTER_MAX = 0.1
-LM_DOC_KINDS = ("spun", "original")  # documents whose model features train the classifier's model path  # share of table-known originals a synthetic spin replaces
+LM_DOC_KINDS = ("spun", "original")  # documents whose model features train the classifier's model path
 
 
 def label(spun: str, original: str, s: Scored, toks_spun=None, toks_orig=None) -> int:
@@ -114,7 +114,7 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
     The model scores the proposals of the spun texts (for the calibration); with ``lm_doc`` it also
     scores every training document for the classifier's model features (three times the model time).
     """
-    from repair.detect import detect
+    from repair.stages.detect import detect
 
     def rs(text: str) -> float:
         return detect(text, rules).spin_score if rules is not None else 0.0
@@ -126,7 +126,7 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
         scored, toks = _doc(c, p.spun, table, scorer, 1, "spun", rs(p.spun), lm_doc)
         ot = tokenize(p.original)
         nolm = score_spans(p.spun, [s.span for s in scored], None, toks) if scorer else scored
-        for s, s0 in zip(scored, nolm):
+        for s, s0 in zip(scored, nolm, strict=False):
             if s.after == s.span.before:
                 continue
             c.prop_y.append(label(p.spun, p.original, s, toks, ot))
@@ -139,7 +139,7 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
         _doc(c, synth, table, scorer, 1, "synthetic", rs(synth), lm_doc)
         log(f"pair {i + 1}/{len(pairs)} {p.id}: {len(scored)} proposals")
     full = learn_tables(pairs).merged()
-    for fam, text in unpaired:
+    for _fam, text in unpaired:
         _doc(c, text, full, scorer, 1, "unpaired", rs(text), lm_doc)
     return c
 
@@ -159,7 +159,7 @@ def fit_classifier(c: Collected) -> Classifier:
     w = [1.0 if y else pos / max(neg, 1) for y in c.doc_y]  # balance the classes
     clf = Classifier(meta={"docs": len(c.doc_y), "positives": pos, "negatives": neg})
     clf.nolm = fit(c.doc_nolm, c.doc_y, l2=1.0, weights=w)
-    rows = [(x, y) for x, y in zip(c.doc_lm, c.doc_y) if x]
+    rows = [(x, y) for x, y in zip(c.doc_lm, c.doc_y, strict=False) if x]
     if rows:
         pos_lm = sum(y for _, y in rows)
         wl = [1.0 if y else pos_lm / max(len(rows) - pos_lm, 1) for _, y in rows]
@@ -167,7 +167,7 @@ def fit_classifier(c: Collected) -> Classifier:
         clf.meta["lm_docs"] = len(rows)
     # the cheap first pass: documents whose no-model score is below it are called clean without the
     # model; low enough that (nearly) every training spun document passes
-    spun_scores = sorted(predict(clf.nolm, x) for x, y, k in zip(c.doc_nolm, c.doc_y, c.doc_kind) if y and k == "spun")
+    spun_scores = sorted(predict(clf.nolm, x) for x, y, k in zip(c.doc_nolm, c.doc_y, c.doc_kind, strict=False) if y and k == "spun")
     low = spun_scores[max(0, len(spun_scores) // 20)] if spun_scores else 0.1
     clf.prefilter = round(min(PREFILTER_MAX, 0.5 * low), 4) if clf.lm else 0.5
     return clf
@@ -191,7 +191,7 @@ def cross_validated(c: Collected, lm: bool = True, folds: int = 5) -> list[float
 def reliability(conf: Sequence[float], y: Sequence[int], bins: Sequence[float] = (0, .2, .4, .6, .8, .9, 1.01)):
     """(bin low, bin high, count, mean confidence, share right) per confidence bin."""
     out = []
-    for lo, hi in zip(bins, bins[1:]):
+    for lo, hi in zip(bins, bins[1:], strict=False):
         idx = [k for k, p in enumerate(conf) if lo <= p < hi]
         if idx:
             out.append((lo, min(hi, 1.0), len(idx), sum(conf[k] for k in idx) / len(idx),
@@ -210,7 +210,7 @@ def build(train: Sequence[PairLike], unpaired: Sequence[tuple[str, str]], scorer
         lm = bool(c.prop_lm and c.prop_lm[0])
         cv = cross_validated(c, lm)
         cal.meta["reliability_cv"] = [[round(v, 3) for v in r] for r in reliability(cv, c.prop_y)]
-        applied = [y for p, y in zip(cv, c.prop_y) if p >= 0.5]
+        applied = [y for p, y in zip(cv, c.prop_y, strict=False) if p >= 0.5]
         cal.meta["cv_precision_at_0.5"] = round(sum(applied) / len(applied), 3) if applied else None
         cal.meta["cv_applied_at_0.5"] = len(applied)
     clf.meta["rules_feature"] = rules is not None

@@ -30,7 +30,7 @@ from typing import Sequence
 
 from .decode import Scored, Span
 from .logistic import predict
-from .table import RULES_DIR, Table, Tables
+from .table import RULES_DIR, Table
 
 WIN_NATS = 2.0
 STRONG = 0.5

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from repair.detect import match_case
 from repair.model import Change
+from repair.words import match_case
 
 from .align import Tok, is_word, tokenize
 from .lm import Scorer
@@ -167,7 +167,7 @@ def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: l
             conts = [ws + c + right for c in [sp.before, *cased]]
             lps = scorer.score(stripped, conts)
             base = lps[0]
-            totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands)]
+            totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands, strict=False)]
             best = max(range(len(cands)), key=lambda i: totals[i])
             gain = lps[1 + best] - base
         else:
@@ -188,7 +188,7 @@ class Calibration:
         w = self.lm if s.gain is not None else self.nolm
         if not w:
             return _default_confidence(s)
-        z = sum(a * b for a, b in zip(w, s.features))
+        z = sum(a * b for a, b in zip(w, s.features, strict=False))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> dict:

@@ -1,7 +1,7 @@
 """Learn from one file, measure on another: the spin model's generalisation figures.
 
 ``evaluate(model, pairs, clean)`` runs :class:`~repair.spin.analyse.SpinModel` on every spun and
-clean text and scores it with the benchmark's scorer (``repair.benchmark``): per family
+clean text and scores it with the benchmark's scorer (``repair.authoring.benchmark``): per family
 restoration, damage, fix precision (applied edits that bring the text nearer its original),
 span recall (substituted spans restored exactly), document recall, FPR on clean, AUC, clean
 edits per 10,000 words, the prefilter's recall on spun documents, and model seconds per 1,000
@@ -18,12 +18,13 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from repair.benchmark import WORD_FOR_WORD, score_clean_text, score_texts, summarise, tokens, token_distance
+from repair.authoring.benchmark import WORD_FOR_WORD, score_clean_text, score_texts, summarise, token_distance
 from repair.model import apply_changes
+from repair.words import tokens
 
 from .align import aligned_spans, is_word, tokenize
 from .analyse import SpinModel, SpinResult
@@ -147,7 +148,7 @@ def _read_unpaired(path: str | None) -> list[tuple[str, str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from repair.benchmark import read_clean
+    from repair.authoring.benchmark import read_clean
 
     from .calibrate import build
     from .lm import RecordedScorer, available, get_scorer

@@ -95,7 +95,7 @@ class LlamaScorer:
         llm = self._llm
         have = list(llm.input_ids[:llm.n_tokens])
         common = 0
-        for a, b in zip(have, toks):
+        for a, b in zip(have, toks, strict=False):
             if a != b:
                 break
             common += 1
@@ -158,7 +158,7 @@ class RecordedScorer:
             self.misses += 1
             raise KeyError("no recorded score and no live model")
         vals = self.live.score(left, continuations)
-        self.table.update(zip(keys, vals))
+        self.table.update(zip(keys, vals, strict=False))
         self._new += 1
         if self._new % 200 == 0:
             self.save()

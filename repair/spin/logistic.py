@@ -18,7 +18,7 @@ def sigmoid(z: float) -> float:
 
 
 def predict(w: Sequence[float], x: Sequence[float]) -> float:
-    return sigmoid(sum(a * b for a, b in zip(w, x)))
+    return sigmoid(sum(a * b for a, b in zip(w, x, strict=False)))
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -46,7 +46,7 @@ def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, l2: float = 1.0, weig
     for _ in range(iters):
         g = [0.0] * d
         h = [[0.0] * d for _ in range(d)]
-        for xi, yi, si in zip(x, y, sw):
+        for xi, yi, si in zip(x, y, sw, strict=False):
             p = predict(w, xi)
             r = si * (p - yi)
             q = si * max(p * (1 - p), 1e-9)
@@ -62,7 +62,7 @@ def fit(x: Sequence[Sequence[float]], y: Sequence[int], *, l2: float = 1.0, weig
                 g[a] += l2 * w[a]
                 h[a][a] += l2
         step = _solve(h, g)
-        w = [wi - si for wi, si in zip(w, step)]
+        w = [wi - si for wi, si in zip(w, step, strict=False)]
         if max(abs(s) for s in step) < 1e-7:
             break
     return w

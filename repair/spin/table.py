@@ -5,7 +5,7 @@ it replaced with their counts, the number of distinct pairs it was seen in, how 
 was seen *kept* (left unchanged by the spinner in a spun text, i.e. a correct word there) and how
 often it occurs in the originals. Tables are data: mappings and counts, never text.
 
->>> from repair.benchmark import Pair
+>>> from repair.authoring.benchmark import Pair
 >>> t = learn_tables([Pair("a", "okay", "The metropolis stated it.", "The city said it.")])
 >>> t["okay"].lookup("metropolis").to
 {'city': 1}
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol
@@ -220,7 +220,7 @@ def learn_tables(pairs: Iterable[PairLike], unpaired: Iterable[tuple[str, str]] 
             for k, e in t.entries.items():
                 e.kept += kept.get(k, 0)
                 e.in_originals += orig.get(k, 0)
-    for fam, text in unpaired:
+    for _fam, text in unpaired:
         grams = ngrams(text, MAX_N)
         for t in tables.values():
             for k, e in t.entries.items():
@@ -318,8 +318,8 @@ def spintax_table(lines: Iterable[str], family: str = "spintax") -> Table:
 
 
 def iter_pairs(path: str | Path) -> Iterator[PairLike]:
-    """Pairs of a JSONL file (``repair.benchmark.read_pairs``), raising on a bad line."""
-    from repair.benchmark import read_pairs
+    """Pairs of a JSONL file (``repair.authoring.benchmark.read_pairs``), raising on a bad line."""
+    from repair.authoring.benchmark import read_pairs
     from repair.errors import InputError
 
     for item in read_pairs(path):

@@ -5,7 +5,7 @@ from typing import Sequence
 
 import pytest
 
-from repair.benchmark import Pair
+from repair.authoring.benchmark import Pair
 
 
 class FakeScorer:

@@ -6,8 +6,7 @@ import pytest
 
 from repair.model import apply_changes
 from repair.spin.analyse import SpinModel
-from repair.spin.calibrate import (build, collect, fit_calibration, fit_classifier, label, reliability,
-                                   synthesize)
+from repair.spin.calibrate import build, collect, fit_calibration, fit_classifier, label, reliability, synthesize
 from repair.spin.classify import Classifier, doc_features
 from repair.spin.decode import Calibration, decode, find_spans, score_spans, surface
 from repair.spin.logistic import fit, predict
@@ -36,7 +35,7 @@ def test_decode_picks_the_candidate_the_model_prefers(fake):
 
 
 def test_gain_feature_and_right_context(fake):
-    t = learn_tables([__import__("repair.benchmark", fromlist=["Pair"]).Pair(
+    t = learn_tables([__import__("repair.authoring.benchmark", fromlist=["Pair"]).Pair(
         "x", "okay", "A metropolis stated it.", "A city said it.")])["okay"]
     scored = score_spans("The metropolis grew in size.", find_spans("The metropolis grew in size.", t), fake)
     (s,) = scored
@@ -119,7 +118,7 @@ def test_evaluate_scores_a_tiny_benchmark(pairs, fake):
     assert auc([0.9, 0.8], [0.1, 0.8]) == 0.875 and auc([], [0.1]) is None
     tables, cal, clf, _ = build(pairs, [], fake, None)
     m = SpinModel(tables, Calibration(lm=[-3.0, 1.0, 0, 0, 0, 0, 0, 0, 0]), Classifier(), fake)
-    from repair.benchmark import Pair
+    from repair.authoring.benchmark import Pair
 
     test = [Pair("t", "okay", "The metropolis stated that the purple bus arrived within minutes.",
                  "The city said that the red bus arrived in minutes.")]

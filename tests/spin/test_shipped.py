@@ -6,7 +6,9 @@ import json
 
 from repair.spin.analyse import SpinModel
 from repair.spin.classify import FEATURES_LM, FEATURES_NOLM, Classifier
-from repair.spin.decode import FEATURES_LM as PROP_LM, FEATURES_NOLM as PROP_NOLM, Calibration
+from repair.spin.decode import FEATURES_LM as PROP_LM
+from repair.spin.decode import FEATURES_NOLM as PROP_NOLM
+from repair.spin.decode import Calibration
 from repair.spin.table import RULES_DIR, Tables
 
 

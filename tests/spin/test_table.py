@@ -34,7 +34,7 @@ def test_learn_counts_pairs_and_kept(pairs):
 
 def test_kept_counts_forms_left_unchanged():
     # "stated" replaced "said" once, and stood for itself once
-    from repair.benchmark import Pair
+    from repair.authoring.benchmark import Pair
 
     t = learn_tables([Pair("a", "okay", "He stated it.", "He said it."),
                       Pair("b", "okay", "She stated her name and stated it twice.",
