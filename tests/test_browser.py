@@ -340,6 +340,8 @@ def test_index_shows_twenty_documents_and_sorts_every_column(page, corpus):
     on_screen = page.evaluate("""() => Array.from(document.querySelectorAll('#docs tr'))
         .filter(r => r.getBoundingClientRect().bottom <= window.innerHeight).length""")
     assert on_screen >= 20
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-index.png"))  # docs/review-index.png in the README
     docs = _data(corpus)
     assert len(docs) == 1000
     # a row shows the top three rules with counts; the full list on demand

@@ -255,17 +255,20 @@
     function shownDecision(s, c) { return decisionOf(s, c) || (has(s.rules, c.rule) ? s.rules[c.rule] : null); }
     function undecidedAsk(s, c) { return c.kind === "ask" && !shownDecision(s, c); }
     function visibleChange(c) { return c.kind !== "low" || showLow; }
+    // each node's classes without the decision ones, so painting is one className write per node
+    var base = nodes.map(function (ns) {
+      return ns.map(function (n) { return n.className.replace(/(^| )(on|off|acc|rej|focus)(?= |$)/g, "").trim(); });
+    });
+    var painted = changes.map(function (c) { return c.applied ? " on" : " off"; });  // as the page was written
     function paintOne(s, c) {
       var shown = shownDecision(s, c);
       var on = shown ? shown === "accept" : c.applied;
-      var ns = nodes[c.i];
-      for (var k = 0; k < ns.length; k++) {
-        var cl = ns[k].classList;
-        cl.toggle("on", on);
-        cl.toggle("off", !on);
-        cl.toggle("acc", shown === "accept");
-        cl.toggle("rej", shown === "reject");
-      }
+      var extra = (on ? " on" : " off") + (shown === "accept" ? " acc" : shown === "reject" ? " rej" : "")
+        + (c.i === current ? " focus" : "");
+      if (painted[c.i] === extra) return;
+      painted[c.i] = extra;
+      var ns = nodes[c.i], b = base[c.i];
+      for (var k = 0; k < ns.length; k++) ns[k].className = b[k] + extra;
     }
     function counts(s) {
       var decided = 0, left = 0;
@@ -306,12 +309,13 @@
     }
     function focus(i) {
       if (i < 0 || i >= changes.length) return;
-      if (current >= 0 && nodes[current]) nodes[current].forEach(function (n) { n.classList.remove("focus"); });
+      var s = load(), was = current;
       current = i;
+      if (was >= 0) paintOne(s, changes[was]);
+      paintOne(s, changes[current]);
       var t = targets[current];
       var p = t.parentElement;
       while (p) { if (p.tagName === "DETAILS") p.open = true; p = p.parentElement; }
-      nodes[current].forEach(function (n) { n.classList.add("focus"); });
       t.focus({ preventScroll: true });
       t.scrollIntoView({ block: "center" });
       describe();
@@ -367,9 +371,10 @@
     main.addEventListener("focusin", function (ev) {
       var i = changeOf(ev.target);
       if (i >= 0 && i !== current) {
-        if (current >= 0) nodes[current].forEach(function (x) { x.classList.remove("focus"); });
+        var s = load(), was = current;
         current = i;
-        nodes[current].forEach(function (x) { x.classList.add("focus"); });
+        if (was >= 0) paintOne(s, changes[was]);
+        paintOne(s, changes[current]);
         describe();
       }
     });
@@ -476,7 +481,9 @@
       var td = el("td", null, "rules");
       var all = opened[d.id], list = all ? d.rules : d.rules.slice(0, 3);
       td.title = d.rules.map(function (r) { return r[0] + " \u00d7" + r[1]; }).join("\n");
-      td.appendChild(el("span", list.map(function (r) { return r[0] + " \u00d7" + r[1]; }).join(all ? "\n" : "  ")));
+      var box = el("div", null, "rl");
+      td.appendChild(box);
+      box.appendChild(el("span", list.map(function (r) { return r[0] + " \u00d7" + r[1]; }).join(all ? "\n" : "  ")));
       if (d.rules.length > 3) {
         var b = el("button", all ? "fewer" : "+" + (d.rules.length - 3) + " more", "more");
         b.addEventListener("click", function () {
@@ -484,7 +491,7 @@
           var s = load();
           render(s, Math.max(1, Math.ceil(shown.length / size)));
         });
-        td.appendChild(b);
+        box.appendChild(b);
       }
       return td;
     }
@@ -504,11 +511,11 @@
         tr.appendChild(td);
         tr.appendChild(el("td", Number(d.spin).toFixed(2), "num spin"));
         tr.appendChild(el("td", d.family));
-        tr.appendChild(el("td", d.applied, "num"));
-        var fl = el("td", d.flagged, "num");
+        tr.appendChild(el("td", Number(d.applied).toLocaleString(), "num"));
+        var fl = el("td", Number(d.flagged).toLocaleString(), "num");
         if (d.low) fl.title = d.low + " of them low-confidence (no decision needed)";
         tr.appendChild(fl);
-        tr.appendChild(el("td", d.left || "", "num left"));
+        tr.appendChild(el("td", d.left ? d.left.toLocaleString() : "", "num left"));
         tr.appendChild(el("td", Number(d.chars).toLocaleString(), "num"));
         tr.appendChild(rulesCell(d));
         frag.appendChild(tr);
