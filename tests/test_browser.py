@@ -418,40 +418,44 @@ def test_needs_a_decision_means_undecided_and_not_low_confidence(page, corpus):
 def test_J_and_K_walk_the_changes_to_decide_across_documents(page, corpus):
     docs = _data(corpus)
     queue = [d for d in docs if d["ask"]]
-    a, b = queue[0], queue[1]
-    assert docs.index(b) > docs.index(a) + 1 or True
     page.goto((corpus / "index.html").as_uri())
     page.click("#queue-toggle")
     items = page.locator("#queue-list li")
     expect(items).to_have_count(len(queue))
-    assert items.first.locator("a").inner_text() == a["id"] and f"{a['ask']} left" in items.first.inner_text()
+    assert items.first.locator("a").inner_text() == queue[0]["id"]
+    assert f"{queue[0]['ask']} left" in items.first.inner_text()
     with page.expect_navigation():
-        page.keyboard.press("J")
-    assert page.evaluate("document.body.dataset.doc") == a["id"]
+        page.keyboard.press("J")  # the index's J opens the first change to decide
+    assert page.evaluate("document.body.dataset.doc") == queue[0]["id"]
 
-    def focused() -> dict:
-        return _changes(page)[_focused(page)]
+    # two documents next in the queue with documents that have nothing to decide between them
+    pos = {d["id"]: n for n, d in enumerate(docs)}
+    a, b = next((x, y) for x, y in zip(queue, queue[1:], strict=False) if pos[y["id"]] > pos[x["id"]] + 1
+                and x["ask"] >= 2 and x["id"].startswith("doc-"))
+    page.goto((corpus / "review" / a["page"]).as_uri())
+
+    def focused() -> list:
+        c = _changes(page)[_focused(page)]
+        return [c["start"], c["end"], c["rule"]]
 
     seen = []
-    for n in range(a["ask"]):
-        if n:
-            page.keyboard.press("J")
-        c = focused()
-        assert c["kind"] == "ask" and "no decision yet" in page.locator("#status").inner_text()
-        seen.append([c["start"], c["end"], c["rule"]])
-    assert seen == a["asks"]
+    for _ in range(a["ask"]):
+        page.keyboard.press("J")
+        assert "no decision yet" in page.locator("#status").inner_text()
+        seen.append(focused())
+    assert seen == a["asks"]  # J stops at each change that asks for a decision, and only at those
     page.keyboard.press("r")  # the last one is decided now
     with page.expect_navigation():
         page.keyboard.press("J")
-    assert page.evaluate("document.body.dataset.doc") == b["id"]
-    assert [focused()[k] for k in ("start", "end", "rule")] == b["asks"][0]
+    assert page.evaluate("document.body.dataset.doc") == b["id"] and focused() == b["asks"][0]
     with page.expect_navigation():
         page.keyboard.press("K")
     assert page.evaluate("document.body.dataset.doc") == a["id"]
-    assert [focused()[k] for k in ("start", "end", "rule")] == a["asks"][-2]  # the last one still undecided
+    assert focused() == a["asks"][-2]  # the last one undecided: the decided one is passed over
     page.goto((corpus / "index.html").as_uri())
     page.click("#queue-toggle")
-    assert f"{a['ask'] - 1} left" in page.locator("#queue-list li").first.inner_text()
+    row = page.locator("#queue-list li", has=page.locator(f"a:text-is('{a['id']}')"))
+    assert f"{a['ask'] - 1} left" in row.inner_text()
 
 
 def test_import_restores_every_decision_in_a_fresh_profile_and_shows_conflicts(browser, corpus, tmp_path):
@@ -565,8 +569,14 @@ def test_hover_describes_a_change_without_covering_the_next_line(page, corpus):
     docs = _data(corpus)
     d = next(d for d in docs if d["ask"])
     page.goto((corpus / "review" / d["page"]).as_uri())
-    chg = page.locator(".cell.clean .chg[data-tip]").first
+    chg = page.locator(".cell.clean .chg[tabindex]").first
     chg.hover()
-    assert _changes(page)[0]["rule"] in page.locator("#status").inner_text()
-    assert page.evaluate("""() => { const c = document.querySelector('.cell.clean .chg[data-tip]');
-        return getComputedStyle(c, '::after').content; }""") in ("none", "normal")
+    first = _changes(page)[0]
+    status = page.locator("#status").inner_text()
+    assert f"{first['stage']} \u00b7 {first['rule']} \u00b7 confidence {first['confidence']:.2f}" in status
+    box = chg.bounding_box()
+    below = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y); return e && e.closest('main') ? 'text' : "
+                          "(e ? e.id || e.tagName : null); }", [box["x"] + 2, box["y"] + box["height"] + 8])
+    assert below == "text"  # the line below the change is still what the mouse sees: nothing floats over it
+    assert page.evaluate("""() => { const c = document.querySelector('.cell.clean .chg[tabindex]');
+        return getComputedStyle(c, '::after').content; }""") in ("none", "normal")  # while hovered: no tip drawn

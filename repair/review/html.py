@@ -71,16 +71,11 @@ def kind(c: Change, spin_score: float) -> str:
     return "low" if spin_score < SPUN and c.confidence <= FLAG_CAP else "ask"
 
 
-def _tip(c: Change) -> str:
-    state = "tool: applied" if c.applied else "tool: flagged, not applied"
-    return f"{c.stage} \u00b7 {c.rule} \u00b7 confidence {c.confidence:.2f} \u00b7 {state}"
-
-
 def _change_attrs(i: int, c: Change, focus: bool, low: bool) -> str:
     cls = "chg " + ("applied" if c.applied else "flagged") + (" on" if c.applied else " off") + (" low" if low else "")
     if not focus:  # the left-hand twin: report.js finds it by data-i
         return f'<span class="{cls}" data-i="{i}">'
-    return f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" data-tip="{esc(_tip(c))}" tabindex="0">'
+    return f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" tabindex="0">'
 
 
 def _left(i: int, c: Change, core: tuple[str, str, str, str], low: bool) -> str:
