@@ -53,12 +53,23 @@
     cache = s || emptyState();
     return cache;
   }
+  /* the page works from the cached state at once; storage is written just after the key's work is
+     on screen (coalesced), and before the page is left */
+  var dirty = false;
+  function flush() {
+    if (!dirty) return;
+    dirty = false;
+    try { window.localStorage.setItem(KEY, JSON.stringify(cache)); memory = null; }
+    catch (e) { memory = cache; }
+  }
   function save(s) {
     cache = s;
-    try { window.localStorage.setItem(KEY, JSON.stringify(s)); memory = null; }
-    catch (e) { memory = s; }
+    if (memory) memory = s;
+    if (!dirty) { dirty = true; setTimeout(flush, 0); }
   }
-  window.addEventListener("storage", function (ev) { if (ev.key === KEY) cache = null; });
+  function go(href) { flush(); location.href = href; }
+  window.addEventListener("pagehide", flush);
+  window.addEventListener("storage", function (ev) { if (ev.key === KEY && !dirty) cache = null; });
 
   function exportDecisions() {
     var s = load();
@@ -283,10 +294,12 @@
       (list || changes).forEach(function (c) { paintOne(s, c); });
       if (progress) {
         var n = counts(s);
-        progress.textContent = changes.length
+        var corpus = 0;
+        for (var k = 0; k < docs.length; k++) corpus += k === at ? n.left : leftIn(docs[k], s);
+        progress.textContent = (changes.length
           ? n.decided + " of " + plural(changes.length, "change") + " decided \u00b7 " + n.left + " of " + asks
             + " to decide left here"
-          : "";
+          : "") + (docs.length ? " \u00b7 " + corpus.toLocaleString() + " in the corpus" : "");
       }
       describe();
     }
@@ -339,7 +352,7 @@
       if (i >= 0) { focus(i); return; }
       for (var k = at + dir; at >= 0 && k >= 0 && k < docs.length; k += dir) {
         if (leftIn(docs[k], s)) {
-          location.href = encodeURIComponent(docs[k].page) + (dir > 0 ? "#first-to-decide" : "#last-to-decide");
+          go(encodeURIComponent(docs[k].page) + (dir > 0 ? "#first-to-decide" : "#last-to-decide"));
           return;
         }
       }
@@ -419,9 +432,9 @@
         case "A": if (c) decide(sameRule(c), "accept"); break;
         case "R": if (c) decide(sameRule(c), "reject"); break;
         case "e": exportDecisions(); break;
-        case "[": if (!prev.hidden) location.href = prev.href; break;
-        case "]": if (!next.hidden) location.href = next.href; break;
-        case "i": location.href = "../index.html"; break;
+        case "[": if (!prev.hidden) go(prev.href); break;
+        case "]": if (!next.hidden) go(next.href); break;
+        case "i": go("../index.html"); break;
         default: return;
       }
       ev.preventDefault();
@@ -628,7 +641,7 @@
       if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
       if (ev.key === "/") search.focus();
       else if (ev.key === "e") exportDecisions();
-      else if (ev.key === "J" && !start.hidden) location.href = start.href;
+      else if (ev.key === "J" && !start.hidden) go(start.href);
       else if (ev.key === "q") document.getElementById("queue-toggle").click();
       else return;
       ev.preventDefault();
