@@ -4,7 +4,9 @@ Layout in the output folder (next to what :class:`~repair.writers.FolderSink` wr
 
     index.html                the corpus: counts by stage and rule, charts, the document list
     review/<doc>.html         one page per document: original left, cleaned right, by paragraph
-    review/data.js            the document list (sorted by spin score) for the index and paging
+    review/data.js            the document list (sorted by spin score) for the index, paging, J/K and the
+                              queue: counts, rules with counts, and the span of each change that asks for a
+                              decision (see :func:`kind`)
     review/report.css, report.js   shipped with the package; no network is ever used
 
 Scraped text is untrusted: every piece of text goes through :func:`html.escape` (attributes too),
