@@ -20,8 +20,9 @@ from repair.document import Document
 from repair.errors import RepairError
 from repair.languagetool.cache import cached_check
 from repair.languagetool.settings import settings_of
-from repair.model import Change, apply_changes, compose
+from repair.model import FLAG_CAP, SPUN, Change, apply_changes, compose
 from repair.rules import RuleSet, load_rules
+from repair.settings import default_model
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
 from repair.stages import grammar as _grammar
@@ -30,6 +31,7 @@ from repair.stages import normalise as _normalise
 
 if TYPE_CHECKING:
     from repair.settings import Settings
+    from repair.spin.analyse import SpinModel
 
 STAGE_ORDER = ("normalise", "detect", "match", "emit")
 
@@ -42,6 +44,15 @@ class Config:
     threshold: float = _emit.DEFAULT_THRESHOLD
     stages: tuple[str, ...] = STAGE_ORDER
     options: dict[str, Any] = field(default_factory=dict)
+    # the learned spin model: "auto" (the bundled language model when installed), "off" (tables and
+    # calibration without a language model) or a GGUF file; ``tables``: folders of learned tables
+    model: str = field(default_factory=default_model)
+    tables: tuple[str, ...] = ()
+    builtin_tables: bool = True  # false: only ``tables`` (``repair bench --learn-from`` measures those alone)
+
+    def spin_model(self) -> "SpinModel":
+        """The learned spin model of this process (loaded once, on first use: never pickled)."""
+        return _spin_model(self.model, self.tables, self.builtin_tables)
 
     @classmethod
     def load(cls, rules_dirs: Iterable[Path | str] | None = None, *, only: Iterable[str] = (),
@@ -72,7 +83,17 @@ class Config:
         if stages is None:
             stages = (*STAGE_ORDER, _grammar.STAGE) if getattr(grammar, "enabled", False) else STAGE_ORDER
         return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, threshold=settings.threshold,
-                        stages=tuple(stages), options={_grammar.STAGE: grammar})
+                        stages=tuple(stages), options={_grammar.STAGE: grammar}, model=settings.model,
+                        tables=tuple(settings.tables))
+
+
+@functools.lru_cache(maxsize=4)
+def _spin_model(model: str, tables: tuple[str, ...], builtin: bool) -> "SpinModel":
+    from repair.spin.analyse import SpinModel
+
+    use = model != "off"
+    return SpinModel.load(model_path=None if model in ("auto", "off") else model, use_model=use, extra=tables,
+                          builtin_tables=builtin)
 
 
 def compile_all(rules: RuleSet) -> None:
@@ -86,12 +107,35 @@ def _stage_normalise(doc: Document, cfg: Config) -> None:
 
 
 def _stage_detect(doc: Document, cfg: Config) -> None:
+    # the rules (tells) and the learned model decide together: a document is spun when either
+    # finds it spun; the rules' gates then open as the joint decision says, and the model's
+    # proposals carry calibrated confidences (flag-only below FLAG_CAP in a document not spun)
     det = _detect.detect(doc.text, cfg.rules)
+    rules_score, rules_family = det.info["spin_score"], det.info["family"]
+    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score)
+    spin_score = max(rules_score, res.spin_score)
+    family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
+    spun = spin_score >= SPUN
+    if spun != (rules_score >= SPUN) or (spun and family != rules_family):
+        det = _detect.detect(doc.text, cfg.rules, assume=_detect.Assume(spun, family))
     doc.pending.extend(det.changes)
-    doc.spin_score = det.info["spin_score"]
-    doc.family = det.info["family"]
-    if det.info["evidence"]:
-        doc.evidence = dict(det.info["evidence"])
+    # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
+    doc.pending.extend(_learned(res.changes, res.spin_score >= SPUN))
+    doc.spin_score = round(spin_score, 4)
+    doc.family = family if spin_score > 0 else None
+    evidence = dict(det.info["evidence"])
+    evidence.pop("assumed", None)
+    if doc.text:
+        evidence["model"] = {"path": res.path, "spin_score": res.spin_score, "family": res.family,
+                             "rules_spin_score": rules_score, "seconds": round(res.model_seconds, 3)}
+    if evidence:
+        doc.evidence = evidence
+
+
+def _learned(changes: Iterable[Change], spun: bool) -> list[Change]:
+    """The spin model's proposals as proposals for emit: never applied in a document not spun."""
+    return [Change(c.stage, c.rule, c.start, c.end, c.before, c.after,
+                   c.confidence if spun else min(c.confidence, FLAG_CAP), False) for c in changes]
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:

@@ -24,6 +24,8 @@ Schema (every key optional; the values shown are the defaults)::
     skip = []                   # leave out rules whose id starts with one of these
     threshold = 0.8             # emit: apply proposals at or above this confidence
     text_field = "text"         # JSONL field holding the text
+    model = "auto"              # the language model judging repairs: "auto", "off" or a .gguf file (--model)
+    tables = []                 # folders of learned substitution tables (repair learn), beside the built-in
 
     [check]
     baseline = ".repair-baseline.json"   # used when the file exists
@@ -91,6 +93,7 @@ REPAIR_TOML = "repair.toml"
 DEFAULT_BASELINE = ".repair-baseline.json"
 #: Discovery never searches these folders or above them (e.g. the test suite's temp root).
 CEILING_ENV = "REPAIR_CONFIG_CEILING"
+MODEL_ENV = "REPAIR_MODEL"  # the default of `model` ("auto", "off" or a GGUF file) where the file sets none
 
 #: Per-document limits. A document fails a figure when the figure is above the limit. The
 #: defaults, like the corpus limits below, come from the one table of figures (repair.gate.figures).
@@ -129,6 +132,11 @@ class Settings:
     skip: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to leave out"))
     threshold: float = field(default=0.8, metadata=_doc("emit confidence threshold"))
     text_field: str = field(default="text", metadata=_doc("JSONL text field"))
+    model: str = field(default_factory=lambda: default_model(),
+                       metadata=_doc("the language model that judges repairs: 'auto' (the bundled SmolLM2 "
+                                     "when installed), 'off', or a GGUF file"))
+    tables: list[str] = field(default_factory=list, metadata=_doc("folders of learned substitution tables "
+                                                                  "(repair learn) used beside the built-in ones"))
     check: CheckSettings = field(default_factory=CheckSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
                          metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
@@ -162,7 +170,8 @@ class Settings:
     def override(self, *, rules: Iterable[Path | str] | None = None, only: Iterable[str] | None = None,
                  skip: Iterable[str] | None = None, threshold: float | None = None, text_field: str | None = None,
                  grammar: bool | None = None, lt_server: str | None = None,
-                 grammar_scope: str | None = None) -> "Settings":
+                 grammar_scope: str | None = None, model: str | None = None,
+                 tables: Iterable[Path | str] | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
@@ -173,7 +182,11 @@ class Settings:
         ['spin.']
         """
         s = dataclasses.replace(self, rules=list(self.rules), only=list(self.only), skip=list(self.skip),
-                                check=copy.deepcopy(self.check))
+                                tables=list(self.tables), check=copy.deepcopy(self.check))
+        if model is not None:
+            s.model = model
+        if tables:
+            s.tables = [str(p) for p in tables]
         if rules:
             s.rules = [str(p) for p in rules]
         if only:
@@ -190,6 +203,11 @@ class Settings:
             s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
                                           scope=grammar_scope or s.grammar.scope)
         return s
+
+
+def default_model() -> str:
+    """``$REPAIR_MODEL`` when set ("auto", "off" or a GGUF file), else "auto"."""
+    return os.environ.get(MODEL_ENV) or "auto"
 
 
 # ---- loading -------------------------------------------------------------------------------------
@@ -229,6 +247,9 @@ def load_settings(path: Path | None = None, *, start: Path | None = None, discov
     settings = settings_from_mapping(table, str(path), section="tool.repair" if path.name == PYPROJECT else "")
     settings.path = path.resolve()
     settings.rules = [str(settings.resolve(p)) for p in settings.rules]  # relative to the file, not the cwd
+    settings.tables = [str(settings.resolve(p)) for p in settings.tables]
+    if settings.model not in ("auto", "off"):
+        settings.model = str(settings.resolve(settings.model))
     return settings
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -15,6 +16,7 @@ from repair.authoring.benchmark import Report, run_files
 from repair.cli.common import (
     ConfigFile,
     Isolated,
+    Model,
     Only,
     RulesDirs,
     Skip,
@@ -27,7 +29,9 @@ from repair.cli.common import (
     load_settings,
     report_error,
 )
+from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
+from repair.spin.table import iter_pairs, learn_tables
 
 _WIDE = 132  # the tables are wider than 80 columns: the width used when stdout is not a terminal
 
@@ -37,26 +41,40 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as one J
 PerDoc = Annotated[bool, typer.Option("--per-doc", help="Also show (or include in --json) every document's scores.")]
 
 
+LearnFrom = Annotated[Optional[Path], typer.Option("--learn-from", dir_okay=False, show_default=False,
+                                                   help="Learn the substitution tables from these pairs and "
+                                                        "measure with them alone (not the built-in tables): "
+                                                        "learn from one file, score on another.")]
+
+
 @app.command("bench")
 def bench(pairs: PairsFile, clean: CleanFile, rules: RulesDirs = None, threshold: Threshold = None,
-          only: Only = None, skip: Skip = None, text_field: TextField = None, as_json: AsJson = False,
-          per_doc: PerDoc = False, config: ConfigFile = None, isolated: Isolated = False) -> None:
+          only: Only = None, skip: Skip = None, text_field: TextField = None, model: Model = None,
+          learn_from: LearnFrom = None, as_json: AsJson = False, per_doc: PerDoc = False, config: ConfigFile = None,
+          isolated: Isolated = False) -> None:
     """Measure repair quality: restoration, damage, clean changes per 10k words, doc recall and FPR.
 
     [bold]repair bench pairs.jsonl clean.jsonl[/bold] runs what [bold]repair run[/bold] does on every spun
     text and every clean text and compares tokens (see README, "Benchmarking repair quality").
+    [bold]--learn-from train.jsonl[/bold] learns the tables from other pairs first, so the figures say how the tool generalises.
     """
-    with boundary():
+    with boundary(), tempfile.TemporaryDirectory(prefix="repair-bench-") as tmp:
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field)
+                          text_field=text_field, model=model)
         cfg = load_config(s, stages=STAGE_ORDER)
+        if learn_from is not None:
+            if learn_from.resolve() == pairs.resolve():
+                raise ConfigError(f"--learn-from {learn_from}: the pairs measured; learn from another file")
+            learn_tables(iter_pairs(learn_from)).save(tmp)
+            cfg.tables, cfg.builtin_tables = (tmp,), False
         report, errors = run_files(pairs, clean, cfg, text_field=s.text_field)
     for e in errors:
         report_error(e)
     if as_json:
         figures = report.as_dict(per_doc=per_doc)
         figures["config"] = {"threshold": cfg.threshold, "rules": list(cfg.rules.roots), "only": s.only,
-                             "skip": s.skip}
+                             "skip": s.skip, "model": cfg.model,
+                             "tables": str(learn_from) if learn_from is not None else "built-in"}
         print(json.dumps(figures, ensure_ascii=False, indent=1))
     else:
         _tables(report, per_doc)

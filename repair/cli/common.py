@@ -56,6 +56,11 @@ ConfigFile = Annotated[
 ]
 Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file: built-in defaults "
                                                            "and the flags given only.")]
+Model = Annotated[Optional[str], typer.Option("--model", metavar="auto|off|FILE.gguf",
+                                              help="The language model that judges learned repairs: auto (the "
+                                                   "bundled SmolLM2 when installed), off (tables and calibration "
+                                                   "only), or a GGUF file (default: model in repair.toml, else "
+                                                   "$REPAIR_MODEL, else auto).", show_default=False)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
                                    help="Worker processes cleaning documents in parallel; the output is the same.")]
@@ -93,8 +98,23 @@ def load_settings(config: Optional[Path], isolated: bool, **flags) -> Settings:
 
 
 def load_config(settings: Settings, **kw) -> Config:
-    """The pipeline for ``settings`` (``kw``: ``stages``, see :meth:`Config.from_settings`)."""
-    return Config.from_settings(settings, **kw)
+    """The pipeline for ``settings`` (``kw``: ``stages``, see :meth:`Config.from_settings`).
+
+    A language model named by file that cannot run is a configuration error; the bundled one
+    (``auto``) missing is said once, and the run goes on without it (each record's
+    ``evidence.model.path`` says which path ran)."""
+    cfg = Config.from_settings(settings, **kw)
+    if cfg.model != "off" and "detect" in cfg.stages:
+        from repair.spin.lm import available
+
+        ok, why = available(None if cfg.model == "auto" else cfg.model)
+        if not ok and cfg.model != "auto":
+            raise ConfigError(f"--model {cfg.model}: {why}")
+        if not ok:
+            err.print(f"[yellow]note:[/yellow] no language model ({escape(why)}); repairs are judged by the "
+                      "learned tables alone (the rules-only path)", soft_wrap=True)
+            cfg.model = "off"
+    return cfg
 
 
 def progress_enabled(quiet: bool, console: Console | None = None) -> bool:

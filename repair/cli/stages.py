@@ -13,6 +13,7 @@ from repair.cli.common import (
     ConfigFile,
     Isolated,
     Jobs,
+    Model,
     Only,
     Paths,
     Quiet,
@@ -58,11 +59,11 @@ def _stage_command(name: str, doc: str) -> None:
     upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
 
     def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = None,
-                only: Only = None, skip: Skip = None, threshold: Threshold = None, config: ConfigFile = None,
-                isolated: Isolated = False, quiet: Quiet = False) -> None:
+                only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
+                config: ConfigFile = None, isolated: Isolated = False, quiet: Quiet = False) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field)
+                              text_field=text_field, model=model)
             _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True)
 
     command.__doc__ = doc
@@ -83,7 +84,7 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 
 @app.command("emit")
 def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
-         only: Only = None, skip: Skip = None, threshold: Threshold = None,
+         only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
          decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1, config: ConfigFile = None,
          isolated: Isolated = False, quiet: Quiet = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
@@ -93,7 +94,7 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field)
+                          text_field=text_field, model=model)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         if decisions is not None:
             check_decision_inputs(paths)
@@ -106,8 +107,8 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
 def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
         only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
-        grammar_scope: GrammarScope = None, jobs: Jobs = 1, config: ConfigFile = None, isolated: Isolated = False,
-        quiet: Quiet = False) -> None:
+        grammar_scope: GrammarScope = None, model: Model = None, jobs: Jobs = 1, config: ConfigFile = None,
+        isolated: Isolated = False, quiet: Quiet = False) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -117,7 +118,7 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
-                          grammar_scope=grammar_scope.value if grammar_scope else None)
+                          grammar_scope=grammar_scope.value if grammar_scope else None, model=model)
         _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
              report=not no_report)
 

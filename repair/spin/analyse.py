@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from repair.model import Change
 
@@ -40,6 +41,22 @@ class SpinResult:
     model_seconds: float = 0.0
 
 
+def name_like(text: str, start: int) -> bool:
+    """A capitalised word inside a sentence: part of a name ("Purple Line", "Metropolis"), which clean
+    articles repeat as often as they like, so it is no evidence that a document is spun (it is still
+    a repair candidate: the spinner mangles names too).
+
+    >>> name_like("The Purple Line opens.", 4), name_like("Purple trains run.", 0), name_like("It ran. Purple", 8)
+    (True, False, False)
+    """
+    if not text[start:start + 1].isupper():
+        return False
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'\u201c\u2018(":
+        i -= 1
+    return i >= 0 and text[i] not in ".!?:\n\u2014-"
+
+
 class SpinModel:
     """Tables + calibration + classifier (+ an optional language model scorer)."""
 
@@ -57,14 +74,21 @@ class SpinModel:
 
     @classmethod
     def load(cls, folder: str | Path = RULES_DIR, *, model_path: str | Path | None = None, use_model: bool = True,
-             rules=None) -> "SpinModel":
+             rules=None, extra: Sequence[str | Path] = (), builtin_tables: bool = True) -> "SpinModel":
+        """The shipped model in ``folder`` (tables, calibration, classifier), with the tables of the
+        ``extra`` folders (``repair learn`` output) added to its own, and the language model when
+        ``use_model`` and it can run here (see :func:`repair.spin.lm.available`)."""
         from .lm import available, get_scorer
 
         scorer = None
         if use_model and available(model_path)[0]:
             scorer = get_scorer(model_path)
         folder = Path(folder)
-        return cls(Tables.load(folder), Calibration.load(folder / "calibration.json"),
+        tables = Tables.load(folder) if builtin_tables else Tables()
+        for more in extra:
+            for fam, t in Tables.load(more).items():
+                tables[fam] = Tables(a=tables[fam], b=t).merged(fam) if fam in tables else t
+        return cls(tables, Calibration.load(folder / "calibration.json"),
                    Classifier.load(folder / "classifier.json"), scorer, rules=rules)
 
     def rules_score(self, text: str) -> float:
@@ -74,12 +98,14 @@ class SpinModel:
 
         return detect(text, self.rules).spin_score
 
-    def analyse(self, text: str, *, force_model: bool = False) -> SpinResult:
+    def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None) -> SpinResult:
+        """Detect, propose and judge; ``rules_score`` is the rules' spin score when the caller has it."""
         toks = tokenize(text)
         words = sum(1 for t in toks if is_word(t.norm))
         spans = find_spans(text, self.table, toks=toks)
-        rs = self.rules_score(text)
-        cheap = doc_features(spans, words, None, rs, self.table)
+        rs = self.rules_score(text) if rules_score is None else rules_score
+        evidence = [s for s in spans if not name_like(text, s.start)]  # a name a clean article repeats is no tell
+        cheap = doc_features(evidence, words, None, rs, self.table)
         cheap_score = self.classifier.spin_score(cheap)
         proposals = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
         # the cheap first pass: without model features in the classifier, the model runs only in
@@ -89,7 +115,8 @@ class SpinModel:
         scored = score_spans(text, proposals, self.scorer if use else None, toks)
         secs = time.perf_counter() - t0 if use else 0.0
         if use and self.classifier.lm:
-            feats = doc_features(spans, words, scored, rs, self.table)
+            feats = doc_features(evidence, words, [x for x in scored if not name_like(text, x.span.start)], rs,
+                                 self.table)
             spin = self.classifier.spin_score(feats)
         else:
             feats, spin = cheap, cheap_score

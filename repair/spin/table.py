@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol
 
 from repair.errors import RepairError
+from repair.rules import builtin_rules_dir
 
 from .align import MAX_N, is_word, kept_phrases, ngrams, substitutions, tokenize
 
 FORMAT = "repair.spin-table/1"
-RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules" / "spin-model"
+RULES_DIR = builtin_rules_dir() / "spin-model"  # the shipped tables (rules/spin-model in a checkout)
 
 
 class PairLike(Protocol):
