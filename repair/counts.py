@@ -63,6 +63,7 @@ class Stats(Tally):
     families: Counter = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
     spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
+    paths: Counter = field(default_factory=Counter)  # which spin-model path judged each document
 
     def add(self, doc: Document) -> None:
         if self.add_document(doc):
@@ -70,6 +71,9 @@ class Stats(Tally):
         if any(c.applied for c in doc.changes):
             self.changed_documents += 1
         self.spin_histogram[min(9, int(doc.spin_score * 10))] += 1
+        model = doc.evidence.get("model") if isinstance(doc.evidence, dict) else None
+        if isinstance(model, dict) and isinstance(model.get("path"), str):
+            self.paths[model["path"]] += 1
         for c in doc.changes:
             key = "applied" if c.applied else "flagged"
             self.by_rule[c.stage][c.rule][key] += 1
@@ -109,5 +113,6 @@ class Stats(Tally):
             "skipped": dict(sorted(self.skipped.items())),
             "families": dict(sorted(self.families.items())),
             "spin_histogram": list(self.spin_histogram),
+            "spin_model_paths": dict(sorted(self.paths.items())),  # "model" or "rules-only": documents judged so
             "failures": list(self.failures),
         }

@@ -74,3 +74,13 @@ def test_repair_run_with_the_real_model(monkeypatch, tmp_path):
     block = rec["repair"]
     assert block["evidence"]["model"]["path"] == "model" and block["spin_score"] >= SPUN
     assert "officials said" in rec["text"].lower() and "State Department" in rec["text"]
+
+
+def test_the_report_says_which_path_judged_the_documents(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(SPUN_TEXT, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text(CLEAN_TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", "off", "-q"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["spin_model_paths"] == {"rules-only": 2}
