@@ -33,7 +33,7 @@ from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
 from repair.spin.table import iter_pairs, learn_tables
 
-_WIDE = 132  # the tables are wider than 80 columns: the width used when stdout is not a terminal
+_WIDE = 160  # the tables are wider than 80 columns: the width used when stdout is not a terminal
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
 CleanFile = Annotated[Path, typer.Argument(help='Clean news: JSON lines {"id", "text"} (or .txt files / a folder).')]
@@ -99,12 +99,13 @@ def _tables(rep: Report, per_doc: bool) -> None:
     t = Table(title="Spun pairs", header_style="bold",
               caption="restoration = 1 - dist(repaired)/dist(spun), token edits to the original, summed")
     t.add_column("group", no_wrap=True, min_width=13)
-    for col in ("pairs", "tokens", "dist spun", "dist rep.", "restoration", "damage", "recall"):
+    for col in ("pairs", "tokens", "dist spun", "dist rep.", "restoration", "damage", "fix prec.", "span rec.",
+                "recall", "AUC"):
         t.add_column(col, justify="right", no_wrap=True)
     for g in rep.groups():
         t.add_row(escape(g.name), str(g.pairs), str(g.tokens), str(g.dist_spun), str(g.dist_repaired),
-                  _f(g.restoration), _f(g.damage, True), _f(g.doc_recall, True),
-                  style="bold" if g is rep.overall else None)
+                  _f(g.restoration), _f(g.damage, True), _f(g.fix_precision, True), _f(g.span_recall, True),
+                  _f(g.doc_recall, True), _f(g.auc), style="bold" if g is rep.overall else None)
     _print(t)
     c = rep.clean
     t = Table(title="Clean news", header_style="bold")
