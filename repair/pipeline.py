@@ -45,9 +45,12 @@ class Config:
 
     @classmethod
     def load(cls, rules_dirs: Iterable[Path | str] | None = None, *, only: Iterable[str] = (),
-             skip: Iterable[str] = (), **kw: Any) -> "Config":
-        """Load and compile the rules (a bad rule raises RuleError here, before any document)."""
-        rules = load_rules(rules_dirs)
+             skip: Iterable[str] = (), extend: Iterable[Path | str] = (), **kw: Any) -> "Config":
+        """Load and compile the rules (a bad rule raises RuleError here, before any document).
+
+        ``extend`` adds rule folders or files on top of ``rules_dirs`` (the built-in rules when empty).
+        """
+        rules = load_rules(rules_dirs, extend)
         if only or skip:
             rules = rules.select(only, skip)
         compile_all(rules)
@@ -71,7 +74,8 @@ class Config:
         grammar = settings.grammar
         if stages is None:
             stages = (*STAGE_ORDER, _grammar.STAGE) if getattr(grammar, "enabled", False) else STAGE_ORDER
-        return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, threshold=settings.threshold,
+        return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, extend=settings.extend_rules,
+                        threshold=settings.threshold,
                         stages=tuple(stages), options={_grammar.STAGE: grammar})
 
 

@@ -18,11 +18,13 @@ from rich.table import Table
 from repair import pipeline
 from repair.cli.common import (
     ConfigFile,
+    ExtendRules,
     Isolated,
     Only,
     Paths,
     Quiet,
     RulesDirs,
+    ShowSettings,
     Skip,
     TextField,
     Threshold,
@@ -33,6 +35,7 @@ from repair.cli.common import (
     load_settings,
     process,
     report_error,
+    show_settings,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 from repair.document import Document
@@ -91,6 +94,7 @@ class Overrides:
     skip: Optional[list[str]] = None
     threshold: Optional[float] = None
     text_field: Optional[str] = None
+    extend_rules: Optional[list[Path]] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,8 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
           no_baseline: NoBaseline = False, write_baseline: WriteBaseline = None, update_baseline: UpdateBaseline = False,
           grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
           fail_on_skip: FailOnSkip = None, rules: RulesDirs = None, only: Only = None, skip: Skip = None,
-          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: Quiet = False) -> None:
+          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: Quiet = False,
+          extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
     Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
@@ -127,9 +132,9 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
     flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline)
     overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
-                          threshold=threshold, text_field=text_field)
+                          threshold=threshold, text_field=text_field, extend_rules=extend_rules)
     with boundary():  # the one settings path and the one error boundary, as on every command
-        settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides)
+        settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
         report = _run(paths, settings, base, cfg, quiet)
         report = _settle_baseline(report, base, flags, quiet)
         _emit(report, fmt, output, top, quiet)
@@ -137,7 +142,8 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
 
 
 def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Optional[Path], isolated: bool,
-             flags: BaselineFlags, o: Overrides) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
+             flags: BaselineFlags, o: Overrides, *, show: bool = False,
+             fmt: Format = Format.human) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
     """Check the flags, load the settings (file, then flags), the baseline and the rules."""
     flags.validate()
     doc_limits = _limit_pairs(o.maximum, DOCUMENT_LIMITS, "--max")
@@ -147,11 +153,14 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
             refuse_output_over_inputs(target, paths or [], flag=flag)
     settings = load_settings(config, isolated, rules=o.rules, only=o.only, skip=o.skip, threshold=o.threshold,
                              text_field=o.text_field, grammar=o.grammar, lt_server=o.lt_server,
-                             grammar_scope=o.grammar_scope.value if o.grammar_scope else None)
+                             grammar_scope=o.grammar_scope.value if o.grammar_scope else None,
+                             extend_rules=o.extend_rules)
     settings.check.document.update(doc_limits)
     settings.check.corpus.update(corpus_limits)
     if o.fail_on_skip is not None:
         settings.check.fail_on_skip = o.fail_on_skip
+    if show:
+        show_settings(settings, as_json=fmt is Format.json)
     return settings, _baseline(settings, flags), load_config(settings)
 
 

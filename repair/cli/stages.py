@@ -11,12 +11,14 @@ from rich.table import Table
 
 from repair.cli.common import (
     ConfigFile,
+    ExtendRules,
     Isolated,
     Jobs,
     Only,
     Paths,
     Quiet,
     RulesDirs,
+    ShowSettings,
     Skip,
     TextField,
     Threshold,
@@ -27,6 +29,7 @@ from repair.cli.common import (
     load_settings,
     process,
     report_error,
+    show_settings,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
 from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
@@ -59,10 +62,13 @@ def _stage_command(name: str, doc: str) -> None:
 
     def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = None,
                 only: Only = None, skip: Skip = None, threshold: Threshold = None, config: ConfigFile = None,
-                isolated: Isolated = False, quiet: Quiet = False) -> None:
+                isolated: Isolated = False, quiet: Quiet = False, extend_rules: ExtendRules = None,
+                show: ShowSettings = False) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field)
+                              text_field=text_field, extend_rules=extend_rules)
+            if show:
+                show_settings(s)
             _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True)
 
     command.__doc__ = doc
@@ -85,7 +91,8 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
          only: Only = None, skip: Skip = None, threshold: Threshold = None,
          decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1, config: ConfigFile = None,
-         isolated: Isolated = False, quiet: Quiet = False) -> None:
+         isolated: Isolated = False, quiet: Quiet = False, extend_rules: ExtendRules = None,
+         show: ShowSettings = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -93,7 +100,9 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field)
+                          text_field=text_field, extend_rules=extend_rules)
+        if show:
+            show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         if decisions is not None:
             check_decision_inputs(paths)
@@ -107,7 +116,7 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
         only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
         grammar_scope: GrammarScope = None, jobs: Jobs = 1, config: ConfigFile = None, isolated: Isolated = False,
-        quiet: Quiet = False) -> None:
+        quiet: Quiet = False, extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -117,7 +126,9 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
-                          grammar_scope=grammar_scope.value if grammar_scope else None)
+                          grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules)
+        if show:
+            show_settings(s)
         _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
              report=not no_report)
 

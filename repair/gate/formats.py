@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 from repair.gate.check import INPUT_ERROR_RULE, DocumentResult, Report
 from repair.gate.figures import FIGURES, figure
 from repair.gate.locate import Finding
+from repair.provenance import tool_version
 
 FORMATS = ("human", "json", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,12 +30,7 @@ FINGERPRINT_KEY = "repairFinding/v1"
 
 
 def version() -> str:
-    try:
-        from importlib.metadata import version as _v
-
-        return _v("repair")
-    except Exception:  # noqa: BLE001 - not installed (running from a checkout): still a valid report
-        return "0+unknown"
+    return tool_version()
 
 
 def render_json(report: Report) -> str:

@@ -1,0 +1,58 @@
+"""Provenance: what produced an output (the tool's version and a fingerprint of the rule set).
+
+A cleaned corpus, a check report or a baseline carries these, so it can always be traced to the
+rules that made it, and ``repair check`` can refuse a baseline recorded under other rules.
+
+>>> from repair.rules import load_rules
+>>> h = rules_hash(load_rules())
+>>> len(h), h == rules_hash(load_rules()), h == rules_hash(load_rules().select(skip=["boilerplate"]))
+(16, True, False)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any
+
+from repair.rules import RuleSet
+
+
+@lru_cache(maxsize=1)
+def tool_version() -> str:
+    """The installed package's version (``0+unknown`` when run from a bare checkout)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("repair")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def rules_hash(rules: RuleSet) -> str:
+    """A short, stable fingerprint of the rules in use: ids, stages, keys and their packs' defaults.
+
+    Where the rules were read from does not count (the same rules installed elsewhere hash the same);
+    any change to a pattern, a replacement, a confidence or a selection (--only/--skip) does.
+    """
+    h = hashlib.sha256()
+    for r in sorted(rules.rules, key=lambda r: r.id):
+        item = {"id": r.id, "stage": r.stage, "data": r.data,
+                "pack": {k: v for k, v in r.pack.items() if k not in ("source", "source_url", "authors", "license")}}
+        h.update(json.dumps(item, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass"))
+        h.update(b"\n")
+    return h.hexdigest()[:16]
+
+
+def provenance(rules: RuleSet, *, threshold: float, options: dict[str, Any] | None = None,
+               model: str | None = None) -> dict[str, Any]:
+    """The provenance block of a report or record: tool version, rules hash, model, threshold, options.
+
+    ``model`` names the language model in use (None: none); the spin model fills it.
+    """
+    return {"tool": "repair", "version": tool_version(), "rules_hash": rules_hash(rules), "model": model,
+            "threshold": threshold, "options": dict(options or {})}
+
+
+__all__ = ["provenance", "rules_hash", "tool_version"]
