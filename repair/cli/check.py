@@ -22,7 +22,6 @@ from repair.cli.common import (
     Isolated,
     Only,
     Paths,
-    Quiet,
     RulesDirs,
     ShowSettings,
     Skip,
@@ -77,6 +76,23 @@ UpdateBaseline = Annotated[bool, typer.Option("--update-baseline", help="Lower t
 FailOnSkip = Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped grammar "
                                                     "stage fails the check.", show_default=False)]
 Top = Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")]
+AllowEmpty = Annotated[bool, typer.Option("--allow-empty", help="Pass when no document is selected (default: a "
+                                          "usage error, exit 2: an empty folder or a mistyped path).")]
+NoCorpus = Annotated[bool, typer.Option("--no-corpus", help="Judge documents only; corpus figures are reported, not "
+                                        "judged (the pre-commit hook: a few staged files are not the corpus).")]
+Explain = Annotated[bool, typer.Option("--explain", help="Say what each corpus figure measures.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, warnings and what each figure measures.")]
+CheckQuiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what failed (one line each), nothing on "
+                                          "a pass; no progress bar, no tables.")]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """How the human report is drawn: --top, --quiet, --explain/-v."""
+
+    top: int = 20
+    quiet: bool = False
+    explain: bool = False
 
 
 @dataclass(slots=True)
@@ -121,8 +137,9 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
           no_baseline: NoBaseline = False, write_baseline: WriteBaseline = None, update_baseline: UpdateBaseline = False,
           grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
           fail_on_skip: FailOnSkip = None, rules: RulesDirs = None, only: Only = None, skip: Skip = None,
-          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: Quiet = False,
-          extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
+          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: CheckQuiet = False,
+          extend_rules: ExtendRules = None, show: ShowSettings = False, allow_empty: AllowEmpty = False,
+          no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
     Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
@@ -135,9 +152,14 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
                           threshold=threshold, text_field=text_field, extend_rules=extend_rules)
     with boundary():  # the one settings path and the one error boundary, as on every command
         settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
-        report = _run(paths, settings, base, cfg, quiet)
-        report = _settle_baseline(report, base, flags, quiet)
-        _emit(report, fmt, output, top, quiet)
+        report = _run(paths, settings, base, cfg, quiet, allow_empty=allow_empty, judge_corpus=not no_corpus)
+        if report.empty:
+            err.print(f"[red]error:[/red] no documents selected by {escape(' '.join(map(str, paths or ['-'])))}; "
+                      "check the paths and suffixes (.txt, .jsonl, .ndjson, .parquet), or pass --allow-empty",
+                      soft_wrap=True)
+        else:
+            report = _settle_baseline(report, base, flags, quiet)
+        _emit(report, fmt, output, View(top, quiet, explain or verbose))
     raise typer.Exit(report.exit_code)
 
 
@@ -165,14 +187,19 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
 
 
 def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baseline], cfg: pipeline.Config,
-         quiet: bool) -> Report:
-    """Run the pipeline on every document and judge it; unreadable documents are reported and counted."""
+         quiet: bool, *, allow_empty: bool = False, judge_corpus: bool = True) -> Report:
+    """Run the pipeline on every document and judge it; unreadable documents are reported and counted.
+
+    Document ids are relative to the project root (the configuration file's folder, else the cwd).
+    """
     checker = Checker(settings.check, grammar_enabled=bool(getattr(settings.grammar, "enabled", False)),
-                      baseline=base, families=RuleFamilies(cfg.rules))
+                      baseline=base, families=RuleFamilies(cfg.rules), root=settings.root, allow_empty=allow_empty,
+                      judge_corpus=judge_corpus)
 
     def on_error(e: InputError) -> None:
         checker.fail(e)
-        report_error(e)
+        if not quiet:  # with -q they are in the report's lines
+            report_error(e)
 
     def work(doc: Document) -> Document:
         return pipeline.run_document(doc, cfg)
@@ -240,15 +267,22 @@ def _baseline(s: Settings, flags: BaselineFlags) -> Optional[Baseline]:
 # ---- output ---------------------------------------------------------------------------------------
 
 
-def _emit(report: Report, fmt: Format, output: Optional[Path], top: int, quiet: bool) -> None:
+def _emit(report: Report, fmt: Format, output: Optional[Path], view: View) -> None:
+    quiet = view.quiet
     summary_md = None
     if fmt is Format.human:
         if output is None:
-            _human(report, Console(highlight=False), top)
+            if quiet:
+                sys.stdout.write(_failure_lines(report))
+            elif not report.empty:
+                _human(report, Console(highlight=False), view)
             return
-        buf = io.StringIO()
-        _human(report, Console(file=buf, width=120, no_color=True, highlight=False), top)
-        text = buf.getvalue()
+        if quiet:
+            text = _failure_lines(report)
+        else:
+            buf = io.StringIO()
+            _human(report, Console(file=buf, width=120, no_color=True, highlight=False), view)
+            text = buf.getvalue()
     elif fmt is Format.github:
         text, summary_md = render_github(report)
     else:
@@ -281,16 +315,48 @@ def _cell(value, failing: bool, name: str) -> str:
     return f"[bold red]{text}[/bold red]" if failing else text
 
 
-def _human(report: Report, out: Console, top: int) -> None:
+def _shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, keeping its end (the file name).
+
+    >>> _shorten("corpus/2021/a.txt", 10), _shorten("a.txt", 10)
+    ('…021/a.txt', 'a.txt')
+    """
+    return text if len(text) <= width else "…" + text[len(text) - width + 1:]
+
+
+def _failure_lines(report: Report) -> str:
+    """``-q``: one line per failure (document, corpus figure, unreadable input), nothing on a pass."""
+    lines = []
+    for d in report.failed_documents:
+        where = f"{d.path}:{d.record_line}" if d.path and d.record_line else (d.path or d.id)
+        lines.append(f"{where}: {d.id}: " + "; ".join(v.describe() for v in d.failures))
+    lines += [f"corpus: {v.describe()}" for v in report.corpus_failures]
+    for u in report.unreadable:
+        lines.append(f"{u['path']}:{u['line']}: unreadable: {u['error']}" if u["line"]
+                     else f"{u['path']}: unreadable: {u['error']}")
+    if report.skip_fails:
+        lines.append(f"grammar stage skipped: {report.grammar_reason}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _human(report: Report, out: Console, view: View) -> None:
+    top = view.top
     show_grammar = report.grammar != "off"
     cols = [c for c in _COLUMNS if show_grammar or c[0] != "grammar_per_1k_words"]
     if report.documents:
         table = Table(show_header=True, header_style="bold", title="documents, worst first", title_justify="left")
-        table.add_column("", no_wrap=True)
-        table.add_column("document", overflow="fold", ratio=2)
+        # an id is never broken over lines (it is what a person searches for): on a narrow terminal its
+        # start gives way ("…" + the file name); -q and --format json give it whole
+        why_width = 14
+        fixed = sum(len(label) + 3 for _, label in cols) + (4 + 3) + (why_width + 3) + 1 + 3
+        room = max(12, out.width - fixed)
+        shown = report.documents[:top]
+        id_width = min(room, max((len(d.id) for d in shown), default=8))
+        table.add_column("", no_wrap=True, min_width=4)
+        table.add_column("document", no_wrap=True, overflow="ellipsis", min_width=id_width)
         for _, label in cols:
-            table.add_column(label, justify="right")
-        table.add_column("why", overflow="fold", ratio=2)
+            table.add_column(label, justify="right", no_wrap=True, min_width=len(label))
+        table.add_column("why", overflow="fold", ratio=1, min_width=why_width)
         for d in report.documents[:top]:
             failing = {v.figure for v in d.failures}
             cells = [_cell(d.figures.get(f), f in failing, f) for f, _ in cols]
@@ -298,7 +364,8 @@ def _human(report: Report, out: Console, top: int) -> None:
                 cells[-1] = "[yellow]skipped[/yellow]"
             why = ", ".join(f"{_SHORT[v.figure]} > {_cell(v.limit, False, v.figure)}"
                             + (" (baseline)" if v.by == "baseline" else "") for v in d.failures)
-            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(d.id), *cells, escape(why))
+            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(_shorten(d.id, id_width)), *cells,
+                          escape(why))
         out.print(table)
         if len(report.documents) > top:
             rest = report.documents[top:]
@@ -306,19 +373,21 @@ def _human(report: Report, out: Console, top: int) -> None:
             out.print(f"... and {len(rest)} more document(s) ({n_bad} failing); --top N lists more, "
                       "--format json lists all.")
     ctable = Table(show_header=True, header_style="bold", title="corpus", title_justify="left")
-    for name, justify in (("figure", "left"), ("value", "right"), ("limit", "right"), ("", "left"),
-                          ("what it measures", "left")):
-        ctable.add_column(name, justify=justify)  # type: ignore[arg-type]
+    heads = (("figure", "left"), ("value", "right"), ("limit", "right"), ("", "left"))
+    for name, justify in heads + ((("what it measures", "left"),) if view.explain else ()):
+        ctable.add_column(name, justify=justify, no_wrap=name == "figure")  # type: ignore[arg-type]
     judged = {v.figure: v for v in report.corpus_verdicts}
     for fig, value in report.corpus.items():
         v = judged.get(fig)
+        what = (figure(fig).description,) if view.explain else ()
         if value is None:
             state = "[yellow]skipped[/yellow]" if fig == "grammar_per_1k_words" and report.grammar == "skipped" else "-"
-            ctable.add_row(fig, "-", "-", state, figure(fig).description)
+            ctable.add_row(fig, "-", "-", state, *what)
             continue
-        limit = "off" if v is None else _cell(v.limit, False, fig) + (" (baseline)" if v.by == "baseline" else "")
+        off = "not judged" if report.corpus_note else "off"
+        limit = off if v is None else _cell(v.limit, False, fig) + (" (baseline)" if v.by == "baseline" else "")
         state = "-" if v is None else ("[green]ok[/green]" if v.passed else "[red]FAIL[/red]")
-        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, figure(fig).description)
+        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, *what)
     out.print(ctable)
     for u in report.unreadable:
         where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])
