@@ -29,7 +29,8 @@ err = Console(stderr=True, highlight=False)
 
 Paths = Annotated[
     Optional[list[Path]],
-    typer.Argument(help="Files (.txt, .jsonl, .parquet) or folders (searched for all three); '-' or nothing reads stdin.",
+    typer.Argument(help="Files (.txt, .jsonl, .ndjson, .parquet; the first three also as .gz, .bz2 or .zst) or folders "
+                        "(searched for all of them); '-' reads stdin (so does nothing, when piped).",
                    show_default=False),
 ]
 RulesDirs = Annotated[
