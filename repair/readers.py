@@ -21,7 +21,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Union
 
 from repair.compressed import DECOMPRESSION_ERRORS, open_binary, plain_name, read_bytes, split_suffix
 from repair.document import Document
@@ -155,11 +155,19 @@ def decode(data: bytes, where: str) -> str:
 
 
 def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", stdin: IO[bytes] | None = None,
-                   allow_empty: bool = False) -> Iterator[Item]:
-    """Yield a Document (or an InputError) for every document under ``paths``, streaming."""
+                   allow_empty: bool = False, select: Callable[[Path], bool] | None = None) -> Iterator[Item]:
+    """Yield a Document (or an InputError) for every document under ``paths``, streaming.
+
+    ``select`` (see :mod:`repair.selection`) chooses among the files found in folders; a file
+    named in ``paths`` is always read.
+    """
+    paths = [str(p) for p in paths]
+    named = {Path(p) for p in paths}
     for src in discover(paths):
         if isinstance(src, InputError):
             yield src
+            continue
+        if select is not None and src.path is not None and src.path not in named and not select(src.path):
             continue
         if src.path is None:
             stream = stdin if stdin is not None else sys.stdin.buffer

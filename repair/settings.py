@@ -26,6 +26,9 @@ Schema (every key optional; the values shown are the defaults)::
     skip = []                   # leave out rules whose id starts with one of these
     threshold = 0.8             # emit: apply proposals at or above this confidence
     text_field = "text"         # JSONL field holding the text
+    include = []                # .gitignore-style globs (from the project root): read only matching files found in folders
+    exclude = []                # .gitignore-style globs: files found in folders that are not read
+    respect_gitignore = true    # files a .gitignore ignores are not read from folders
 
     [check]
     baseline = ".repair-baseline.json"   # used when the file exists
@@ -69,7 +72,7 @@ The pipeline gets the result as ``Config.options["grammar"]``.
 >>> settings_from_mapping({"chek": {}}, "repair.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, extend_rules, grammar, ...threshold
+repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, ...threshold
 """
 
 from __future__ import annotations
@@ -132,6 +135,9 @@ class Settings:
     skip: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to leave out"))
     threshold: float = field(default=0.8, metadata=_doc("emit confidence threshold"))
     text_field: str = field(default="text", metadata=_doc("JSONL text field"))
+    include: list[str] = field(default_factory=list, metadata=_doc("globs of files read from folders"))
+    exclude: list[str] = field(default_factory=list, metadata=_doc("globs of files not read from folders"))
+    respect_gitignore: bool = field(default=True, metadata=_doc("skip files .gitignore ignores in folders"))
     check: CheckSettings = field(default_factory=CheckSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
                          metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
@@ -166,7 +172,8 @@ class Settings:
                  only: Iterable[str] | None = None,
                  skip: Iterable[str] | None = None, threshold: float | None = None, text_field: str | None = None,
                  grammar: bool | None = None, lt_server: str | None = None,
-                 grammar_scope: str | None = None) -> "Settings":
+                 grammar_scope: str | None = None, include: Iterable[str] | None = None,
+                 exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
@@ -177,7 +184,14 @@ class Settings:
         ['spin.']
         """
         s = dataclasses.replace(self, rules=list(self.rules), extend_rules=list(self.extend_rules), only=list(self.only),
-                                skip=list(self.skip), check=copy.deepcopy(self.check))
+                                skip=list(self.skip), include=list(self.include), exclude=list(self.exclude),
+                                check=copy.deepcopy(self.check))
+        if include:
+            s.include = list(include)
+        if exclude:
+            s.exclude = list(exclude)
+        if respect_gitignore is not None:
+            s.respect_gitignore = respect_gitignore
         if rules:
             s.rules = [str(p) for p in rules]
         if extend_rules:  # added to the file's extensions, as ruff's --extend-select adds to extend-select
@@ -218,6 +232,7 @@ class Settings:
             "config": str(self.path) if self.path else None,
             "rules": list(self.rules), "extend_rules": list(self.extend_rules), "only": list(self.only),
             "skip": list(self.skip), "threshold": self.threshold, "text_field": self.text_field,
+            "include": list(self.include), "exclude": list(self.exclude), "respect_gitignore": self.respect_gitignore,
             "check": {"baseline": self.check.baseline, "fail_on_skip": self.check.fail_on_skip,
                       "document": {k: plain(v) for k, v in self.check.document.items()},
                       "corpus": {k: plain(v) for k, v in self.check.corpus.items()}},

@@ -18,10 +18,13 @@ from rich.table import Table
 from repair import pipeline
 from repair.cli.common import (
     ConfigFile,
+    Exclude,
     ExtendRules,
+    Include,
     Isolated,
     Only,
     Paths,
+    RespectGitignore,
     RulesDirs,
     ShowSettings,
     Skip,
@@ -43,6 +46,7 @@ from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
 from repair.gate.judge import Baseline
+from repair.selection import selection_of
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
 from repair.writers import refuse_output_over_inputs, write_atomic
 
@@ -111,6 +115,9 @@ class Overrides:
     threshold: Optional[float] = None
     text_field: Optional[str] = None
     extend_rules: Optional[list[Path]] = None
+    include: Optional[list[str]] = None
+    exclude: Optional[list[str]] = None
+    respect_gitignore: Optional[bool] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +146,8 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
           fail_on_skip: FailOnSkip = None, rules: RulesDirs = None, only: Only = None, skip: Skip = None,
           threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: CheckQuiet = False,
           extend_rules: ExtendRules = None, show: ShowSettings = False, allow_empty: AllowEmpty = False,
-          no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False) -> None:
+          no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False, include: Include = None,
+          exclude: Exclude = None, respect_gitignore: RespectGitignore = None) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
     Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
@@ -149,7 +157,8 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
     flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline)
     overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
-                          threshold=threshold, text_field=text_field, extend_rules=extend_rules)
+                          threshold=threshold, text_field=text_field, extend_rules=extend_rules, include=include,
+                          exclude=exclude, respect_gitignore=respect_gitignore)
     with boundary():  # the one settings path and the one error boundary, as on every command
         settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
         report = _run(paths, settings, base, cfg, quiet, allow_empty=allow_empty, judge_corpus=not no_corpus)
@@ -176,7 +185,8 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
     settings = load_settings(config, isolated, rules=o.rules, only=o.only, skip=o.skip, threshold=o.threshold,
                              text_field=o.text_field, grammar=o.grammar, lt_server=o.lt_server,
                              grammar_scope=o.grammar_scope.value if o.grammar_scope else None,
-                             extend_rules=o.extend_rules)
+                             extend_rules=o.extend_rules, include=o.include, exclude=o.exclude,
+                             respect_gitignore=o.respect_gitignore)
     settings.check.document.update(doc_limits)
     settings.check.corpus.update(corpus_limits)
     if o.fail_on_skip is not None:
@@ -204,7 +214,7 @@ def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baselin
     def work(doc: Document) -> Document:
         return pipeline.run_document(doc, cfg)
 
-    process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work)
+    process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work, select=selection_of(settings))
     report = checker.finish()
     if report.grammar == "skipped" and not quiet:
         err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(str(report.grammar_reason))}",

@@ -45,6 +45,16 @@ ExtendRules = Annotated[
                                         "(the built-in ones, or --rules), e.g. a learned pack.",
                  show_default=False),
 ]
+Include = Annotated[Optional[list[str]], typer.Option("--include", metavar="GLOB", help="Read only files found in "
+                                                     "folders that match this .gitignore-style glob, from the project "
+                                                     "root (repeatable).", show_default=False)]
+Exclude = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Do not read files found in "
+                                                     "folders that match this .gitignore-style glob (repeatable); "
+                                                     "files named on the command line are always read.",
+                                                     show_default=False)]
+RespectGitignore = Annotated[Optional[bool], typer.Option("--respect-gitignore/--no-respect-gitignore",
+                                                          help="Skip files a .gitignore ignores when searching folders "
+                                                               "(default: on).", show_default=False)]
 ShowSettings = Annotated[bool, typer.Option("--show-settings", help="Print the resolved settings (configuration "
                                                                     "file, then flags) as TOML and exit.")]
 TextField = Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
@@ -149,14 +159,15 @@ def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
 
 def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
             on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document],
-            jobs: int = 1) -> None:
+            jobs: int = 1, select: Callable[[Path], bool] | None = None) -> None:
     """Stream documents through ``work`` then ``handle``; report unreadable ones and go on.
 
     With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
     :class:`repair.executor.PipelineWork`); documents still reach ``handle`` in input order.
     """
     refuse_terminal_stdin(paths)
-    items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field), jobs=jobs)
+    items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field,
+                                                select=select), jobs=jobs)
     if progress_enabled(quiet):
         from rich.progress import (
             BarColumn,

@@ -11,12 +11,15 @@ from rich.table import Table
 
 from repair.cli.common import (
     ConfigFile,
+    Exclude,
     ExtendRules,
+    Include,
     Isolated,
     Jobs,
     Only,
     Paths,
     Quiet,
+    RespectGitignore,
     RulesDirs,
     ShowSettings,
     Skip,
@@ -39,6 +42,7 @@ from repair.model import SPUN
 from repair.pipeline import STAGE_ORDER, Config
 from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
+from repair.selection import selection_of
 from repair.writers import FolderSink, JsonlSink, ParquetSink
 
 Output = Annotated[
@@ -69,7 +73,8 @@ def _stage_command(name: str, doc: str) -> None:
                               text_field=text_field, extend_rules=extend_rules)
             if show:
                 show_settings(s)
-            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True)
+            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True,
+                 select=selection_of(s))
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -108,7 +113,7 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
-             report=not no_report)
+             report=not no_report, select=selection_of(s))
 
 
 @app.command("run")
@@ -116,7 +121,8 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
         only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
         grammar_scope: GrammarScope = None, jobs: Jobs = 1, config: ConfigFile = None, isolated: Isolated = False,
-        quiet: Quiet = False, extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
+        quiet: Quiet = False, extend_rules: ExtendRules = None, show: ShowSettings = False, include: Include = None,
+        exclude: Exclude = None, respect_gitignore: RespectGitignore = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -126,11 +132,12 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
-                          grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules)
+                          grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules,
+                          include=include, exclude=exclude, respect_gitignore=respect_gitignore)
         if show:
             show_settings(s)
         _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
-             report=not no_report)
+             report=not no_report, select=selection_of(s))
 
 
 def _is_folder_target(output: Path) -> bool:
@@ -138,7 +145,8 @@ def _is_folder_target(output: Path) -> bool:
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True) -> None:
+         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True,
+         select: Any = None) -> None:
     if jobs > 1 and ("grammar" in cfg.stages or decisions is not None):
         raise ConfigError(f"--jobs {jobs} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
@@ -172,7 +180,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     ok = False
     try:
-        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs)
+        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select)
         ok = True
     finally:
         sink.close(ok=ok)
