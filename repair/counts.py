@@ -63,8 +63,12 @@ class Stats(Tally):
     families: Counter = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
     spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
+    provenance: list[dict[str, Any]] = field(default_factory=list)  # the distinct records' provenance blocks
 
     def add(self, doc: Document) -> None:
+        made_by = doc.extra.get("provenance")
+        if isinstance(made_by, dict) and made_by not in self.provenance and len(self.provenance) < 10:
+            self.provenance.append(made_by)
         if self.add_document(doc):
             self.families[doc.family or "unknown"] += 1
         if any(c.applied for c in doc.changes):
@@ -110,4 +114,6 @@ class Stats(Tally):
             "families": dict(sorted(self.families.items())),
             "spin_histogram": list(self.spin_histogram),
             "failures": list(self.failures),
+            # what produced the records (repair.provenance): one block, or a list when they differ
+            "provenance": (self.provenance[0] if len(self.provenance) == 1 else list(self.provenance)) or None,
         }

@@ -21,7 +21,8 @@ from repair.errors import RepairError
 from repair.languagetool.cache import cached_check
 from repair.languagetool.settings import settings_of
 from repair.model import Change, apply_changes, compose
-from repair.rules import RuleSet, load_rules
+from repair.provenance import record_provenance
+from repair.rules import RuleSet, builtin_rules_dir, load_rules
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
 from repair.stages import grammar as _grammar
@@ -45,12 +46,9 @@ class Config:
 
     @classmethod
     def load(cls, rules_dirs: Iterable[Path | str] | None = None, *, only: Iterable[str] = (),
-             skip: Iterable[str] = (), extend: Iterable[Path | str] = (), **kw: Any) -> "Config":
-        """Load and compile the rules (a bad rule raises RuleError here, before any document).
-
-        ``extend`` adds rule folders or files on top of ``rules_dirs`` (the built-in rules when empty).
-        """
-        rules = load_rules(rules_dirs, extend)
+             skip: Iterable[str] = (), **kw: Any) -> "Config":
+        """Load and compile the rules (a bad rule raises RuleError here, before any document)."""
+        rules = load_rules(rules_dirs)
         if only or skip:
             rules = rules.select(only, skip)
         compile_all(rules)
@@ -74,8 +72,10 @@ class Config:
         grammar = settings.grammar
         if stages is None:
             stages = (*STAGE_ORDER, _grammar.STAGE) if getattr(grammar, "enabled", False) else STAGE_ORDER
-        return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, extend=settings.extend_rules,
-                        threshold=settings.threshold,
+        # extend-rules: the base set (--rules, else the built-in rules) and the extensions, loaded as one
+        dirs = [*(settings.rules or [builtin_rules_dir()]), *settings.extend_rules] if settings.extend_rules \
+            else settings.rules or None
+        return cls.load(dirs, only=settings.only, skip=settings.skip, threshold=settings.threshold,
                         stages=tuple(stages), options={_grammar.STAGE: grammar})
 
 
@@ -154,6 +154,7 @@ def run_document(doc: Document, cfg: Config, stages: Iterable[str] | None = None
             raise RepairError(f"unknown stage {name!r}; stages are {', '.join(STAGES)}") from None
         fn(doc, cfg)
         doc.stages.append(name)
+    doc.extra["provenance"] = record_provenance(cfg)
     return doc
 
 

@@ -55,4 +55,22 @@ def provenance(rules: RuleSet, *, threshold: float, options: dict[str, Any] | No
             "threshold": threshold, "options": dict(options or {})}
 
 
-__all__ = ["provenance", "rules_hash", "tool_version"]
+def record_provenance(cfg: Any) -> dict[str, Any]:
+    """The ``provenance`` block of each record (``repair.provenance`` in its repair block): what made it.
+
+    ``cfg`` is a :class:`repair.pipeline.Config`; the rules hash is computed once per rule set.
+    ``model`` is ``cfg.options["model"]`` (the language model in use, set by the stage that uses one;
+    None: no model). ``options`` are the stages run and whether grammar checking was on.
+
+    >>> from repair.pipeline import Config
+    >>> p = record_provenance(Config.load(threshold=0.9))
+    >>> p["threshold"], p["model"], p["options"]["stages"][0], len(p["rules_hash"])
+    (0.9, None, 'normalise', 16)
+    """
+    grammar = cfg.options.get("grammar")
+    return {"tool": "repair", "version": tool_version(), "rules_hash": cfg.rules.compiled("rules_hash", rules_hash),
+            "model": cfg.options.get("model"), "threshold": cfg.threshold,
+            "options": {"stages": list(cfg.stages), "grammar": bool(getattr(grammar, "enabled", False))}}
+
+
+__all__ = ["provenance", "record_provenance", "rules_hash", "tool_version"]

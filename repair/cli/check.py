@@ -46,6 +46,7 @@ from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
 from repair.gate.judge import Baseline
+from repair.provenance import record_provenance
 from repair.selection import selection_of
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
 from repair.writers import refuse_output_over_inputs, write_atomic
@@ -86,6 +87,8 @@ NoCorpus = Annotated[bool, typer.Option("--no-corpus", help="Judge documents onl
                                         "judged (the pre-commit hook: a few staged files are not the corpus).")]
 Explain = Annotated[bool, typer.Option("--explain", help="Say what each corpus figure measures.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, warnings and what each figure measures.")]
+AllowRulesChange = Annotated[bool, typer.Option("--allow-rules-change", help="Judge against a baseline recorded "
+                                                "with other rules (its figures may not be comparable).")]
 CheckQuiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what failed (one line each), nothing on "
                                           "a pass; no progress bar, no tables.")]
 
@@ -128,6 +131,7 @@ class BaselineFlags:
     ignore: bool = False
     write: Optional[Path] = None
     update: bool = False
+    allow_rules_change: bool = False
 
     def validate(self) -> None:
         if self.write is not None and self.update:
@@ -147,14 +151,16 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
           threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: CheckQuiet = False,
           extend_rules: ExtendRules = None, show: ShowSettings = False, allow_empty: AllowEmpty = False,
           no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False, include: Include = None,
-          exclude: Exclude = None, respect_gitignore: RespectGitignore = None) -> None:
+          exclude: Exclude = None, respect_gitignore: RespectGitignore = None,
+          allow_rules_change: AllowRulesChange = False) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
     Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
 
     Limits come from \\[tool.repair.check] in pyproject.toml (or \\[check] in repair.toml), then --max and --corpus-max. With a baseline ([bold]--write-baseline .repair-baseline.json[/bold] records one) only regressions fail.
     """
-    flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline)
+    flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline,
+                          allow_rules_change=allow_rules_change)
     overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
                           threshold=threshold, text_field=text_field, extend_rules=extend_rules, include=include,
@@ -162,6 +168,7 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
     with boundary():  # the one settings path and the one error boundary, as on every command
         settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
         report = _run(paths, settings, base, cfg, quiet, allow_empty=allow_empty, judge_corpus=not no_corpus)
+        report.provenance = {**record_provenance(cfg), "config": str(settings.path) if settings.path else None}
         if report.empty:
             err.print(f"[red]error:[/red] no documents selected by {escape(' '.join(map(str, paths or ['-'])))}; "
                       "check the paths and suffixes (.txt, .jsonl, .ndjson, .parquet), or pass --allow-empty",
@@ -193,7 +200,16 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
         settings.check.fail_on_skip = o.fail_on_skip
     if show:
         show_settings(settings, as_json=fmt is Format.json)
-    return settings, _baseline(settings, flags), load_config(settings)
+    cfg = load_config(settings)
+    base = _baseline(settings, flags)
+    if base is not None and base.rules_hash and not flags.allow_rules_change:
+        now = record_provenance(cfg)["rules_hash"]
+        if base.rules_hash != now:
+            made = base.provenance.get("version", "an unknown version")
+            raise ConfigError(f"{base.path}: recorded with other rules (rules hash {base.rules_hash}, repair {made}; "
+                              f"these rules: {now}), so its figures are not comparable; write a new baseline with "
+                              "--write-baseline, or pass --allow-rules-change")
+    return settings, base, cfg
 
 
 def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baseline], cfg: pipeline.Config,
@@ -225,7 +241,7 @@ def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baselin
 def _settle_baseline(report: Report, base: Optional[Baseline], flags: BaselineFlags, quiet: bool) -> Report:
     """--write-baseline records today's figures (and judges by them); --update-baseline lowers what improved."""
     if flags.write is not None:
-        new = Baseline.from_report(report, flags.write)
+        new = Baseline.from_report(report, flags.write, provenance=report.provenance)
         write_atomic(flags.write, new.dumps())
         if not quiet:
             err.print(f"Baseline written to [bold]{escape(str(flags.write))}[/bold] "

@@ -93,6 +93,7 @@ class Report:
     fail_on_skip: bool = False
     empty_fails: bool = False  # no document was selected and that is an error (exit 2; --allow-empty)
     corpus_note: str | None = None  # why the corpus figures were not judged (a partial run)
+    provenance: dict[str, Any] | None = None  # what judged: tool version, rules hash, model, threshold, options
 
     @property
     def empty(self) -> bool:
@@ -147,6 +148,7 @@ class Report:
             "exit_code": self.exit_code,
             "summary": self.summary(),
             "baseline": self.baseline,
+            "provenance": self.provenance,
             "limits": self.limits,
             "grammar": {"status": self.grammar, "reason": self.grammar_reason,
                         "skipped_documents": self.grammar_skipped_documents, "fail_on_skip": self.fail_on_skip},

@@ -184,7 +184,8 @@ def render_sarif(report: Report, *, base: Path | None = None, max_results: int =
     if report.grammar == "skipped":
         notifications.append({"level": "warning", "message": {"text": f"grammar stage skipped: {report.grammar_reason}"},
                               "descriptor": {"id": GRAMMAR_SKIPPED_RULE}})
-    properties: dict[str, Any] = {"passed": report.passed, "summary": report.summary(), "corpus": report.corpus}
+    properties: dict[str, Any] = {"passed": report.passed, "summary": report.summary(), "corpus": report.corpus,
+                                  "provenance": report.provenance}
     if aggregated or left:
         out_docs = len({i.document for i in left if i.document})
         text = ((f"{len(left)} result(s) for {out_docs} document(s) left out to stay within GitHub's limits "
