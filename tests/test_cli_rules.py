@@ -211,3 +211,10 @@ def test_no_path_when_piped_reads_stdin() -> None:
     r = runner.invoke(app, ["run", "--isolated"], input=TEXT)
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout.splitlines()[0])["id"] == "stdin"
+
+
+def test_no_path_on_a_terminal_creates_no_output(monkeypatch: pytest.MonkeyPatch, isolated: Path) -> None:
+    monkeypatch.setattr(common, "stdin_is_terminal", lambda: True)
+    r = runner.invoke(app, ["run", "--isolated", "-o", "out"])
+    assert r.exit_code == 2
+    assert not (isolated / "out").exists()

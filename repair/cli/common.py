@@ -131,7 +131,7 @@ def stdin_is_terminal() -> bool:
         return False
 
 
-def refuse_terminal_stdin(paths: Optional[list[Path]]) -> None:
+def refuse_terminal_stdin(paths: Optional[list[Path]], *, announce: bool = False) -> None:
     """No path on a terminal would wait for typed input behind a spinner: a usage error instead.
 
     ``-`` asks for stdin explicitly; on a terminal, stderr says that stdin is being read.
@@ -140,7 +140,7 @@ def refuse_terminal_stdin(paths: Optional[list[Path]]) -> None:
         return
     if not paths:
         raise ConfigError("no input given: name files or folders, or '-' to read stdin (e.g. cat in.jsonl | repair run -)")
-    if any(str(p) == "-" for p in paths):
+    if announce and any(str(p) == "-" for p in paths):
         err.print("reading from stdin (end with Ctrl-D)")
 
 
@@ -165,7 +165,7 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
     With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
     :class:`repair.executor.PipelineWork`); documents still reach ``handle`` in input order.
     """
-    refuse_terminal_stdin(paths)
+    refuse_terminal_stdin(paths, announce=True)
     items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field,
                                                 select=select), jobs=jobs)
     if progress_enabled(quiet):

@@ -31,6 +31,7 @@ from repair.cli.common import (
     load_config,
     load_settings,
     process,
+    refuse_terminal_stdin,
     report_error,
     show_settings,
 )
@@ -151,6 +152,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         raise ConfigError(f"--jobs {jobs} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
+    refuse_terminal_stdin(paths)  # before any output is created
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     sink: Any
     if output is not None and final and _is_folder_target(output):
