@@ -178,3 +178,9 @@ def test_jsonl_findings_point_into_the_text_field_not_a_copy(isolated: Path) -> 
 
 def test_cwd_is_the_project_by_default(isolated: Path) -> None:
     assert Path(os.getcwd()) == isolated
+
+
+def test_a_repeated_record_id_does_not_share_a_baseline_entry(isolated: Path) -> None:
+    line = json.dumps({"id": "n1", "text": CLEAN})
+    write(isolated, {"feeds/a.jsonl": line + "\n" + line + "\n"})
+    assert ids(check("feeds", "--format", "json")) == ["feeds/a.jsonl#n1", "feeds/a.jsonl#n1@2"]
