@@ -83,3 +83,23 @@ def test_precommit_hook_end_to_end(repo: tuple[Path, dict[str, str]]) -> None:
     (repo_dir / "corpus/2023/new.txt").write_text(CLEAN, encoding="utf-8")
     good = commit(repo_dir, env, "clean files")
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("REPAIR_TEST_PRECOMMIT_INSTALL"),
+                    reason="installs the hook from this checkout with pip (network, ~30 s); "
+                           "set REPAIR_TEST_PRECOMMIT_INSTALL=1 to run it")
+def test_the_shipped_hook_installs_and_runs_as_pre_commit_builds_it(tmp_path: Path) -> None:
+    """``pre-commit try-repo`` this checkout: the manifest as users get it (language: python)."""
+    repo = tmp_path / "news"
+    (repo / "corpus").mkdir(parents=True)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    env.pop("REPAIR_CONFIG_CEILING", None)
+    (repo / "repair.toml").write_text("", encoding="utf-8")
+    (repo / "corpus" / "a.txt").write_text(DAMAGED, encoding="utf-8")
+    (repo / "corpus" / "b.txt").write_text(CLEAN, encoding="utf-8")
+    assert git(repo, "init", "-q", "-b", "main", env=env).returncode == 0
+    assert git(repo, "add", "-A", env=env).returncode == 0
+    r = subprocess.run([PRE_COMMIT, "try-repo", str(ROOT), "repair-check", "--files", "corpus/a.txt", "corpus/b.txt"],
+                       cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "corpus/a.txt: corpus/a.txt: boilerplate_share" in r.stdout
