@@ -90,9 +90,17 @@ def test_extend_rules_with_a_duplicate_id_is_a_rule_error(tmp_path: Path, doc: P
     assert "boilerplate.ad-marker" in r.output
 
 
-def test_rules_help_says_it_replaces() -> None:
-    r = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
-    assert "REPLACING" in r.output and "--extend-rules" in r.output
+def option_help(command: str, name: str) -> str:
+    import typer.main
+
+    (param,) = [p for p in typer.main.get_command(app).commands[command].params if p.name == name]
+    return param.help or ""
+
+
+@pytest.mark.parametrize("command", ["run", "emit", "check", "normalise"])
+def test_rules_help_says_it_replaces_and_extend_rules_exists(command: str) -> None:
+    assert "REPLACING" in option_help(command, "rules") and "--extend-rules" in option_help(command, "rules")
+    assert "added" in option_help(command, "extend_rules")
 
 
 # ---- unknown selectors --------------------------------------------------------------------------

@@ -78,5 +78,7 @@ def test_run_writes_a_compressed_input_plain_under_its_plain_name(isolated: Path
 
 
 def test_help_lists_the_suffixes_read() -> None:
-    r = runner.invoke(app, ["check", "--help"], env={"COLUMNS": "300"})
-    assert ".ndjson" in r.output and ".gz" in r.output
+    import typer.main
+
+    (paths,) = [p for p in typer.main.get_command(app).commands["check"].params if p.name == "paths"]
+    assert all(s in paths.help for s in (".ndjson", ".gz", ".bz2", ".zst"))
