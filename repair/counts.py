@@ -64,8 +64,12 @@ class Stats(Tally):
     failures: list[dict[str, Any]] = field(default_factory=list)
     spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
     paths: Counter = field(default_factory=Counter)  # which spin-model path judged each document
+    provenance: list[dict[str, Any]] = field(default_factory=list)  # the distinct records' provenance blocks
 
     def add(self, doc: Document) -> None:
+        made_by = doc.extra.get("provenance")
+        if isinstance(made_by, dict) and made_by not in self.provenance and len(self.provenance) < 10:
+            self.provenance.append(made_by)
         if self.add_document(doc):
             self.families[doc.family or "unknown"] += 1
         if any(c.applied for c in doc.changes):
@@ -115,4 +119,6 @@ class Stats(Tally):
             "spin_histogram": list(self.spin_histogram),
             "spin_model_paths": dict(sorted(self.paths.items())),  # "model" or "rules-only": documents judged so
             "failures": list(self.failures),
+            # what produced the records (repair.provenance): one block, or a list when they differ
+            "provenance": (self.provenance[0] if len(self.provenance) == 1 else list(self.provenance)) or None,
         }

@@ -21,7 +21,8 @@ from repair.errors import RepairError
 from repair.languagetool.cache import cached_check
 from repair.languagetool.settings import settings_of
 from repair.model import FLAG_CAP, SPUN, Change, apply_changes, compose
-from repair.rules import RuleSet, load_rules
+from repair.provenance import record_provenance
+from repair.rules import RuleSet, builtin_rules_dir, load_rules
 from repair.settings import default_model
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
@@ -82,7 +83,10 @@ class Config:
         grammar = settings.grammar
         if stages is None:
             stages = (*STAGE_ORDER, _grammar.STAGE) if getattr(grammar, "enabled", False) else STAGE_ORDER
-        return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, threshold=settings.threshold,
+        # extend-rules: the base set (--rules, else the built-in rules) and the extensions, loaded as one
+        dirs = [*(settings.rules or [builtin_rules_dir()]), *settings.extend_rules] if settings.extend_rules \
+            else settings.rules or None
+        return cls.load(dirs, only=settings.only, skip=settings.skip, threshold=settings.threshold,
                         stages=tuple(stages), options={_grammar.STAGE: grammar}, model=settings.model,
                         tables=tuple(settings.tables))
 
@@ -194,6 +198,7 @@ def run_document(doc: Document, cfg: Config, stages: Iterable[str] | None = None
             raise RepairError(f"unknown stage {name!r}; stages are {', '.join(STAGES)}") from None
         fn(doc, cfg)
         doc.stages.append(name)
+    doc.extra["provenance"] = record_provenance(cfg)
     return doc
 
 

@@ -1,10 +1,11 @@
 """Read documents from files, folders and stdin as a stream.
 
 - a ``.txt`` file is one document, its id the path relative to the folder given (or its name);
-- a ``.jsonl`` file is one document per line with a text field (``text`` unless told otherwise)
+- a ``.jsonl`` (or ``.ndjson``) file is one document per line with a text field (``text`` unless told otherwise)
   and an ``id`` field (else ``<file>:<line>``); all other fields are kept untouched;
-- a folder is searched recursively for ``*.txt``, ``*.jsonl`` and ``*.parquet`` (sorted, so runs
-  repeat; hidden files and folders are skipped);
+- a folder is searched recursively for ``*.txt``, ``*.jsonl``, ``*.ndjson`` and ``*.parquet``, and
+  the first three compressed (``.gz``, ``.bz2``, ``.zst``: read transparently, see
+  :mod:`repair.compressed`) (sorted, so runs repeat; hidden files and folders are skipped);
 - a ``.parquet`` file (needs the optional ``pyarrow``: ``pip install 'repair[parquet]'``) is one
   document per row, read in record batches, with the same fields rules as ``.jsonl``; a repair
   block written by an earlier stage is a JSON string in the ``repair`` column;
@@ -20,8 +21,9 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Union
 
+from repair.compressed import DECOMPRESSION_ERRORS, open_binary, plain_name, read_bytes, split_suffix
 from repair.document import Document
 from repair.errors import InputError, RepairError
 
@@ -39,6 +41,10 @@ class Source:
     path: Path | None  # None for stdin
     rel: str  # path relative to the root it was found under; output files use it
     kind: str  # "txt", "jsonl", "parquet" or "stdin"
+
+    def __post_init__(self) -> None:
+        # a compressed input's output is written plain: a.jsonl.gz -> a.jsonl
+        object.__setattr__(self, "rel", plain_name(self.rel))
 
     @property
     def display(self) -> str:
@@ -59,7 +65,20 @@ def reads_from(folder: Path, path: Path, *, is_folder: bool = False) -> bool:
         return False
     if any(part.startswith(".") for part in path.relative_to(folder).parts):
         return False
-    return is_folder or path.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
+    return is_folder or readable_suffix(path)
+
+
+def readable_suffix(path: Path | str) -> bool:
+    """Whether the readers know a file by its name: ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``,
+    and the first three compressed (``.gz``, ``.bz2``, ``.zst``).
+
+    >>> [readable_suffix(n) for n in ("a.txt", "a.NDJSON", "a.jsonl.gz", "a.txt.zst", "a.parquet.gz", "a.md")]
+    [True, True, True, True, False, False]
+    """
+    suffix, comp = split_suffix(path)
+    if comp:
+        return suffix in SUFFIXES_TEXT + SUFFIXES_JSONL
+    return suffix in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
@@ -104,19 +123,19 @@ def count_documents(paths: Iterable[str | Path]) -> int | None:
             total += 1
             continue
         try:
-            with open(src.path, "rb") as f:
+            with open_binary(src.path) as f:
                 last = b"\n"
                 while chunk := f.read(1 << 20):
                     total += chunk.count(b"\n")
                     last = chunk[-1:]
                 total += last != b"\n"
-        except OSError:
+        except (InputError, *DECOMPRESSION_ERRORS):
             continue
     return total
 
 
 def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
+    suffix = split_suffix(path)[0]
     if suffix in SUFFIXES_PARQUET:
         return "parquet"
     return "jsonl" if suffix in SUFFIXES_JSONL else "txt"
@@ -136,11 +155,19 @@ def decode(data: bytes, where: str) -> str:
 
 
 def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", stdin: IO[bytes] | None = None,
-                   allow_empty: bool = False) -> Iterator[Item]:
-    """Yield a Document (or an InputError) for every document under ``paths``, streaming."""
+                   allow_empty: bool = False, select: Callable[[Path], bool] | None = None) -> Iterator[Item]:
+    """Yield a Document (or an InputError) for every document under ``paths``, streaming.
+
+    ``select`` (see :mod:`repair.selection`) chooses among the files found in folders; a file
+    named in ``paths`` is always read.
+    """
+    paths = [str(p) for p in paths]
+    named = {Path(p) for p in paths}
     for src in discover(paths):
         if isinstance(src, InputError):
             yield src
+            continue
+        if select is not None and src.path is not None and src.path not in named and not select(src.path):
             continue
         if src.path is None:
             stream = stdin if stdin is not None else sys.stdin.buffer
@@ -149,16 +176,22 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
             yield from _read_parquet(src, text_field)
         elif src.kind == "jsonl":
             try:
-                f = open(src.path, "rb")
+                f = open_binary(src.path)
             except OSError as e:
                 yield InputError(src.display, f"cannot read ({e.strerror})")
                 continue
+            except InputError as e:
+                yield e
+                continue
             with f:
-                if b"\x00" in f.peek(_SNIFF)[:_SNIFF]:
-                    yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and JSON "
-                                                  "lines are read")
-                    continue
-                yield from _read_jsonl(f, src, text_field)
+                try:
+                    if b"\x00" in f.peek(_SNIFF)[:_SNIFF]:
+                        yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and "
+                                                      "JSON lines are read")
+                        continue
+                    yield from _read_jsonl(f, src, text_field)
+                except DECOMPRESSION_ERRORS as e:  # a damaged .gz/.bz2/.zst: the records before it were read
+                    yield InputError(src.display, f"cannot decompress ({type(e).__name__}: {e})")
         else:
             yield _read_txt(src, allow_empty)
 
@@ -237,9 +270,11 @@ def _block_problem(rec: dict[str, Any]) -> str | None:
 def _read_txt(src: Source, allow_empty: bool) -> Item:
     assert src.path is not None
     try:
-        data = src.path.read_bytes()
+        data = read_bytes(src.path)
     except OSError as e:
         return InputError(src.display, f"cannot read ({e.strerror})")
+    except InputError as e:
+        return e
     try:
         text = decode(data, src.display)
     except InputError as e:

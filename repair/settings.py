@@ -8,6 +8,7 @@ git's ``GIT_CEILING_DIRECTORIES``) are never searched, nor anything above them: 
 its temp root there. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml`` they
 live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file (``rules``,
 ``check.baseline``) are relative to that file's folder. Command-line flags override the file.
+A key may be written with ``-`` for ``_`` (``extend-rules``, ``text-field``), as in ruff.
 
 This is the one settings path of every command (run, the stage commands, diff, check, bench,
 learn)::
@@ -19,13 +20,17 @@ learn)::
 
 Schema (every key optional; the values shown are the defaults)::
 
-    rules = []                  # rule folders or .toml files; empty = the built-in rules
+    rules = []                  # rule folders or .toml files; REPLACES the built-in rules (empty: built-in)
+    extend_rules = []           # rule folders or .toml files added on top of `rules` (or the built-in rules)
     only = []                   # use only rules whose id starts with one of these
     skip = []                   # leave out rules whose id starts with one of these
     threshold = 0.8             # emit: apply proposals at or above this confidence
     text_field = "text"         # JSONL field holding the text
     model = "auto"              # the language model judging repairs: "auto", "off" or a .gguf file (--model)
     tables = []                 # folders of learned substitution tables (repair learn), beside the built-in
+    include = []                # .gitignore-style globs (from the project root): read only matching files found in folders
+    exclude = []                # .gitignore-style globs: files found in folders that are not read
+    respect_gitignore = true    # files a .gitignore ignores are not read from folders
 
     [check]
     baseline = ".repair-baseline.json"   # used when the file exists
@@ -69,7 +74,7 @@ The pipeline gets the result as ``Config.options["grammar"]``.
 >>> settings_from_mapping({"chek": {}}, "repair.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, grammar, ...threshold
+repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, ...threshold
 """
 
 from __future__ import annotations
@@ -127,7 +132,8 @@ class CheckSettings:
 class Settings:
     """The whole configuration, with the file it came from (``None``: defaults only)."""
 
-    rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files"))
+    rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files replacing the built-in rules"))
+    extend_rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files added to the rules"))
     only: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to use"))
     skip: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to leave out"))
     threshold: float = field(default=0.8, metadata=_doc("emit confidence threshold"))
@@ -137,6 +143,9 @@ class Settings:
                                      "when installed), 'off', or a GGUF file"))
     tables: list[str] = field(default_factory=list, metadata=_doc("folders of learned substitution tables "
                                                                   "(repair learn) used beside the built-in ones"))
+    include: list[str] = field(default_factory=list, metadata=_doc("globs of files read from folders"))
+    exclude: list[str] = field(default_factory=list, metadata=_doc("globs of files not read from folders"))
+    respect_gitignore: bool = field(default=True, metadata=_doc("skip files .gitignore ignores in folders"))
     check: CheckSettings = field(default_factory=CheckSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
                          metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
@@ -167,11 +176,13 @@ class Settings:
         """
         return load_settings(path, start=start, discover=discover)
 
-    def override(self, *, rules: Iterable[Path | str] | None = None, only: Iterable[str] | None = None,
+    def override(self, *, rules: Iterable[Path | str] | None = None, extend_rules: Iterable[Path | str] | None = None,
+                 only: Iterable[str] | None = None,
                  skip: Iterable[str] | None = None, threshold: float | None = None, text_field: str | None = None,
                  grammar: bool | None = None, lt_server: str | None = None,
-                 grammar_scope: str | None = None, model: str | None = None,
-                 tables: Iterable[Path | str] | None = None) -> "Settings":
+                 grammar_scope: str | None = None, include: Iterable[str] | None = None,
+                 exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None,
+                 model: str | None = None, tables: Iterable[Path | str] | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
@@ -181,14 +192,23 @@ class Settings:
         >>> Settings(threshold=0.99, only=["spin."]).override(threshold=0.5, only=[]).only
         ['spin.']
         """
-        s = dataclasses.replace(self, rules=list(self.rules), only=list(self.only), skip=list(self.skip),
+        s = dataclasses.replace(self, rules=list(self.rules), extend_rules=list(self.extend_rules), only=list(self.only),
+                                skip=list(self.skip), include=list(self.include), exclude=list(self.exclude),
                                 tables=list(self.tables), check=copy.deepcopy(self.check))
         if model is not None:
             s.model = model
         if tables:
             s.tables = [str(p) for p in tables]
+        if include:
+            s.include = list(include)
+        if exclude:
+            s.exclude = list(exclude)
+        if respect_gitignore is not None:
+            s.respect_gitignore = respect_gitignore
         if rules:
             s.rules = [str(p) for p in rules]
+        if extend_rules:  # added to the file's extensions, as ruff's --extend-select adds to extend-select
+            s.extend_rules = [*s.extend_rules, *(str(p) for p in extend_rules)]
         if only:
             s.only = list(only)
         if skip:
@@ -203,6 +223,54 @@ class Settings:
             s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
                                           scope=grammar_scope or s.grammar.scope)
         return s
+
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The resolved settings in the file's schema (what ``--show-settings`` prints).
+
+        A limit that is off is ``"off"``; a grammar value that is unset (``None``) is left out.
+
+        >>> m = Settings().to_mapping()
+        >>> m["threshold"], m["check"]["document"]["spin_score"], m["grammar"]["enabled"]
+        (0.8, 0.5, False)
+        """
+        def plain(v: Any) -> Any:
+            if isinstance(v, (set, frozenset)):
+                return sorted(v)
+            return "off" if v is None else v
+
+        grammar = {f.name: plain(getattr(self.grammar, f.name)) for f in dataclasses.fields(self.grammar)
+                   if getattr(self.grammar, f.name) is not None}
+        return {
+            "config": str(self.path) if self.path else None,
+            "rules": list(self.rules), "extend_rules": list(self.extend_rules), "only": list(self.only),
+            "skip": list(self.skip), "threshold": self.threshold, "text_field": self.text_field,
+            "include": list(self.include), "exclude": list(self.exclude), "respect_gitignore": self.respect_gitignore,
+            "model": self.model, "tables": list(self.tables),
+            "check": {"baseline": self.check.baseline, "fail_on_skip": self.check.fail_on_skip,
+                      "document": {k: plain(v) for k, v in self.check.document.items()},
+                      "corpus": {k: plain(v) for k, v in self.check.corpus.items()}},
+            "grammar": grammar,
+        }
+
+    def dumps(self) -> str:
+        """The resolved settings as a ``repair.toml`` (readable back with ``--config``).
+
+        >>> import tomllib
+        >>> tomllib.loads(Settings(threshold=0.9).dumps())["threshold"]
+        0.9
+        """
+        from repair.authoring.tomlwrite import table, value
+
+        m = self.to_mapping()
+        where = m.pop("config")
+        check, grammar = m.pop("check"), m.pop("grammar")
+        head = f"# resolved settings: {where} and the flags given\n" if where else \
+            "# resolved settings: built-in defaults and the flags given (no configuration file)\n"
+        top = "".join(f"{k} = {value(v)}\n" for k, v in m.items())
+        limits = {k: check.pop(k) for k in ("document", "corpus")}
+        return "\n".join([head + top, table("[check]", check), table("[check.document]", limits["document"]),
+                          table("[check.corpus]", limits["corpus"]), table("[grammar]", grammar)])
 
 
 def default_model() -> str:
@@ -250,6 +318,7 @@ def load_settings(path: Path | None = None, *, start: Path | None = None, discov
     settings.tables = [str(settings.resolve(p)) for p in settings.tables]
     if settings.model not in ("auto", "off"):
         settings.model = str(settings.resolve(settings.model))
+    settings.extend_rules = [str(settings.resolve(p)) for p in settings.extend_rules]
     return settings
 
 
@@ -278,6 +347,7 @@ def _build(cls: type, data: Mapping[str, Any], where: str, section: str) -> Any:
         raise ConfigError(f"{where}: [{section}] must be a table")
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     hints = typing.get_type_hints(cls)
+    data = _snake_keys(data, fields, where, section)
     for key in data:
         if key not in fields:
             raise ConfigError(f"{where}: unknown key {key!r}{_in(section)}; "
@@ -301,6 +371,17 @@ def _build(cls: type, data: Mapping[str, Any], where: str, section: str) -> Any:
     obj = cls(**kwargs)
     obj.validate(where)
     return obj
+
+
+def _snake_keys(data: Mapping[str, Any], fields: Mapping[str, Any], where: str, section: str) -> dict[str, Any]:
+    """``extend-rules`` is read as ``extend_rules`` (ruff's spelling); giving both is an error."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_") if isinstance(key, str) and key.replace("-", "_") in fields else key
+        if name in out:
+            raise ConfigError(f"{where}: {key!r}{_in(section)} is given twice (as {name!r} too); keep one")
+        out[name] = value
+    return out
 
 
 def grammar_settings(table: Any, where: str) -> Any:

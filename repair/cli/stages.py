@@ -11,13 +11,18 @@ from rich.table import Table
 
 from repair.cli.common import (
     ConfigFile,
+    Exclude,
+    ExtendRules,
+    Include,
     Isolated,
     Jobs,
     Model,
     Only,
     Paths,
     Quiet,
+    RespectGitignore,
     RulesDirs,
+    ShowSettings,
     Skip,
     TextField,
     Threshold,
@@ -27,7 +32,9 @@ from repair.cli.common import (
     load_config,
     load_settings,
     process,
+    refuse_terminal_stdin,
     report_error,
+    show_settings,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
 from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
@@ -37,6 +44,7 @@ from repair.model import SPUN
 from repair.pipeline import STAGE_ORDER, Config
 from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
+from repair.selection import selection_of
 from repair.writers import FolderSink, JsonlSink, ParquetSink
 
 Output = Annotated[
@@ -60,11 +68,15 @@ def _stage_command(name: str, doc: str) -> None:
 
     def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = None,
                 only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
-                config: ConfigFile = None, isolated: Isolated = False, quiet: Quiet = False) -> None:
+                config: ConfigFile = None, isolated: Isolated = False, quiet: Quiet = False,
+                extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field, model=model)
-            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True)
+                              text_field=text_field, extend_rules=extend_rules, model=model)
+            if show:
+                show_settings(s)
+            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True,
+                 select=selection_of(s))
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -86,7 +98,8 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
          only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
          decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1, config: ConfigFile = None,
-         isolated: Isolated = False, quiet: Quiet = False) -> None:
+         isolated: Isolated = False, quiet: Quiet = False, extend_rules: ExtendRules = None,
+         show: ShowSettings = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -94,13 +107,15 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field, model=model)
+                          text_field=text_field, extend_rules=extend_rules, model=model)
+        if show:
+            show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         if decisions is not None:
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
-             report=not no_report)
+             report=not no_report, select=selection_of(s))
 
 
 @app.command("run")
@@ -108,7 +123,8 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
         only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
         grammar_scope: GrammarScope = None, model: Model = None, jobs: Jobs = 1, config: ConfigFile = None,
-        isolated: Isolated = False, quiet: Quiet = False) -> None:
+        isolated: Isolated = False, quiet: Quiet = False, extend_rules: ExtendRules = None, show: ShowSettings = False,
+        include: Include = None, exclude: Exclude = None, respect_gitignore: RespectGitignore = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -118,9 +134,12 @@ def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, tex
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
-                          grammar_scope=grammar_scope.value if grammar_scope else None, model=model)
+                          grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules,
+                          include=include, exclude=exclude, respect_gitignore=respect_gitignore, model=model)
+        if show:
+            show_settings(s)
         _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
-             report=not no_report)
+             report=not no_report, select=selection_of(s))
 
 
 def _is_folder_target(output: Path) -> bool:
@@ -128,11 +147,13 @@ def _is_folder_target(output: Path) -> bool:
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True) -> None:
+         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True,
+         select: Any = None) -> None:
     if jobs > 1 and ("grammar" in cfg.stages or decisions is not None):
         raise ConfigError(f"--jobs {jobs} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
+    refuse_terminal_stdin(paths)  # before any output is created
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     sink: Any
     if output is not None and final and _is_folder_target(output):
@@ -162,7 +183,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     ok = False
     try:
-        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs)
+        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select)
         ok = True
     finally:
         sink.close(ok=ok)
