@@ -187,7 +187,8 @@ def render_sarif(report: Report, *, base: Path | None = None, max_results: int =
     properties: dict[str, Any] = {"passed": report.passed, "summary": report.summary(), "corpus": report.corpus,
                                   "provenance": report.provenance}
     if aggregated or left:
-        out_docs = len({i.document for i in left if i.document})
+        shown = {i.document for i in per_doc[:len(doc_results)]}  # a document cut at the limit counts as shown
+        out_docs = len({i.document for i in left if i.document and i.document not in shown})
         text = ((f"{len(left)} result(s) for {out_docs} document(s) left out to stay within GitHub's limits "
                  f"({max_results:,} results, {max_bytes:,} bytes); " if left else "")
                 + ("one result per failing figure of a document, not per change; " if aggregated else "")
