@@ -31,11 +31,11 @@ def _replace_passes() -> list[tuple]:
         by_order.setdefault(int(r.get("order", 50)), []).append(r)
     pairs = []
     for order in sorted(by_order):
-        fast = N._replace_pass(by_order[order])
+        fast = N._ReplacePass(by_order[order])
         original = N.Prefilter.of
         N.Prefilter.of = classmethod(lambda cls, rx: cls(None))  # the same pass, every rule scanned
         try:
-            slow = N._replace_pass(by_order[order])
+            slow = N._ReplacePass(by_order[order])
         finally:
             N.Prefilter.of = original
         pairs.append((fast, slow))
