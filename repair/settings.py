@@ -44,6 +44,12 @@ Schema (every key optional; the values shown are the defaults)::
     spun_per_1k_words = 10.0
     grammar_per_1k_words = 5.0
 
+    [executor]                  # where `repair run` cleans documents (README, "Running on a cluster")
+    kind = "local"              # or "dask" (also --executor)
+    scheduler = ""              # a Dask scheduler address (also --scheduler); empty: local Dask workers
+    workers = 0                 # local Dask worker processes without a scheduler (also --workers); 0: 2
+    partition_mb = 8.0          # input per Dask task
+
     [grammar]                   # the grammar stage (LanguageTool); its keys belong to repair/languagetool/settings.py
     enabled = false             # also --grammar / --no-grammar
     server = ""                 # LanguageTool server URL (also --lt-server); empty: a local LanguageTool
@@ -120,6 +126,25 @@ class CheckSettings:
         pass
 
 
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(slots=True)
+class ExecutorSettings:
+    """``[executor]``: where ``repair run`` cleans documents (README, "Running on a cluster")."""
+
+    kind: str = field(default="local", metadata=_doc('"local" (this process, or --jobs N) or "dask"'))
+    scheduler: str = field(default="", metadata=_doc("a Dask scheduler address; empty: local Dask workers"))
+    workers: int = field(default=0, metadata=_doc("local Dask worker processes when no scheduler (0: 2)"))
+    partition_mb: float = field(default=8.0, metadata=_doc("input per Dask task, in MB"))
+
+    def validate(self, where: str) -> None:
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"{where}: executor kind must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
+        if self.workers < 0 or self.partition_mb <= 0:
+            raise ConfigError(f"{where}: executor workers must be >= 0 and partition_mb > 0")
+
+
 @dataclass(slots=True)
 class Settings:
     """The whole configuration, with the file it came from (``None``: defaults only)."""
@@ -130,6 +155,7 @@ class Settings:
     threshold: float = field(default=0.8, metadata=_doc("emit confidence threshold"))
     text_field: str = field(default="text", metadata=_doc("JSONL text field"))
     check: CheckSettings = field(default_factory=CheckSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
                          metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
     path: Path | None = field(default=None, metadata={"internal": True})
@@ -162,10 +188,12 @@ class Settings:
     def override(self, *, rules: Iterable[Path | str] | None = None, only: Iterable[str] | None = None,
                  skip: Iterable[str] | None = None, threshold: float | None = None, text_field: str | None = None,
                  grammar: bool | None = None, lt_server: str | None = None,
-                 grammar_scope: str | None = None) -> "Settings":
+                 grammar_scope: str | None = None, executor: str | None = None, scheduler: str | None = None,
+                 workers: int | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
+        ``--scheduler`` or ``--workers`` imply ``--executor dask``.
 
         >>> Settings(threshold=0.99).override(threshold=None).threshold
         0.99
@@ -173,7 +201,7 @@ class Settings:
         ['spin.']
         """
         s = dataclasses.replace(self, rules=list(self.rules), only=list(self.only), skip=list(self.skip),
-                                check=copy.deepcopy(self.check))
+                                check=copy.deepcopy(self.check), executor=dataclasses.replace(self.executor))
         if rules:
             s.rules = [str(p) for p in rules]
         if only:
@@ -184,6 +212,15 @@ class Settings:
             s.threshold = threshold
         if text_field is not None:
             s.text_field = text_field
+        if executor is not None:
+            s.executor.kind = executor
+        if scheduler or workers:
+            s.executor.kind = "dask" if executor is None else s.executor.kind
+            if scheduler:
+                s.executor.scheduler, s.executor.workers = scheduler, 0
+            if workers:
+                s.executor.workers, s.executor.scheduler = workers, ""
+        s.executor.validate("command line")
         if grammar is False:
             s.grammar = s.grammar.replace(enabled=False)
         elif grammar or lt_server or grammar_scope:
@@ -361,6 +398,6 @@ def _type_name(kind: Any) -> str:
 
 
 __all__ = [
-    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings",
+    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings", "ExecutorSettings",
     "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
 ]
