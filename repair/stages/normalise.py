@@ -153,7 +153,7 @@ class _ReplacePass:
         compiled = []
         for r in rules:
             rx = _compile_pattern(r, r.data["pattern"], _flags(r))
-            compiled.append((r, rx, Prefilter.of(rx)))
+            compiled.append((r, rx, Prefilter.of(rx, line_end=True)))
         for r, _, _ in compiled:
             if "replace" not in r.data:
                 raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
