@@ -106,7 +106,7 @@ def dumps(rec: dict[str, Any]) -> str:
     >>> dumps({"a": datetime.date(2021, 11, 30), "b": "\u00e9"})
     '{"a":"2021-11-30","b":"\u00e9"}'
     """
-    return fastjson.dumps(rec, _json_dumps)  # orjson where its bytes are json's (repair.fastjson)
+    return fastjson.dumps(rec, _json_dumps, _jsonable)  # orjson where its bytes are json's (repair.fastjson)
 
 
 def _json_dumps(rec: Any) -> str:
