@@ -130,3 +130,25 @@ def test_bad_rules_still_raise_before_anything_is_cached(tmp_path, fresh_memo):
     with pytest.raises(RuleError, match="does not compile"):
         Config.load([tmp_path])
     assert _cached_files() == []
+
+
+def _load_model(path: str) -> dict:
+    _load_model.calls += 1  # type: ignore[attr-defined]
+    return {"loaded-model-7f3a": path}
+
+
+_load_model.calls = 0  # type: ignore[attr-defined]
+
+
+def test_a_config_carries_a_lazily_loaded_model_without_its_weights(cfg):
+    """A stage's model travels as its loader and path, and is loaded once per process, on first use."""
+    from repair.lazy import Lazy
+
+    with_model = Config(rules=cfg.rules, options={"model": Lazy(_load_model, "tiny.gguf")})
+    blob = pickle.dumps(with_model)
+    assert b"loaded-model-7f3a" not in blob
+    before = _load_model.calls
+    copies = [pickle.loads(blob) for _ in range(3)]
+    assert _load_model.calls == before  # nothing loaded by unpickling
+    assert all(c.options["model"].get() == {"loaded-model-7f3a": "tiny.gguf"} for c in copies)
+    assert _load_model.calls == before + 1  # one load for the process, however many copies
