@@ -73,7 +73,7 @@ The pipeline gets the result as ``Config.options["grammar"]``.
 >>> settings_from_mapping({"chek": {}}, "repair.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, grammar, ...threshold
+repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, executor, grammar, ...threshold
 """
 
 from __future__ import annotations
