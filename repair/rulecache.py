@@ -84,7 +84,10 @@ def cache_key(dirs: Iterable[Path | str] | None, only: Iterable[str] = (), skip:
     h.update(repr(([str(r) for r in roots], tuple(only), tuple(skip))).encode())
     for name, path in _rule_files(roots):
         h.update(f"\0{name}\0".encode())
-        h.update(path.read_bytes())
+        try:
+            h.update(path.read_bytes())
+        except OSError:  # loading the rules reports it (RuleError, with the file); never cached
+            h.update(os.urandom(16))
     return h.hexdigest()[:32]
 
 

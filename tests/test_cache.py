@@ -152,3 +152,22 @@ def test_a_config_carries_a_lazily_loaded_model_without_its_weights(cfg):
     assert _load_model.calls == before  # nothing loaded by unpickling
     assert all(c.options["model"].get() == {"loaded-model-7f3a": "tiny.gguf"} for c in copies)
     assert _load_model.calls == before + 1  # one load for the process, however many copies
+
+
+def test_an_unreadable_rule_file_is_a_rule_error(tmp_path, fresh_memo, monkeypatch):
+    import builtins
+
+    from repair.errors import RuleError
+
+    bad = tmp_path / "x.toml"
+    bad.write_text('[[rule]]\nid = "x.a"\nstage = "normalise"\n', encoding="utf-8")
+    real_open, real_read = builtins.open, Path.read_bytes
+
+    def denied(path):
+        if Path(path) == bad:
+            raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(builtins, "open", lambda f, *a, **k: denied(f) or real_open(f, *a, **k))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: denied(self) or real_read(self))
+    with pytest.raises(RuleError, match="cannot read rule file"):
+        Config.load([tmp_path])
