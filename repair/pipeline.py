@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from repair.document import Document
 from repair.errors import RepairError
-from repair.languagetool.cache import cached_check
 from repair.languagetool.settings import settings_of
 from repair.model import FLAG_CAP, SPUN, Change, apply_changes, compose
 from repair.provenance import record_provenance
-from repair.rules import RuleSet, builtin_rules_dir, load_rules
+from repair.rulecache import load_compiled
+from repair.rules import RuleSet, builtin_rules_dir
 from repair.settings import default_model
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
@@ -58,12 +58,13 @@ class Config:
     @classmethod
     def load(cls, rules_dirs: Iterable[Path | str] | None = None, *, only: Iterable[str] = (),
              skip: Iterable[str] = (), **kw: Any) -> "Config":
-        """Load and compile the rules (a bad rule raises RuleError here, before any document)."""
-        rules = load_rules(rules_dirs)
-        if only or skip:
-            rules = rules.select(only, skip)
-        compile_all(rules)
-        return cls(rules=rules, **kw)
+        """Load and compile the rules (a bad rule raises RuleError here, before any document).
+
+        The compiled rules come from :mod:`repair.rulecache` when these rule files were compiled
+        before; a Config pickles (worker processes, Dask tasks) as settings plus the rules' data,
+        and each process compiles or reads a rule set once.
+        """
+        return cls(rules=load_compiled(rules_dirs, only, skip, compile_all), **kw)
 
     @classmethod
     def from_settings(cls, settings: "Settings", *, stages: Iterable[str] | None = None, **flags: Any) -> "Config":
@@ -162,6 +163,8 @@ def _stage_grammar(doc: Document, cfg: Config) -> None:
     done = doc.extra.get(_grammar.STAGE)
     if isinstance(done, dict) and done.get("status") == "ok":
         return
+    from repair.languagetool.cache import cached_check  # here: only grammar runs need the client (and its imports)
+
     settings = settings_of(cfg.options)
     check = cached_check(settings)
     result = _grammar.grammar(doc.text, check, touched=_grammar.touched_spans(doc.changes, doc.pending),

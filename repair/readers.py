@@ -319,14 +319,14 @@ def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
                    origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
 
 
-def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
+def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
     """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
 
     >>> import io
     >>> [x if isinstance(x, tuple) else str(x) for x in json_lines(io.BytesIO(b'{"a": 1}\\n\\n[2]\\n'), "f.jsonl")]
     [(1, {'a': 1}), 'f.jsonl:3: a line must be a JSON object, not list']
     """
-    for lineno, raw in enumerate(f, start=1):
+    for lineno, raw in enumerate(f, start=first_line):  # first_line: a byte range of a file (repair.partitions)
         if not raw.strip():
             continue
         try:
@@ -347,9 +347,9 @@ def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] 
         yield lineno, rec
 
 
-def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
+def _read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) -> Iterator[Item]:
     where = src.display
-    for item in json_lines(f, where):
+    for item in json_lines(f, where, first_line):
         if isinstance(item, InputError):
             yield item
             continue

@@ -80,6 +80,21 @@ class RuleSet:
     packs: dict[str, dict[str, Any]]  # file -> [pack] table (plus any top-level tables)
     roots: tuple[str, ...] = ()
     _compiled: dict[str, Any] = field(default_factory=dict)
+    # set by repair.rulecache for a rule set it loaded: the hash of its files, selection and code
+    cache_key: str | None = field(default=None, compare=False)
+
+    def __reduce__(self) -> tuple:
+        """Pickle the rules as data plus their compiled forms; a cached rule set as data plus its key.
+
+        A rule set from :mod:`repair.rulecache` arrives in another process (a worker) as the one
+        that process already has for that key, else the disk cache's, else compiled there once:
+        the compiled forms (megabytes of automata) never travel with every task.
+        """
+        if self.cache_key is not None:
+            from repair.rulecache import from_key
+
+            return from_key, (self.cache_key, RuleSet(self.rules, self.packs, self.roots))
+        return RuleSet, (self.rules, self.packs, self.roots, dict(self._compiled))
 
     def for_stage(self, stage: str) -> list[Rule]:
         return [r for r in self.rules if r.stage == stage]

@@ -51,6 +51,12 @@ Schema (every key optional; the values shown are the defaults)::
     spun_per_1k_words = 10.0
     grammar_per_1k_words = 5.0
 
+    [executor]                  # where `repair run` cleans documents (README, "Running on a cluster")
+    kind = "local"              # or "dask" (also --executor)
+    scheduler = ""              # a Dask scheduler address (also --scheduler); empty: local Dask workers
+    workers = 0                 # local Dask worker processes without a scheduler (also --workers); 0: 2
+    partition_mb = 8.0          # input per Dask task
+
     [grammar]                   # the grammar stage (LanguageTool); its keys belong to repair/languagetool/settings.py
     enabled = false             # also --grammar / --no-grammar
     server = ""                 # LanguageTool server URL (also --lt-server); empty: a local LanguageTool
@@ -128,6 +134,25 @@ class CheckSettings:
         pass
 
 
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(slots=True)
+class ExecutorSettings:
+    """``[executor]``: where ``repair run`` cleans documents (README, "Running on a cluster")."""
+
+    kind: str = field(default="local", metadata=_doc('"local" (this process, or --jobs N) or "dask"'))
+    scheduler: str = field(default="", metadata=_doc("a Dask scheduler address; empty: local Dask workers"))
+    workers: int = field(default=0, metadata=_doc("local Dask worker processes when no scheduler (0: 2)"))
+    partition_mb: float = field(default=8.0, metadata=_doc("input per Dask task, in MB"))
+
+    def validate(self, where: str) -> None:
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"{where}: executor kind must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
+        if self.workers < 0 or self.partition_mb <= 0:
+            raise ConfigError(f"{where}: executor workers must be >= 0 and partition_mb > 0")
+
+
 @dataclass(slots=True)
 class Settings:
     """The whole configuration, with the file it came from (``None``: defaults only)."""
@@ -147,6 +172,7 @@ class Settings:
     exclude: list[str] = field(default_factory=list, metadata=_doc("globs of files not read from folders"))
     respect_gitignore: bool = field(default=True, metadata=_doc("skip files .gitignore ignores in folders"))
     check: CheckSettings = field(default_factory=CheckSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
                          metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
     path: Path | None = field(default=None, metadata={"internal": True})
@@ -182,10 +208,12 @@ class Settings:
                  grammar: bool | None = None, lt_server: str | None = None,
                  grammar_scope: str | None = None, include: Iterable[str] | None = None,
                  exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None,
-                 model: str | None = None, tables: Iterable[Path | str] | None = None) -> "Settings":
+                 model: str | None = None, tables: Iterable[Path | str] | None = None, executor: str | None = None,
+                 scheduler: str | None = None, workers: int | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
+        ``--scheduler`` or ``--workers`` imply ``--executor dask``.
 
         >>> Settings(threshold=0.99).override(threshold=None).threshold
         0.99
@@ -194,7 +222,8 @@ class Settings:
         """
         s = dataclasses.replace(self, rules=list(self.rules), extend_rules=list(self.extend_rules), only=list(self.only),
                                 skip=list(self.skip), include=list(self.include), exclude=list(self.exclude),
-                                tables=list(self.tables), check=copy.deepcopy(self.check))
+                                tables=list(self.tables), check=copy.deepcopy(self.check),
+                                executor=dataclasses.replace(self.executor))
         if model is not None:
             s.model = model
         if tables:
@@ -217,6 +246,15 @@ class Settings:
             s.threshold = threshold
         if text_field is not None:
             s.text_field = text_field
+        if executor is not None:
+            s.executor.kind = executor
+        if scheduler or workers:
+            s.executor.kind = "dask" if executor is None else s.executor.kind
+            if scheduler:
+                s.executor.scheduler, s.executor.workers = scheduler, 0
+            if workers:
+                s.executor.workers, s.executor.scheduler = workers, ""
+        s.executor.validate("command line")
         if grammar is False:
             s.grammar = s.grammar.replace(enabled=False)
         elif grammar or lt_server or grammar_scope:
@@ -463,6 +501,6 @@ def _type_name(kind: Any) -> str:
 
 
 __all__ = [
-    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings",
+    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings", "ExecutorSettings",
     "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
 ]

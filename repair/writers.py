@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from repair import fastjson
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
@@ -105,6 +106,10 @@ def dumps(rec: dict[str, Any]) -> str:
     >>> dumps({"a": datetime.date(2021, 11, 30), "b": "\u00e9"})
     '{"a":"2021-11-30","b":"\u00e9"}'
     """
+    return fastjson.dumps(rec, _json_dumps, _jsonable)  # orjson where its bytes are json's (repair.fastjson)
+
+
+def _json_dumps(rec: Any) -> str:
     return json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
 
 

@@ -45,6 +45,7 @@ def isolated_session(tmp_path_factory: pytest.TempPathFactory):
     """The same cwd and discovery ceiling for session fixtures (``cfg``), which are built before ``isolated``."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REPAIR_CONFIG_CEILING", str(tmp_path_factory.getbasetemp()))
+        mp.setenv("REPAIR_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))  # compiled rules (repair.rulecache)
         mp.chdir(tmp_path_factory.mktemp("session-cwd"))
         yield
 

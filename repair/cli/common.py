@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Callable, Iterable, Iterator, Optional
+from typing import Annotated, Any, Callable, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -179,15 +179,20 @@ def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
 
 def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
             on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document],
-            jobs: int = 1, select: Callable[[Path], bool] | None = None) -> None:
+            jobs: int = 1, select: Callable[[Path], bool] | None = None, executor: Any = None) -> None:
     """Stream documents through ``work`` then ``handle``; report unreadable ones and go on.
 
     With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
-    :class:`repair.executor.PipelineWork`); documents still reach ``handle`` in input order.
+    :class:`repair.executor.PipelineWork`); with an ``executor`` (:class:`repair.cluster.DaskExecutor`),
+    on its cluster. Documents still reach ``handle`` in input order.
     """
     refuse_terminal_stdin(paths, announce=True)
-    items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field,
-                                                select=select), jobs=jobs)
+    items: Iterable
+    if executor is not None:  # a Dask cluster reads its partitions itself (--include/--exclude: local runs only)
+        items = executor.imap(work, [str(p) for p in (paths or [])], text_field)
+    else:
+        items = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field, select=select),
+                     jobs=jobs)
     if progress_enabled(quiet):
         from rich.progress import (
             BarColumn,
