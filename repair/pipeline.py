@@ -24,6 +24,7 @@ from repair.provenance import record_provenance
 from repair.rulecache import load_compiled
 from repair.rules import RuleSet, builtin_rules_dir
 from repair.settings import default_model
+from repair.stages import compile_all
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
 from repair.stages import grammar as _grammar
@@ -99,12 +100,6 @@ def _spin_model(model: str, tables: tuple[str, ...], builtin: bool) -> "SpinMode
     use = model != "off"
     return SpinModel.load(model_path=None if model in ("auto", "off") else model, use_model=use, extra=tables,
                           builtin_tables=builtin)
-
-
-def compile_all(rules: RuleSet) -> None:
-    rules.compiled(_normalise.STAGE, _normalise.compile_rules)
-    rules.compiled(_detect.STAGE, _detect.compile_rules)
-    rules.compiled(_match.STAGE, _match.compile_rules)
 
 
 def _stage_normalise(doc: Document, cfg: Config) -> None:

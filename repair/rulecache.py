@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import os
 import pickle
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from repair.rules import RuleSet, builtin_rules_dir, load_rules
+from repair.stages import compile_all
 
 CACHE_ENV = "REPAIR_CACHE_DIR"
 SUBDIR = "compiled"
@@ -111,10 +113,8 @@ def load_compiled(dirs: Iterable[Path | str] | None = None, only: Iterable[str] 
     return rules
 
 
-def _compile(rules: RuleSet, compile_all: Callable[[RuleSet], None] | None) -> None:
-    if compile_all is None:
-        from repair.pipeline import compile_all
-    compile_all(rules)
+def _compile(rules: RuleSet, compile_with: Callable[[RuleSet], None] | None) -> None:
+    (compile_with or compile_all)(rules)
 
 
 def _path(key: str) -> Path | None:
@@ -155,6 +155,19 @@ def _write(key: str, rules: RuleSet) -> None:
             raise
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # an unwritable cache only costs speed
+
+
+def _reduce(rules: RuleSet) -> tuple:
+    """How a RuleSet pickles once this module is loaded: a cached rule set as data plus its key, so it
+    arrives in another process (a worker) as the one that process already has for that key, else the
+    disk cache's, else compiled there once; the compiled forms (megabytes of automata) never travel
+    with every task. A rule set not from the cache pickles as :meth:`RuleSet.__reduce__` says."""
+    if rules.cache_key is not None:
+        return from_key, (rules.cache_key, RuleSet(rules.rules, rules.packs, rules.roots))
+    return rules.__reduce__()
+
+
+copyreg.pickle(RuleSet, _reduce)
 
 
 def from_key(key: str, rules: RuleSet) -> RuleSet:

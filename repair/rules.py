@@ -84,16 +84,8 @@ class RuleSet:
     cache_key: str | None = field(default=None, compare=False)
 
     def __reduce__(self) -> tuple:
-        """Pickle the rules as data plus their compiled forms; a cached rule set as data plus its key.
-
-        A rule set from :mod:`repair.rulecache` arrives in another process (a worker) as the one
-        that process already has for that key, else the disk cache's, else compiled there once:
-        the compiled forms (megabytes of automata) never travel with every task.
-        """
-        if self.cache_key is not None:
-            from repair.rulecache import from_key
-
-            return from_key, (self.cache_key, RuleSet(self.rules, self.packs, self.roots))
+        """Pickle the rules as data plus their compiled forms. A rule set :mod:`repair.rulecache`
+        loaded pickles as data plus its key instead (the cache registers that with ``copyreg``)."""
         return RuleSet, (self.rules, self.packs, self.roots, dict(self._compiled))
 
     def for_stage(self, stage: str) -> list[Rule]:
