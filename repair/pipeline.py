@@ -22,8 +22,9 @@ from repair.languagetool.settings import settings_of
 from repair.model import FLAG_CAP, SPUN, Change, apply_changes, compose
 from repair.provenance import record_provenance
 from repair.rulecache import load_compiled
-from repair.rules import RuleSet, builtin_rules_dir
+from repair.rules import RuleSet, builtin_rules_dir, keeps
 from repair.settings import default_model
+from repair.spans import Spans
 from repair.stages import compile_all
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
@@ -51,6 +52,8 @@ class Config:
     model: str = field(default_factory=default_model)
     tables: tuple[str, ...] = ()
     builtin_tables: bool = True  # false: only ``tables`` (``repair bench --learn-from`` measures those alone)
+    only: tuple[str, ...] = ()  # the --only/--skip selection, which governs the learned proposals too
+    skip: tuple[str, ...] = ()
 
     def spin_model(self) -> "SpinModel":
         """The learned spin model of this process (loaded once, on first use: never pickled)."""
@@ -65,7 +68,7 @@ class Config:
         before; a Config pickles (worker processes, Dask tasks) as settings plus the rules' data,
         and each process compiles or reads a rule set once.
         """
-        return cls(rules=load_compiled(rules_dirs, only, skip, compile_all), **kw)
+        return cls(rules=load_compiled(rules_dirs, only, skip, compile_all), only=tuple(only), skip=tuple(skip), **kw)
 
     @classmethod
     def from_settings(cls, settings: "Settings", *, stages: Iterable[str] | None = None, **flags: Any) -> "Config":
@@ -120,7 +123,12 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
         det = _detect.detect(doc.text, cfg.rules, assume=_detect.Assume(spun, family))
     doc.pending.extend(det.changes)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
-    doc.pending.extend(_learned(res.changes, res.spin_score >= SPUN))
+    # a rule's sure repair (at the default threshold; the same proposals whatever --threshold says)
+    # keeps its span: a hand-written phrase ("stated in an announcement" -> "said in a statement")
+    # is surer than a learned one-word swap inside it
+    sure = Spans(sorted((c.start, c.end) for c in det.changes if c.confidence >= _emit.DEFAULT_THRESHOLD))
+    learned = [c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip) and not sure.overlapping(c.start, c.end)]
+    doc.pending.extend(_learned(learned, res.spin_score >= SPUN))
     doc.spin_score = round(spin_score, 4)
     doc.family = family if spin_score > 0 else None
     evidence = dict(det.info["evidence"])

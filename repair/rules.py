@@ -120,7 +120,7 @@ class RuleSet:
         only, skip = tuple(only), tuple(skip)
         for flag, selectors in (("--only", only), ("--skip", skip)):
             for p in selectors:
-                if not any(selects(p, r.id) for r in self.rules):
+                if not any(selects(p, r.id) for r in self.rules) and not p.startswith(LEARNED):
                     close = difflib.get_close_matches(p, sorted({r.id for r in self.rules}
                                                                 | {r.id.split(".")[0] for r in self.rules}), n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -130,6 +130,20 @@ class RuleSet:
             if (not only or any(selects(p, r.id) for p in only)) and not any(selects(p, r.id) for p in skip)
         )
         return RuleSet(kept, self.packs, self.roots)
+
+
+# the learned spin model's proposals are named "learned.<family>": not rules of a file, but selectable
+LEARNED = "learned"
+
+
+def keeps(rule_id: str, only: Iterable[str] = (), skip: Iterable[str] = ()) -> bool:
+    """Whether ``--only``/``--skip`` keep a rule id (as :meth:`RuleSet.select` does).
+
+    >>> keeps("learned.okay"), keeps("learned.okay", only=["boilerplate."]), keeps("learned.okay", skip=["learned"])
+    (True, False, False)
+    """
+    only, skip = tuple(only), tuple(skip)
+    return (not only or any(selects(p, rule_id) for p in only)) and not any(selects(p, rule_id) for p in skip)
 
 
 def selects(selector: str, rule_id: str) -> bool:

@@ -89,15 +89,15 @@ import copy
 import dataclasses
 import os
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Union
+from typing import Any, Iterable, Mapping
 
 from repair.errors import ConfigError
 from repair.gate.figures import FIGURES
 from repair.languagetool.settings import GrammarSettings
+from repair.schema import Limit, coerce, parse_limit
 
 PYPROJECT = "pyproject.toml"
 REPAIR_TOML = "repair.toml"
@@ -112,7 +112,6 @@ DOCUMENT_LIMITS: dict[str, float] = {f.name: f.document_limit for f in FIGURES i
 #: Corpus limits: the same figures over the whole corpus, plus the share of spun documents.
 CORPUS_LIMITS: dict[str, float] = {f.name: f.corpus_limit for f in FIGURES}
 
-Limit = Union[float, None]  # None: the gate is off
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -405,7 +404,7 @@ def _build(cls: type, data: Mapping[str, Any], where: str, section: str) -> Any:
             defaults = DOCUMENT_LIMITS if name == "document" else CORPUS_LIMITS
             kwargs[name] = {**defaults, **_limits(value, defaults, where, sub)}
         else:
-            kwargs[name] = _coerce(value, kind, where, sub)
+            kwargs[name] = coerce(value, kind, where, sub)
     obj = cls(**kwargs)
     obj.validate(where)
     return obj
@@ -440,67 +439,7 @@ def _limits(value: Any, known: Mapping[str, float], where: str, section: str) ->
     return out
 
 
-def parse_limit(value: Any, where: str) -> Limit:
-    """A limit: a non-negative number, or ``"off"``/``false`` for no gate.
-
-    >>> parse_limit("off", "x"), parse_limit(3, "x"), parse_limit("0.5", "x")
-    (None, 3.0, 0.5)
-    """
-    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
-        return None
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: a limit is a number or 'off', not true")
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise ConfigError(f"{where}: a limit is a number or 'off', not {value!r}") from None
-    if not isinstance(value, (int, float)):
-        raise ConfigError(f"{where}: a limit is a number or 'off', not {type(value).__name__}")
-    if value < 0 or value != value:
-        raise ConfigError(f"{where}: a limit must be a number >= 0, not {value}")
-    return float(value)
-
-
-def _coerce(value: Any, kind: Any, where: str, key: str) -> Any:
-    origin = typing.get_origin(kind)
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-    elif kind is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif kind is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif kind is str:
-        if isinstance(value, str):
-            return value
-    elif origin is list:
-        (item,) = typing.get_args(kind)
-        if isinstance(value, list):
-            return [_coerce(v, item, where, f"{key}[{i}]") for i, v in enumerate(value)]
-    elif origin in (Union, types.UnionType):
-        for option in typing.get_args(kind):
-            if option is type(None):
-                continue
-            try:
-                return _coerce(value, option, where, key)
-            except ConfigError:
-                continue
-    else:  # pragma: no cover - a schema field of a type this loader does not know
-        raise ConfigError(f"{where}: {key}: unsupported setting type {kind!r}")
-    raise ConfigError(f"{where}: {key} must be {_type_name(kind)}, not {type(value).__name__} ({value!r})")
-
-
-def _type_name(kind: Any) -> str:
-    if typing.get_origin(kind) is list:
-        inner = typing.get_args(kind)[0]
-        return "a list of " + {str: "strings", float: "numbers", int: "integers", bool: "booleans"}.get(inner, "values")
-    return {bool: "true or false", float: "a number", int: "an integer", str: "a string"}.get(kind, str(kind))
-
-
 __all__ = [
     "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings", "ExecutorSettings",
-    "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
+    "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "settings_from_mapping",
 ]

@@ -95,7 +95,12 @@ def doc_with(text: str, changes: list[Change], id: str = "d", spin: float = 0.0)
 
 def test_the_clean_text_is_left_alone_by_the_pipeline(cfg):
     doc = run_document(Document.from_text(CLEAN), cfg)
-    assert doc.changes == [] and doc.spin_score < 0.5, [c.to_json() for c in doc.changes]
+    assert doc.text == CLEAN and doc.spin_score < model.SPUN
+    assert [c.to_json() for c in doc.changes if c.applied] == []
+    # all that may be left is the learned model's low-confidence noise (flagged, at most FLAG_CAP, in a
+    # document not spun): what the review hides and `repair check` reads as candidates, not spun phrases
+    noise = [c.to_json() for c in doc.changes if not (c.rule.startswith("learned.") and c.confidence <= model.FLAG_CAP)]
+    assert noise == []
 
 
 def test_figures_fed_follow_rule_families_stages_and_merged_ids():

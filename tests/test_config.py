@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 from repair.cli import app
 from repair.errors import ConfigError
+from repair.schema import parse_limit
 from repair.settings import (
     CORPUS_LIMITS,
     DOCUMENT_LIMITS,
     find_config,
     load_settings,
-    parse_limit,
     settings_from_mapping,
 )
 

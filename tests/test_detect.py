@@ -44,10 +44,20 @@ def test_family_words_are_flagged_without_evidence_and_applied_with_it():
 
 
 def test_unsure_words_are_never_applied_even_in_spun_documents():
-    doc = run_text("ISIS-Okay grew to become stronger nonetheless, officers stated.", Config.load())
-    assert "nonetheless" in doc.text
+    text = "ISIS-Okay grew to become stronger nonetheless, officers stated."
+    cfg = Config.load()
+    # the rules alone: the unsure word is proposed below the threshold, even though the document is spun
+    det = detect(text, cfg.rules)
+    assert det.info["spin_score"] >= 0.5
+    (rule,) = [c for c in det.changes if c.before == "nonetheless"]
+    assert (rule.rule, rule.after) == ("okay.words-unsure", "however") and rule.confidence < cfg.threshold
+    # the pipeline: whichever proposal takes the span (the rule's, or the learned model's "still", the
+    # okay spinner's original, when it is the surer), it stays below the threshold: flagged
+    doc = run_text(text, cfg)
+    assert doc.spin_score >= 0.5 and "nonetheless" in doc.text
     (c,) = [c for c in doc.changes if c.before == "nonetheless"]
-    assert not c.applied and c.after == "however"
+    assert not c.applied and c.confidence < cfg.threshold
+    assert (c.rule, c.after) in (("okay.words-unsure", "however"), ("learned.okay", "still"))
 
 
 def test_thesaurus_tells_and_case():

@@ -148,7 +148,10 @@ def test_hostile_text_is_escaped_everywhere(hostile_doc):
     assert "img" not in names and "textarea" not in names and "b" in names  # <b> only from our own markup
     assert not any(k.startswith("on") for _, attrs in tags.tags for k in attrs)
     assert [a.get("src") for t, a in tags.tags if t == "script"] == [None, "data.js", "report.js"]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&quot;onerror=alert(2)&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # the learned model flags the "2" of alert(2) (low-confidence noise): the escaped text runs up to the
+    # change's markup and on after it
+    assert "&quot;onerror=alert(<span" in page and ")&gt; &amp; &lt;!-- x --&gt;" in page
     assert "&lt;/textarea&gt;" in page and "&lt;!-- x --&gt;" in page
     # the embedded change data parses back to the exact texts, and cannot close its <script>
     data_json = re.search(r'<script id="changes" type="application/json">(.*?)</script>', page, re.S).group(1)
@@ -395,14 +398,15 @@ def test_emit_decisions_refuses_text_input_and_bad_files(tmp_path, seed_paths):
 
 def test_diff_side_by_side_and_unified(tmp_path):
     p = tmp_path / "spun.txt"
-    p.write_text("[ad_1]\nKeep this line.\nThe State Division said so.\n", encoding="utf-8")
+    # a line with no word the learned tables propose for (they would flag "Keep" -> "Maintain")
+    p.write_text("[ad_1]\nNothing here changes.\nThe State Division said so.\n", encoding="utf-8")
     r = runner.invoke(app, ["diff", str(p), "--width", "120"])
     assert r.exit_code == 0, r.output
     assert "original" in r.output and "cleaned" in r.output and "spun.txt" in r.output
     assert "State Department" in r.output and "removed \u00b7 boilerplate." in r.output
-    assert "Keep this line" not in r.output and "1 unchanged paragraph" in r.output  # context 0: changed rows only
+    assert "Nothing here changes" not in r.output and "1 unchanged paragraph" in r.output  # context 0: changed rows only
     r = runner.invoke(app, ["diff", str(p), "-C", "1", "--width", "120"])
-    assert "Keep this line" in r.output
+    assert "Nothing here changes" in r.output
     r = runner.invoke(app, ["diff", str(p), "--unified"])
     assert r.exit_code == 0 and "-The State Division said so." in r.output and "+The State Department said so." in r.output
 

@@ -447,10 +447,10 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
         cfgs = []
         for rs in (alone, both):
             compile_all(rs)
-            cfgs.append(Config(rules=rs, threshold=learned.threshold))
+            cfgs.append(Config(rules=rs, threshold=learned.threshold, model="off", builtin_tables=False))
         if base is not None and base_cfg is None:
             compile_all(base)
-            base_cfg = Config(rules=base, threshold=0.0)  # every proposal of the base rules, applied or flagged
+            base_cfg = Config(rules=base, threshold=0.0, model="off", builtin_tables=False)  # the base rules alone
         changed = False
         kept_rules = []
 

@@ -47,8 +47,9 @@ from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
 from repair.gate.judge import Baseline
 from repair.provenance import record_provenance
+from repair.schema import parse_limit
 from repair.selection import selection_of
-from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
+from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings
 from repair.writers import refuse_output_over_inputs, write_atomic
 
 

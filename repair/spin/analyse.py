@@ -105,7 +105,8 @@ class SpinModel:
         spans = find_spans(text, self.table, toks=toks)
         rs = self.rules_score(text) if rules_score is None else rules_score
         evidence = [s for s in spans if not name_like(text, s.start)]  # a name a clean article repeats is no tell
-        cheap = doc_features(evidence, words, None, rs, self.table)
+        dw = max(words, self.classifier.min_words)  # the words the evidence is counted per
+        cheap = doc_features(evidence, dw, None, rs, self.table)
         cheap_score = self.classifier.spin_score(cheap)
         proposals = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
         # the cheap first pass: without model features in the classifier, the model runs only in
@@ -115,7 +116,7 @@ class SpinModel:
         scored = score_spans(text, proposals, self.scorer if use else None, toks)
         secs = time.perf_counter() - t0 if use else 0.0
         if use and self.classifier.lm:
-            feats = doc_features(evidence, words, [x for x in scored if not name_like(text, x.span.start)], rs,
+            feats = doc_features(evidence, dw, [x for x in scored if not name_like(text, x.span.start)], rs,
                                  self.table)
             spin = self.classifier.spin_score(feats)
         else:

@@ -32,6 +32,7 @@ from .lm import Scorer
 from .logistic import fit, predict
 from .table import RULES_DIR, PairLike, Table, Tables, learn_tables
 
+MIN_WORDS = 200  # a shorter document counts as this long when it is classified (as the rules count it)
 SYNTH_RATE = 0.6  # share of table-known originals a synthetic spin replaces
 PREFILTER_MAX = 0.1
 LM_DOC_KINDS = ("spun", "original")  # documents whose model features train the classifier's model path
@@ -157,7 +158,7 @@ def fit_classifier(c: Collected) -> Classifier:
     pos = sum(c.doc_y)
     neg = len(c.doc_y) - pos
     w = [1.0 if y else pos / max(neg, 1) for y in c.doc_y]  # balance the classes
-    clf = Classifier(meta={"docs": len(c.doc_y), "positives": pos, "negatives": neg})
+    clf = Classifier(meta={"docs": len(c.doc_y), "positives": pos, "negatives": neg}, min_words=MIN_WORDS)
     clf.nolm = fit(c.doc_nolm, c.doc_y, l2=1.0, weights=w)
     rows = [(x, y) for x, y in zip(c.doc_lm, c.doc_y, strict=False) if x]
     if rows:

@@ -83,6 +83,9 @@ class Classifier:
     nolm: list[float] = field(default_factory=list)
     prefilter: float = 0.02  # below this no-model score a document is called clean without the model
     meta: dict = field(default_factory=dict)
+    # a shorter document counts as this long (as the rules count short texts as 200 words): a
+    # paragraph with two spinner words is not a spun article
+    min_words: int = 0
 
     def spin_score(self, features: Sequence[float]) -> float:
         w = self.lm if len(features) == len(FEATURES_LM) else self.nolm
@@ -93,7 +96,7 @@ class Classifier:
     def to_json(self) -> dict:
         return {"format": "repair.spin-classifier/1", "features_lm": list(FEATURES_LM), "lm": self.lm,
                 "features_nolm": list(FEATURES_NOLM), "nolm": self.nolm, "prefilter": self.prefilter,
-                "meta": self.meta}
+                "min_words": self.min_words, "meta": self.meta}
 
     @classmethod
     def load(cls, path: str | Path = RULES_DIR / "classifier.json") -> "Classifier":
@@ -102,7 +105,7 @@ class Classifier:
             return cls()
         d = json.loads(p.read_text(encoding="utf-8"))
         return cls(list(d.get("lm", [])), list(d.get("nolm", [])), float(d.get("prefilter", 0.02)),
-                   dict(d.get("meta", {})))
+                   dict(d.get("meta", {})), int(d.get("min_words", 0)))
 
     def save(self, path: str | Path = RULES_DIR / "classifier.json") -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")

@@ -15,6 +15,7 @@ path.
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
@@ -85,8 +86,15 @@ class LlamaScorer:
         self._llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_batch=n_ctx, n_threads=threads,
                           n_threads_batch=threads, logits_all=True, verbose=False)
         self._n_ctx = n_ctx
+        atexit.register(self.close)  # before the interpreter tears down what llama.cpp's finaliser needs
         self.tokens_evaluated = 0
         self.calls = 0
+
+    def close(self) -> None:
+        """Free the model now (once); scoring after it is an error."""
+        llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()
 
     def _tok(self, text: str, bos: bool) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
