@@ -97,8 +97,8 @@ class Change:
                 applied=bool(d.get("applied", True)),
                 note=Note.from_json(d["note"]) if d.get("note") is not None else None,
             )
-        except (KeyError, TypeError, ValueError) as e:
-            raise ReplayError(f"malformed change {d!r}: {e}") from None
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as e:
+            raise ReplayError(f"malformed change {str(d)[:80]!r}: {type(e).__name__} {str(e)[:80]}") from None
 
     def shifted(self, delta: int) -> "Change":
         return Change(self.stage, self.rule, self.start + delta, self.end + delta, self.before, self.after,

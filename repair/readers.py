@@ -17,12 +17,13 @@ batch goes on; nothing is ever written to an input.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
-from repair.document import Document
+from repair.document import BlockError, Document
 from repair.errors import InputError, RepairError
 
 SUFFIXES_TEXT = (".txt",)
@@ -70,16 +71,66 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
             yield Source(None, "stdin.jsonl", "stdin")
             continue
         path = Path(p)
-        if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.is_file() and reads_from(path, f))
-            for f in found:
-                yield Source(f, f.relative_to(path).as_posix(), _kind(f))
-        elif path.is_file():
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError as e:
+            yield InputError(p, f"cannot read ({e.strerror or e})")
+            continue
+        if is_dir:
+            yield from _walk(path)
+        elif is_file:
             yield Source(path, path.name, _kind(path))
         elif path.exists():
             yield InputError(p, "not a regular file or folder")
         else:
             yield InputError(p, "no such file or folder")
+
+
+_SUFFIXES = SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
+
+
+def _walk(root: Path) -> Iterator[Source | InputError]:
+    """The files under ``root`` the readers know, in path order, hidden names skipped, symlinked
+    folders not followed. One ``os.scandir`` per folder and no ``stat`` per file (the listing says
+    what is a file), so time grows linearly with the number of files. A folder that cannot be
+    listed, or an entry that cannot be examined, is an InputError (never silently skipped)."""
+    stack: list[tuple[Iterator[os.DirEntry[str]], str]] = []
+    listed = _listing(root)
+    if isinstance(listed, InputError):
+        yield listed
+        return
+    stack.append((iter(listed), ""))
+    while stack:
+        entries, prefix = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                listed = _listing(Path(entry.path))
+                if isinstance(listed, InputError):
+                    yield listed
+                else:
+                    stack.append((iter(listed), f"{prefix}{entry.name}/"))
+                continue
+            is_file = entry.is_file()
+        except OSError as e:
+            yield InputError(entry.path, f"cannot read ({e.strerror or e})")
+            continue
+        if is_file and os.path.splitext(entry.name)[1].lower() in _SUFFIXES:
+            f = Path(entry.path)
+            yield Source(f, prefix + entry.name, _kind(f))
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]] | InputError:
+    """A folder's entries sorted by name, hidden ones left out."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as e:
+        return InputError(str(folder), f"cannot list this folder ({e.strerror or e}); its files were not read; "
+                                       "fix its permissions or leave it out")
 
 
 def count_documents(paths: Iterable[str | Path]) -> int | None:
@@ -196,11 +247,31 @@ def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
-            for rec in batch.to_pylist():
+            for rec in _batch_rows(batch):
                 row += 1
                 yield _parquet_row(rec, src, text_field, row)
     except _arrow_errors() as e:  # a corrupt page: report it and go on with the next input
         yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")
+
+
+def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+    """A record batch as dicts. A column Python cannot hold exactly (a nanosecond timestamp, time or
+    duration) is read as text (``2021-01-01 00:00:00.000000001``) rather than dropping the batch."""
+    try:
+        return batch.to_pylist()
+    except _arrow_errors():
+        import pyarrow as pa
+
+    columns = {}
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = col.to_pylist()
+        except _arrow_errors():
+            try:
+                columns[name] = col.cast(pa.string()).to_pylist()
+            except _arrow_errors():  # no text form either: reported for the rest of the file, as before
+                raise
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)] if columns else []
 
 
 def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> Item:
@@ -223,6 +294,17 @@ def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) ->
         return Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{row}", origin=origin)
     except (RepairError, KeyError, TypeError, ValueError) as e:
         return InputError(where, f"record does not replay: {e}", row)
+
+
+_RECORD_ERRORS = (RepairError, KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError)
+
+
+def _record_problem(e: BaseException) -> str:
+    if isinstance(e, BlockError):
+        return f"bad repair block: {e}"
+    if isinstance(e, RepairError):
+        return f"record does not replay: {e}"
+    return f"bad repair block ({type(e).__name__}: {str(e)[:120]})"
 
 
 def _block_problem(rec: dict[str, Any]) -> str | None:
@@ -284,6 +366,27 @@ def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
                    origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
 
 
+MAX_DEPTH = 100  # levels of nested arrays and objects a record may have (deeper ones cannot be written safely)
+
+
+def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj`` nests lists and dicts more than ``limit`` levels deep (checked without recursion).
+
+    >>> too_deep({"a": [[1]]}, 3), too_deep({"a": [[1]]}, 2)
+    (False, True)
+    """
+    stack = [(obj, 1)]
+    while stack:
+        o, depth = stack.pop()
+        children = o.values() if isinstance(o, dict) else o
+        for c in children:
+            if isinstance(c, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((c, depth + 1))
+    return False
+
+
 def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
     """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
 
@@ -305,6 +408,15 @@ def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] 
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             yield InputError(where, f"malformed JSON ({e.msg} at column {e.colno})", lineno)
+            continue
+        except RecursionError:
+            yield InputError(where, f"JSON nested too deeply (more than {MAX_DEPTH} levels); flatten the record", lineno)
+            continue
+        except ValueError as e:  # an integer of more than 4300 digits (Python's int conversion limit)
+            yield InputError(where, f"malformed JSON ({str(e).split(';')[0]}); write huge numbers as strings", lineno)
+            continue
+        if too_deep(rec):
+            yield InputError(where, f"JSON nested too deeply (more than {MAX_DEPTH} levels); flatten the record", lineno)
             continue
         if not isinstance(rec, dict):
             yield InputError(where, f"a line must be a JSON object, not {type(rec).__name__}", lineno)
@@ -332,7 +444,7 @@ def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
         origin = {"path": where, "rel": src.rel, "kind": "jsonl", "line": lineno}
         try:
             doc = Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{lineno}", origin=origin)
-        except (RepairError, KeyError, TypeError, ValueError) as e:  # a piped record must replay
-            yield InputError(where, f"record does not replay: {e}", lineno)
+        except _RECORD_ERRORS as e:  # a piped record must be well-formed and replay
+            yield InputError(where, _record_problem(e), lineno)
             continue
         yield doc

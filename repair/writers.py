@@ -20,8 +20,11 @@ import base64
 import datetime
 import decimal
 import difflib
+import hashlib
 import json
+import math
 import os
+import re
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -53,15 +56,37 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     fd, tmp = _temp_next_to(path)
     try:
         os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs get the usual umask-based mode
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as f:
+        text = "b" not in mode  # text: UTF-8; a lone surrogate (only from a JSON \\ud800 escape) is written as that escape
+        with os.fdopen(fd, mode, encoding="utf-8" if text else None, errors="backslashreplace" if text else None,
+                       newline="" if text else None) as f:
             yield f
         _replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):  # a full disk, a quota, an I/O error: one line naming the file
+            raise RepairError(f"cannot write {path} ({e.strerror or e}); free some space or choose another "
+                              "output") from None
         raise
+
+
+TMP_SUFFIX = ".tmp"
+MAX_NAME_BYTES = 200  # an output file or folder name, in UTF-8 bytes: room left for suffixes under the usual 255
+
+
+def fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """``name`` if it has at most ``limit`` UTF-8 bytes, else its start and a hash of the whole name.
+
+    >>> fit_name("a.txt"), len(fit_name("漢" * 100).encode()) <= 200
+    ('a.txt', True)
+    """
+    data = name.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return name
+    digest = hashlib.sha1(data).hexdigest()[:12]
+    return data[: limit - 13].decode("utf-8", "ignore") + "-" + digest
 
 
 def _temp_next_to(path: Path) -> tuple[int, str]:
@@ -69,7 +94,7 @@ def _temp_next_to(path: Path) -> tuple[int, str]:
         raise RepairError(f"cannot write {path}: it is a folder; give a file path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return tempfile.mkstemp(prefix=f".{fit_name(path.name, 100)}.", suffix=TMP_SUFFIX, dir=path.parent)
     except OSError as e:
         raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
 
@@ -99,13 +124,39 @@ def _jsonable(o: Any) -> Any:
     raise TypeError(f"a {type(o).__name__} value cannot be written as JSON")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(rec: dict[str, Any]) -> str:
-    """One record as a JSON line (timestamps as ISO strings, decimals as strings, bytes as base64).
+    """One record as a JSON line of valid JSON (timestamps as ISO strings, decimals as strings, bytes as base64).
+
+    Strict JSON only: NaN and infinities (a Parquet float column, a JSON line that had them) are
+    written as ``null``; a lone surrogate (``"\\ud800"`` read from a JSON line) is written back as
+    the same ``\\ud800`` escape, so the line stays UTF-8 and the value round-trips.
 
     >>> dumps({"a": datetime.date(2021, 11, 30), "b": "\u00e9"})
     '{"a":"2021-11-30","b":"\u00e9"}'
+    >>> print(dumps({"x": float("nan"), "id": "a" + chr(0xD800)}))
+    {"x":null,"id":"a\\ud800"}
     """
-    return json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    try:
+        line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere: strict JSON has no spelling for them
+        line = json.dumps(_finite(rec), ensure_ascii=False, separators=(",", ":"), default=_jsonable, allow_nan=False)
+    if _SURROGATE.search(line):  # only inside strings: an escape there is the same string
+        line = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+    return line
+
+
+def _finite(o: Any) -> Any:
+    """``o`` with every NaN or infinite float replaced by None."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
 
 
 PARQUET_ROWS = 1024  # rows per row group written
@@ -220,8 +271,9 @@ class JsonlSink:
             self._f = sys.stdout
 
     def add(self, doc: Document) -> None:
+        line = dumps(doc.to_record(final=self.final)) + "\n"  # a record that cannot be written raises before any write
         self.stats.add(doc)
-        self._f.write(dumps(doc.to_record(final=self.final)) + "\n")
+        self._f.write(line)
         if self._cm is None:
             self._f.flush()
 
@@ -267,6 +319,7 @@ class FolderSink:
             raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
                 from None
         self._outputs: dict[tuple[str, str], str] = {}  # (relative path, input) -> output path
+        self._taken: set[str] = set()  # output paths given out, casefolded
         self._diff_names: set[str] = set()
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
@@ -288,32 +341,34 @@ class FolderSink:
 
     def _claim(self, rel: str, source: str) -> str:
         """The output path of ``source``: ``rel``, or ``rel`` with ``-2``, ``-3``, ... when another
-        input (``x.txt`` in two folders given) or one of the folder's own files already has it."""
+        input (``x.txt`` in two folders given) or one of the folder's own files already has it
+        (compared without case, for case-insensitive file systems)."""
         key = (rel, source)
         if key not in self._outputs:
-            taken = set(self._outputs.values())
             stem, dot, ext = rel.rpartition(".") if "." in rel.rsplit("/", 1)[-1] else (rel, "", "")
             name, n = rel, 2
-            while name in taken or name in _OWN_FILES:
+            while name.casefold() in self._taken or name.casefold() in _OWN_FILES:
                 name = f"{stem}-{n}{dot}{ext}"
                 n += 1
             self._outputs[key] = name
+            self._taken.add(name.casefold())
         return self._outputs[key]
 
     def _diff_name(self, name: str) -> str:
         """``diffs/<name>.diff``, numbered when two documents (duplicate ids) share a name."""
-        base = f"diffs/{_safe_rel(name)}"
+        base = f"diffs/{_safe_rel(name, reserved=False)}"
         rel, n = f"{base}.diff", 2
-        while rel in self._diff_names:
+        while rel.casefold() in self._diff_names:
             rel = f"{base}-{n}.diff"
             n += 1
-        self._diff_names.add(rel)
+        self._diff_names.add(rel.casefold())
         return rel
 
     def add(self, doc: Document) -> None:
-        self.stats.add(doc)
         kind, rel = self._target(doc)
         record = doc.to_record(final=True)
+        record_line = dumps(record) + "\n"  # a record that cannot be written raises here, before any write
+        self.stats.add(doc)
         if kind == "txt":
             write_atomic(self.out / rel, doc.text)
         elif kind == "parquet":
@@ -324,7 +379,7 @@ class FolderSink:
             if rel not in self._jsonl:
                 cm = atomic_writer(self.out / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
-            self._jsonl[rel][1].write(dumps(record) + "\n")
+            self._jsonl[rel][1].write(record_line)
         diff_rel = None
         if self.diffs and doc.text != doc.source:
             name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"
@@ -342,7 +397,7 @@ class FolderSink:
             "characters": len(doc.source),
         }
         self._index.write(dumps(entry) + "\n")
-        self._records.write(dumps(record) + "\n")
+        self._records.write(record_line)
         for listener in self.listeners:
             listener.add(doc, entry)
 
@@ -375,9 +430,26 @@ def _safe_name(s: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in s)[:120] or "doc"
 
 
-def _safe_rel(rel: str) -> str:
-    """Keep a relative path inside the output folder (no absolute paths, no ``..``)."""
-    parts = [p for p in Path(rel).as_posix().split("/") if p not in ("", ".", "..")]
+#: the folder's own files and sub-folders: a document's output path never starts with one of these
+_RESERVED = frozenset({"diffs", "review", "documents.jsonl", "records.jsonl", "report.json", "index.html"})
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _safe_rel(rel: str, *, reserved: bool = True) -> str:
+    """A relative output path from an untrusted one: inside the output folder, outside its own files.
+
+    No absolute paths, no ``..``; control characters and lone surrogates become ``_``;
+    a hidden name (``.x``) becomes ``_.x``; each name fits in :data:`MAX_NAME_BYTES`; with ``reserved``,
+    a path starting with one of the folder's own names (``review/``, ``diffs/``, ``report.json``, ...)
+    gets a ``_`` in front, so a record can never overwrite the report or another document's page.
+
+    >>> _safe_rel("../a/./b.txt"), _safe_rel("review/x.html"), _safe_rel(".lock"), _safe_rel("a\x1b[31m")
+    ('a/b.txt', '_review/x.html', '_.lock', 'a_[31m')
+    """
+    parts = [fit_name(_UNSAFE_CHARS.sub("_", p)) for p in rel.split("/") if p not in ("", ".", "..")]
+    parts = ["_" + p if p.startswith(".") else p for p in parts]
+    if reserved and parts and parts[0].casefold() in _RESERVED:
+        parts[0] = "_" + parts[0]
     return "/".join(parts) or "doc"
 
 

@@ -35,7 +35,7 @@ from typing import Any, Iterable, Sequence
 from repair.document import Document
 from repair.model import SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
-from repair.writers import write_atomic
+from repair.writers import fit_name, write_atomic
 
 REVIEW_DIR = "review"
 ASSETS = ("report.css", "report.js")
@@ -347,6 +347,7 @@ class HtmlReport:
 
     def _page_name(self, doc_id: str) -> str:
         base = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in doc_id)[:100].lstrip(".") or "doc"
+        base = fit_name(base)  # 100 CJK characters are 300 bytes: over the 255 a file name may have
         name = f"{base}.html"
         n = 2
         while name.lower() in self._names or name.lower() in ("report.css.html", "report.js.html", "data.js.html"):

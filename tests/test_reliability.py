@@ -1,0 +1,274 @@
+"""One bad input never stops a batch (issue 11): every reproduction of the issue, as a test.
+
+Each bad input gives one error line naming file:line (checked through report.json's failures and
+the exit code, not the console text), and every good document is still written.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from repair.cli import app
+from repair.document import Document
+from repair.errors import InputError
+from repair.readers import read_documents
+from repair.writers import dumps
+
+runner = CliRunner()
+
+GOOD = '{"text": "The State Division said on Monday.", "id": "good"}'
+DEEP = '{"text": "a", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+HUGE_INT = '{"text": "a", "n": ' + "9" * 5000 + "}"
+
+
+def invoke(*args: str, input: str | bytes | None = None):
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def errors(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if ln.startswith("error:")]
+
+
+def report(out: Path) -> dict:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def write_lines(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- JSON lines that used to raise out of the reader ---------------------------------------------
+
+@pytest.mark.parametrize("bad", [DEEP, HUGE_INT, '{"text": "a", "x": ' + "[" * 150 + "]" * 150 + "}"],
+                         ids=["nested-100000", "int-5000-digits", "nested-150"])
+def test_a_bad_json_line_is_one_error_and_the_batch_goes_on(tmp_path: Path, bad: str) -> None:
+    f = write_lines(tmp_path / "in.jsonl", GOOD, bad, GOOD)
+    out = tmp_path / "out"
+    res = invoke("run", str(f), "-o", str(out), "-q")
+    assert res.exit_code == 1, res.output
+    rep = report(out)
+    assert rep["documents"] == 2 and rep["failed"] == 1
+    assert rep["failures"][0]["path"] == str(f) and rep["failures"][0]["line"] == 2
+    assert len(errors(res.stderr)) == 1
+    assert len((out / "records.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+@pytest.mark.parametrize("line", [
+    '{"text": "sur \\ud800 x"}',
+    '{"text": "a", "id": "\\udc00"}',
+    '{"text": "a", "other": "x\\udfff"}',
+    '{"text": "a", "other": {"k\\ud800": ["\\ud801"]}}',
+], ids=["text", "id", "field", "key-and-nested"])
+@pytest.mark.parametrize("to", ["stdout", "jsonl", "folder"])
+def test_lone_surrogates_anywhere_are_written(tmp_path: Path, line: str, to: str) -> None:
+    """Text: replaced by U+FFFD as a recorded normalise change; any other field (id included):
+    written back as the same ``\\udXXX`` escape, so the value round-trips; the id shown and used in
+    names has U+FFFD."""
+    args = ["run", "-", "-q"]
+    if to != "stdout":
+        args += ["-o", str(tmp_path / ("out.jsonl" if to == "jsonl" else "out"))]
+    res = invoke(*args, input=(GOOD + "\n" + line + "\n").encode("utf-8"))
+    assert res.exit_code == 0, res.output
+    raw = {"stdout": lambda: res.stdout, "jsonl": lambda: (tmp_path / "out.jsonl").read_text(encoding="utf-8"),
+           "folder": lambda: (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8")}[to]()
+    recs = [json.loads(x) for x in raw.splitlines()]
+    assert len(recs) == 2
+    src = json.loads(line)
+    assert {k: v for k, v in recs[1].items() if k not in ("text", "repair")} == {k: v for k, v in src.items() if k != "text"}
+    assert "\ud800" not in recs[1]["text"]
+
+
+def test_lone_surrogate_in_a_text_file_name_of_a_diff(tmp_path: Path) -> None:
+    """A diff of a text with a lone surrogate is written (the surrogate as a backslash escape)."""
+    out = tmp_path / "out"
+    res = invoke("run", "-", "-o", str(out), "-q", input=b'{"text": "The State Division \\ud800 said."}\n')
+    assert res.exit_code == 0, res.output
+    diff = next((out / "diffs").rglob("*.diff")).read_text(encoding="utf-8")
+    assert "\\ud800" in diff
+
+
+def test_nan_is_never_written_into_json_lines() -> None:
+    line = dumps({"text": "a", "x": float("nan"), "y": [float("inf")], "repair": {"spin_score": float("nan")}})
+    assert json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} written")) == \
+        {"text": "a", "x": None, "y": [None], "repair": {"spin_score": None}}
+
+
+def test_nan_in_a_json_line_comes_out_as_null(tmp_path: Path) -> None:
+    res = invoke("run", "-", "-q", input=b'{"text": "a b", "x": NaN, "y": -Infinity}\n')
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"{c} written"))["x"] is None
+
+
+# --- untrusted repair blocks ---------------------------------------------------------------------
+
+BLOCKS = {
+    "skipped-not-count": {"skipped": {"overlap": "many"}},
+    "skipped-negative": {"skipped": {"overlap": -1}},
+    "origin-not-object": {"origin": "x"},
+    "origin-rel-nul": {"origin": {"rel": "a\x00b.txt"}},
+    "origin-rel-long": {"origin": {"rel": "a" * 5000}},
+    "origin-line-text": {"origin": {"line": "3"}},
+    "changes-not-list": {"changes": "x"},
+    "change-not-object": {"changes": [1]},
+    "change-huge-span": {"changes": [{"start": 1e300, "end": 1e309, "before": "", "after": "", "stage": "s",
+                                      "rule": "r"}]},
+    "spin-score-text": {"spin_score": "high"},
+    "spin-score-nan": {"spin_score": float("nan")},
+    "stages-not-strings": {"stages": [1]},
+    "evidence-list": {"evidence": [1, 2]},
+    "family-number": {"family": 3},
+}
+
+
+@pytest.mark.parametrize("block", BLOCKS.values(), ids=BLOCKS.keys())
+def test_a_crafted_repair_block_is_one_error(tmp_path: Path, block: dict) -> None:
+    line = json.dumps({"text": "a b", "repair": block})
+    f = write_lines(tmp_path / "in.jsonl", GOOD, line, GOOD)
+    out = tmp_path / "out"
+    res = invoke("emit", str(f), "-o", str(out), "-q")
+    assert res.exit_code == 1, res.output
+    rep = report(out)
+    assert rep["documents"] == 2 and rep["failed"] == 1 and rep["failures"][0]["line"] == 2
+    assert len(errors(res.stderr)) == 1
+
+
+def test_a_valid_repair_block_still_reads() -> None:
+    line = dumps(Document.from_text("a  b").to_record())
+    (doc,) = read_documents(["-"], stdin=_stream(line.encode() + b"\n"))
+    assert not isinstance(doc, InputError) and doc.text == "a  b"
+
+
+def _stream(data: bytes):
+    import io
+
+    return io.BufferedReader(io.BytesIO(data))
+
+
+# --- file names, folders, configuration, disks -----------------------------------------------------
+
+@pytest.mark.parametrize("chars", [78, 80, 83], ids=["238-bytes", "244-bytes", "253-bytes"])
+def test_long_file_names_fit_temporaries_and_diffs(tmp_path: Path, chars: int) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    name = "\u6f22" * chars + ".txt"
+    (src / name).write_text("The State Division said.\n", encoding="utf-8")
+    (src / "b.txt").write_text("The State Division said.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke("run", str(src), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    assert report(out)["documents"] == 2
+    assert len(list((out / "diffs").iterdir())) == 2
+    assert all(len(p.name.encode()) <= 255 for p in out.rglob("*"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+@pytest.mark.parametrize("mode", [0o000, 0o400], ids=["unlistable", "unsearchable"])
+def test_an_unreadable_subfolder_is_an_error_never_a_silent_skip(tmp_path: Path, mode: int) -> None:
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "x.txt").write_text("The State Division said.\n", encoding="utf-8")
+    (src / "a.txt").write_text("The State Division said.\n", encoding="utf-8")
+    (src / "z.txt").write_text("The State Division said.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    (src / "locked").chmod(mode)
+    try:
+        res = invoke("run", str(src), "-o", str(out), "-q")
+    finally:
+        (src / "locked").chmod(0o755)
+    assert res.exit_code == 1, res.output
+    rep = report(out)
+    assert rep["documents"] == 2 and rep["failed"] == 1
+    assert "locked" in rep["failures"][0]["path"]
+
+
+def test_discovery_reports_an_unlistable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same as above for root, who can list everything: os.scandir refuses one folder."""
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "x.txt").write_text("x", encoding="utf-8")
+    (src / "a.txt").write_text("The State Division said.\n", encoding="utf-8")
+    real = os.scandir
+
+    def scandir(p):
+        if Path(p).name == "locked":
+            raise PermissionError(errno.EACCES, "Permission denied", str(p))
+        return real(p)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = list(read_documents([str(src)]))
+    assert [type(i).__name__ for i in items] == ["Document", "InputError"]
+    assert "cannot list this folder" in str(items[1]) and "locked" in items[1].path
+
+
+def test_discovery_order_is_path_order(tmp_path: Path) -> None:
+    for rel in ("a.txt", "a/x.txt", "b/c/d.jsonl", "B.txt", ".hidden/x.txt", "a/.h.txt", "c.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}" if rel.endswith(".jsonl") else "x", encoding="utf-8")
+    from repair.readers import discover
+
+    assert [s.rel for s in discover([tmp_path])] == ["B.txt", "a/x.txt", "a.txt", "b/c/d.jsonl"]
+
+
+def test_a_non_utf8_pyproject_above_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.repair]\nthreshold = 0.9 # \xff\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("The State Division said.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "sub")
+    for cmd in ("run", "check"):
+        res = invoke(cmd, "a.txt")
+        assert res.exit_code == 2, (cmd, res.output)
+        assert len(errors(res.stderr)) == 1 and "pyproject.toml" in res.stderr
+
+
+class _FullDisk:
+    """A file whose writes fail as on a full disk (what a full tmpfs gives)."""
+
+    def __init__(self, f):
+        self._f = f
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._f.close()
+
+
+@pytest.mark.parametrize("output", ["out", "out.jsonl"], ids=["folder", "jsonl"])
+def test_a_full_disk_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str) -> None:
+    """ENOSPC while writing: exit 1, one error line naming no traceback, and no temporaries left."""
+    src = write_lines(tmp_path / "in.jsonl", *[GOOD] * 5)
+    out = tmp_path / output
+    real = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: _FullDisk(real(*a, **k)))
+    res = invoke("run", str(src), "-o", str(out), "-q")
+    monkeypatch.undo()
+    assert res.exit_code == 1, res.output
+    assert len(errors(res.stderr)) == 1 and "No space left on device" in res.stderr
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_nanosecond_timestamp_in_another_parquet_column_loses_no_rows(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    n = 3000
+    when = pa.array([10**18 + (i == 1500) for i in range(n)], pa.timestamp("ns"))
+    pq.write_table(pa.table({"text": [f"The State Division said {i}." for i in range(n)], "when": when}),
+                   tmp_path / "in.parquet")
+    res = invoke("run", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.jsonl"), "-q")
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(recs) == n
+    assert recs[1500]["when"].endswith(".000000001")  # the batch that has it: timestamps as text, to the nanosecond
