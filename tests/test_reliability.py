@@ -272,3 +272,75 @@ def test_a_nanosecond_timestamp_in_another_parquet_column_loses_no_rows(tmp_path
     recs = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(recs) == n
     assert recs[1500]["when"].endswith(".000000001")  # the batch that has it: timestamps as text, to the nanosecond
+
+
+# --- injection: nothing from an input reaches a terminal or a CI log raw ---------------------------
+
+HOSTILE = "x\n::add-mask::SECRET \x1b]0;title\x07\x1b[31mred\u202e"
+
+
+def _raw_lines(text: str) -> list[str]:
+    """Lines that a CI runner would read as workflow commands, or that carry a terminal escape."""
+    return [ln for ln in text.splitlines() if ln.lstrip().startswith("::") or "\x1b" in ln or "\x07" in ln]
+
+
+def test_a_hostile_file_name_is_escaped_in_error_lines(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "e\n::add-mask::SECRET\x1b[2J.txt").write_bytes(b"\xff\xfe not utf-8")
+    (src / "good.txt").write_text("The State Division said.\n", encoding="utf-8")
+    res = invoke("run", str(src), "-o", str(tmp_path / "out"), "-q")
+    assert res.exit_code == 1
+    assert len(errors(res.stderr)) == 1 and _raw_lines(res.stderr) == []
+    assert "\\n::add-mask::SECRET\\x1b[2J.txt" in res.stderr
+
+
+def test_hostile_rule_ids_in_piped_records_are_escaped(tmp_path: Path) -> None:
+    rule = "space\n::error file=a.txt::owned\x1b[31m"
+    change = {"start": 1, "end": 3, "before": "  ", "after": " ", "stage": "normalise", "rule": rule,
+              "confidence": 1.0, "applied": True}
+    ok = {"id": HOSTILE, "text": "a b", "repair": {"changes": [change], "stages": ["normalise"], "pending": []}}
+    bad = {"id": HOSTILE, "text": "a b", "repair": {"changes": [dict(change, start=50, end=52)]}}  # does not replay
+    res = invoke("emit", "-", "-o", str(tmp_path / "out.jsonl"), "-q", input=json.dumps(ok) + "\n" + json.dumps(bad) + "\n")
+    assert res.exit_code == 1, res.output
+    assert len(errors(res.stderr)) == 1 and _raw_lines(res.stderr) == [], res.stderr
+    assert "space\\n::error file=a.txt::owned\\x1b[31m" in res.stderr
+
+
+def test_check_human_escapes_hostile_ids(tmp_path: Path) -> None:
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"id": HOSTILE, "text": "The Protection Secretary stated on Monday.\n"}) + "\n"
+                 + json.dumps({"id": HOSTILE, "text": 5}) + "\n", encoding="utf-8")
+    res = invoke("check", str(f), "--format", "human")
+    assert res.exit_code in (0, 1), res.output
+    assert _raw_lines(res.stdout) == [] and _raw_lines(res.stderr) == []
+
+
+@pytest.mark.parametrize("unified", [True, False], ids=["unified", "side-by-side"])
+def test_repair_diff_shows_terminal_escapes_as_text(tmp_path: Path, unified: bool) -> None:
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"id": "d\x1b[2J", "text": "The State Division \x1b]0;owned\x07said.\n"}) + "\n",
+                 encoding="utf-8")
+    res = invoke("diff", str(f), *(["-u"] if unified else []))
+    assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.stdout and "\x07" not in res.stdout
+    assert "\\x1b" in res.stdout
+
+
+def test_step_summary_shows_ids_as_text_not_markdown_or_html() -> None:
+    from repair.gate.check import Checker
+    from repair.gate.formats import GITHUB_CAP, render_github
+    from repair.model import Change
+    from repair.settings import CheckSettings
+
+    c = Checker(CheckSettings())
+    for i in range(GITHUB_CAP + 3):
+        d = Document.from_text("a,b:c\n%d\nrest of the text\n", id=f"<img src=https://e.example/{i}.png> [x](y)")
+        d.changes = [Change("normalise", "boilerplate.ad-marker", 0, 9, "a,b:c\n%d\n", "")]
+        d.spin_score = 0.9
+        d.origin = {"path": f"<b>{i}</b>.txt", "kind": "txt"}
+        c.add(d)
+    _, md = render_github(c.finish())
+    assert "more issue(s) not shown" in md
+    assert "<img" not in md and "<b>" not in md and "](y)" not in md
+    assert "&lt;img src=https://e.example/" in md or "&lt;b&gt;" in md

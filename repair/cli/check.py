@@ -36,7 +36,7 @@ from repair.cli.common import (
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 from repair.document import Document
-from repair.errors import ConfigError, InputError
+from repair.errors import ConfigError, InputError, printable
 from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
@@ -289,7 +289,8 @@ def _human(report: Report, out: Console, top: int) -> None:
                 cells[-1] = "[yellow]skipped[/yellow]"
             why = ", ".join(f"{_SHORT[v.figure]} > {_cell(v.limit, False, v.figure)}"
                             + (" (baseline)" if v.by == "baseline" else "") for v in d.failures)
-            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(d.id), *cells, escape(why))
+            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(printable(d.id)), *cells,
+                          escape(printable(why)))
         out.print(table)
         if len(report.documents) > top:
             rest = report.documents[top:]
@@ -313,6 +314,7 @@ def _human(report: Report, out: Console, top: int) -> None:
     out.print(ctable)
     for u in report.unreadable:
         where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])
-        out.print(f"[red]unreadable[/red] {escape(where)}: {escape(str(u['error']))}", soft_wrap=True)
+        out.print(f"[red]unreadable[/red] {escape(printable(where))}: {escape(printable(str(u['error'])))}",
+                  soft_wrap=True)
     colour = "green" if report.passed else "red"
     out.print(f"[{colour}]{escape(report.summary())}[/{colour}]", soft_wrap=True)

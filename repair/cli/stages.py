@@ -22,6 +22,7 @@ from repair.cli.common import (
     Threshold,
     app,
     boundary,
+    clean,
     err,
     load_config,
     load_settings,
@@ -185,7 +186,7 @@ def _summary(stats, output: Optional[Path], *, folder: bool) -> None:
     table.add_column("flagged", justify="right")
     for stage, rules in d["by_rule"].items():
         for rule, c in sorted(rules.items(), key=lambda kv: -(kv[1]["applied"] + kv[1]["flagged"]))[:15]:
-            table.add_row(stage, escape(rule), str(c["applied"]), str(c["flagged"]))
+            table.add_row(clean(stage), clean(rule), str(c["applied"]), str(c["flagged"]))
     if d["by_rule"]:
         err.print(table)
     err.print(

@@ -9,14 +9,25 @@
   var KEY = "repair-review:" + token;
   var memory = null; // used when localStorage is not available
 
-  function emptyState() { return { rules: {}, documents: {} }; }
+  /* Maps keyed by document or rule id are objects without a prototype, so an id such as
+     "__proto__" is an ordinary key (a plain {} would hand back Object.prototype). */
+  function idMap(from) {
+    var m = Object.create(null);
+    if (from && typeof from === "object") Object.keys(from).forEach(function (k) { m[k] = from[k]; });
+    return m;
+  }
+  function emptyState() { return { rules: idMap(), documents: idMap() }; }
   function load() {
     if (memory) return memory;
     try {
       var raw = window.localStorage.getItem(KEY);
       if (raw) {
         var s = JSON.parse(raw);
-        if (s && typeof s === "object" && s.rules && s.documents) return s;
+        if (s && typeof s === "object" && s.rules && s.documents) {
+          var docs = idMap(s.documents);
+          Object.keys(docs).forEach(function (id) { docs[id] = idMap(docs[id]); });
+          return { rules: idMap(s.rules), documents: docs };
+        }
       }
     } catch (e) { /* fall through */ }
     return emptyState();
@@ -30,7 +41,7 @@
   function exportDecisions() {
     var s = load();
     var out = { format: FORMAT, undecided: "tool", report: token, exported: new Date().toISOString(),
-                rules: s.rules, documents: {} };
+                rules: s.rules, documents: idMap() };
     Object.keys(s.documents).sort().forEach(function (id) {
       var entries = s.documents[id];
       var list = Object.keys(entries).map(function (k) { return entries[k]; });
@@ -95,7 +106,7 @@
     var progress = document.getElementById("progress");
 
     function decisionOf(s, c) {
-      var d = (s.documents[docId] || {})[spanKey(c.start, c.end)];
+      var d = (s.documents[docId] || idMap())[spanKey(c.start, c.end)];
       return d ? d.decision : null;
     }
     function effective(s, c) {
@@ -152,7 +163,7 @@
     }
     function decide(list, value) {
       var s = load();
-      var m = s.documents[docId] || (s.documents[docId] = {});
+      var m = s.documents[docId] || (s.documents[docId] = idMap());
       list.forEach(function (c) {
         var k = spanKey(c.start, c.end);
         if (value === null) delete m[k];
