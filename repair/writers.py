@@ -20,11 +20,14 @@ import base64
 import datetime
 import decimal
 import difflib
+import errno
+import glob
 import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -37,13 +40,14 @@ from repair.errors import ConfigError, RepairError
 from repair.readers import reads_from
 
 
-def _umask_mode() -> int:
+def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
 
 
-_FILE_MODE = _umask_mode()
+_UMASK = _current_umask()
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 @contextmanager
@@ -261,11 +265,17 @@ class JsonlSink:
         self.final = final
         self.path = path
         self.stats = Stats()
+        self._lock: OutputLock | None = None
         if path is not None:
             refuse_output_over_inputs(path, inputs)
             _refuse_folder(path)
-            self._cm = atomic_writer(path)
-            self._f = self._cm.__enter__()
+            self._lock = _lock_file(path)
+            try:
+                self._cm = atomic_writer(path)
+                self._f = self._cm.__enter__()
+            except BaseException:
+                self._lock.release()
+                raise
         else:
             self._cm = None
             self._f = sys.stdout
@@ -278,12 +288,16 @@ class JsonlSink:
             self._f.flush()
 
     def close(self, ok: bool = True) -> None:
-        if self._cm is not None:
-            if ok:
-                self._cm.__exit__(None, None, None)
-            else:
-                self._cm.__exit__(RepairError, RepairError("aborted"), None)
-            self._cm = None
+        try:
+            if self._cm is not None:
+                cm, self._cm = self._cm, None
+                if ok:
+                    cm.__exit__(None, None, None)
+                else:
+                    cm.__exit__(RepairError, RepairError("aborted"), None)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
 
 class ParquetSink:
@@ -295,14 +309,137 @@ class ParquetSink:
         self.final = final
         self.path = path
         self.stats = Stats()
-        self._w = ParquetWriter(path)
+        self._lock = _lock_file(path)
+        try:
+            self._w = ParquetWriter(path)
+        except BaseException:
+            self._lock.release()
+            raise
 
     def add(self, doc: Document) -> None:
         self.stats.add(doc)
         self._w.add(doc.to_record(final=self.final))
 
     def close(self, ok: bool = True) -> None:
-        self._w.close(ok)
+        try:
+            self._w.close(ok)
+        finally:
+            self._lock.release()
+
+
+def _lock_file(path: Path) -> OutputLock:
+    """Lock a file output for the run and remove what killed earlier runs left of it."""
+    lock = OutputLock(path)
+    remove_stale_temporaries(path)
+    return lock
+
+
+class OutputLock:
+    """An exclusive lock on an output (a file or folder), held for the run: a second run writing the
+    same output is refused at once with a clear message rather than mixing its files with ours.
+
+    The lock is ``.<name>.lock`` beside the output (a folder is replaced as a whole on publish, so
+    the lock cannot live inside it), an ``flock`` taken with filelock. It is removed while still held
+    when the run ends (a run that had opened it then finds the name unlinked, and filelock retries),
+    so nothing is left beside the output; a killed run leaves it, unlocked, to be reused.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from filelock import FileLock, Timeout
+
+        real = path.resolve()
+        self.file = real.parent / f".{fit_name(real.name, 100)}.lock"
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(self.file), timeout=0, is_singleton=False)
+            self._lock.acquire()
+        except Timeout:
+            raise RepairError(f"another repair run is writing {path} (it holds {self.file}); wait for it to finish "
+                              "or choose another output") from None
+        except OSError as e:
+            raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
+
+    def release(self) -> None:
+        if not self._lock.is_locked:
+            return
+        try:
+            os.unlink(self.file)
+        except OSError:
+            pass
+        self._lock.release()
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporaries an earlier run killed while writing ``path`` left (call with its lock held)."""
+    real = path.resolve()
+    pattern = glob.escape(f".{fit_name(real.name, 100)}.") + "*" + TMP_SUFFIX
+    for tmp in real.parent.glob(pattern):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+#: files that mark a folder as a repair output (so replacing it as a whole loses nothing of the user's)
+_MARKERS = ("report.json", "documents.jsonl", "records.jsonl")
+
+
+class StagedFolder:
+    """An output folder written in full beside the real one, then swapped in: a run publishes a
+    complete output set or leaves the previous one untouched.
+
+    Holds the :class:`OutputLock` from construction to :meth:`publish` or :meth:`abort`. Staging
+    and old folders that an earlier, killed run left (``.<name>.staging-*``, ``.<name>.old-*``) are
+    removed first. A folder that exists, holds files and is not a repair output is refused: it
+    would be replaced as a whole.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.real = out.resolve()
+        try:
+            if self.real.exists() and not self.real.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "a file is in the way")
+            self.real.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
+                from None
+        if self.real.is_dir() and any(self.real.iterdir()) and not any((self.real / m).exists() for m in _MARKERS):
+            raise ConfigError(f"output folder {out} holds files that are not a repair output, and a run replaces the "
+                              "folder as a whole; choose a new or empty folder")
+        self.lock = OutputLock(out)
+        try:
+            stem = f".{fit_name(self.real.name, 100)}."
+            for stale in [*self.real.parent.glob(glob.escape(stem) + "staging-*"),
+                          *self.real.parent.glob(glob.escape(stem) + "old-*")]:
+                shutil.rmtree(stale, ignore_errors=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=stem + "staging-", dir=self.real.parent))
+            os.chmod(self.staging, 0o777 & ~_UMASK)
+        except OSError as e:
+            self.lock.release()
+            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
+                from None
+
+    def publish(self) -> None:
+        """Swap the staged folder in (two renames in one folder) and remove the previous one."""
+        try:
+            old = None
+            if self.real.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{fit_name(self.real.name, 100)}.old-", dir=self.real.parent))
+                os.replace(self.real, old)  # over the empty folder just made
+            os.rename(self.staging, self.real)
+        except OSError as e:
+            raise RepairError(f"cannot publish the output folder {self.out} ({e.strerror or e}); the previous output "
+                              "is left as it was") from None
+        finally:
+            self.lock.release()
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Drop the staged folder; the previous output stays as it was."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
 
 
 class FolderSink:
@@ -313,19 +450,16 @@ class FolderSink:
         self.stats = Stats()
         self.diffs = diffs
         refuse_output_over_inputs(out, inputs, folder=True)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
-                from None
+        self._staged = StagedFolder(out)
+        self.dir = self._staged.staging  # everything is written here, and published as a whole on close
         self._outputs: dict[tuple[str, str], str] = {}  # (relative path, input) -> output path
         self._taken: set[str] = set()  # output paths given out, casefolded
         self._diff_names: set[str] = set()
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
-        self._index_cm = atomic_writer(out / "documents.jsonl")
+        self._index_cm = atomic_writer(self.dir / "documents.jsonl")
         self._index = self._index_cm.__enter__()
-        self._records_cm = atomic_writer(out / "records.jsonl")
+        self._records_cm = atomic_writer(self.dir / "records.jsonl")
         self._records = self._records_cm.__enter__()
         self.listeners: list[Any] = []  # objects with add(doc, entry) and close(stats), e.g. the HTML report
 
@@ -370,21 +504,21 @@ class FolderSink:
         record_line = dumps(record) + "\n"  # a record that cannot be written raises here, before any write
         self.stats.add(doc)
         if kind == "txt":
-            write_atomic(self.out / rel, doc.text)
+            write_atomic(self.dir / rel, doc.text)
         elif kind == "parquet":
             if rel not in self._parquet:
-                self._parquet[rel] = ParquetWriter(self.out / rel)
+                self._parquet[rel] = ParquetWriter(self.dir / rel)
             self._parquet[rel].add(record)
         else:
             if rel not in self._jsonl:
-                cm = atomic_writer(self.out / rel)
+                cm = atomic_writer(self.dir / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
             self._jsonl[rel][1].write(record_line)
         diff_rel = None
         if self.diffs and doc.text != doc.source:
             name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"
             diff_rel = self._diff_name(name)
-            write_atomic(self.out / diff_rel, unified_diff(doc, name))
+            write_atomic(self.dir / diff_rel, unified_diff(doc, name))
         entry = {
             "id": doc.id,
             "output": rel,
@@ -406,21 +540,28 @@ class FolderSink:
         closers = [lambda cm=cm: cm.__exit__(*exc) for cm, _ in self._jsonl.values()]
         closers += [lambda w=w: w.close(ok) for w in self._parquet.values()]
         closers += [lambda: self._index_cm.__exit__(*exc), lambda: self._records_cm.__exit__(*exc)]
-        failed: RepairError | None = None
-        for close in closers:  # every file is finished (or its temporary removed) even if one fails
-            try:
-                close()
-            except RepairError as e:
-                failed = failed or e
-        if failed is not None:
-            raise failed
-        report = self.stats.as_dict()
-        if not ok:  # an aborted run leaves the last complete report (and review pages) as they were
+        published = False
+        try:
+            failed: RepairError | None = None
+            for close in closers:  # every file is finished (or its temporary removed) even if one fails
+                try:
+                    close()
+                except RepairError as e:
+                    failed = failed or e
+            if failed is not None:
+                raise failed
+            report = self.stats.as_dict()
+            if not ok:  # an aborted run leaves the previous output set as it was
+                return report
+            for listener in self.listeners:
+                listener.close(self.stats)
+            write_atomic(self.dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+            self._staged.publish()
+            published = True
             return report
-        for listener in self.listeners:
-            listener.close(self.stats)
-        write_atomic(self.out / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-        return report
+        finally:
+            if not published:
+                self._staged.abort()
 
 
 _OWN_FILES = frozenset({"documents.jsonl", "records.jsonl", "report.json", "index.html"})

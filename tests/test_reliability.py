@@ -344,3 +344,126 @@ def test_step_summary_shows_ids_as_text_not_markdown_or_html() -> None:
     assert "more issue(s) not shown" in md
     assert "<img" not in md and "<b>" not in md and "](y)" not in md
     assert "&lt;img src=https://e.example/" in md or "&lt;b&gt;" in md
+
+
+# --- output sets: sanitised names, one run at a time, all or nothing -------------------------------
+
+def _digest(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("rel", ["review/other.txt.html", "review", "diffs/other.txt.diff", "report.json",
+                                 "index.html", "Records.jsonl", ".hidden/x.txt", "a\x1b[2J\nb.txt", "x" * 300])
+def test_origin_rel_never_overwrites_the_folders_own_files(tmp_path: Path, rel: str) -> None:
+    from repair.document import Document
+    from repair.pipeline import Config, run_document
+
+    good = run_document(Document.from_text("The State Division said.\n", id="other.txt",
+                                           origin={"rel": "other.txt", "kind": "txt", "path": "other.txt"}), Config.load())
+    crafted = run_document(Document.from_text("The State Division spoke.\n", id="evil",
+                                              origin={"rel": rel, "kind": "txt", "path": "evil"}), Config.load())
+    src = tmp_path / "in.jsonl"
+    src.write_text(dumps(good.to_record(final=False)) + "\n" + dumps(crafted.to_record(final=False)) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke("emit", str(src), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    entries = [json.loads(x) for x in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [e["id"] for e in entries] == ["other.txt", "evil"]
+    evil_out = entries[1]["output"]
+    first = evil_out.split("/")[0].casefold()
+    assert first not in {"review", "diffs", "report.json", "index.html", "records.jsonl", "documents.jsonl"}
+    assert not first.startswith(".") and not any(ord(ch) < 32 for ch in evil_out)
+    assert all(len(part.encode()) <= 255 for part in evil_out.split("/"))
+    assert (out / evil_out).read_text(encoding="utf-8") == "The State Department spoke.\n"
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["documents"] == 2
+    assert "The State Division" in (out / "diffs" / "other.txt.diff").read_text(encoding="utf-8")
+    assert "other.txt" in (out / "review" / "other.txt.html").read_text(encoding="utf-8")
+
+
+def test_a_second_concurrent_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
+    from repair.writers import OutputLock
+
+    src = write_lines(tmp_path / "in.jsonl", GOOD)
+    out = tmp_path / "out"
+    assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
+    before = _digest(out)
+    held = OutputLock(out)  # what a run still writing holds
+    try:
+        res = invoke("run", str(src), "-o", str(out), "-q")
+        jl = invoke("run", str(src), "-o", str(tmp_path / "o.jsonl"), "-q")
+        held_jl = OutputLock(tmp_path / "o.jsonl")
+        try:
+            jl2 = invoke("run", str(src), "-o", str(tmp_path / "o.jsonl"), "-q")
+        finally:
+            held_jl.release()
+    finally:
+        held.release()
+    assert res.exit_code == 1 and "another repair run is writing" in res.stderr and len(errors(res.stderr)) == 1
+    assert jl.exit_code == 0 and jl2.exit_code == 1 and "another repair run is writing" in jl2.stderr
+    assert _digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "o.jsonl", "out"]  # no lock or staging left
+
+
+def test_an_interrupted_run_leaves_the_previous_output_set_untouched(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from repair import executor
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(5):
+        (src / f"{i}.txt").write_text(f"The State Division said {i}.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
+    before = _digest(out)
+    for i in range(5, 9):
+        (src / f"{i}.txt").write_text(f"The State Division spoke {i}.\n", encoding="utf-8")
+    real = executor.apply
+    seen = []
+
+    def interrupted(work, item):
+        seen.append(item)
+        if len(seen) == 7:
+            raise KeyboardInterrupt
+        return real(work, item)
+
+    monkeypatch.setattr(executor, "apply", interrupted)
+    res = invoke("run", str(src), "-o", str(out), "-q")
+    assert res.exit_code == 130
+    assert _digest(out) == before  # not one new review page, cleaned file or diff: the old set, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]  # the staging folder is gone
+
+
+def test_a_run_removes_what_killed_runs_left(tmp_path: Path) -> None:
+    src = write_lines(tmp_path / "in.jsonl", GOOD)
+    out = tmp_path / "out"
+    assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
+    (tmp_path / ".out.staging-k1ll3d").mkdir()  # SIGKILL during a folder run
+    (tmp_path / ".out.staging-k1ll3d" / "records.jsonl").write_text("x" * 1000, encoding="utf-8")
+    (tmp_path / ".out.lock").write_text("", encoding="utf-8")  # its lock (no longer held)
+    (out / ".records.jsonl.abcd1234.tmp").write_text("x" * 1000, encoding="utf-8")  # an older version's temporary
+    (tmp_path / ".o.jsonl.abcd1234.tmp").write_text("x" * 1000, encoding="utf-8")  # SIGKILL during -o o.jsonl
+    assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
+    assert invoke("run", str(src), "-o", str(tmp_path / "o.jsonl"), "-q").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "o.jsonl", "out"]
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_a_folder_that_is_not_a_repair_output_is_refused(tmp_path: Path) -> None:
+    src = write_lines(tmp_path / "in.jsonl", GOOD)
+    out = tmp_path / "desktop"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    res = invoke("run", str(src), "-o", str(out), "-q")
+    assert res.exit_code == 2 and "not a repair output" in res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_a_decisions_file_nested_too_deep_is_one_line(tmp_path: Path) -> None:
+    src = write_lines(tmp_path / "in.jsonl", GOOD)
+    assert invoke("run", str(src), "-o", str(tmp_path / "recs.jsonl"), "-q").exit_code == 0
+    decisions = tmp_path / "decisions.json"
+    decisions.write_text('{"format": "repair-decisions/1", "documents": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                         encoding="utf-8")
+    res = invoke("emit", "--decisions", str(decisions), str(tmp_path / "recs.jsonl"), "-o", str(tmp_path / "f.jsonl"))
+    assert res.exit_code == 1 and len(errors(res.stderr)) == 1 and "Traceback" not in res.output

@@ -138,7 +138,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         if report:
-            sink.listeners.append(HtmlReport(output))  # index.html + review/: the side-by-side review report
+            sink.listeners.append(HtmlReport(output, into=sink.dir))  # index.html + review/: the side-by-side review report
     elif output is not None and output.suffix.lower() == ".parquet":
         sink = ParquetSink(output, final=final, inputs=inputs)
     else:

@@ -336,9 +336,11 @@ class HtmlReport:
     Memory holds one short index entry per document, never the texts.
     """
 
-    def __init__(self, out: Path, *, title: str = "repair review") -> None:
-        self.out = out
-        self.dir = out / REVIEW_DIR
+    def __init__(self, out: Path, *, title: str = "repair review", into: Path | None = None) -> None:
+        """``out`` is the folder the report is published as (it names the decisions' storage key);
+        ``into`` the folder written now, if another (a :class:`~repair.writers.FolderSink`'s staging ``dir``)."""
+        self.out = into if into is not None else out
+        self.dir = self.out / REVIEW_DIR
         self.dir.mkdir(parents=True, exist_ok=True)
         self.title = title
         self.token = report_token(out)
