@@ -278,10 +278,12 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
     'Hello world'
     """
     composition = _Composition(source, prior)
-    for n in _sorted(new):
+    news = _sorted(new)
+    for n in news:
         if current[n.start:n.end] != n.before:
             raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
                               f"{current[n.start:n.end]!r}")
+    for n in composition.fused(news, current):
         composition.add(n, current)
     return composition.result()
 
@@ -303,6 +305,31 @@ class _Composition:
         self.skipped: list[tuple[str, Change]] = []
         self.taken = Placed()  # source spans of accepted new changes, to reject new-new overlaps
         self.flagged_index = Spans([(f.start, f.end) for f in self.flagged])
+
+    def fused(self, news: list[Change], current: str) -> list[Change]:
+        """``news`` with consecutive applied changes that touch the same rewritten text fused into one.
+
+        Merged one by one, the first would take the prior change into its span and the second
+        would then clash with it and be skipped although the stage applied it: the stage's text
+        and the replay of its changes would differ (``ReplayError``, issue 11).
+        """
+        if not self.applied:
+            return news
+        out: list[Change] = []
+        last: set[int] = set()
+        for n in news:
+            hits = set(self.map.overlapping(n.start, n.end)) if n.applied else set()
+            if out and hits & last and out[-1].applied and out[-1].end <= n.start:
+                p = out[-1]
+                rule = p.rule if n.rule in p.rule.split("+") else f"{p.rule}+{n.rule}"
+                out[-1] = Change(n.stage, rule, p.start, n.end, current[p.start:n.end],
+                                 p.after + current[p.end:n.start] + n.after, min(p.confidence, n.confidence), True,
+                                 p.note or n.note)
+                last |= hits
+            else:
+                out.append(n)
+                last = hits
+        return out
 
     def add(self, n: Change, current: str) -> None:
         """Map ``n`` (a change against ``current``) to the source and place it, or skip it with a reason."""
