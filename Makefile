@@ -38,7 +38,7 @@ lint: $(BIN)/repair
 # texts than CI tries, with random seeds: FUZZ_EXAMPLES=200000 make fuzz for a longer run.
 FUZZ_EXAMPLES ?= 30000
 fuzz: $(BIN)/repair
-	REPAIR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COLUMNS=40 $(BIN)/python -m pytest -p no:cacheprovider -q \
+	REPAIR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COLUMNS=40 $(BIN)/python -m pytest -p no:cacheprovider -q --timeout=0 \
 	  tests/test_idempotence.py tests/test_contract.py -k "idempotent or contract"
 
 bench: $(BIN)/repair
