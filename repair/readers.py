@@ -16,6 +16,7 @@ batch goes on; nothing is ever written to an input.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
 from repair.document import BlockError, Document
-from repair.errors import InputError, RepairError
+from repair.errors import ConfigError, InputError, RepairError
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
@@ -33,6 +34,31 @@ PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
 _SNIFF = 8192
 
 Item = Union[Document, InputError]
+
+#: The largest document read, in megabytes (a .txt file, a JSON line, stdin text, a Parquet row's
+#: text); set ``REPAIR_MAX_DOCUMENT_MB`` to change it. Cleaning takes memory in proportion to the
+#: text (tens of times its size), so one huge document must not exhaust a machine: it is refused
+#: with one error line naming it, and the batch goes on. Real articles are well under 1 MB.
+MAX_DOCUMENT_MB = 10.0
+
+
+def max_document_bytes() -> int:
+    """The size limit of one document in bytes (``REPAIR_MAX_DOCUMENT_MB``, default :data:`MAX_DOCUMENT_MB`)."""
+    raw = os.environ.get("REPAIR_MAX_DOCUMENT_MB", "").strip()
+    if not raw:
+        return int(MAX_DOCUMENT_MB * 1_000_000)
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = -1.0
+    if not mb > 0 or mb == float("inf"):
+        raise ConfigError(f"REPAIR_MAX_DOCUMENT_MB must be a positive number of megabytes, not {raw!r}")
+    return int(mb * 1_000_000)
+
+
+def _too_big(size: int, limit: int, what: str) -> str:
+    return (f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit for one document; split it, or "
+            "raise REPAIR_MAX_DOCUMENT_MB")
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +305,8 @@ def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) ->
     text = rec[text_field]
     if not isinstance(text, str):
         return InputError(where, f"field {text_field!r} must be a string, not {type(text).__name__}", row)
+    if len(text) > (limit := max_document_bytes()):
+        return InputError(where, _too_big(len(text), limit, "the text"), row)
     block = rec.get("repair")
     if isinstance(block, str):  # a record written by a stage: the repair block is stored as JSON
         try:
@@ -318,7 +346,11 @@ def _block_problem(rec: dict[str, Any]) -> str | None:
 
 def _read_txt(src: Source, allow_empty: bool) -> Item:
     assert src.path is not None
+    limit = max_document_bytes()
     try:
+        size = src.path.stat().st_size
+        if size > limit:
+            return InputError(src.display, _too_big(size, limit, "the file"))
         data = src.path.read_bytes()
     except OSError as e:
         return InputError(src.display, f"cannot read ({e.strerror})")
@@ -333,19 +365,28 @@ def _read_txt(src: Source, allow_empty: bool) -> Item:
 
 
 def _read_stdin(stream: IO[bytes], text_field: str, allow_empty: bool) -> Iterator[Item]:
-    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
-    if not head:
-        data = stream.read()
-        if _looks_like_jsonl(data):
-            import io
-            yield from _read_jsonl(io.BytesIO(data), Source(None, "stdin.jsonl", "jsonl"), text_field)
-            return
-        yield from _stdin_text(data, allow_empty)
-        return
+    if not hasattr(stream, "peek"):  # e.g. a BytesIO: buffer it, so it streams like sys.stdin.buffer
+        stream = io.BufferedReader(_Raw(stream))  # type: ignore[arg-type]
+    head = stream.peek(64)[:64]  # type: ignore[attr-defined]
     if _looks_like_jsonl(head):
         yield from _read_jsonl(stream, Source(None, "stdin.jsonl", "jsonl"), text_field)
     else:
-        yield from _stdin_text(stream.read(), allow_empty)
+        yield from _stdin_text(stream.read(max_document_bytes() + 1), allow_empty)
+
+
+class _Raw(io.RawIOBase):
+    """A byte stream without ``peek`` as a raw stream :class:`io.BufferedReader` can buffer."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._s = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        data = self._s.read(len(b))
+        b[:len(data)] = data
+        return len(data)
 
 
 def _looks_like_jsonl(head: bytes) -> bool:
@@ -354,6 +395,11 @@ def _looks_like_jsonl(head: bytes) -> bool:
 
 
 def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
+    limit = max_document_bytes()
+    if len(data) > limit:  # read up to one byte over the limit, never all of it
+        yield InputError("<stdin>", f"the text is over the {limit / 1e6:g} MB limit for one document; split it, "
+                                    "or raise REPAIR_MAX_DOCUMENT_MB")
+        return
     try:
         text = decode(data, "<stdin>")
     except InputError as e:
@@ -387,6 +433,17 @@ def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def _lines(f: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of ``f``; None for a line over ``limit`` bytes, which is skipped without being held in memory."""
+    while raw := f.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (more := f.readline(1 << 20)) and not more.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield raw
+
+
 def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
     """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
 
@@ -394,7 +451,12 @@ def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] 
     >>> [x if isinstance(x, tuple) else str(x) for x in json_lines(io.BytesIO(b'{"a": 1}\\n\\n[2]\\n'), "f.jsonl")]
     [(1, {'a': 1}), 'f.jsonl:3: a line must be a JSON object, not list']
     """
-    for lineno, raw in enumerate(f, start=1):
+    limit = max_document_bytes()
+    for lineno, raw in enumerate(_lines(f, limit), start=1):
+        if raw is None:
+            yield InputError(where, f"the line is over the {limit / 1e6:g} MB limit for one document; split it, "
+                                    "or raise REPAIR_MAX_DOCUMENT_MB", lineno)
+            continue
         if not raw.strip():
             continue
         try:
