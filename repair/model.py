@@ -259,13 +259,16 @@ class Composed(NamedTuple):
     skipped: list[tuple[str, Change]]
 
 
-def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Change]) -> Composed:
+def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Change], *, fuse: bool = True) -> Composed:
     """Map ``new`` (changes against ``current``) onto ``source`` and merge them with ``prior``.
 
     ``prior`` holds changes against ``source``; its applied ones turn ``source`` into ``current``.
     A new change that touches text an earlier change already rewrote is merged with it into one
-    change (rule ids joined with ``+``). Overlaps that cannot be merged honestly (a flagged change
-    over an applied one, two flagged changes) are skipped with the reason ``"overlap"``.
+    change (rule ids joined with ``+``); with ``fuse``, applied new changes that touch the same
+    earlier change are first fused into one, so that all of them are merged (else the second would
+    clash with the first and be skipped although the stage applied it). Overlaps that cannot be
+    merged honestly (a flagged change over an applied one, two flagged changes) are skipped with
+    the reason ``"overlap"``.
 
     >>> src = "Hello  wrld"
     >>> n1 = Change("normalise", "space", 5, 7, "  ", " ")
@@ -283,7 +286,7 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
         if current[n.start:n.end] != n.before:
             raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
                               f"{current[n.start:n.end]!r}")
-    for n in composition.fused(news, current):
+    for n in (composition.fused(news, current) if fuse else news):
         composition.add(n, current)
     return composition.result()
 
