@@ -577,3 +577,33 @@ def test_output_names_are_claimed_in_linear_time() -> None:
     for i in range(n):
         sink._claim(Name(f"d/{i}.txt"), f"in/{i}.txt")
     assert hashes <= 4 * n, hashes  # a constant number per name, not one per name claimed before
+
+
+def test_a_corpus_mixing_bad_inputs_with_good_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One line per bad input naming file (and line), every good document written, a complete report, exit 1."""
+    monkeypatch.setenv("REPAIR_MAX_DOCUMENT_MB", "0.01")
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    good = "The State Division said on Monday.\n"
+    for i in range(3):
+        (src / f"good{i}.txt").write_text(good, encoding="utf-8")
+    (src / "latin1.txt").write_bytes("caf\u00e9".encode("latin-1"))
+    (src / "empty.txt").write_text("", encoding="utf-8")
+    (src / "huge.txt").write_text("word " * 5000, encoding="utf-8")
+    (src / "e\n::add-mask::x.txt").write_bytes(b"\x00binary")
+    write_lines(src / "sub" / "mixed.jsonl", GOOD, DEEP, HUGE_INT, '{"text": "a \\ud800 b", "id": "\\udc00"}',
+                json.dumps({"text": "a b", "repair": {"skipped": {"overlap": "many"}}}),
+                json.dumps({"text": "a b", "repair": {"origin": {"rel": "review/good0.txt.html"}}}),
+                '{"text": 5}', "not json", json.dumps({"text": "x" * 20_000}), GOOD)
+    out = tmp_path / "out"
+    res = invoke("run", str(src), "-o", str(out))
+    assert res.exit_code == 1, res.output
+    rep = report(out)
+    bad = {(Path(f["path"]).name, f["line"]) for f in rep["failures"]}
+    assert bad == {("latin1.txt", 1), ("empty.txt", None), ("huge.txt", None), ("e\n::add-mask::x.txt", None),
+                   ("mixed.jsonl", 2), ("mixed.jsonl", 3), ("mixed.jsonl", 5), ("mixed.jsonl", 7),
+                   ("mixed.jsonl", 8), ("mixed.jsonl", 9)}
+    assert len(errors(res.stderr)) == len(bad) and _raw_lines(res.stderr) == []
+    assert rep["documents"] == 3 + 4  # three good files; four good or repairable lines
+    assert len((out / "records.jsonl").read_text(encoding="utf-8").splitlines()) == 7
+    assert (out / "index.html").exists() and "good0" in (out / "review" / "good0.txt.html").read_text(encoding="utf-8")
