@@ -607,3 +607,33 @@ def test_a_corpus_mixing_bad_inputs_with_good_ones(tmp_path: Path, monkeypatch: 
     assert rep["documents"] == 3 + 4  # three good files; four good or repairable lines
     assert len((out / "records.jsonl").read_text(encoding="utf-8").splitlines()) == 7
     assert (out / "index.html").exists() and "good0" in (out / "review" / "good0.txt.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/sbin/capsh").exists(), reason="needs root and capsh")
+def test_unreadable_folders_as_root_without_its_override(tmp_path: Path) -> None:
+    """The issue's reproduction: root without CAP_DAC_OVERRIDE meets a folder it can list but not
+    search, and one it cannot list: one error line each, the rest processed, exit 1."""
+    import shlex
+    import subprocess
+    import sys
+
+    src = tmp_path / "u"
+    for d in ("locked", "nolist"):
+        (src / d).mkdir(parents=True)
+        (src / d / "x.txt").write_text("The State Division said.\n", encoding="utf-8")
+    (src / "a.txt").write_text("The State Division said.\n", encoding="utf-8")
+    (src / "locked").chmod(0o400)
+    (src / "nolist").chmod(0o000)
+    root = Path(__file__).resolve().parent.parent
+    cmd = (f"PYTHONPATH={shlex.quote(str(root))} {shlex.quote(sys.executable)} -c 'from repair.cli import main; main()' "
+           f"run {shlex.quote(str(src))} -o {shlex.quote(str(tmp_path / 'uo'))} -q")
+    try:
+        ran = subprocess.run(["/usr/sbin/capsh", "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", cmd],
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        for d in ("locked", "nolist"):
+            (src / d).chmod(0o755)
+    assert ran.returncode == 1, ran.stderr
+    assert len(errors(ran.stderr)) == 2 and "Traceback" not in ran.stderr
+    rep = report(tmp_path / "uo")
+    assert rep["documents"] == 1 and rep["failed"] == 2
