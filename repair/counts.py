@@ -63,13 +63,21 @@ class Stats(Tally):
     families: Counter = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
     spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
+    paths: Counter = field(default_factory=Counter)  # which spin-model path judged each document
+    provenance: list[dict[str, Any]] = field(default_factory=list)  # the distinct records' provenance blocks
 
     def add(self, doc: Document) -> None:
+        made_by = doc.extra.get("provenance")
+        if isinstance(made_by, dict) and made_by not in self.provenance and len(self.provenance) < 10:
+            self.provenance.append(made_by)
         if self.add_document(doc):
             self.families[doc.family or "unknown"] += 1
         if any(c.applied for c in doc.changes):
             self.changed_documents += 1
         self.spin_histogram[min(9, int(doc.spin_score * 10))] += 1
+        model = doc.evidence.get("model") if isinstance(doc.evidence, dict) else None
+        if isinstance(model, dict) and isinstance(model.get("path"), str):
+            self.paths[model["path"]] += 1
         for c in doc.changes:
             key = "applied" if c.applied else "flagged"
             self.by_rule[c.stage][c.rule][key] += 1
@@ -109,5 +117,8 @@ class Stats(Tally):
             "skipped": dict(sorted(self.skipped.items())),
             "families": dict(sorted(self.families.items())),
             "spin_histogram": list(self.spin_histogram),
+            "spin_model_paths": dict(sorted(self.paths.items())),  # "model" or "rules-only": documents judged so
             "failures": list(self.failures),
+            # what produced the records (repair.provenance): one block, or a list when they differ
+            "provenance": (self.provenance[0] if len(self.provenance) == 1 else list(self.provenance)) or None,
         }

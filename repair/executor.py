@@ -18,7 +18,6 @@ not depend on ``jobs``.
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing as mp
 import pickle
 import signal
@@ -45,8 +44,8 @@ IN_FLIGHT_PER_JOB = 4  # tasks queued or running per worker: keeps workers busy,
 class PipelineWork:
     """The pipeline as a picklable callable: ``work(doc)`` runs the stages on ``doc``.
 
-    Pickling leaves the compiled rules behind (compiled regexes, automata and closures do not
-    travel between processes); unpickling compiles them again, once per worker.
+    Pickling sends the Config; its rules arrive compiled in the worker, from the worker's own
+    copy for that rule set or the disk cache (:mod:`repair.rulecache`), else compiled once there.
     """
 
     def __init__(self, cfg: Config, stages: Sequence[str] | None = None) -> None:
@@ -57,17 +56,12 @@ class PipelineWork:
         return run_document(doc, self.cfg, self.stages)
 
     def __getstate__(self) -> dict[str, Any]:
-        cfg = self.cfg
-        try:
-            cfg = dataclasses.replace(cfg, rules=dataclasses.replace(cfg.rules, _compiled={}))
-        except (TypeError, ValueError):  # a RuleSet without a compile cache: send it as it is
-            pass
-        return {"cfg": cfg, "stages": self.stages}
+        return {"cfg": self.cfg, "stages": self.stages}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.cfg = state["cfg"]
         self.stages = state["stages"]
-        compile_all(self.cfg.rules)
+        compile_all(self.cfg.rules)  # a no-op for rules that arrived compiled (see RuleSet.__reduce__)
 
 
 def failure(doc: Document, e: Exception) -> InputError:

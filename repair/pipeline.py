@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from repair.document import Document
 from repair.errors import RepairError
-from repair.languagetool.cache import cached_check
 from repair.languagetool.settings import settings_of
-from repair.model import Change, apply_changes, compose
-from repair.rules import RuleSet, load_rules
+from repair.model import FLAG_CAP, SPUN, Change, apply_changes, compose
+from repair.provenance import record_provenance
+from repair.rulecache import load_compiled
+from repair.rules import RuleSet, builtin_rules_dir
+from repair.settings import default_model
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
 from repair.stages import grammar as _grammar
@@ -30,6 +32,7 @@ from repair.stages import normalise as _normalise
 
 if TYPE_CHECKING:
     from repair.settings import Settings
+    from repair.spin.analyse import SpinModel
 
 STAGE_ORDER = ("normalise", "detect", "match", "emit")
 
@@ -42,16 +45,26 @@ class Config:
     threshold: float = _emit.DEFAULT_THRESHOLD
     stages: tuple[str, ...] = STAGE_ORDER
     options: dict[str, Any] = field(default_factory=dict)
+    # the learned spin model: "auto" (the bundled language model when installed), "off" (tables and
+    # calibration without a language model) or a GGUF file; ``tables``: folders of learned tables
+    model: str = field(default_factory=default_model)
+    tables: tuple[str, ...] = ()
+    builtin_tables: bool = True  # false: only ``tables`` (``repair bench --learn-from`` measures those alone)
+
+    def spin_model(self) -> "SpinModel":
+        """The learned spin model of this process (loaded once, on first use: never pickled)."""
+        return _spin_model(self.model, self.tables, self.builtin_tables)
 
     @classmethod
     def load(cls, rules_dirs: Iterable[Path | str] | None = None, *, only: Iterable[str] = (),
              skip: Iterable[str] = (), **kw: Any) -> "Config":
-        """Load and compile the rules (a bad rule raises RuleError here, before any document)."""
-        rules = load_rules(rules_dirs)
-        if only or skip:
-            rules = rules.select(only, skip)
-        compile_all(rules)
-        return cls(rules=rules, **kw)
+        """Load and compile the rules (a bad rule raises RuleError here, before any document).
+
+        The compiled rules come from :mod:`repair.rulecache` when these rule files were compiled
+        before; a Config pickles (worker processes, Dask tasks) as settings plus the rules' data,
+        and each process compiles or reads a rule set once.
+        """
+        return cls(rules=load_compiled(rules_dirs, only, skip, compile_all), **kw)
 
     @classmethod
     def from_settings(cls, settings: "Settings", *, stages: Iterable[str] | None = None, **flags: Any) -> "Config":
@@ -71,8 +84,21 @@ class Config:
         grammar = settings.grammar
         if stages is None:
             stages = (*STAGE_ORDER, _grammar.STAGE) if getattr(grammar, "enabled", False) else STAGE_ORDER
-        return cls.load(settings.rules or None, only=settings.only, skip=settings.skip, threshold=settings.threshold,
-                        stages=tuple(stages), options={_grammar.STAGE: grammar})
+        # extend-rules: the base set (--rules, else the built-in rules) and the extensions, loaded as one
+        dirs = [*(settings.rules or [builtin_rules_dir()]), *settings.extend_rules] if settings.extend_rules \
+            else settings.rules or None
+        return cls.load(dirs, only=settings.only, skip=settings.skip, threshold=settings.threshold,
+                        stages=tuple(stages), options={_grammar.STAGE: grammar}, model=settings.model,
+                        tables=tuple(settings.tables))
+
+
+@functools.lru_cache(maxsize=4)
+def _spin_model(model: str, tables: tuple[str, ...], builtin: bool) -> "SpinModel":
+    from repair.spin.analyse import SpinModel
+
+    use = model != "off"
+    return SpinModel.load(model_path=None if model in ("auto", "off") else model, use_model=use, extra=tables,
+                          builtin_tables=builtin)
 
 
 def compile_all(rules: RuleSet) -> None:
@@ -86,12 +112,35 @@ def _stage_normalise(doc: Document, cfg: Config) -> None:
 
 
 def _stage_detect(doc: Document, cfg: Config) -> None:
+    # the rules (tells) and the learned model decide together: a document is spun when either
+    # finds it spun; the rules' gates then open as the joint decision says, and the model's
+    # proposals carry calibrated confidences (flag-only below FLAG_CAP in a document not spun)
     det = _detect.detect(doc.text, cfg.rules)
+    rules_score, rules_family = det.info["spin_score"], det.info["family"]
+    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score)
+    spin_score = max(rules_score, res.spin_score)
+    family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
+    spun = spin_score >= SPUN
+    if spun != (rules_score >= SPUN) or (spun and family != rules_family):
+        det = _detect.detect(doc.text, cfg.rules, assume=_detect.Assume(spun, family))
     doc.pending.extend(det.changes)
-    doc.spin_score = det.info["spin_score"]
-    doc.family = det.info["family"]
-    if det.info["evidence"]:
-        doc.evidence = dict(det.info["evidence"])
+    # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
+    doc.pending.extend(_learned(res.changes, res.spin_score >= SPUN))
+    doc.spin_score = round(spin_score, 4)
+    doc.family = family if spin_score > 0 else None
+    evidence = dict(det.info["evidence"])
+    evidence.pop("assumed", None)
+    if doc.text:
+        evidence["model"] = {"path": res.path, "spin_score": res.spin_score, "family": res.family,
+                             "rules_spin_score": rules_score, "seconds": round(res.model_seconds, 3)}
+    if evidence:
+        doc.evidence = evidence
+
+
+def _learned(changes: Iterable[Change], spun: bool) -> list[Change]:
+    """The spin model's proposals as proposals for emit: never applied in a document not spun."""
+    return [Change(c.stage, c.rule, c.start, c.end, c.before, c.after,
+                   c.confidence if spun else min(c.confidence, FLAG_CAP), False) for c in changes]
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:
@@ -114,6 +163,8 @@ def _stage_grammar(doc: Document, cfg: Config) -> None:
     done = doc.extra.get(_grammar.STAGE)
     if isinstance(done, dict) and done.get("status") == "ok":
         return
+    from repair.languagetool.cache import cached_check  # here: only grammar runs need the client (and its imports)
+
     settings = settings_of(cfg.options)
     check = cached_check(settings)
     result = _grammar.grammar(doc.text, check, touched=_grammar.touched_spans(doc.changes, doc.pending),
@@ -150,6 +201,7 @@ def run_document(doc: Document, cfg: Config, stages: Iterable[str] | None = None
             raise RepairError(f"unknown stage {name!r}; stages are {', '.join(STAGES)}") from None
         fn(doc, cfg)
         doc.stages.append(name)
+    doc.extra["provenance"] = record_provenance(cfg)
     return doc
 
 

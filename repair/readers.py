@@ -1,10 +1,11 @@
 """Read documents from files, folders and stdin as a stream.
 
 - a ``.txt`` file is one document, its id the path relative to the folder given (or its name);
-- a ``.jsonl`` file is one document per line with a text field (``text`` unless told otherwise)
+- a ``.jsonl`` (or ``.ndjson``) file is one document per line with a text field (``text`` unless told otherwise)
   and an ``id`` field (else ``<file>:<line>``); all other fields are kept untouched;
-- a folder is searched recursively for ``*.txt``, ``*.jsonl`` and ``*.parquet`` (sorted, so runs
-  repeat; hidden files and folders are skipped);
+- a folder is searched recursively for ``*.txt``, ``*.jsonl``, ``*.ndjson`` and ``*.parquet``, and
+  the first three compressed (``.gz``, ``.bz2``, ``.zst``: read transparently, see
+  :mod:`repair.compressed`) (sorted, so runs repeat; hidden files and folders are skipped);
 - a ``.parquet`` file (needs the optional ``pyarrow``: ``pip install 'repair[parquet]'``) is one
   document per row, read in record batches, with the same fields rules as ``.jsonl``; a repair
   block written by an earlier stage is a JSON string in the ``repair`` column;
@@ -22,8 +23,9 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Union
 
+from repair.compressed import DECOMPRESSION_ERRORS, open_binary, plain_name, read_bytes, split_suffix
 from repair.document import BlockError, Document
 from repair.errors import ConfigError, InputError, RepairError
 
@@ -67,6 +69,10 @@ class Source:
     rel: str  # path relative to the root it was found under; output files use it
     kind: str  # "txt", "jsonl", "parquet" or "stdin"
 
+    def __post_init__(self) -> None:
+        # a compressed input's output is written plain: a.jsonl.gz -> a.jsonl
+        object.__setattr__(self, "rel", plain_name(self.rel))
+
     @property
     def display(self) -> str:
         return "<stdin>" if self.path is None else str(self.path)
@@ -86,7 +92,20 @@ def reads_from(folder: Path, path: Path, *, is_folder: bool = False) -> bool:
         return False
     if any(part.startswith(".") for part in path.relative_to(folder).parts):
         return False
-    return is_folder or path.suffix.lower() in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
+    return is_folder or readable_suffix(path)
+
+
+def readable_suffix(path: Path | str) -> bool:
+    """Whether the readers know a file by its name: ``.txt``, ``.jsonl``, ``.ndjson``, ``.parquet``,
+    and the first three compressed (``.gz``, ``.bz2``, ``.zst``).
+
+    >>> [readable_suffix(n) for n in ("a.txt", "a.NDJSON", "a.jsonl.gz", "a.txt.zst", "a.parquet.gz", "a.md")]
+    [True, True, True, True, False, False]
+    """
+    suffix, comp = split_suffix(path)
+    if comp:
+        return suffix in SUFFIXES_TEXT + SUFFIXES_JSONL
+    return suffix in SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
@@ -110,9 +129,6 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
             yield InputError(p, "not a regular file or folder")
         else:
             yield InputError(p, "no such file or folder")
-
-
-_SUFFIXES = SUFFIXES_TEXT + SUFFIXES_JSONL + SUFFIXES_PARQUET
 
 
 def _walk(root: Path) -> Iterator[Source | InputError]:
@@ -144,7 +160,7 @@ def _walk(root: Path) -> Iterator[Source | InputError]:
         except OSError as e:
             yield InputError(entry.path, f"cannot read ({e.strerror or e})")
             continue
-        if is_file and os.path.splitext(entry.name)[1].lower() in _SUFFIXES:
+        if is_file and readable_suffix(entry.name):
             f = Path(entry.path)
             yield Source(f, prefix + entry.name, _kind(f))
 
@@ -181,19 +197,19 @@ def count_documents(paths: Iterable[str | Path]) -> int | None:
             total += 1
             continue
         try:
-            with open(src.path, "rb") as f:
+            with open_binary(src.path) as f:
                 last = b"\n"
                 while chunk := f.read(1 << 20):
                     total += chunk.count(b"\n")
                     last = chunk[-1:]
                 total += last != b"\n"
-        except OSError:
+        except (InputError, *DECOMPRESSION_ERRORS):
             continue
     return total
 
 
 def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
+    suffix = split_suffix(path)[0]
     if suffix in SUFFIXES_PARQUET:
         return "parquet"
     return "jsonl" if suffix in SUFFIXES_JSONL else "txt"
@@ -213,11 +229,19 @@ def decode(data: bytes, where: str) -> str:
 
 
 def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", stdin: IO[bytes] | None = None,
-                   allow_empty: bool = False) -> Iterator[Item]:
-    """Yield a Document (or an InputError) for every document under ``paths``, streaming."""
+                   allow_empty: bool = False, select: Callable[[Path], bool] | None = None) -> Iterator[Item]:
+    """Yield a Document (or an InputError) for every document under ``paths``, streaming.
+
+    ``select`` (see :mod:`repair.selection`) chooses among the files found in folders; a file
+    named in ``paths`` is always read.
+    """
+    paths = [str(p) for p in paths]
+    named = {Path(p) for p in paths}
     for src in discover(paths):
         if isinstance(src, InputError):
             yield src
+            continue
+        if select is not None and src.path is not None and src.path not in named and not select(src.path):
             continue
         if src.path is None:
             stream = stdin if stdin is not None else sys.stdin.buffer
@@ -226,16 +250,22 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
             yield from _read_parquet(src, text_field)
         elif src.kind == "jsonl":
             try:
-                f = open(src.path, "rb")
+                f = open_binary(src.path)
             except OSError as e:
                 yield InputError(src.display, f"cannot read ({e.strerror})")
                 continue
+            except InputError as e:
+                yield e
+                continue
             with f:
-                if b"\x00" in f.peek(_SNIFF)[:_SNIFF]:
-                    yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and JSON "
-                                                  "lines are read")
-                    continue
-                yield from _read_jsonl(f, src, text_field)
+                try:
+                    if b"\x00" in f.peek(_SNIFF)[:_SNIFF]:
+                        yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and "
+                                                      "JSON lines are read")
+                        continue
+                    yield from _read_jsonl(f, src, text_field)
+                except DECOMPRESSION_ERRORS as e:  # a damaged .gz/.bz2/.zst: the records before it were read
+                    yield InputError(src.display, f"cannot decompress ({type(e).__name__}: {e})")
         else:
             yield _read_txt(src, allow_empty)
 
@@ -351,9 +381,13 @@ def _read_txt(src: Source, allow_empty: bool) -> Item:
         size = src.path.stat().st_size
         if size > limit:
             return InputError(src.display, _too_big(size, limit, "the file"))
-        data = src.path.read_bytes()
+        data = read_bytes(src.path)
+        if len(data) > limit:  # a compressed file: its text is larger than the file
+            return InputError(src.display, _too_big(len(data), limit, "the text"))
     except OSError as e:
         return InputError(src.display, f"cannot read ({e.strerror})")
+    except InputError as e:
+        return e
     try:
         text = decode(data, src.display)
     except InputError as e:
@@ -444,7 +478,7 @@ def _lines(f: IO[bytes], limit: int) -> Iterator[bytes | None]:
             yield raw
 
 
-def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
+def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
     """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
 
     >>> import io
@@ -452,7 +486,7 @@ def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] 
     [(1, {'a': 1}), 'f.jsonl:3: a line must be a JSON object, not list']
     """
     limit = max_document_bytes()
-    for lineno, raw in enumerate(_lines(f, limit), start=1):
+    for lineno, raw in enumerate(_lines(f, limit), start=first_line):  # first_line: a byte range of a file (repair.partitions)
         if raw is None:
             yield InputError(where, f"the line is over the {limit / 1e6:g} MB limit for one document; split it, "
                                     "or raise REPAIR_MAX_DOCUMENT_MB", lineno)
@@ -486,9 +520,9 @@ def json_lines(f: IO[bytes], where: str) -> Iterator[tuple[int, dict[str, Any]] 
         yield lineno, rec
 
 
-def _read_jsonl(f: IO[bytes], src: Source, text_field: str) -> Iterator[Item]:
+def _read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) -> Iterator[Item]:
     where = src.display
-    for item in json_lines(f, where):
+    for item in json_lines(f, where, first_line):
         if isinstance(item, InputError):
             yield item
             continue

@@ -29,12 +29,13 @@ same tests prove that each example needs its rule).
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from repair.errors import RuleError
+from repair.errors import ConfigError, RuleError
 
 STAGE_NAMES = ("normalise", "detect", "match", "emit", "grammar")
 CONTEXT_KEYS = ("spun",)
@@ -79,6 +80,21 @@ class RuleSet:
     packs: dict[str, dict[str, Any]]  # file -> [pack] table (plus any top-level tables)
     roots: tuple[str, ...] = ()
     _compiled: dict[str, Any] = field(default_factory=dict)
+    # set by repair.rulecache for a rule set it loaded: the hash of its files, selection and code
+    cache_key: str | None = field(default=None, compare=False)
+
+    def __reduce__(self) -> tuple:
+        """Pickle the rules as data plus their compiled forms; a cached rule set as data plus its key.
+
+        A rule set from :mod:`repair.rulecache` arrives in another process (a worker) as the one
+        that process already has for that key, else the disk cache's, else compiled there once:
+        the compiled forms (megabytes of automata) never travel with every task.
+        """
+        if self.cache_key is not None:
+            from repair.rulecache import from_key
+
+            return from_key, (self.cache_key, RuleSet(self.rules, self.packs, self.roots))
+        return RuleSet, (self.rules, self.packs, self.roots, dict(self._compiled))
 
     def for_stage(self, stage: str) -> list[Rule]:
         return [r for r in self.rules if r.stage == stage]
@@ -96,15 +112,41 @@ class RuleSet:
         return self._compiled[key]
 
     def select(self, only: Iterable[str] = (), skip: Iterable[str] = ()) -> "RuleSet":
-        """A RuleSet keeping rules whose id starts with one of ``only`` (all if empty), minus ``skip``."""
+        """A RuleSet keeping rules whose id starts with one of ``only`` (all if empty), minus ``skip``.
+
+        A selector that matches no rule is a mistake (a typo would silently select nothing), so it
+        raises :class:`~repair.errors.ConfigError` naming it, as ruff does for ``--select``.
+
+        >>> rs = RuleSet((Rule("quotes.curly", "normalise", "q.toml", {}, {}),), {})
+        >>> [r.id for r in rs.select(only=["quotes"]).rules], [r.id for r in rs.select(skip=["quotes."]).rules]
+        (['quotes.curly'], [])
+        >>> rs.select(only=["qoutes"])
+        Traceback (most recent call last):
+        ...
+        repair.errors.ConfigError: --only 'qoutes': no rule id starts with it (did you mean 'quotes'?); `repair rules` lists the ids
+        """
         only, skip = tuple(only), tuple(skip)
+        for flag, selectors in (("--only", only), ("--skip", skip)):
+            for p in selectors:
+                if not any(selects(p, r.id) for r in self.rules):
+                    close = difflib.get_close_matches(p, sorted({r.id for r in self.rules}
+                                                                | {r.id.split(".")[0] for r in self.rules}), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ConfigError(f"{flag} {p!r}: no rule id starts with it{hint}; `repair rules` lists the ids")
         kept = tuple(
             r for r in self.rules
-            if (not only or any(r.id == p or r.id.startswith(p.rstrip(".*") + ".") or r.id.startswith(p)
-                                for p in only))
-            and not any(r.id == p or r.id.startswith(p) for p in skip)
+            if (not only or any(selects(p, r.id) for p in only)) and not any(selects(p, r.id) for p in skip)
         )
         return RuleSet(kept, self.packs, self.roots)
+
+
+def selects(selector: str, rule_id: str) -> bool:
+    """Whether a ``--only``/``--skip`` selector picks a rule: an id, an id prefix, or ``family.*``.
+
+    >>> selects("spin.*", "spin.okay"), selects("quotes", "quotes.curly"), selects("x", "quotes.curly")
+    (True, True, False)
+    """
+    return rule_id == selector or rule_id.startswith(selector.rstrip(".*") + ".") or rule_id.startswith(selector)
 
 
 def builtin_rules_dir() -> Path:
@@ -173,9 +215,18 @@ def load_file(path: Path, display: str | None = None) -> tuple[dict[str, Any], l
     return meta, rules
 
 
-def load_rules(dirs: Iterable[Path | str] | None = None) -> RuleSet:
-    """Load every ``*.toml`` below each folder (the built-in rules when ``dirs`` is empty)."""
+def load_rules(dirs: Iterable[Path | str] | None = None, extend: Iterable[Path | str] = ()) -> RuleSet:
+    """Load every ``*.toml`` below each folder (the built-in rules when ``dirs`` is empty), then
+    those of ``extend`` on top (``--extend-rules``: added to the base set, never replacing it; an
+    id used twice is a :class:`RuleError`).
+
+    >>> base = load_rules()
+    >>> learned = builtin_rules_dir() / "match" / "gazetteer.toml"
+    >>> len(load_rules([learned]).rules) < len(base.rules)   # --rules replaces the built-in rules
+    True
+    """
     roots = [Path(d) for d in (dirs or [])] or [builtin_rules_dir()]
+    roots += [Path(d) for d in extend]
     all_rules: list[Rule] = []
     packs: dict[str, dict[str, Any]] = {}
     seen: dict[str, str] = {}

@@ -8,6 +8,7 @@ git's ``GIT_CEILING_DIRECTORIES``) are never searched, nor anything above them: 
 its temp root there. In ``repair.toml`` the keys are at the top level; in ``pyproject.toml`` they
 live under ``[tool.repair]``. ``--config FILE`` names a file directly. Paths in a file (``rules``,
 ``check.baseline``) are relative to that file's folder. Command-line flags override the file.
+A key may be written with ``-`` for ``_`` (``extend-rules``, ``text-field``), as in ruff.
 
 This is the one settings path of every command (run, the stage commands, diff, check, bench,
 learn)::
@@ -19,11 +20,17 @@ learn)::
 
 Schema (every key optional; the values shown are the defaults)::
 
-    rules = []                  # rule folders or .toml files; empty = the built-in rules
+    rules = []                  # rule folders or .toml files; REPLACES the built-in rules (empty: built-in)
+    extend_rules = []           # rule folders or .toml files added on top of `rules` (or the built-in rules)
     only = []                   # use only rules whose id starts with one of these
     skip = []                   # leave out rules whose id starts with one of these
     threshold = 0.8             # emit: apply proposals at or above this confidence
     text_field = "text"         # JSONL field holding the text
+    model = "auto"              # the language model judging repairs: "auto", "off" or a .gguf file (--model)
+    tables = []                 # folders of learned substitution tables (repair learn), beside the built-in
+    include = []                # .gitignore-style globs (from the project root): read only matching files found in folders
+    exclude = []                # .gitignore-style globs: files found in folders that are not read
+    respect_gitignore = true    # files a .gitignore ignores are not read from folders
 
     [check]
     baseline = ".repair-baseline.json"   # used when the file exists
@@ -43,6 +50,12 @@ Schema (every key optional; the values shown are the defaults)::
     boilerplate_share = 0.02
     spun_per_1k_words = 10.0
     grammar_per_1k_words = 5.0
+
+    [executor]                  # where `repair run` cleans documents (README, "Running on a cluster")
+    kind = "local"              # or "dask" (also --executor)
+    scheduler = ""              # a Dask scheduler address (also --scheduler); empty: local Dask workers
+    workers = 0                 # local Dask worker processes without a scheduler (also --workers); 0: 2
+    partition_mb = 8.0          # input per Dask task
 
     [grammar]                   # the grammar stage (LanguageTool); its keys belong to repair/languagetool/settings.py
     enabled = false             # also --grammar / --no-grammar
@@ -67,7 +80,7 @@ The pipeline gets the result as ``Config.options["grammar"]``.
 >>> settings_from_mapping({"chek": {}}, "repair.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, grammar, ...threshold
+repair.errors.ConfigError: repair.toml: unknown key 'chek' in [tool.repair]; known keys: check, ...threshold
 """
 
 from __future__ import annotations
@@ -91,6 +104,7 @@ REPAIR_TOML = "repair.toml"
 DEFAULT_BASELINE = ".repair-baseline.json"
 #: Discovery never searches these folders or above them (e.g. the test suite's temp root).
 CEILING_ENV = "REPAIR_CONFIG_CEILING"
+MODEL_ENV = "REPAIR_MODEL"  # the default of `model` ("auto", "off" or a GGUF file) where the file sets none
 
 #: Per-document limits. A document fails a figure when the figure is above the limit. The
 #: defaults, like the corpus limits below, come from the one table of figures (repair.gate.figures).
@@ -120,16 +134,45 @@ class CheckSettings:
         pass
 
 
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(slots=True)
+class ExecutorSettings:
+    """``[executor]``: where ``repair run`` cleans documents (README, "Running on a cluster")."""
+
+    kind: str = field(default="local", metadata=_doc('"local" (this process, or --jobs N) or "dask"'))
+    scheduler: str = field(default="", metadata=_doc("a Dask scheduler address; empty: local Dask workers"))
+    workers: int = field(default=0, metadata=_doc("local Dask worker processes when no scheduler (0: 2)"))
+    partition_mb: float = field(default=8.0, metadata=_doc("input per Dask task, in MB"))
+
+    def validate(self, where: str) -> None:
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"{where}: executor kind must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
+        if self.workers < 0 or self.partition_mb <= 0:
+            raise ConfigError(f"{where}: executor workers must be >= 0 and partition_mb > 0")
+
+
 @dataclass(slots=True)
 class Settings:
     """The whole configuration, with the file it came from (``None``: defaults only)."""
 
-    rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files"))
+    rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files replacing the built-in rules"))
+    extend_rules: list[str] = field(default_factory=list, metadata=_doc("rule folders or files added to the rules"))
     only: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to use"))
     skip: list[str] = field(default_factory=list, metadata=_doc("rule id prefixes to leave out"))
     threshold: float = field(default=0.8, metadata=_doc("emit confidence threshold"))
     text_field: str = field(default="text", metadata=_doc("JSONL text field"))
+    model: str = field(default_factory=lambda: default_model(),
+                       metadata=_doc("the language model that judges repairs: 'auto' (the bundled SmolLM2 "
+                                     "when installed), 'off', or a GGUF file"))
+    tables: list[str] = field(default_factory=list, metadata=_doc("folders of learned substitution tables "
+                                                                  "(repair learn) used beside the built-in ones"))
+    include: list[str] = field(default_factory=list, metadata=_doc("globs of files read from folders"))
+    exclude: list[str] = field(default_factory=list, metadata=_doc("globs of files not read from folders"))
+    respect_gitignore: bool = field(default=True, metadata=_doc("skip files .gitignore ignores in folders"))
     check: CheckSettings = field(default_factory=CheckSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
                          metadata=_doc("the grammar stage's settings (repair.languagetool.settings.GrammarSettings)"))
     path: Path | None = field(default=None, metadata={"internal": True})
@@ -159,23 +202,42 @@ class Settings:
         """
         return load_settings(path, start=start, discover=discover)
 
-    def override(self, *, rules: Iterable[Path | str] | None = None, only: Iterable[str] | None = None,
+    def override(self, *, rules: Iterable[Path | str] | None = None, extend_rules: Iterable[Path | str] | None = None,
+                 only: Iterable[str] | None = None,
                  skip: Iterable[str] | None = None, threshold: float | None = None, text_field: str | None = None,
                  grammar: bool | None = None, lt_server: str | None = None,
-                 grammar_scope: str | None = None) -> "Settings":
+                 grammar_scope: str | None = None, include: Iterable[str] | None = None,
+                 exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None,
+                 model: str | None = None, tables: Iterable[Path | str] | None = None, executor: str | None = None,
+                 scheduler: str | None = None, workers: int | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
+        ``--scheduler`` or ``--workers`` imply ``--executor dask``.
 
         >>> Settings(threshold=0.99).override(threshold=None).threshold
         0.99
         >>> Settings(threshold=0.99, only=["spin."]).override(threshold=0.5, only=[]).only
         ['spin.']
         """
-        s = dataclasses.replace(self, rules=list(self.rules), only=list(self.only), skip=list(self.skip),
-                                check=copy.deepcopy(self.check))
+        s = dataclasses.replace(self, rules=list(self.rules), extend_rules=list(self.extend_rules), only=list(self.only),
+                                skip=list(self.skip), include=list(self.include), exclude=list(self.exclude),
+                                tables=list(self.tables), check=copy.deepcopy(self.check),
+                                executor=dataclasses.replace(self.executor))
+        if model is not None:
+            s.model = model
+        if tables:
+            s.tables = [str(p) for p in tables]
+        if include:
+            s.include = list(include)
+        if exclude:
+            s.exclude = list(exclude)
+        if respect_gitignore is not None:
+            s.respect_gitignore = respect_gitignore
         if rules:
             s.rules = [str(p) for p in rules]
+        if extend_rules:  # added to the file's extensions, as ruff's --extend-select adds to extend-select
+            s.extend_rules = [*s.extend_rules, *(str(p) for p in extend_rules)]
         if only:
             s.only = list(only)
         if skip:
@@ -184,12 +246,74 @@ class Settings:
             s.threshold = threshold
         if text_field is not None:
             s.text_field = text_field
+        if executor is not None:
+            s.executor.kind = executor
+        if scheduler or workers:
+            s.executor.kind = "dask" if executor is None else s.executor.kind
+            if scheduler:
+                s.executor.scheduler, s.executor.workers = scheduler, 0
+            if workers:
+                s.executor.workers, s.executor.scheduler = workers, ""
+        s.executor.validate("command line")
         if grammar is False:
             s.grammar = s.grammar.replace(enabled=False)
         elif grammar or lt_server or grammar_scope:
             s.grammar = s.grammar.replace(enabled=True, server=lt_server or s.grammar.server,
                                           scope=grammar_scope or s.grammar.scope)
         return s
+
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The resolved settings in the file's schema (what ``--show-settings`` prints).
+
+        A limit that is off is ``"off"``; a grammar value that is unset (``None``) is left out.
+
+        >>> m = Settings().to_mapping()
+        >>> m["threshold"], m["check"]["document"]["spin_score"], m["grammar"]["enabled"]
+        (0.8, 0.5, False)
+        """
+        def plain(v: Any) -> Any:
+            if isinstance(v, (set, frozenset)):
+                return sorted(v)
+            return "off" if v is None else v
+
+        grammar = {f.name: plain(getattr(self.grammar, f.name)) for f in dataclasses.fields(self.grammar)
+                   if getattr(self.grammar, f.name) is not None}
+        return {
+            "config": str(self.path) if self.path else None,
+            "rules": list(self.rules), "extend_rules": list(self.extend_rules), "only": list(self.only),
+            "skip": list(self.skip), "threshold": self.threshold, "text_field": self.text_field,
+            "include": list(self.include), "exclude": list(self.exclude), "respect_gitignore": self.respect_gitignore,
+            "model": self.model, "tables": list(self.tables),
+            "check": {"baseline": self.check.baseline, "fail_on_skip": self.check.fail_on_skip,
+                      "document": {k: plain(v) for k, v in self.check.document.items()},
+                      "corpus": {k: plain(v) for k, v in self.check.corpus.items()}},
+            "grammar": grammar,
+        }
+
+    def dumps(self) -> str:
+        """The resolved settings as a ``repair.toml`` (readable back with ``--config``).
+
+        >>> import tomllib
+        >>> tomllib.loads(Settings(threshold=0.9).dumps())["threshold"]
+        0.9
+        """
+        from repair.authoring.tomlwrite import table, value
+
+        m = self.to_mapping()
+        where = m.pop("config")
+        check, grammar = m.pop("check"), m.pop("grammar")
+        head = f"# resolved settings: {where} and the flags given\n" if where else \
+            "# resolved settings: built-in defaults and the flags given (no configuration file)\n"
+        top = "".join(f"{k} = {value(v)}\n" for k, v in m.items())
+        limits = {k: check.pop(k) for k in ("document", "corpus")}
+        return "\n".join([head + top, table("[check]", check), table("[check.document]", limits["document"]),
+                          table("[check.corpus]", limits["corpus"]), table("[grammar]", grammar)])
+
+
+def default_model() -> str:
+    """``$REPAIR_MODEL`` when set ("auto", "off" or a GGUF file), else "auto"."""
+    return os.environ.get(MODEL_ENV) or "auto"
 
 
 # ---- loading -------------------------------------------------------------------------------------
@@ -229,6 +353,10 @@ def load_settings(path: Path | None = None, *, start: Path | None = None, discov
     settings = settings_from_mapping(table, str(path), section="tool.repair" if path.name == PYPROJECT else "")
     settings.path = path.resolve()
     settings.rules = [str(settings.resolve(p)) for p in settings.rules]  # relative to the file, not the cwd
+    settings.tables = [str(settings.resolve(p)) for p in settings.tables]
+    if settings.model not in ("auto", "off"):
+        settings.model = str(settings.resolve(settings.model))
+    settings.extend_rules = [str(settings.resolve(p)) for p in settings.extend_rules]
     return settings
 
 
@@ -260,6 +388,7 @@ def _build(cls: type, data: Mapping[str, Any], where: str, section: str) -> Any:
         raise ConfigError(f"{where}: [{section}] must be a table")
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     hints = typing.get_type_hints(cls)
+    data = _snake_keys(data, fields, where, section)
     for key in data:
         if key not in fields:
             raise ConfigError(f"{where}: unknown key {key!r}{_in(section)}; "
@@ -283,6 +412,17 @@ def _build(cls: type, data: Mapping[str, Any], where: str, section: str) -> Any:
     obj = cls(**kwargs)
     obj.validate(where)
     return obj
+
+
+def _snake_keys(data: Mapping[str, Any], fields: Mapping[str, Any], where: str, section: str) -> dict[str, Any]:
+    """``extend-rules`` is read as ``extend_rules`` (ruff's spelling); giving both is an error."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_") if isinstance(key, str) and key.replace("-", "_") in fields else key
+        if name in out:
+            raise ConfigError(f"{where}: {key!r}{_in(section)} is given twice (as {name!r} too); keep one")
+        out[name] = value
+    return out
 
 
 def grammar_settings(table: Any, where: str) -> Any:
@@ -364,6 +504,6 @@ def _type_name(kind: Any) -> str:
 
 
 __all__ = [
-    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings",
+    "CORPUS_LIMITS", "DEFAULT_BASELINE", "DOCUMENT_LIMITS", "CheckSettings", "ExecutorSettings",
     "Limit", "Settings", "find_config", "grammar_settings", "load_settings", "parse_limit", "settings_from_mapping",
 ]

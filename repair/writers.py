@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from repair import fastjson
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
@@ -143,6 +144,10 @@ def dumps(rec: dict[str, Any]) -> str:
     >>> print(dumps({"x": float("nan"), "id": "a" + chr(0xD800)}))
     {"x":null,"id":"a\\ud800"}
     """
+    return fastjson.dumps(rec, _json_dumps, _jsonable)  # orjson where its bytes are json's (repair.fastjson)
+
+
+def _json_dumps(rec: Any) -> str:
     try:
         line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable, allow_nan=False)
     except ValueError:  # a NaN or an infinity somewhere: strict JSON has no spelling for them

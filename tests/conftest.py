@@ -24,7 +24,10 @@ import pytest
 
 # Read at import time by rich (the CLI's stderr console) and typer (its error panels), so they are
 # fixed here, before any test module imports the CLI, and again for each test below.
-TERMINAL = {"COLUMNS": "40", "LINES": "25", "NO_COLOR": "1", "TERM": "xterm"}
+TERMINAL = {"COLUMNS": "40", "LINES": "25", "NO_COLOR": "1", "TERM": "xterm",
+            # the language model costs ~40 s per 1,000 spun words here: tests run the learned tables
+            # without it; the model's own tests (tests/spin/test_lm.py) load it explicitly
+            "REPAIR_MODEL": "off"}
 NOT_INHERITED = ("FORCE_COLOR", "PY_COLORS", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TERMINAL_WIDTH",
                  "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "REPAIR_CONFIG_CEILING")
 os.environ.update(TERMINAL)
@@ -42,6 +45,7 @@ def isolated_session(tmp_path_factory: pytest.TempPathFactory):
     """The same cwd and discovery ceiling for session fixtures (``cfg``), which are built before ``isolated``."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REPAIR_CONFIG_CEILING", str(tmp_path_factory.getbasetemp()))
+        mp.setenv("REPAIR_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))  # compiled rules (repair.rulecache)
         mp.chdir(tmp_path_factory.mktemp("session-cwd"))
         yield
 

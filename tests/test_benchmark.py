@@ -171,7 +171,8 @@ def test_bench_cli_json(files):
     assert d["clean"]["docs"] == 2 and d["clean"]["edits"] == 3
     assert [x["id"] for x in d["pairs"]] == ["t1", "m1"]
     assert [x["id"] for x in d["clean_docs"]] == ["c1", "c2"]
-    assert d["config"] == {"threshold": 0.8, "rules": [str(rules)], "only": [], "skip": []}
+    assert d["config"] == {"threshold": 0.8, "rules": [str(rules)], "only": [], "skip": [], "model": "off",
+                           "tables": "built-in"}
 
 
 def test_bench_cli_threshold_above_confidence_applies_nothing(files):

@@ -61,7 +61,7 @@ runner = CliRunner()
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):
-    return runner.invoke(app, ["check", "--quiet", *args], env=env)
+    return runner.invoke(app, ["check", *args], env=env)
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:
@@ -273,9 +273,9 @@ def test_each_kind_of_damage_fails_its_figure(project, name, text, figure):
     assert res.exit_code == 1, res.output
     data = json.loads(res.stdout)
     worst = data["documents"][0]
-    assert worst["id"] == f"{name}.txt" and not worst["passed"]
+    assert worst["id"] == f"corpus/{name}.txt" and not worst["passed"]  # ids are relative to the project root
     assert figure in {f["figure"] for f in worst["failures"]}
-    clean = next(d for d in data["documents"] if d["id"] == "clean.txt")
+    clean = next(d for d in data["documents"] if d["id"] == "corpus/clean.txt")
     assert clean["passed"] and clean["failures"] == []
 
 
@@ -358,12 +358,12 @@ def test_junit_parses_with_one_testcase_per_document_and_reasons(project):
     assert root.tag == "testsuites"
     docs = root.find("testsuite[@name='repair check: documents']")
     names = [c.get("name") for c in docs.findall("testcase")]
-    assert sorted(names[:2]) == ["clean.txt", "debris.txt"] and names[2].endswith("bad.txt")
+    assert sorted(names[:2]) == ["corpus/clean.txt", "corpus/debris.txt"] and names[2].endswith("bad.txt")
     assert docs.get("tests") == "3" and docs.get("failures") == "1" and docs.get("errors") == "1"
-    debris = docs.find("testcase[@name='debris.txt']")
+    debris = docs.find("testcase[@name='corpus/debris.txt']")
     failure = debris.find("failure")
     assert "boilerplate_share" in failure.get("message") and "[ad_1]" in failure.text
-    assert docs.find("testcase[@name='clean.txt']").find("failure") is None
+    assert docs.find("testcase[@name='corpus/clean.txt']").find("failure") is None
     corpus = root.find("testsuite[@name='repair check: corpus']")
     assert {c.get("name") for c in corpus.findall("testcase")} >= {"spun_share", "boilerplate_share"}
 
@@ -501,8 +501,8 @@ def test_write_baseline_then_only_regressions_fail(project):
     res = invoke("corpus", "--write-baseline", ".repair-baseline.json")
     assert res.exit_code == 0, res.output
     base = json.loads((project / ".repair-baseline.json").read_text(encoding="utf-8"))
-    assert base["repair_baseline"] == 1 and set(base["documents"]) == {"debris.txt", "clean.txt"}
-    assert base["documents"]["debris.txt"]["boilerplate_share"] == 0.5
+    assert set(base["documents"]) == {"corpus/debris.txt", "corpus/clean.txt"}
+    assert base["documents"]["corpus/debris.txt"]["boilerplate_share"] == 0.5
     assert invoke("corpus").exit_code == 0  # found by default in the project folder
     assert invoke("corpus", "--no-baseline").exit_code == 1
     # a regression: more debris in a known document
@@ -520,25 +520,25 @@ def test_a_new_document_is_judged_by_the_limits(project):
     res = invoke("corpus", "--baseline", "base.json", "--format", "json")
     assert res.exit_code == 1
     bad = [d["id"] for d in json.loads(res.stdout)["documents"] if not d["passed"]]
-    assert bad == ["new.txt"]
+    assert bad == ["corpus/new.txt"]
 
 
 def test_update_baseline_tightens_and_never_loosens(project):
     corpus = write(project / "corpus", {"debris.txt": DEBRIS + "Source link\n", "clean.txt": CLEAN})
     assert invoke("corpus", "--write-baseline", ".repair-baseline.json").exit_code == 0
     path = project / ".repair-baseline.json"
-    before = json.loads(path.read_text(encoding="utf-8"))["documents"]["debris.txt"]["boilerplate_share"]
+    before = json.loads(path.read_text(encoding="utf-8"))["documents"]["corpus/debris.txt"]["boilerplate_share"]
     # improve: one debris line fewer
     (corpus / "debris.txt").write_text(DEBRIS, encoding="utf-8")
     assert invoke("corpus", "--update-baseline").exit_code == 0
-    after = json.loads(path.read_text(encoding="utf-8"))["documents"]["debris.txt"]["boilerplate_share"]
+    after = json.loads(path.read_text(encoding="utf-8"))["documents"]["corpus/debris.txt"]["boilerplate_share"]
     assert after < before
     # going back to the old state is now a regression
     (corpus / "debris.txt").write_text(DEBRIS + "Source link\n", encoding="utf-8")
     assert invoke("corpus").exit_code == 1
     # and updating does not loosen the baseline
     assert invoke("corpus", "--update-baseline").exit_code == 1
-    assert json.loads(path.read_text(encoding="utf-8"))["documents"]["debris.txt"]["boilerplate_share"] == after
+    assert json.loads(path.read_text(encoding="utf-8"))["documents"]["corpus/debris.txt"]["boilerplate_share"] == after
 
 
 def test_update_without_a_baseline_and_a_broken_baseline_are_configuration_errors(project):

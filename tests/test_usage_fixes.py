@@ -20,7 +20,7 @@ def test_the_paths_help_names_parquet_which_folders_are_searched_for(tmp_path: P
 
     assert invoke("run", "--help").exit_code == 0
     (paths,) = [p for p in typer.main.get_command(app).commands["run"].params if p.name == "paths"]
-    assert "Files (.txt, .jsonl, .parquet) or folders" in paths.help
+    assert ".parquet" in paths.help and "or folders" in paths.help
 
 
 def test_a_repair_field_that_is_not_a_block_is_a_one_line_error_and_the_batch_goes_on():
@@ -45,7 +45,6 @@ def test_a_parquet_repair_column_holding_json_that_is_not_a_block_is_a_one_line_
 
 
 def test_a_stage_command_says_it_wrote_records_not_a_folder(tmp_path: Path):
-    import re
 
     src = tmp_path / "a.txt"
     src.write_text("[ad_1]\nHello.\n", encoding="utf-8")
@@ -55,9 +54,12 @@ def test_a_stage_command_says_it_wrote_records_not_a_folder(tmp_path: Path):
     assert out.is_file()
     assert "Records written to" in result.output
     assert "Cleaned files" not in result.output
-    helptext = re.sub(r"[\s│]+", " ", invoke("normalise", "--help").output)
-    assert "A .jsonl (or .parquet) file for the records." in helptext
-    assert "folder" not in helptext.split("--output", 1)[1].split("--rules", 1)[0]
+    import typer.main
+
+    assert invoke("normalise", "--help").exit_code == 0
+    (opt,) = [p for p in typer.main.get_command(app).commands["normalise"].params if p.name == "output"]
+    assert "A .jsonl (or .parquet) file for the records." in opt.help  # the option's help, not its wrapped panel
+    assert "folder" not in opt.help
 
 
 def test_a_baseline_path_that_is_a_folder_is_not_told_about_records(tmp_path: Path):

@@ -29,7 +29,7 @@ A ratio whose denominator is zero is ``None`` (shown as "n/a"), never a division
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -38,9 +38,10 @@ from rapidfuzz.distance import Levenshtein
 
 from repair.document import Document
 from repair.errors import InputError, RepairError
-from repair.model import SPUN
+from repair.model import SPUN, Change
 from repair.pipeline import Config, run_document
 from repair.readers import json_lines, read_documents
+from repair.spin.align import aligned_spans
 from repair.words import tokens
 
 WORD_FOR_WORD = ("thesaurus", "okay")  # the families the "word-for-word" group adds up
@@ -88,6 +89,10 @@ class PairScore:
     spin_score: float
     applied: int = 0  # applied changes in the record
     flagged: int = 0  # proposals left for review
+    fixes: int = 0  # applied wording repairs (detect, match)
+    fixes_right: int = 0  # of those, each alone brings the text nearer its original
+    spans: int = 0  # spans the spinner changed (aligned spun/original)
+    spans_restored: int = 0  # of those, restored exactly by an applied repair
 
     @property
     def restoration(self) -> float | None:
@@ -147,8 +152,27 @@ def repair_text(text: str, cfg: Config, id: str = "-") -> Document:
 
 def score_pair(pair: Pair, cfg: Config) -> PairScore:
     doc = repair_text(pair.spun, cfg, pair.id)
-    return score_texts(pair.id, pair.family, spun=pair.spun, original=pair.original, repaired=doc.text,
-                       spin_score=doc.spin_score, applied=_counts(doc)[0], flagged=_counts(doc)[1])
+    score = score_texts(pair.id, pair.family, spun=pair.spun, original=pair.original, repaired=doc.text,
+                        spin_score=doc.spin_score, applied=_counts(doc)[0], flagged=_counts(doc)[1])
+    return score_fixes(score, pair.spun, pair.original, [c for c in doc.changes if c.applied and c.stage in WORDING])
+
+
+WORDING = ("detect", "match")  # the stages whose changes restore wording
+
+
+def score_fixes(score: PairScore, spun: str, original: str, fixes: Iterable[Change]) -> PairScore:
+    """``score`` with fix precision and span recall: each applied repair (against ``spun``) alone, and
+    the spans the spinner changed that a repair restored exactly."""
+    o = tokens(original)
+    base = token_distance(tokens(spun), o)
+    wanted = {(a, b): orig for a, b, orig in aligned_spans(spun, original)}
+    n = right = restored = 0
+    for c in fixes:
+        n += 1
+        right += token_distance(tokens(spun[:c.start] + c.after + spun[c.end:]), o) < base
+        want = wanted.get((c.start, c.end))
+        restored += want is not None and tokens(c.after) == tokens(want)
+    return replace(score, fixes=n, fixes_right=right, spans=len(wanted), spans_restored=restored)
 
 
 def score_clean(id: str, text: str, cfg: Config) -> CleanScore:
@@ -172,9 +196,20 @@ class Group:
     matched: int = 0
     damaged: int = 0
     detected: int = 0
+    fixes: int = 0
+    fixes_right: int = 0
+    spans: int = 0
+    spans_restored: int = 0
+    spin_scores: list[float] = field(default_factory=list)
+    auc: float | None = None  # against the clean documents, set by :func:`summarise`
 
     def add(self, s: PairScore) -> None:
         self.pairs += 1
+        self.fixes += s.fixes
+        self.fixes_right += s.fixes_right
+        self.spans += s.spans
+        self.spans_restored += s.spans_restored
+        self.spin_scores.append(s.spin_score)
         self.tokens += s.spun_tokens
         self.dist_spun += s.dist_spun
         self.dist_repaired += s.dist_repaired
@@ -195,11 +230,32 @@ class Group:
     def doc_recall(self) -> float | None:
         return _ratio(self.detected, self.pairs)
 
+    @property
+    def fix_precision(self) -> float | None:
+        return _ratio(self.fixes_right, self.fixes)
+
+    @property
+    def span_recall(self) -> float | None:
+        return _ratio(self.spans_restored, self.spans)
+
     def as_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "tokens": self.tokens, "dist_spun": self.dist_spun,
                 "dist_repaired": self.dist_repaired, "restoration": self.restoration, "matched": self.matched,
                 "damaged": self.damaged, "damage": self.damage, "detected": self.detected,
-                "doc_recall": self.doc_recall}
+                "doc_recall": self.doc_recall, "fixes": self.fixes, "fix_precision": self.fix_precision,
+                "spans": self.spans, "span_recall": self.span_recall, "auc": self.auc}
+
+
+def auc(positive: list[float], negative: list[float]) -> float | None:
+    """The chance that a spun document scores above a clean one (ties count half); None without both.
+
+    >>> auc([0.9, 0.4], [0.1, 0.4]), auc([], [0.2])
+    (0.875, None)
+    """
+    if not positive or not negative:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
+    return wins / (len(positive) * len(negative))
 
 
 @dataclass(slots=True)
@@ -271,6 +327,9 @@ def summarise(pair_scores: Iterable[PairScore], clean_scores: Iterable[CleanScor
     for c in clean_scores:
         rep.cleans.append(c)
         rep.clean.add(c)
+    negative = [c.spin_score for c in rep.cleans]
+    for g in rep.groups():
+        g.auc = auc(g.spin_scores, negative)
     return rep
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -15,6 +16,7 @@ from repair.authoring.benchmark import Report, run_files
 from repair.cli.common import (
     ConfigFile,
     Isolated,
+    Model,
     Only,
     RulesDirs,
     Skip,
@@ -27,9 +29,11 @@ from repair.cli.common import (
     load_settings,
     report_error,
 )
+from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
+from repair.spin.table import iter_pairs, learn_tables
 
-_WIDE = 132  # the tables are wider than 80 columns: the width used when stdout is not a terminal
+_WIDE = 160  # the tables are wider than 80 columns: the width used when stdout is not a terminal
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
 CleanFile = Annotated[Path, typer.Argument(help='Clean news: JSON lines {"id", "text"} (or .txt files / a folder).')]
@@ -37,26 +41,40 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as one J
 PerDoc = Annotated[bool, typer.Option("--per-doc", help="Also show (or include in --json) every document's scores.")]
 
 
+LearnFrom = Annotated[Optional[Path], typer.Option("--learn-from", dir_okay=False, show_default=False,
+                                                   help="Learn the substitution tables from these pairs and "
+                                                        "measure with them alone (not the built-in tables): "
+                                                        "learn from one file, score on another.")]
+
+
 @app.command("bench")
 def bench(pairs: PairsFile, clean: CleanFile, rules: RulesDirs = None, threshold: Threshold = None,
-          only: Only = None, skip: Skip = None, text_field: TextField = None, as_json: AsJson = False,
-          per_doc: PerDoc = False, config: ConfigFile = None, isolated: Isolated = False) -> None:
+          only: Only = None, skip: Skip = None, text_field: TextField = None, model: Model = None,
+          learn_from: LearnFrom = None, as_json: AsJson = False, per_doc: PerDoc = False, config: ConfigFile = None,
+          isolated: Isolated = False) -> None:
     """Measure repair quality: restoration, damage, clean changes per 10k words, doc recall and FPR.
 
     [bold]repair bench pairs.jsonl clean.jsonl[/bold] runs what [bold]repair run[/bold] does on every spun
     text and every clean text and compares tokens (see README, "Benchmarking repair quality").
+    [bold]--learn-from train.jsonl[/bold] learns the tables from other pairs first, so the figures say how the tool generalises.
     """
-    with boundary():
+    with boundary(), tempfile.TemporaryDirectory(prefix="repair-bench-") as tmp:
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field)
+                          text_field=text_field, model=model)
         cfg = load_config(s, stages=STAGE_ORDER)
+        if learn_from is not None:
+            if learn_from.resolve() == pairs.resolve():
+                raise ConfigError(f"--learn-from {learn_from}: the pairs measured; learn from another file")
+            learn_tables(iter_pairs(learn_from)).save(tmp)
+            cfg.tables, cfg.builtin_tables = (tmp,), False
         report, errors = run_files(pairs, clean, cfg, text_field=s.text_field)
     for e in errors:
         report_error(e)
     if as_json:
         figures = report.as_dict(per_doc=per_doc)
         figures["config"] = {"threshold": cfg.threshold, "rules": list(cfg.rules.roots), "only": s.only,
-                             "skip": s.skip}
+                             "skip": s.skip, "model": cfg.model,
+                             "tables": str(learn_from) if learn_from is not None else "built-in"}
         print(json.dumps(figures, ensure_ascii=False, indent=1))
     else:
         _tables(report, per_doc)
@@ -81,12 +99,13 @@ def _tables(rep: Report, per_doc: bool) -> None:
     t = Table(title="Spun pairs", header_style="bold",
               caption="restoration = 1 - dist(repaired)/dist(spun), token edits to the original, summed")
     t.add_column("group", no_wrap=True, min_width=13)
-    for col in ("pairs", "tokens", "dist spun", "dist rep.", "restoration", "damage", "recall"):
+    for col in ("pairs", "tokens", "dist spun", "dist rep.", "restoration", "damage", "fix prec.", "span rec.",
+                "recall", "AUC"):
         t.add_column(col, justify="right", no_wrap=True)
     for g in rep.groups():
         t.add_row(escape(g.name), str(g.pairs), str(g.tokens), str(g.dist_spun), str(g.dist_repaired),
-                  _f(g.restoration), _f(g.damage, True), _f(g.doc_recall, True),
-                  style="bold" if g is rep.overall else None)
+                  _f(g.restoration), _f(g.damage, True), _f(g.fix_precision, True), _f(g.span_recall, True),
+                  _f(g.doc_recall, True), _f(g.auc), style="bold" if g is rep.overall else None)
     _print(t)
     c = rep.clean
     t = Table(title="Clean news", header_style="bold")

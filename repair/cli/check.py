@@ -18,11 +18,15 @@ from rich.table import Table
 from repair import pipeline
 from repair.cli.common import (
     ConfigFile,
+    Exclude,
+    ExtendRules,
+    Include,
     Isolated,
     Only,
     Paths,
-    Quiet,
+    RespectGitignore,
     RulesDirs,
+    ShowSettings,
     Skip,
     TextField,
     Threshold,
@@ -33,6 +37,7 @@ from repair.cli.common import (
     load_settings,
     process,
     report_error,
+    show_settings,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 from repair.document import Document
@@ -41,6 +46,8 @@ from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
 from repair.gate.judge import Baseline
+from repair.provenance import record_provenance
+from repair.selection import selection_of
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings, parse_limit
 from repair.writers import refuse_output_over_inputs, write_atomic
 
@@ -74,6 +81,25 @@ UpdateBaseline = Annotated[bool, typer.Option("--update-baseline", help="Lower t
 FailOnSkip = Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on-skip", help="A skipped grammar "
                                                     "stage fails the check.", show_default=False)]
 Top = Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")]
+AllowEmpty = Annotated[bool, typer.Option("--allow-empty", help="Pass when no document is selected (default: a "
+                                          "usage error, exit 2: an empty folder or a mistyped path).")]
+NoCorpus = Annotated[bool, typer.Option("--no-corpus", help="Judge documents only; corpus figures are reported, not "
+                                        "judged (the pre-commit hook: a few staged files are not the corpus).")]
+Explain = Annotated[bool, typer.Option("--explain", help="Say what each corpus figure measures.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, warnings and what each figure measures.")]
+AllowRulesChange = Annotated[bool, typer.Option("--allow-rules-change", help="Judge against a baseline recorded "
+                                                "with other rules (its figures may not be comparable).")]
+CheckQuiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what failed (one line each), nothing on "
+                                          "a pass; no progress bar, no tables.")]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """How the human report is drawn: --top, --quiet, --explain/-v."""
+
+    top: int = 20
+    quiet: bool = False
+    explain: bool = False
 
 
 @dataclass(slots=True)
@@ -91,6 +117,10 @@ class Overrides:
     skip: Optional[list[str]] = None
     threshold: Optional[float] = None
     text_field: Optional[str] = None
+    extend_rules: Optional[list[Path]] = None
+    include: Optional[list[str]] = None
+    exclude: Optional[list[str]] = None
+    respect_gitignore: Optional[bool] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +131,7 @@ class BaselineFlags:
     ignore: bool = False
     write: Optional[Path] = None
     update: bool = False
+    allow_rules_change: bool = False
 
     def validate(self) -> None:
         if self.write is not None and self.update:
@@ -117,27 +148,40 @@ def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = N
           no_baseline: NoBaseline = False, write_baseline: WriteBaseline = None, update_baseline: UpdateBaseline = False,
           grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
           fail_on_skip: FailOnSkip = None, rules: RulesDirs = None, only: Only = None, skip: Skip = None,
-          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: Quiet = False) -> None:
+          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: CheckQuiet = False,
+          extend_rules: ExtendRules = None, show: ShowSettings = False, allow_empty: AllowEmpty = False,
+          no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False, include: Include = None,
+          exclude: Exclude = None, respect_gitignore: RespectGitignore = None,
+          allow_rules_change: AllowRulesChange = False) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
     Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
 
     Limits come from \\[tool.repair.check] in pyproject.toml (or \\[check] in repair.toml), then --max and --corpus-max. With a baseline ([bold]--write-baseline .repair-baseline.json[/bold] records one) only regressions fail.
     """
-    flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline)
+    flags = BaselineFlags(path=baseline, ignore=no_baseline, write=write_baseline, update=update_baseline,
+                          allow_rules_change=allow_rules_change)
     overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
-                          threshold=threshold, text_field=text_field)
+                          threshold=threshold, text_field=text_field, extend_rules=extend_rules, include=include,
+                          exclude=exclude, respect_gitignore=respect_gitignore)
     with boundary():  # the one settings path and the one error boundary, as on every command
-        settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides)
-        report = _run(paths, settings, base, cfg, quiet)
-        report = _settle_baseline(report, base, flags, quiet)
-        _emit(report, fmt, output, top, quiet)
+        settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
+        report = _run(paths, settings, base, cfg, quiet, allow_empty=allow_empty, judge_corpus=not no_corpus)
+        report.provenance = {**record_provenance(cfg), "config": str(settings.path) if settings.path else None}
+        if report.empty:
+            err.print(f"[red]error:[/red] no documents selected by {escape(' '.join(map(str, paths or ['-'])))}; "
+                      "check the paths and suffixes (.txt, .jsonl, .ndjson, .parquet), or pass --allow-empty",
+                      soft_wrap=True)
+        else:
+            report = _settle_baseline(report, base, flags, quiet)
+        _emit(report, fmt, output, View(top, quiet, explain or verbose))
     raise typer.Exit(report.exit_code)
 
 
 def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Optional[Path], isolated: bool,
-             flags: BaselineFlags, o: Overrides) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
+             flags: BaselineFlags, o: Overrides, *, show: bool = False,
+             fmt: Format = Format.human) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
     """Check the flags, load the settings (file, then flags), the baseline and the rules."""
     flags.validate()
     doc_limits = _limit_pairs(o.maximum, DOCUMENT_LIMITS, "--max")
@@ -147,28 +191,46 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
             refuse_output_over_inputs(target, paths or [], flag=flag)
     settings = load_settings(config, isolated, rules=o.rules, only=o.only, skip=o.skip, threshold=o.threshold,
                              text_field=o.text_field, grammar=o.grammar, lt_server=o.lt_server,
-                             grammar_scope=o.grammar_scope.value if o.grammar_scope else None)
+                             grammar_scope=o.grammar_scope.value if o.grammar_scope else None,
+                             extend_rules=o.extend_rules, include=o.include, exclude=o.exclude,
+                             respect_gitignore=o.respect_gitignore)
     settings.check.document.update(doc_limits)
     settings.check.corpus.update(corpus_limits)
     if o.fail_on_skip is not None:
         settings.check.fail_on_skip = o.fail_on_skip
-    return settings, _baseline(settings, flags), load_config(settings)
+    if show:
+        show_settings(settings, as_json=fmt is Format.json)
+    cfg = load_config(settings)
+    base = _baseline(settings, flags)
+    if base is not None and base.rules_hash and not flags.allow_rules_change:
+        now = record_provenance(cfg)["rules_hash"]
+        if base.rules_hash != now:
+            made = base.provenance.get("version", "an unknown version")
+            raise ConfigError(f"{base.path}: recorded with other rules (rules hash {base.rules_hash}, repair {made}; "
+                              f"these rules: {now}), so its figures are not comparable; write a new baseline with "
+                              "--write-baseline, or pass --allow-rules-change")
+    return settings, base, cfg
 
 
 def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baseline], cfg: pipeline.Config,
-         quiet: bool) -> Report:
-    """Run the pipeline on every document and judge it; unreadable documents are reported and counted."""
+         quiet: bool, *, allow_empty: bool = False, judge_corpus: bool = True) -> Report:
+    """Run the pipeline on every document and judge it; unreadable documents are reported and counted.
+
+    Document ids are relative to the project root (the configuration file's folder, else the cwd).
+    """
     checker = Checker(settings.check, grammar_enabled=bool(getattr(settings.grammar, "enabled", False)),
-                      baseline=base, families=RuleFamilies(cfg.rules))
+                      baseline=base, families=RuleFamilies(cfg.rules), root=settings.root, allow_empty=allow_empty,
+                      judge_corpus=judge_corpus)
 
     def on_error(e: InputError) -> None:
         checker.fail(e)
-        report_error(e)
+        if not quiet:  # with -q they are in the report's lines
+            report_error(e)
 
     def work(doc: Document) -> Document:
         return pipeline.run_document(doc, cfg)
 
-    process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work)
+    process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work, select=selection_of(settings))
     report = checker.finish()
     if report.grammar == "skipped" and not quiet:
         err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(str(report.grammar_reason))}",
@@ -179,7 +241,7 @@ def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baselin
 def _settle_baseline(report: Report, base: Optional[Baseline], flags: BaselineFlags, quiet: bool) -> Report:
     """--write-baseline records today's figures (and judges by them); --update-baseline lowers what improved."""
     if flags.write is not None:
-        new = Baseline.from_report(report, flags.write)
+        new = Baseline.from_report(report, flags.write, provenance=report.provenance)
         write_atomic(flags.write, new.dumps())
         if not quiet:
             err.print(f"Baseline written to [bold]{escape(str(flags.write))}[/bold] "
@@ -231,15 +293,22 @@ def _baseline(s: Settings, flags: BaselineFlags) -> Optional[Baseline]:
 # ---- output ---------------------------------------------------------------------------------------
 
 
-def _emit(report: Report, fmt: Format, output: Optional[Path], top: int, quiet: bool) -> None:
+def _emit(report: Report, fmt: Format, output: Optional[Path], view: View) -> None:
+    quiet = view.quiet
     summary_md = None
     if fmt is Format.human:
         if output is None:
-            _human(report, Console(highlight=False), top)
+            if quiet:
+                sys.stdout.write(_failure_lines(report))
+            elif not report.empty:
+                _human(report, Console(highlight=False), view)
             return
-        buf = io.StringIO()
-        _human(report, Console(file=buf, width=120, no_color=True, highlight=False), top)
-        text = buf.getvalue()
+        if quiet:
+            text = _failure_lines(report)
+        else:
+            buf = io.StringIO()
+            _human(report, Console(file=buf, width=120, no_color=True, highlight=False), view)
+            text = buf.getvalue()
     elif fmt is Format.github:
         text, summary_md = render_github(report)
     else:
@@ -272,16 +341,48 @@ def _cell(value, failing: bool, name: str) -> str:
     return f"[bold red]{text}[/bold red]" if failing else text
 
 
-def _human(report: Report, out: Console, top: int) -> None:
+def _shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, keeping its end (the file name).
+
+    >>> _shorten("corpus/2021/a.txt", 10), _shorten("a.txt", 10)
+    ('…021/a.txt', 'a.txt')
+    """
+    return text if len(text) <= width else "…" + text[len(text) - width + 1:]
+
+
+def _failure_lines(report: Report) -> str:
+    """``-q``: one line per failure (document, corpus figure, unreadable input), nothing on a pass."""
+    lines = []
+    for d in report.failed_documents:
+        where = f"{d.path}:{d.record_line}" if d.path and d.record_line else (d.path or d.id)
+        lines.append(f"{where}: {d.id}: " + "; ".join(v.describe() for v in d.failures))
+    lines += [f"corpus: {v.describe()}" for v in report.corpus_failures]
+    for u in report.unreadable:
+        lines.append(f"{u['path']}:{u['line']}: unreadable: {u['error']}" if u["line"]
+                     else f"{u['path']}: unreadable: {u['error']}")
+    if report.skip_fails:
+        lines.append(f"grammar stage skipped: {report.grammar_reason}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _human(report: Report, out: Console, view: View) -> None:
+    top = view.top
     show_grammar = report.grammar != "off"
     cols = [c for c in _COLUMNS if show_grammar or c[0] != "grammar_per_1k_words"]
     if report.documents:
         table = Table(show_header=True, header_style="bold", title="documents, worst first", title_justify="left")
-        table.add_column("", no_wrap=True)
-        table.add_column("document", overflow="fold", ratio=2)
+        # an id is never broken over lines (it is what a person searches for): on a narrow terminal its
+        # start gives way ("…" + the file name); -q and --format json give it whole
+        why_width = 14
+        fixed = sum(len(label) + 3 for _, label in cols) + (4 + 3) + (why_width + 3) + 1 + 3
+        room = max(12, out.width - fixed)
+        shown = report.documents[:top]
+        id_width = min(room, max((len(d.id) for d in shown), default=8))
+        table.add_column("", no_wrap=True, min_width=4)
+        table.add_column("document", no_wrap=True, overflow="ellipsis", min_width=id_width)
         for _, label in cols:
-            table.add_column(label, justify="right")
-        table.add_column("why", overflow="fold", ratio=2)
+            table.add_column(label, justify="right", no_wrap=True, min_width=len(label))
+        table.add_column("why", overflow="fold", ratio=1, min_width=why_width)
         for d in report.documents[:top]:
             failing = {v.figure for v in d.failures}
             cells = [_cell(d.figures.get(f), f in failing, f) for f, _ in cols]
@@ -289,8 +390,8 @@ def _human(report: Report, out: Console, top: int) -> None:
                 cells[-1] = "[yellow]skipped[/yellow]"
             why = ", ".join(f"{_SHORT[v.figure]} > {_cell(v.limit, False, v.figure)}"
                             + (" (baseline)" if v.by == "baseline" else "") for v in d.failures)
-            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(printable(d.id)), *cells,
-                          escape(printable(why)))
+            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(printable(_shorten(d.id, id_width))),
+                          *cells, escape(printable(why)))
         out.print(table)
         if len(report.documents) > top:
             rest = report.documents[top:]
@@ -298,19 +399,21 @@ def _human(report: Report, out: Console, top: int) -> None:
             out.print(f"... and {len(rest)} more document(s) ({n_bad} failing); --top N lists more, "
                       "--format json lists all.")
     ctable = Table(show_header=True, header_style="bold", title="corpus", title_justify="left")
-    for name, justify in (("figure", "left"), ("value", "right"), ("limit", "right"), ("", "left"),
-                          ("what it measures", "left")):
-        ctable.add_column(name, justify=justify)  # type: ignore[arg-type]
+    heads = (("figure", "left"), ("value", "right"), ("limit", "right"), ("", "left"))
+    for name, justify in heads + ((("what it measures", "left"),) if view.explain else ()):
+        ctable.add_column(name, justify=justify, no_wrap=name == "figure")  # type: ignore[arg-type]
     judged = {v.figure: v for v in report.corpus_verdicts}
     for fig, value in report.corpus.items():
         v = judged.get(fig)
+        what = (figure(fig).description,) if view.explain else ()
         if value is None:
             state = "[yellow]skipped[/yellow]" if fig == "grammar_per_1k_words" and report.grammar == "skipped" else "-"
-            ctable.add_row(fig, "-", "-", state, figure(fig).description)
+            ctable.add_row(fig, "-", "-", state, *what)
             continue
-        limit = "off" if v is None else _cell(v.limit, False, fig) + (" (baseline)" if v.by == "baseline" else "")
+        off = "not judged" if report.corpus_note else "off"
+        limit = off if v is None else _cell(v.limit, False, fig) + (" (baseline)" if v.by == "baseline" else "")
         state = "-" if v is None else ("[green]ok[/green]" if v.passed else "[red]FAIL[/red]")
-        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, figure(fig).description)
+        ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, *what)
     out.print(ctable)
     for u in report.unreadable:
         where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Callable, Iterable, Iterator, Optional
+from typing import Annotated, Any, Callable, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -29,14 +29,34 @@ err = Console(stderr=True, highlight=False)
 
 Paths = Annotated[
     Optional[list[Path]],
-    typer.Argument(help="Files (.txt, .jsonl, .parquet) or folders (searched for all three); '-' or nothing reads stdin.",
+    typer.Argument(help="Files (.txt, .jsonl, .ndjson, .parquet; the first three also as .gz, .bz2 or .zst) or folders "
+                        "(searched for all of them); '-' reads stdin (so does nothing, when piped).",
                    show_default=False),
 ]
 RulesDirs = Annotated[
     Optional[list[Path]],
-    typer.Option("--rules", help="Rule folder or .toml file (repeatable). Default: the built-in rules.",
+    typer.Option("--rules", help="Rule folder or .toml file (repeatable) REPLACING the built-in rules; "
+                                 "--extend-rules adds to them instead. Default: the built-in rules.",
                  show_default=False),
 ]
+ExtendRules = Annotated[
+    Optional[list[Path]],
+    typer.Option("--extend-rules", help="Rule folder or .toml file (repeatable) added to the rules in use "
+                                        "(the built-in ones, or --rules), e.g. a learned pack.",
+                 show_default=False),
+]
+Include = Annotated[Optional[list[str]], typer.Option("--include", metavar="GLOB", help="Read only files found in "
+                                                     "folders that match this .gitignore-style glob, from the project "
+                                                     "root (repeatable).", show_default=False)]
+Exclude = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Do not read files found in "
+                                                     "folders that match this .gitignore-style glob (repeatable); "
+                                                     "files named on the command line are always read.",
+                                                     show_default=False)]
+RespectGitignore = Annotated[Optional[bool], typer.Option("--respect-gitignore/--no-respect-gitignore",
+                                                          help="Skip files a .gitignore ignores when searching folders "
+                                                               "(default: on).", show_default=False)]
+ShowSettings = Annotated[bool, typer.Option("--show-settings", help="Print the resolved settings (configuration "
+                                                                    "file, then flags) as TOML and exit.")]
 TextField = Annotated[Optional[str], typer.Option("--text-field", help="JSONL field holding the text "
                                                  "(default: text_field in repair.toml, else text).",
                                                  show_default=False)]
@@ -56,6 +76,11 @@ ConfigFile = Annotated[
 ]
 Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file: built-in defaults "
                                                            "and the flags given only.")]
+Model = Annotated[Optional[str], typer.Option("--model", metavar="auto|off|FILE.gguf",
+                                              help="The language model that judges learned repairs: auto (the "
+                                                   "bundled SmolLM2 when installed), off (tables and calibration "
+                                                   "only), or a GGUF file (default: model in repair.toml, else "
+                                                   "$REPAIR_MODEL, else auto).", show_default=False)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
                                    help="Worker processes cleaning documents in parallel; the output is the same.")]
@@ -104,9 +129,56 @@ def load_settings(config: Optional[Path], isolated: bool, **flags) -> Settings:
     return Settings.load(config, discover=not isolated).override(**flags)
 
 
+def show_settings(settings: Settings, *, as_json: bool = False) -> None:
+    """``--show-settings``: the resolved settings on stdout (TOML, or JSON), then exit 0."""
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(settings.to_mapping(), indent=2) + "\n")
+    else:
+        sys.stdout.write(settings.dumps())
+    raise typer.Exit(0)
+
+
+def stdin_is_terminal() -> bool:
+    """Whether stdin is an interactive terminal (tests replace this function)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
+
+
+def refuse_terminal_stdin(paths: Optional[list[Path]], *, announce: bool = False) -> None:
+    """No path on a terminal would wait for typed input behind a spinner: a usage error instead.
+
+    ``-`` asks for stdin explicitly; on a terminal, stderr says that stdin is being read.
+    """
+    if not stdin_is_terminal():
+        return
+    if not paths:
+        raise ConfigError("no input given: name files or folders, or '-' to read stdin (e.g. cat in.jsonl | repair run -)")
+    if announce and any(str(p) == "-" for p in paths):
+        err.print("reading from stdin (end with Ctrl-D)")
+
+
 def load_config(settings: Settings, **kw) -> Config:
-    """The pipeline for ``settings`` (``kw``: ``stages``, see :meth:`Config.from_settings`)."""
-    return Config.from_settings(settings, **kw)
+    """The pipeline for ``settings`` (``kw``: ``stages``, see :meth:`Config.from_settings`).
+
+    A language model named by file that cannot run is a configuration error; the bundled one
+    (``auto``) missing is said once, and the run goes on without it (each record's
+    ``evidence.model.path`` says which path ran)."""
+    cfg = Config.from_settings(settings, **kw)
+    if cfg.model != "off" and "detect" in cfg.stages:
+        from repair.spin.lm import available
+
+        ok, why = available(None if cfg.model == "auto" else cfg.model)
+        if not ok and cfg.model != "auto":
+            raise ConfigError(f"--model {cfg.model}: {why}")
+        if not ok:
+            err.print(f"[yellow]note:[/yellow] no language model ({escape(why)}); repairs are judged by the "
+                      "learned tables alone (the rules-only path)", soft_wrap=True)
+            cfg.model = "off"
+    return cfg
 
 
 def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
@@ -119,13 +191,20 @@ def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
 
 def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
             on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document],
-            jobs: int = 1) -> None:
+            jobs: int = 1, select: Callable[[Path], bool] | None = None, executor: Any = None) -> None:
     """Stream documents through ``work`` then ``handle``; report unreadable ones and go on.
 
     With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
-    :class:`repair.executor.PipelineWork`); documents still reach ``handle`` in input order.
+    :class:`repair.executor.PipelineWork`); with an ``executor`` (:class:`repair.cluster.DaskExecutor`),
+    on its cluster. Documents still reach ``handle`` in input order.
     """
-    items: Iterable = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field), jobs=jobs)
+    refuse_terminal_stdin(paths, announce=True)
+    items: Iterable
+    if executor is not None:  # a Dask cluster reads its partitions itself (--include/--exclude: local runs only)
+        items = executor.imap(work, [str(p) for p in (paths or [])], text_field)
+    else:
+        items = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field, select=select),
+                     jobs=jobs)
     if progress_enabled(quiet):
         from rich.progress import (
             BarColumn,

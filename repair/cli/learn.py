@@ -27,8 +27,24 @@ Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to writ
                                    dir_okay=False)]
 
 
+TablesDir = Annotated[Optional[Path], typer.Option(
+    "--tables", file_okay=False, show_default=False,
+    help="Learn substitution tables (the spin model's) into this folder instead of a rule pack; use them with "
+         "tables = [\"FOLDER\"] in repair.toml.")]
+Spintax = Annotated[Optional[list[Path]], typer.Option(
+    "--spintax", dir_okay=False, show_default=False,
+    help="With --tables: also import a synonym database you hold, lines a|b|c or spintax {a|b|c} (repeatable).")]
+Unpaired = Annotated[Optional[Path], typer.Option(
+    "--unpaired", dir_okay=False, show_default=False,
+    help='With --tables: spun articles without their original, JSON lines {"family", "text"}: how often the '
+         "spinner emits each learned form (detection evidence).")]
+
+
 @app.command("learn")
-def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
+def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.',
+                                                          dir_okay=False, show_default=False)] = None,
+          output: Out = Path("learned-rules.toml"), tables: TablesDir = None, spintax: Spintax = None,
+          unpaired: Unpaired = None,
           clean: Annotated[Optional[Path], typer.Option(
               "--clean", help="Clean news (JSONL/txt/folder): a spun side seen there gets a flag-only rule.",
               show_default=False)] = None,
@@ -40,11 +56,19 @@ def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
                                                                             "side.")] = 4,
           rules: RulesDirs = None, threshold: Threshold = None, text_field: TextField = None,
           config: ConfigFile = None, isolated: Isolated = False) -> None:
-    """Propose spinner substitution rules from aligned spun/original pairs, for a person to vet.
+    """Learn from aligned spun/original pairs: substitution tables for the spin model, or rules to vet.
 
-    [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with
-    counts, confidences and examples; the examples are checked with the --rules (default: built-in rules).
+    [bold]repair learn pairs.jsonl --tables my-tables/[/bold] learns the spinner's substitution tables (spun form -> originals, with counts); add [bold]--spintax synonyms.txt[/bold] to import a synonym database. Use them with tables = ["my-tables"] in repair.toml, beside the built-in tables.
+    [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with counts, confidences and examples for a person to vet; the examples are checked with the --rules (default: built-in rules).
     """
+    if tables is not None:
+        with boundary():
+            _learn_tables(pairs, tables, spintax or [], unpaired)
+        return
+    if pairs is None:
+        raise typer.BadParameter("give the pairs to learn from (or --tables with --spintax)", param_hint="PAIRS")
+    if spintax or unpaired:
+        raise typer.BadParameter("--spintax and --unpaired go with --tables", param_hint="--tables")
     from repair.authoring.learn import learn_files
 
     with boundary():
@@ -63,6 +87,39 @@ def learn(pairs: PairsFile, output: Out = Path("learned-rules.toml"),
               soft_wrap=True)
     if errors:
         raise typer.Exit(1)
+
+
+def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpaired: Optional[Path]) -> None:
+    from repair.errors import ConfigError, InputError
+    from repair.readers import json_lines
+    from repair.spin.table import Tables, from_spintax, iter_pairs, learn_tables
+
+    inputs = [p for p in (pairs, unpaired, *spintax) if p is not None]
+    if not inputs:
+        raise ConfigError("--tables needs pairs to learn from or a --spintax file")
+    refuse_output_over_inputs(folder, inputs, folder=True)
+    spun: list[tuple[str, str]] = []
+    if unpaired is not None:
+        try:
+            f = open(unpaired, "rb")
+        except OSError as e:
+            raise InputError(str(unpaired), f"cannot read ({e.strerror})") from None
+        with f:
+            for item in json_lines(f, str(unpaired)):
+                if isinstance(item, InputError):
+                    raise item
+                line, rec = item
+                if not isinstance(rec.get("text"), str):
+                    raise InputError(str(unpaired), "a spun article needs a string 'text'", line)
+                spun.append((str(rec.get("family") or "spin"), rec["text"]))
+    learned = learn_tables(iter_pairs(pairs), spun) if pairs is not None else Tables()
+    for path in spintax:
+        t = from_spintax(path, family=f"spintax-{path.stem}")
+        learned[t.family] = t
+    written = learned.save(folder)
+    entries = sum(len(t.entries) for t in learned.values())
+    err.print(f"{entries} substitutions in {len(written)} table(s) in [bold]{escape(str(folder))}[/bold]; use them "
+              f'with tables = ["{escape(str(folder))}"] in repair.toml.', soft_wrap=True)
 
 
 @app.command("import-pps")

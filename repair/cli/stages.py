@@ -11,12 +11,18 @@ from rich.table import Table
 
 from repair.cli.common import (
     ConfigFile,
+    Exclude,
+    ExtendRules,
+    Include,
     Isolated,
     Jobs,
+    Model,
     Only,
     Paths,
     Quiet,
+    RespectGitignore,
     RulesDirs,
+    ShowSettings,
     Skip,
     TextField,
     Threshold,
@@ -27,7 +33,9 @@ from repair.cli.common import (
     load_config,
     load_settings,
     process,
+    refuse_terminal_stdin,
     report_error,
+    show_settings,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
 from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
@@ -37,6 +45,7 @@ from repair.model import SPUN
 from repair.pipeline import STAGE_ORDER, Config
 from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
+from repair.selection import selection_of
 from repair.writers import FolderSink, JsonlSink, ParquetSink
 
 Output = Annotated[
@@ -49,6 +58,16 @@ StageOutput = Annotated[
     typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for the records. Default: JSON lines on stdout.",
                  show_default=False),
 ]
+ExecutorKind = Annotated[Optional[str], typer.Option(
+    "--executor", help="Where documents are cleaned: local (this process, or --jobs N) or dask (a Dask cluster; "
+                       "see the README, \"Running on a cluster\"). Default: [executor] kind in repair.toml, else local.",
+    show_default=False)]
+Scheduler = Annotated[Optional[str], typer.Option(
+    "--scheduler", help="Address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --executor dask).",
+    show_default=False)]
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", min=1, help="Dask worker processes to start on this machine (implies --executor dask; default 2).",
+    show_default=False)]
 NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HTML review report (index.html, "
                                                             "review/): about 50 KB a document, so leave it out for "
@@ -59,12 +78,16 @@ def _stage_command(name: str, doc: str) -> None:
     upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
 
     def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = None,
-                only: Only = None, skip: Skip = None, threshold: Threshold = None, config: ConfigFile = None,
-                isolated: Isolated = False, quiet: Quiet = False) -> None:
+                only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
+                config: ConfigFile = None, isolated: Isolated = False, quiet: Quiet = False,
+                extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field)
-            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True)
+                              text_field=text_field, extend_rules=extend_rules, model=model)
+            if show:
+                show_settings(s)
+            _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True,
+                 select=selection_of(s))
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -84,9 +107,10 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 
 @app.command("emit")
 def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
-         only: Only = None, skip: Skip = None, threshold: Threshold = None,
+         only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
          decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1, config: ConfigFile = None,
-         isolated: Isolated = False, quiet: Quiet = False) -> None:
+         isolated: Isolated = False, quiet: Quiet = False, extend_rules: ExtendRules = None,
+         show: ShowSettings = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -94,33 +118,55 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field)
+                          text_field=text_field, extend_rules=extend_rules, model=model)
+        if show:
+            show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         if decisions is not None:
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
-             report=not no_report)
+             report=not no_report, select=selection_of(s))
 
 
 @app.command("run")
 def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
         only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
-        grammar_scope: GrammarScope = None, jobs: Jobs = 1, config: ConfigFile = None, isolated: Isolated = False,
-        quiet: Quiet = False) -> None:
+        grammar_scope: GrammarScope = None, model: Model = None, jobs: Jobs = 1, executor: ExecutorKind = None,
+        scheduler: Scheduler = None, workers: Workers = None, config: ConfigFile = None, isolated: Isolated = False,
+        quiet: Quiet = False, extend_rules: ExtendRules = None, show: ShowSettings = False, include: Include = None,
+        exclude: Exclude = None, respect_gitignore: RespectGitignore = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
     [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
+    [bold]--executor dask --scheduler ADDRESS[/bold] cleans on a Dask cluster; the output is the same.
     Settings come from repair.toml (or \\[tool.repair]) as for [bold]repair check[/bold]; flags override them.
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
-                          grammar_scope=grammar_scope.value if grammar_scope else None)
+                          grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules,
+                          include=include, exclude=exclude, respect_gitignore=respect_gitignore, model=model,
+                          executor=executor, scheduler=scheduler, workers=workers)
+        if show:
+            show_settings(s)
         _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
-             report=not no_report)
+             report=not no_report, select=selection_of(s), executor=_executor(s, jobs))
+
+
+def _executor(s: Any, jobs: int) -> Any:
+    """The Dask executor the settings ask for, or None for a local run."""
+    ex = s.executor
+    if ex.kind != "dask":
+        return None
+    if jobs > 1:
+        raise ConfigError(f"--jobs {jobs} and --executor dask contradict each other; use --workers N for Dask")
+    from repair.cluster import DaskExecutor
+
+    return DaskExecutor(scheduler=ex.scheduler or None, workers=ex.workers or None,
+                        partition_bytes=max(1, int(ex.partition_mb * (1 << 20))))
 
 
 def _is_folder_target(output: Path) -> bool:
@@ -128,11 +174,14 @@ def _is_folder_target(output: Path) -> bool:
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True) -> None:
-    if jobs > 1 and ("grammar" in cfg.stages or decisions is not None):
-        raise ConfigError(f"--jobs {jobs} cannot be combined with "
+         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True,
+         select: Any = None, executor: Any = None) -> None:
+    if (jobs > 1 or executor is not None) and ("grammar" in cfg.stages or decisions is not None):
+        what = f"--jobs {jobs}" if executor is None else "--executor dask"
+        raise ConfigError(f"{what} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
+    refuse_terminal_stdin(paths)  # before any output is created
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     sink: Any
     if output is not None and final and _is_folder_target(output):
@@ -162,7 +211,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     ok = False
     try:
-        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs)
+        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select,
+                executor=executor)
         ok = True
     finally:
         sink.close(ok=ok)

@@ -21,6 +21,7 @@ from repair.errors import printable
 from repair.gate.check import INPUT_ERROR_RULE, DocumentResult, Report
 from repair.gate.figures import FIGURES, figure
 from repair.gate.locate import Finding
+from repair.provenance import tool_version
 
 FORMATS = ("human", "json", "junit", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,12 +31,7 @@ FINGERPRINT_KEY = "repairFinding/v1"
 
 
 def version() -> str:
-    try:
-        from importlib.metadata import version as _v
-
-        return _v("repair")
-    except Exception:  # noqa: BLE001 - not installed (running from a checkout): still a valid report
-        return "0+unknown"
+    return tool_version()
 
 
 def render_json(report: Report) -> str:
@@ -138,32 +134,47 @@ _RULE_HELP = {
 }
 
 
-def render_sarif(report: Report, *, base: Path | None = None) -> str:
-    results = []
-    used: list[str] = []
+#: GitHub code scanning rejects a run with more results, or a file larger than this (we keep the
+#: uncompressed file under it, so it also fits the compressed limit).
+SARIF_MAX_RESULTS = 25_000
+SARIF_MAX_BYTES = 10_000_000
+_SARIF_RESERVE = 200_000  # bytes kept for the rules, the run's properties and the notifications
+
+
+def render_sarif(report: Report, *, base: Path | None = None, max_results: int = SARIF_MAX_RESULTS,
+                 max_bytes: int = SARIF_MAX_BYTES) -> str:
+    """SARIF 2.1.0 that GitHub code scanning accepts: at most ``max_results`` results and ``max_bytes``.
+
+    One result per change when that fits; else one per failing figure of a document (placed at its
+    first change, "and N more"); else the worst documents first, until the limits. Corpus and run
+    results come first. What was left out is said in a warning notification and in the run's
+    ``properties.left_out`` (``--format json`` always lists everything).
+    """
     anchor = next((d.path for d in report.documents if d.path), None)
-    for issue in issues(report, per_change=True):
-        if issue.rule_id not in used:
-            used.append(issue.rule_id)
-        res: dict[str, Any] = {
-            "ruleId": issue.rule_id,
-            "ruleIndex": used.index(issue.rule_id),
-            "level": issue.level,
-            "message": {"text": issue.message},
-            "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(uri(issue.path, base), issue.key)},
-        }
-        path, region = issue.path, {"startLine": issue.line or 1, "startColumn": issue.column or 1,
-                                    "endLine": issue.end_line or issue.line or 1,
-                                    "endColumn": issue.end_column or issue.column or 1}
-        if path is None and anchor is not None:  # corpus and run results: code scanning wants a place
-            path, region = anchor, {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}
-        if path is not None:
-            res["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": _uri_reference(uri(path, base))},
-                                                      "region": region}}]
-        props = {k: v for k, v in (("document", issue.document), ("figure", issue.figure)) if v}
-        if props:
-            res["properties"] = props
-        results.append(res)
+    per_doc = [i for i in issues(report, per_change=True) if i.scope == "document"]
+    aggregated = len(per_doc) > max_results
+    if aggregated:
+        per_doc = [i for i in issues(report, per_change=False) if i.scope == "document"]
+    # corpus and run results are always kept; documents (worst first) fill what room is left
+    runs = [i for i in issues(report, per_change=False) if i.scope != "document"]
+    run_results = [_sarif_result(i, anchor, base) for i in runs]
+    budget = max_bytes - _SARIF_RESERVE - sum(_cost(r) for r in run_results)
+    room = max_results - len(run_results)
+    doc_results: list[dict[str, Any]] = []
+    size = 0
+    for issue in per_doc:
+        res = _sarif_result(issue, anchor, base)
+        size += _cost(res)
+        if len(doc_results) >= room or size > budget:
+            break
+        doc_results.append(res)
+    left = per_doc[len(doc_results):]
+    results = doc_results + run_results
+    used = []
+    for res in results:  # rule indexes in the order the results use them
+        if res["ruleId"] not in used:
+            used.append(res["ruleId"])
+        res["ruleIndex"] = used.index(res["ruleId"])
     rules = [{
         "id": rid,
         "name": rid.split("/", 1)[1].title().replace("-", ""),
@@ -174,6 +185,18 @@ def render_sarif(report: Report, *, base: Path | None = None) -> str:
     if report.grammar == "skipped":
         notifications.append({"level": "warning", "message": {"text": f"grammar stage skipped: {report.grammar_reason}"},
                               "descriptor": {"id": GRAMMAR_SKIPPED_RULE}})
+    properties: dict[str, Any] = {"passed": report.passed, "summary": report.summary(), "corpus": report.corpus,
+                                  "provenance": report.provenance}
+    if aggregated or left:
+        shown = {i.document for i in per_doc[:len(doc_results)]}  # a document cut at the limit counts as shown
+        out_docs = len({i.document for i in left if i.document and i.document not in shown})
+        text = ((f"{len(left)} result(s) for {out_docs} document(s) left out to stay within GitHub's limits "
+                 f"({max_results:,} results, {max_bytes:,} bytes); " if left else "")
+                + ("one result per failing figure of a document, not per change; " if aggregated else "")
+                + "repair check --format json lists everything")
+        notifications.append({"level": "warning", "message": {"text": text}})
+        properties["left_out"] = {"results": len(left), "documents": out_docs, "aggregated": aggregated,
+                                  "max_results": max_results, "max_bytes": max_bytes}
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -183,10 +206,37 @@ def render_sarif(report: Report, *, base: Path | None = None) -> str:
             "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code,
                              "toolExecutionNotifications": notifications}],
             "results": results,
-            "properties": {"passed": report.passed, "summary": report.summary(), "corpus": report.corpus},
+            "properties": properties,
         }],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    # indented for a person when small; compact when large (indentation would double the size)
+    return json.dumps(sarif, indent=2 if len(results) <= 1000 else None, ensure_ascii=False) + "\n"
+
+
+def _cost(res: dict[str, Any]) -> int:
+    return len(json.dumps(res, ensure_ascii=False).encode("utf-8")) + 2
+
+
+def _sarif_result(issue: Issue, anchor: str | None, base: Path | None) -> dict[str, Any]:
+    res: dict[str, Any] = {
+        "ruleId": issue.rule_id,
+        "ruleIndex": 0,  # set once the results are chosen
+        "level": issue.level,
+        "message": {"text": issue.message},
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(uri(issue.path, base), issue.key)},
+    }
+    path, region = issue.path, {"startLine": issue.line or 1, "startColumn": issue.column or 1,
+                                "endLine": issue.end_line or issue.line or 1,
+                                "endColumn": issue.end_column or issue.column or 1}
+    if path is None and anchor is not None:  # corpus and run results: code scanning wants a place
+        path, region = anchor, {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}
+    if path is not None:
+        res["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": _uri_reference(uri(path, base))},
+                                                  "region": region}}]
+    props = {k: v for k, v in (("document", issue.document), ("figure", issue.figure)) if v}
+    if props:
+        res["properties"] = props
+    return res
 
 
 def _uri_reference(u: str) -> str:
@@ -336,7 +386,11 @@ def _md(s: str) -> str:
     return printable(_MD_SPECIAL.sub(r"\\\1", s.replace("\n", " ")))
 
 
-def _step_summary(report: Report, rest: list[Issue], base: Path | None) -> str:
+#: GitHub refuses a step summary above 1 MiB; ours stays under this many bytes (UTF-8).
+SUMMARY_MAX_BYTES = 1_000_000
+
+
+def _step_summary(report: Report, rest: list[Issue], base: Path | None, max_bytes: int = SUMMARY_MAX_BYTES) -> str:
     out = [f"## repair check: {'passed' if report.passed else 'FAILED'}", "", _md(report.summary()), ""]
     if report.corpus_verdicts:
         out += ["| corpus figure | value | limit | result |", "| --- | ---: | ---: | --- |"]
@@ -347,10 +401,25 @@ def _step_summary(report: Report, rest: list[Issue], base: Path | None) -> str:
     if rest:
         out += [f"### {len(rest)} more issue(s) not shown as annotations", "",
                 "| level | file | line | message |", "| --- | --- | ---: | --- |"]
+        size = sum(len(line.encode("utf-8")) + 1 for line in out)
+        budget = max_bytes - 1_000  # room for the line saying what was left out
+        listed = 0
         for i in rest:
-            out.append(f"| {i.level} | {_md(uri(i.path, base)) if i.path else ''} | {i.line or ''} | {_md(i.message)} |")
+            row = f"| {i.level} | {_md(uri(i.path, base)) if i.path else ''} | {i.line or ''} | {_md(_clip(i.message))} |"
+            size += len(row.encode("utf-8")) + 1
+            if size > budget:
+                break
+            out.append(row)
+            listed += 1
         out.append("")
+        if listed < len(rest):
+            out += [f"{len(rest) - listed} more issue(s) not listed: a step summary holds at most 1 MiB; "
+                    "`repair check --format json` lists everything.", ""]
     return "\n".join(out) + "\n"
+
+
+def _clip(s: str, limit: int = 300) -> str:
+    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 RENDERERS: dict[str, Callable[[Report], str]] = {
@@ -361,5 +430,5 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 }
 
 
-__all__ = ["FORMATS", "GITHUB_CAP", "Issue", "RENDERERS", "issues", "render_github", "render_json", "render_junit",
-           "render_sarif", "uri", "version"]
+__all__ = ["FORMATS", "GITHUB_CAP", "SARIF_MAX_BYTES", "SARIF_MAX_RESULTS", "SUMMARY_MAX_BYTES", "Issue", "RENDERERS",
+           "issues", "render_github", "render_json", "render_junit", "render_sarif", "uri", "version"]

@@ -10,6 +10,12 @@ offset in the decoded text is not a column in the file. :func:`string_columns` f
 [21, 24, 30, 31, 36]
 >>> string_columns(raw, text_hash("other")) is None
 True
+
+With ``key`` only that field counts, so a title holding the same text is never taken for it:
+
+>>> dup = '{"title": "x y", "text": "x y"}'
+>>> string_columns(dup, text_hash("x y"))(0), string_columns(dup, text_hash("x y"), key="text")(0)
+(11, 26)
 """
 
 from __future__ import annotations
@@ -26,29 +32,35 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def string_columns(raw: str, want_hash: str) -> ColumnMap | None:
-    """Find the top-level JSON string in ``raw`` whose value hashes to ``want_hash``; map its offsets to
-    columns. None when there is no such value or the line is not a JSON object."""
+def string_columns(raw: str, want_hash: str, key: str | None = None) -> ColumnMap | None:
+    """Find the top-level JSON string in ``raw`` whose value hashes to ``want_hash`` (under ``key``, when
+    given: the last such key, as JSON parsers keep the last); map its offsets to columns. None when
+    there is no such value or the line is not a JSON object."""
     decoder = json.JSONDecoder()
+    found: ColumnMap | None = None
     try:
         i = _skip_ws(raw, 0)
         if raw[i] != "{":
             return None
         i = _skip_ws(raw, i + 1)
         while i < len(raw) and raw[i] != "}":
-            _key, i = json.decoder.scanstring(raw, i + 1)  # type: ignore[attr-defined]
+            name, i = json.decoder.scanstring(raw, i + 1)  # type: ignore[attr-defined]
             i = _skip_ws(raw, i)
             i = _skip_ws(raw, i + 1)  # the colon
             value_start = i
             value, i = decoder.raw_decode(raw, i)
-            if isinstance(value, str) and text_hash(value) == want_hash:
-                return _escaped_map(raw, value_start)
+            if key is None:
+                if isinstance(value, str) and text_hash(value) == want_hash:
+                    return _escaped_map(raw, value_start)
+            elif name == key:
+                found = _escaped_map(raw, value_start) if isinstance(value, str) and text_hash(value) == want_hash \
+                    else None
             i = _skip_ws(raw, i)
             if i < len(raw) and raw[i] == ",":
                 i = _skip_ws(raw, i + 1)
     except (ValueError, IndexError):
         return None
-    return None
+    return found
 
 
 def _skip_ws(s: str, i: int) -> int:

@@ -6,6 +6,12 @@ id. With a baseline, a figure fails only above ``max(limit, baseline figure)``: 
 there is tolerated, anything worse fails, and a document the baseline does not know is judged by
 the limits alone. :meth:`Baseline.tightened` lowers baseline figures that improved and never
 raises one.
+
+A baseline records what made it (``provenance``: the tool version and the rules hash, see
+:mod:`repair.provenance`): figures measured with other rules are not comparable, so
+``repair check`` refuses such a baseline unless told ``--allow-rules-change``. Version 2 baselines
+key documents by their path from the project root (:func:`repair.gate.check.stable_id`); a
+version 1 baseline (keyed by the path below the folder given) is refused with a way out.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from repair.errors import ConfigError
 from repair.gate.figures import BY_NAME
 from repair.settings import Limit
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
 
 
 class Figured(Protocol):
@@ -93,13 +99,19 @@ class Baseline:
     corpus: dict[str, float] = field(default_factory=dict)
     documents: dict[str, dict[str, float]] = field(default_factory=dict)
     path: Path | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)  # version, rules_hash, ... of the run that made it
+
+    @property
+    def rules_hash(self) -> str | None:
+        return self.provenance.get("rules_hash")
 
     @classmethod
-    def from_report(cls, report: "Judged", path: Path | None = None) -> "Baseline":
+    def from_report(cls, report: "Judged", path: Path | None = None,
+                    provenance: Mapping[str, Any] | None = None) -> "Baseline":
         """A baseline accepting a report's figures (a figure that was not computed, None, is left out)."""
         return cls(corpus=_present(report.corpus),
                    documents={d.id: _present(d.figures) for d in sorted(report.documents, key=lambda d: d.id)},
-                   path=path)
+                   path=path, provenance=dict(provenance or {}))
 
     @classmethod
     def load(cls, path: Path) -> "Baseline":
@@ -110,18 +122,26 @@ class Baseline:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: the baseline is not valid JSON ({e}); write a new one with "
                               "--write-baseline") from None
+        if isinstance(data, dict) and data.get("repair_baseline") == 1:
+            raise ConfigError(f"{path}: a version 1 baseline, whose document ids were paths below the folder "
+                              "checked; ids are now paths from the project root: write a new one with "
+                              "--write-baseline")
         if not isinstance(data, dict) or data.get("repair_baseline") != BASELINE_VERSION:
             raise ConfigError(f"{path}: not a repair baseline (version {BASELINE_VERSION}); write a new one "
                               "with --write-baseline")
+        made_by = data.get("provenance", {})
+        if not isinstance(made_by, dict):
+            raise ConfigError(f"{path}: 'provenance' must be an object")
         corpus = _figure_map(data.get("corpus", {}), f"{path}: corpus")
         docs = data.get("documents", {})
         if not isinstance(docs, dict):
             raise ConfigError(f"{path}: 'documents' must be an object keyed by document id")
         documents = {str(k): _figure_map(v, f"{path}: document {k!r}") for k, v in docs.items()}
-        return cls(corpus, documents, path)
+        return cls(corpus, documents, path, made_by)
 
     def dumps(self) -> str:
-        data = {"repair_baseline": BASELINE_VERSION, "corpus": dict(sorted(self.corpus.items())),
+        data = {"repair_baseline": BASELINE_VERSION, "provenance": self.provenance,
+                "corpus": dict(sorted(self.corpus.items())),
                 "documents": {k: dict(sorted(v.items())) for k, v in sorted(self.documents.items())}}
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
@@ -145,7 +165,7 @@ class Baseline:
 
         seen = {d.id: d.figures for d in report.documents}
         docs = {k: (lower(v, seen[k]) if k in seen else dict(v)) for k, v in self.documents.items()}
-        return Baseline(lower(self.corpus, report.corpus), docs, self.path), lowered
+        return Baseline(lower(self.corpus, report.corpus), docs, self.path, dict(self.provenance)), lowered
 
 
 def _present(figures: Mapping[str, float | None]) -> dict[str, float]:

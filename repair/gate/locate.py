@@ -168,7 +168,7 @@ def _read_lines(path: str, lines: set[int]) -> Iterator[tuple[int, str]]:
 
 def _place_in_record(r: "DocumentResult", raw: str) -> None:
     line = r.record_line or 1
-    to_col = string_columns(raw, r.source_hash)
+    to_col = string_columns(raw, r.source_hash, key=r.text_field)
     for f in r.findings:
         f.line = f.end_line = line
         if to_col is None:  # not the text we read (a piped record) or not parseable: the whole line

@@ -4,7 +4,9 @@ Layout in the output folder (next to what :class:`~repair.writers.FolderSink` wr
 
     index.html                the corpus: counts by stage and rule, charts, the document list
     review/<doc>.html         one page per document: original left, cleaned right, by paragraph
-    review/data.js            the document list (sorted by spin score) for the index and paging
+    review/data.js            the document list (sorted by spin score) for the index, paging, J/K and the
+                              queue: counts, rules with counts, and the span of each change that asks for a
+                              decision (see :func:`kind`)
     review/report.css, report.js   shipped with the package; no network is ever used
 
 Scraped text is untrusted: every piece of text goes through :func:`html.escape` (attributes too),
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from repair.document import Document
-from repair.model import SPUN, Change, check_changes
+from repair.model import FLAG_CAP, SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
 from repair.writers import fit_name, write_atomic
 
@@ -58,25 +60,33 @@ def report_token(out: Path) -> str:
     return hashlib.sha1(str(out.resolve()).encode("utf-8")).hexdigest()[:12]
 
 
-def _tip(c: Change) -> str:
-    state = "tool: applied" if c.applied else "tool: flagged, not applied"
-    return f"{c.stage} \u00b7 {c.rule} \u00b7 confidence {c.confidence:.2f} \u00b7 {state}"
+def kind(c: Change, spin_score: float) -> str:
+    """What a change asks of a reviewer: ``"tool"`` (applied), ``"ask"`` (flagged: needs a decision) or
+    ``"low"`` (flagged at or below :data:`~repair.model.FLAG_CAP` in a document that is not spun: weak
+    evidence; it stays in the record, not applied, but does not ask for a decision).
+
+    >>> kind(Change("match", "r", 0, 1, "a", "b", 0.55, False), 0.08), kind(Change("match", "r", 0, 1, "a", "b", 0.55, False), 0.9)
+    ('low', 'ask')
+    """
+    if c.applied:
+        return "tool"
+    return "low" if spin_score < SPUN and c.confidence <= FLAG_CAP else "ask"
 
 
-def _change_attrs(i: int, c: Change, focus: bool) -> str:
-    cls = "chg " + ("applied" if c.applied else "flagged") + (" on" if c.applied else " off")
+def _change_attrs(i: int, c: Change, focus: bool, low: bool) -> str:
+    cls = "chg " + ("applied" if c.applied else "flagged") + (" on" if c.applied else " off") + (" low" if low else "")
     if not focus:  # the left-hand twin: report.js finds it by data-i
         return f'<span class="{cls}" data-i="{i}">'
-    return f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" data-tip="{esc(_tip(c))}" tabindex="0">'
+    return f'<span class="{cls}" data-i="{i}" data-rule="{esc(c.rule)}" tabindex="0">'
 
 
-def _left(i: int, c: Change, core: tuple[str, str, str, str]) -> str:
+def _left(i: int, c: Change, core: tuple[str, str, str, str], low: bool) -> str:
     pre, b, _a, suf = core
     core = f"<del>{esc(visible(b))}</del>" if b else '<del class="empty"></del>'
-    return f"{_change_attrs(i, c, False)}{esc(pre)}{core}{esc(suf)}</span>"
+    return f"{_change_attrs(i, c, False, low)}{esc(pre)}{core}{esc(suf)}</span>"
 
 
-def _right(i: int, c: Change, removal: bool, core: tuple[str, str, str, str]) -> str:
+def _right(i: int, c: Change, removal: bool, core: tuple[str, str, str, str], low: bool) -> str:
     pre, b, a, suf = core
     if removal or (not c.after.strip() and "\n" in c.before and c.before.strip()):
         after = f'<span class="gone">removed \u00b7 {esc(c.rule)}</span>'
@@ -86,10 +96,10 @@ def _right(i: int, c: Change, removal: bool, core: tuple[str, str, str, str]) ->
     # the original wording, with the proposal beside it so a reviewer can judge it without hovering
     sug = f'<span class="sug">{esc(visible(a))}</span>' if a else '<span class="sug gone-sug">remove</span>'
     before = f"{esc(pre)}<mark>{esc(visible(b))}</mark>{sug}{esc(suf)}" if b else f"{esc(c.before)}{sug}"
-    return f'{_change_attrs(i, c, True)}<span class="va">{after}</span><span class="vb">{before}</span></span>'
+    return f'{_change_attrs(i, c, True, low)}<span class="va">{after}</span><span class="vb">{before}</span></span>'
 
 
-def _row_html(row: Row, changes: Sequence[Change], line: int) -> str:
+def _row_html(row: Row, changes: Sequence[Change], line: int, lows: frozenset[int]) -> str:
     removal = is_removal(row, changes)
     left: list[str] = []
     right: list[str] = []
@@ -98,8 +108,8 @@ def _row_html(row: Row, changes: Sequence[Change], line: int) -> str:
         if isinstance(it, int):
             c = changes[it]
             core = word_core(c.before, c.after)
-            left.append(_left(it, c, core))
-            right.append(_right(it, c, removal, core))
+            left.append(_left(it, c, core, it in lows))
+            right.append(_right(it, c, removal, core, it in lows))
         else:
             text = it[:-1] if n == last and it.endswith("\n") else it  # rows are blocks: drop the final break
             left.append(esc(text))
@@ -117,8 +127,9 @@ def _plain_row(row: Row, source: str, line: int) -> str:
     return f'<div class="row"><div class="ln">{line}</div><div class="cell orig">{t}</div><div class="cell clean">{t}</div></div>'
 
 
-def document_body(source: str, changes: Sequence[Change]) -> str:
-    """The side-by-side rows of one document (``changes`` sorted); long unchanged runs fold away."""
+def document_body(source: str, changes: Sequence[Change], lows: frozenset[int] = frozenset()) -> str:
+    """The side-by-side rows of one document (``changes`` sorted); long unchanged runs fold away.
+    ``lows``: indexes of low-confidence proposals (:func:`kind`), drawn as plain text until shown."""
     out: list[str] = []
     pending: list[tuple[Row, int]] = []  # unchanged rows not yet written (with their line numbers)
     line = 1
@@ -147,7 +158,7 @@ def document_body(source: str, changes: Sequence[Change]) -> str:
         if row.changed:
             flush(True)
             first = False
-            out.append(_row_html(row, changes, line))
+            out.append(_row_html(row, changes, line, lows))
         else:
             pending.append((row, line))
         line += source.count("\n", row.start, row.end)
@@ -170,11 +181,18 @@ def _rule_table(changes: Sequence[Change]) -> str:
             f'<th>this document</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-_HELP = ("<kbd>j</kbd>/<kbd>n</kbd> next change \u00b7 <kbd>k</kbd>/<kbd>p</kbd> previous \u00b7 "
+_HELP = ("<kbd>J</kbd>/<kbd>K</kbd> next/previous change to decide, across documents \u00b7 "
+         "<kbd>j</kbd>/<kbd>n</kbd> next change \u00b7 <kbd>k</kbd>/<kbd>p</kbd> previous \u00b7 "
          "<kbd>a</kbd> accept \u00b7 <kbd>r</kbd> reject \u00b7 <kbd>u</kbd> undo decision \u00b7 "
          "<kbd>A</kbd>/<kbd>R</kbd> accept/reject every change of this rule here \u00b7 "
          "<kbd>e</kbd> export decisions \u00b7 <kbd>[</kbd>/<kbd>]</kbd> previous/next document \u00b7 "
          "<kbd>i</kbd> index")
+
+
+_DECISION_BUTTONS = ('<button id="export" title="e">Export decisions</button>'
+                     '<button id="import" title="or drop a decisions file on the page">Import decisions\u2026</button>'
+                     '<input type="file" id="import-file" accept=".json,application/json" hidden>')
+_IMPORT_BOX = '<div id="import-result" role="status" hidden></div>'
 
 
 def _head(title: str, css: str) -> str:
@@ -191,8 +209,14 @@ def render_document(doc: Document, *, token: str, page: str = "") -> str:
     applied = sum(c.applied for c in changes)
     flagged = len(changes) - applied
     family = f" ({esc(doc.family)})" if doc.family else ""
-    data = [[c.start, c.end, c.stage, c.rule, round(c.confidence, 4), c.applied, c.before, c.after] for c in changes]
-    body = document_body(doc.source, changes) if changes or doc.source else ""
+    kinds = [kind(c, doc.spin_score) for c in changes]
+    data = [[c.start, c.end, c.stage, c.rule, round(c.confidence, 4), c.applied, c.before, c.after, k]
+            for c, k in zip(changes, kinds, strict=True)]
+    lows = frozenset(i for i, k in enumerate(kinds) if k == "low")
+    asks = kinds.count("ask")
+    low_box = (f'<label class="low-toggle"><input type="checkbox" id="show-low"> show {len(lows)} low-confidence '
+               f'proposal{"s" if len(lows) != 1 else ""}</label>') if lows else ""
+    body = document_body(doc.source, changes, lows) if changes or doc.source else ""
     if not changes:
         body = '<p class="none">No changes: the cleaned text is the original.</p>' + body
     return (
@@ -202,14 +226,15 @@ def render_document(doc: Document, *, token: str, page: str = "") -> str:
           '<a id="prev-doc" hidden>\u2190 previous</a><a id="next-doc" hidden>next \u2192</a></nav>'
         + f'<h1>{esc(doc.id)}</h1>'
         + f'<p class="meta">spin score <b>{doc.spin_score:.2f}</b>{family} \u00b7 <b>{applied}</b> applied \u00b7 '
-          f'<b>{flagged}</b> flagged \u00b7 {len(doc.source):,} characters</p>'
-        + '<div class="toolbar"><button id="export" title="e">Export decisions</button>'
+          f'<b>{flagged}</b> flagged (<b>{asks}</b> to decide, {len(lows)} low-confidence) \u00b7 '
+          f'{len(doc.source):,} characters</p>'
+        + f'<div class="toolbar">{_DECISION_BUTTONS}{low_box}'
           '<span id="progress" aria-live="polite"></span>'
           '<span class="legend"><span class="chg applied on"><ins>applied</ins></span>'
           '<span class="chg flagged off"><mark>flagged</mark></span>'
           '<span class="chg acc"><ins>accepted</ins></span><span class="chg rej"><mark>rejected</mark></span></span></div>'
         + f'<details class="rules-box"><summary>Changes by rule</summary>{_rule_table(changes)}</details>'
-        + f'<p class="help">{_HELP}</p></header>\n'
+        + f'<p class="help">{_HELP}</p>{_IMPORT_BOX}</header>\n'
         + '<main><div class="row head"><div class="ln"></div><div class="cell">Original</div>'
           '<div class="cell">Cleaned</div></div>\n'
         + body
@@ -270,6 +295,11 @@ def _bar_chart_rules(by_rule: dict[str, dict[str, dict[str, int]]], limit: int =
     return "".join(parts)
 
 
+# the document list's sortable columns: key in data.js, heading, cell class
+_COLUMNS = (("id", "document", ""), ("spin", "spin", "num"), ("family", "family", ""), ("applied", "applied", "num"),
+            ("flagged", "flagged", "num"), ("left", "to decide", "num"), ("chars", "characters", "num"))
+
+
 def render_index(stats: dict[str, Any], *, token: str, title: str = "repair review") -> str:
     """The corpus page. The document list itself is drawn by report.js from review/data.js."""
     ch = stats.get("changes", {"applied": 0, "flagged": 0})
@@ -297,26 +327,34 @@ def render_index(stats: dict[str, Any], *, token: str, title: str = "repair revi
           f'<b>{stats.get("changed_documents", 0):,}</b> changed \u00b7 <b>{stats.get("spun_documents", 0):,}</b> '
           f'look spun \u00b7 <b>{ch["applied"]:,}</b> changes applied \u00b7 <b>{ch["flagged"]:,}</b> flagged for '
           f'review \u00b7 {failed} failed</p>{fail_html}'
-        + '<div class="toolbar"><button id="export">Export decisions</button>'
-          '<button id="clear">Clear decisions</button><span id="progress" aria-live="polite"></span></div></header>\n'
-        + '<main><section class="charts"><figure>' + _bar_chart_hist(stats.get("spin_histogram", [0] * 10))
+        + f'<div class="toolbar">{_DECISION_BUTTONS}<button id="clear">Clear decisions</button>'
+          '<button id="queue-toggle" title="what is left to decide in this corpus">Queue</button>'
+          '<a id="start" href="#" title="J">next change to decide \u2192</a>'
+          '<span id="progress" aria-live="polite"></span></div>'
+          '<div id="confirm" role="alertdialog" hidden><span id="confirm-text"></span> '
+          '<button id="confirm-yes">Yes</button> <button id="confirm-no">Cancel</button></div>'
+          f'{_IMPORT_BOX}</header>\n'
+        + '<main><section id="queue" hidden><h2>Left to decide <small id="queue-count"></small></h2>'
+          '<ol id="queue-list"></ol></section>\n'
+        + '<section><div class="controls"><input id="search" type="search" placeholder="search id, family or rule" '
+          'aria-label="search documents"> <select id="filter" aria-label="filter documents">'
+          '<option value="all">all documents</option><option value="changed">changed</option>'
+          f'<option value="spun">look spun (\u2265 {SPUN})</option>'
+          '<option value="needs">needs a decision</option>'
+          '<option value="decided">with my decisions</option></select> <span id="count"></span>'
+          '<span class="pager"><button id="prev-page">\u2190 previous</button> <span id="page"></span> '
+          '<button id="next-page">next \u2192</button></span></div>'
+          '<table class="docs"><thead><tr>'
+          + "".join(f'<th data-key="{k}" class="{c}"><button class="sort" data-key="{k}">{t}</button></th>'
+                    for k, t, c in _COLUMNS)
+          + '<th>top rules</th></tr></thead><tbody id="docs"></tbody></table>'
+          '<noscript><p>The document list needs JavaScript; every page is in the review/ folder.</p></noscript>'
+          '</section>\n'
+        + '<section class="charts"><figure>' + _bar_chart_hist(stats.get("spin_histogram", [0] * 10))
         + '<figcaption>Documents by spin score</figcaption></figure><figure class="rules-chart">'
         + _bar_chart_rules(stats.get("by_rule", {}))
         + '<figcaption>Changes by rule (<span class="sw a"></span> applied, <span class="sw f"></span> flagged)'
           '</figcaption></figure></section>\n'
-        + '<section><h2>Documents <small>(most spun first)</small></h2>'
-          '<div class="controls"><input id="search" type="search" placeholder="search id, family or rule" '
-          'aria-label="search documents"> <select id="filter" aria-label="filter documents">'
-          '<option value="all">all documents</option><option value="changed">changed</option>'
-          f'<option value="spun">look spun (\u2265 {SPUN})</option>'
-          '<option value="flagged">with flagged changes</option>'
-          '<option value="decided">with my decisions</option></select> <span id="count"></span></div>'
-          '<table class="docs"><thead><tr><th>document</th><th>spin</th><th>family</th><th>applied</th>'
-          '<th>flagged</th><th>characters</th><th>rules</th></tr></thead><tbody id="docs"></tbody></table>'
-          '<div class="pager"><button id="prev-page">\u2190 previous</button> <span id="page"></span> '
-          '<button id="next-page">next \u2192</button></div>'
-          '<noscript><p>The document list needs JavaScript; every page is in the review/ folder.</p></noscript>'
-          '</section>\n'
         + f'<section><h2>Changes by stage and rule</h2>{rules_html}</section></main>\n'
         + f'<script src="{REVIEW_DIR}/data.js"></script><script src="{REVIEW_DIR}/report.js"></script>\n'
           '</body></html>\n'
@@ -361,10 +399,15 @@ class HtmlReport:
     def add(self, doc: Document, entry: dict[str, Any] | None = None) -> None:
         name = self._page_name(doc.id)
         write_atomic(self.dir / name, render_document(doc, token=self.token, page=name))
-        rules = sorted({c.rule for c in doc.changes})
+        by_rule: dict[str, int] = {}
+        for c in doc.changes:
+            by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
+        kinds = [kind(c, doc.spin_score) for c in doc.changes]
+        asks = sorted([c.start, c.end, c.rule] for c, k in zip(doc.changes, kinds, strict=True) if k == "ask")
         self.entries.append([doc.id, name, round(doc.spin_score, 4), doc.family or "",
                              sum(c.applied for c in doc.changes), sum(not c.applied for c in doc.changes),
-                             len(doc.source), " ".join(rules)])
+                             len(doc.source), sorted(([r, n] for r, n in by_rule.items()), key=lambda rn: (-rn[1], rn[0])),
+                             len(asks), kinds.count("low"), asks])
 
     def close(self, stats: Any) -> None:
         d = stats.as_dict() if hasattr(stats, "as_dict") else dict(stats)
@@ -372,7 +415,9 @@ class HtmlReport:
             write_atomic(self.dir / name, asset(name))
         self.entries.sort(key=lambda e: (-e[2], -(e[4] + e[5]), e[0]))
         data = {"token": self.token, "pageSize": PAGE_SIZE, "spun": SPUN,
-                "fields": ["id", "page", "spin", "family", "applied", "flagged", "chars", "rules"],
+                # rules: [rule, changes] most frequent first; asks: [start, end, rule] of each change that
+                # needs a decision (kind "ask"), so the index and J/K know what is left without the pages
+                "fields": ["id", "page", "spin", "family", "applied", "flagged", "chars", "rules", "ask", "low", "asks"],
                 "docs": self.entries}
         write_atomic(self.dir / "data.js", f"window.REPAIR_REPORT = {json_for_html(data)};\n")
         write_atomic(self.out / "index.html", render_index(d, token=self.token, title=self.title))

@@ -83,6 +83,34 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 
 
+def line_end_cover(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    """For a multiline pattern that ends with a character (or a class, once or more) and ``$``:
+    those characters. Every match ends with one of them followed by a line break, or ends the
+    text; where neither occurs the pattern cannot match (``[ \\t]+$`` needs a space or tab before a line break, or a
+    text ending in a space or tab). None for any other pattern.
+
+    >>> line_end_cover(re.compile(r"[ \\t]+$", re.M))
+    ('\\t', ' ')
+    >>> line_end_cover(re.compile(r"[ \\t]+$")) is None, line_end_cover(re.compile(r"a*$", re.M)) is None
+    (True, True)
+    """
+    if not rx.flags & re.MULTILINE or rx.flags & re.IGNORECASE:
+        return None
+    try:
+        items = list(_parsed(rx.pattern, rx.flags).data)
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+    if len(items) < 2 or items[-1] != (C.AT, C.AT_END):
+        return None
+    op, av = items[-2]
+    if op in _REPEATS and av[0] >= 1 and len(av[2].data) == 1:
+        op, av = av[2].data[0]
+    chars = frozenset([chr(av)]) if op is C.LITERAL else _class_chars(av) if op is C.IN else None
+    if not chars or "\n" in chars:
+        return None
+    return tuple(sorted(chars))
+
+
 def _sequence_cover(items: Any, fold: bool) -> frozenset[str] | None:
     """The cheapest cover of a sequence of parsed items: a run of literals, or the cover of one item.
 
@@ -258,12 +286,15 @@ class Prefilter:
 
     cover: tuple[str, ...] | None
     folded: bool = False
+    ends: tuple[str, ...] = ()  # or the text ends with one of these (see line_end_cover)
 
     @classmethod
-    def of(cls, rx: re.Pattern[str]) -> "Prefilter":
+    def of(cls, rx: re.Pattern[str], *, line_end: bool = False) -> "Prefilter":
+        """The prefilter of ``rx``; ``line_end``: also use :func:`line_end_cover` (for :meth:`may_match` only)."""
         found = literal_cover(rx)
         if found is None:
-            return cls(None)
+            ends = line_end_cover(rx) if line_end else None
+            return cls(tuple(c + "\n" for c in ends), False, ends) if ends else cls(None)
         strings, folded = found
         # a string holding another adds nothing: where it occurs, the shorter one occurs too
         return cls(tuple(sorted(e for e in strings if not any(o != e and o in e for o in strings))), folded)
@@ -274,8 +305,8 @@ class Prefilter:
         >>> Prefilter(("ab", "b")).starts("abcab")
         [0, 1, 3, 4]
         """
-        if self.cover is None:
-            raise ValueError("a Prefilter without a cover has no literals to find")
+        if self.cover is None or self.ends:
+            raise ValueError("a Prefilter without a cover (or with line ends) has no literals to find")
         return sorted(end - len(lit) + 1 for end, lit in _automaton(self.cover).iter(text))
 
     def may_match(self, text: str | Folded) -> bool:
@@ -290,4 +321,4 @@ class Prefilter:
             f = text if isinstance(text, Folded) else Folded.of(text)
             return f.odd or any(e in f.lowered for e in self.cover)
         raw = text.text if isinstance(text, Folded) else text
-        return any(e in raw for e in self.cover)
+        return any(e in raw for e in self.cover) or (bool(self.ends) and raw.endswith(self.ends))

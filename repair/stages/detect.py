@@ -112,13 +112,14 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
     needed: set[int] = set()  # scans one of whose `needs` occurs
     near: dict[int, list[tuple[int, int]]] = defaultdict(list)  # scan -> (start, length) of its literals
     for end, key in comp.automaton.iter(folded) if comp.automaton is not None else ():
-        start = end - key.length + 1
-        if key.needed_by:
-            needed.update(key.needed_by)
-        for i in key.covers:
-            near[i].append((start, key.length))
-        if key.entries:
-            _entry_hits(hits, raw, text, start, end + 1, key.entries)
+        length, entries, needed_by, covers = key  # a Key: unpacked at once, not four attribute lookups
+        start = end - length + 1
+        if needed_by:
+            needed.update(needed_by)
+        for i in covers:
+            near[i].append((start, length))
+        if entries:
+            _entry_hits(hits, raw, text, start, end + 1, entries)
     for i in sorted(needed.union(comp.unconditional)):  # the scans worth running, patterns then builtins
         gate = comp.gates[i]
         where: list[tuple[int, int]] | None = None  # where to look (None: everywhere)
@@ -162,13 +163,15 @@ def _entry_hits(hits: list[_Hit], raw: str, text: str, start: int, stop: int, en
 def _pattern_hits(hits: list[_Hit], text: str, rx: re.Pattern[str], e: Entry, where: list[tuple[int, int]] | None,
                   width: int | None) -> None:
     """The matches of a pattern or signal rule (looked for near ``where`` only, when given) in their context."""
+    ctx, replace, template, exact = e.context, e.replace, e.template, e.exact
     for m in finditer(rx, text, where, width):
-        if m.start() == m.end() or (e.context is not None and not e.context.ok(text, m.start(), m.end())):
+        s, t = m.span()
+        if s == t or (ctx is not None and not ctx.ok(text, s, t)):
             continue
-        after = m.expand(e.replace) if e.template else e.replace  # a template without "\\" expands to itself
-        if after is not None and not e.exact:
-            after = match_case(m.group(0), after)
-        hits.append(_Hit(m.start(), m.end(), e, after))
+        after = m.expand(replace) if template else replace  # a template without "\\" expands to itself
+        if after is not None and not exact:
+            after = match_case(text[s:t], after)
+        hits.append(_Hit(s, t, e, after))
 
 
 def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:

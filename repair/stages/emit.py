@@ -88,6 +88,9 @@ def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRE
     """Apply proposals with ``confidence >= threshold``, flag the others; ``info["skipped"]`` counts
     the proposals left out, by reason."""
     kept, skipped = choose(proposals)
-    decided = [Change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
-               for c in kept]  # c.with_applied(...), without a method call per proposal
+    # c.with_applied(...), without a method call per proposal; a proposal already so decided is kept as it is
+    # (a Change is immutable), which spares a new object for each flagged one
+    decided = [c if c.applied is (c.confidence >= threshold) and c.note is None else
+               Change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
+               for c in kept]
     return StageResult(apply_changes(text, decided), tuple(decided), {"skipped": skipped})

@@ -141,21 +141,35 @@ def _result(text: str, changes: list[Change]) -> StageResult:
     return StageResult("".join(parts), tuple(changes))
 
 
-def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
-    """All ``replace`` rules of one order level, each scanned where its literal cover occurs."""
-    compiled = []
-    for r in rules:
-        rx = _compile_pattern(r, r.data["pattern"], _flags(r))
-        compiled.append((r, rx, Prefilter.of(rx)))
-    for r, _, _ in compiled:
-        if "replace" not in r.data:
-            raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
+class _ReplacePass:
+    """All ``replace`` rules of one order level, each scanned where its literal cover occurs.
 
-    def run(text: str) -> StageResult:
+    A class rather than a closure, so a compiled rule set pickles (worker processes, the disk cache).
+    """
+
+    __slots__ = ("compiled",)
+
+    def __init__(self, rules: list[Rule]) -> None:
+        compiled = []
+        for r in rules:
+            rx = _compile_pattern(r, r.data["pattern"], _flags(r))
+            compiled.append((r, rx, Prefilter.of(rx, line_end=True)))
+        for r, _, _ in compiled:
+            if "replace" not in r.data:
+                raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
+        self.compiled = tuple(compiled)
+
+    def __getstate__(self) -> tuple:
+        return self.compiled
+
+    def __setstate__(self, state: tuple) -> None:
+        self.compiled = state
+
+    def __call__(self, text: str) -> StageResult:
         changes: list[Change] = []
         taken_until = -1
         hits: list[tuple[int, int, Rule, re.Match[str]]] = []
-        for r, rx, pf in compiled:
+        for r, rx, pf in self.compiled:
             if not pf.may_match(text):
                 continue  # the rule cannot match (none of its literals is in the text): no scan
             for m in rx.finditer(text):
@@ -171,26 +185,35 @@ def _replace_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
                 taken_until = e
         return _result(text, changes)
 
-    return run
 
-
-def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
+class _LinePass:
     """Whole-line removals: one multiline regex with a named group per rule."""
-    alts = []
-    for i, r in enumerate(rules):
-        _compile_pattern(r, r.data["pattern"], re.I)  # validate alone for a precise error
-        alts.append(f"(?P<r{i}>{r.data['pattern']})")
-    rx = re.compile(r"^[ \t\u00a0]*(?:" + "|".join(alts) + r")[ \t\u00a0]*(?:\n|\Z)", re.I | re.M)
-    by_group = {f"r{i}": r for i, r in enumerate(rules)}
-    # when no rule can match across a line break, only lines holding one of the rules' literals
-    # need trying (see line_matches)
-    within_lines = not any(may_cross_lines(r.data["pattern"]) for r in rules)
-    pf = Prefilter.of(rx) if within_lines else Prefilter(None)
 
-    def run(text: str) -> StageResult:
+    __slots__ = ("rx", "by_group", "pf")
+
+    def __init__(self, rules: list[Rule]) -> None:
+        alts = []
+        for i, r in enumerate(rules):
+            _compile_pattern(r, r.data["pattern"], re.I)  # validate alone for a precise error
+            alts.append(f"(?P<r{i}>{r.data['pattern']})")
+        self.rx = re.compile(r"^[ \t\u00a0]*(?:" + "|".join(alts) + r")[ \t\u00a0]*(?:\n|\Z)", re.I | re.M)
+        self.by_group = {f"r{i}": r for i, r in enumerate(rules)}
+        # when no rule can match across a line break, only lines holding one of the rules' literals
+        # need trying (see line_matches)
+        within_lines = not any(may_cross_lines(r.data["pattern"]) for r in rules)
+        self.pf = Prefilter.of(self.rx) if within_lines else Prefilter(None)
+
+    def __getstate__(self) -> tuple:
+        return self.rx, self.by_group, self.pf
+
+    def __setstate__(self, state: tuple) -> None:
+        self.rx, self.by_group, self.pf = state
+
+    def __call__(self, text: str) -> StageResult:
+        by_group = self.by_group
         changes = []
         taken = 0
-        for m in line_matches(rx, pf, text):
+        for m in line_matches(self.rx, self.pf, text):
             s, e = m.start(), m.end()
             if m.lastgroup not in by_group or s < taken or not m.group(0).strip():
                 continue
@@ -202,8 +225,6 @@ def _line_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
             changes.append(Change(STAGE, by_group[m.lastgroup].id, s, e, text[s:e], ""))
             taken = e
         return _result(text, changes)
-
-    return run
 
 
 _BLANKS = re.compile(r"(?:[ \t\u00a0]*\n)+")
@@ -222,19 +243,31 @@ def _safe_tail(text: str, start: int, limit: int, line_limit: int) -> bool:
     return all(len(line) <= line_limit for line in text[start:].splitlines())
 
 
-def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
-    for r in rules:
-        _compile_pattern(r, r.data["pattern"], re.I)
-    # as for line rules: a heading within one line is tried only on lines holding one of its literals
-    scans = []
-    for r in rules:
-        rx = re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M)
-        scans.append((r, rx, Prefilter.of(rx), not may_cross_lines(r.data["pattern"]),
-                      int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))))
+class _TailPass:
+    """Page furniture from a heading line to the end of the text (see ``_safe_tail``)."""
 
-    def run(text: str) -> StageResult:
+    __slots__ = ("scans",)
+
+    def __init__(self, rules: list[Rule]) -> None:
+        for r in rules:
+            _compile_pattern(r, r.data["pattern"], re.I)
+        # as for line rules: a heading within one line is tried only on lines holding one of its literals
+        scans = []
+        for r in rules:
+            rx = re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M)
+            scans.append((r, rx, Prefilter.of(rx), not may_cross_lines(r.data["pattern"]),
+                          int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))))
+        self.scans = tuple(scans)
+
+    def __getstate__(self) -> tuple:
+        return self.scans
+
+    def __setstate__(self, state: tuple) -> None:
+        self.scans = state
+
+    def __call__(self, text: str) -> StageResult:
         best: Change | None = None
-        for r, rx, pf, within_lines, limit, line_limit in scans:
+        for r, rx, pf, within_lines, limit, line_limit in self.scans:
             if not pf.may_match(folded(text)):
                 continue  # none of the heading's literals is in the text
             for m in (line_matches(rx, pf, text) if within_lines else rx.finditer(text)):
@@ -245,8 +278,6 @@ def _tail_pass(rules: list[Rule]) -> Callable[[str], StageResult]:
         if best is None:
             return StageResult(text, ())
         return _result(text, [best])
-
-    return run
 
 
 _BUILTINS: dict[str, Callable[[str], StageResult]] = {"ftfy": _ftfy_pass, "nfc": _nfc_pass}
@@ -271,11 +302,11 @@ def compile_rules(rules: RuleSet) -> _Compiled:
         if kind.startswith("builtin:"):
             passes.append(_BUILTINS[group[0].data["builtin"]])
         elif kind == "replace":
-            passes.append(_replace_pass(group))
+            passes.append(_ReplacePass(group))
         elif kind == "line":
-            passes.append(_line_pass(group))
+            passes.append(_LinePass(group))
         else:
-            passes.append(_tail_pass(group))
+            passes.append(_TailPass(group))
     return _Compiled(tuple(passes))
 
 

@@ -28,7 +28,7 @@ def _line_rules_and_fragments() -> tuple[list, list[str]]:
 def test_line_rules_try_only_lines_with_their_literals_and_find_the_same(picks):
     rules, frags = _line_rules_and_fragments()
     text = "".join(frags[i % len(frags)] + ("\n" if i % 3 else "") for i in picks)
-    line_pass = N._line_pass(rules)
+    line_pass = N._LinePass(rules)
     fast = line_pass(text)
     original = N.line_matches
     N.line_matches = lambda rx, pf, t: rx.finditer(t)  # every line start tried
@@ -41,7 +41,7 @@ def test_line_rules_try_only_lines_with_their_literals_and_find_the_same(picks):
 
 def test_line_rules_still_remove_debris_among_clean_lines():
     rules, _ = _line_rules_and_fragments()
-    line_pass = N._line_pass(rules)
+    line_pass = N._LinePass(rules)
     text = "Officials said on Tuesday that the plan would go ahead.\n\nThe vote is next week.\n"
     res = line_pass(text)
     assert res.changes == ()

@@ -31,11 +31,11 @@ def _replace_passes() -> list[tuple]:
         by_order.setdefault(int(r.get("order", 50)), []).append(r)
     pairs = []
     for order in sorted(by_order):
-        fast = N._replace_pass(by_order[order])
+        fast = N._ReplacePass(by_order[order])
         original = N.Prefilter.of
-        N.Prefilter.of = classmethod(lambda cls, rx: cls(None))  # the same pass, every rule scanned
+        N.Prefilter.of = classmethod(lambda cls, rx, **kw: cls(None))  # the same pass, every rule scanned
         try:
-            slow = N._replace_pass(by_order[order])
+            slow = N._ReplacePass(by_order[order])
         finally:
             N.Prefilter.of = original
         pairs.append((fast, slow))
@@ -109,3 +109,14 @@ def test_backreference_cover_and_starts():
     pf = Prefilter.of(re.compile(r"share this|share"))
     assert pf.cover == ("share",)  # "share this" holds "share": it adds nothing
     assert pf.starts("share and share") == [0, 10]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \t\n\r\x85\u2028")), max_size=30),
+       st.sampled_from([r"[ \t]+$", r" $", r"a[ \t]{2,}$", r"\t+$"]))
+def test_line_end_covers_skip_only_texts_without_a_match(text, pattern):
+    rx = re.compile(pattern, re.M)
+    pf = Prefilter.of(rx, line_end=True)
+    assert pf.ends or pattern == r"\t+$"  # that one has a literal cover ("\t") already
+    if not pf.may_match(text):
+        assert rx.search(text) is None

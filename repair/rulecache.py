@@ -1,0 +1,172 @@
+"""Compiled rule sets cached on disk, so a process (a ``--jobs`` or Dask worker) starts in milliseconds.
+
+Loading the rule files and compiling every stage's form of them (regexes, literal covers, the
+Aho-Corasick automata of detect) takes a few tenths of a second; unpickling the result takes a
+few hundredths. :func:`load_compiled` keeps the compiled :class:`~repair.rules.RuleSet` in
+``$REPAIR_CACHE_DIR/compiled/`` (else ``$XDG_CACHE_HOME/repair/compiled/``, else
+``~/.cache/repair/compiled/``), one file per :func:`cache_key`: a hash of the rule files (their
+names as given and their bytes), the ``--only``/``--skip`` selection, the package's own code
+and the Python and pyahocorasick versions. Editing a rule file, or the code that compiles it,
+gives a new key: a stale entry is never read, and rebuilding costs what loading cost before.
+
+The cache is a speed-up only: a missing, unreadable or corrupt entry is rebuilt, and a cache
+folder that cannot be written is ignored (the rules are then compiled in each process, as
+without a cache). ``REPAIR_CACHE_DIR=off`` turns it off. Bad rules still raise
+:class:`~repair.errors.RuleError`: they are compiled before anything is stored.
+
+>>> import tempfile, os
+>>> os.environ["REPAIR_CACHE_DIR"] = tempfile.mkdtemp()
+>>> rules = load_compiled()
+>>> rules.cache_key == cache_key(None)
+True
+>>> load_compiled().rules == rules.rules  # the second load is read from the cache
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from repair.rules import RuleSet, builtin_rules_dir, load_rules
+
+CACHE_ENV = "REPAIR_CACHE_DIR"
+SUBDIR = "compiled"
+FORMAT = 1  # bump when what is stored changes shape
+
+# per process: a RuleSet compiled or read once is not read again (workers unpickle many tasks)
+_MEMO: dict[str, RuleSet] = {}
+
+
+def cache_dir() -> Path | None:
+    """Where compiled rule sets are kept, or None when caching is off (``REPAIR_CACHE_DIR=off``)."""
+    folder = os.environ.get(CACHE_ENV)
+    if folder:
+        return None if folder.lower() == "off" else Path(folder).expanduser() / SUBDIR
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "repair" / SUBDIR
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """A hash of the package's own Python files: new compile code never reads an old entry."""
+    import ahocorasick
+
+    h = hashlib.sha256(f"{FORMAT}|{sys.version}|{getattr(ahocorasick, '__version__', '')}".encode())
+    pkg = Path(__file__).resolve().parent
+    for path in sorted(pkg.rglob("*.py")):
+        h.update(str(path.relative_to(pkg)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _rule_files(roots: list[Path]) -> list[tuple[str, Path]]:
+    out = []
+    for root in roots:
+        if root.is_file() and root.suffix == ".toml":
+            out.append((str(root), root))
+        elif root.is_dir():
+            out.extend((str(p), p) for p in sorted(root.rglob("*.toml")))
+    return out
+
+
+def cache_key(dirs: Iterable[Path | str] | None, only: Iterable[str] = (), skip: Iterable[str] = ()) -> str:
+    """The key of a compiled rule set: changes whenever a rule file, the selection or the code does."""
+    roots = [Path(d) for d in (dirs or [])] or [builtin_rules_dir()]
+    h = hashlib.sha256(_code_hash().encode())
+    h.update(repr(([str(r) for r in roots], tuple(only), tuple(skip))).encode())
+    for name, path in _rule_files(roots):
+        h.update(f"\0{name}\0".encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:  # loading the rules reports it (RuleError, with the file); never cached
+            h.update(os.urandom(16))
+    return h.hexdigest()[:32]
+
+
+def load_compiled(dirs: Iterable[Path | str] | None = None, only: Iterable[str] = (), skip: Iterable[str] = (),
+                  compile_all: Callable[[RuleSet], None] | None = None) -> RuleSet:
+    """The rules below ``dirs`` (default: built-in), selected and compiled: from this process, the disk cache, or built."""
+    dirs = list(dirs or [])
+    only, skip = tuple(only), tuple(skip)
+    key = cache_key(dirs, only, skip)
+    if key in _MEMO:
+        return _MEMO[key]
+    rules = _read(key)
+    if rules is None:
+        rules = load_rules(dirs or None)
+        if only or skip:
+            rules = rules.select(only, skip)
+        _compile(rules, compile_all)
+        rules.cache_key = key
+        _write(key, rules)
+    _MEMO[key] = rules
+    return rules
+
+
+def _compile(rules: RuleSet, compile_all: Callable[[RuleSet], None] | None) -> None:
+    if compile_all is None:
+        from repair.pipeline import compile_all
+    compile_all(rules)
+
+
+def _path(key: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / f"rules-{key}.pickle"
+
+
+def _read(key: str) -> RuleSet | None:
+    path = _path(key)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            state = pickle.load(f)
+    except Exception:  # noqa: BLE001 - a corrupt or foreign entry is rebuilt, never an error
+        return None
+    if not isinstance(state, dict) or state.get("key") != key:
+        return None
+    rules = RuleSet(*state["rules"], _compiled=state["compiled"], cache_key=key)
+    return rules
+
+
+def _write(key: str, rules: RuleSet) -> None:
+    path = _path(key)
+    if path is None:
+        return
+    state: dict[str, Any] = {"key": key, "rules": (rules.rules, rules.packs, rules.roots),
+                             "compiled": dict(rules._compiled)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)  # atomic: a concurrent reader sees the old entry or the whole new one
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # an unwritable cache only costs speed
+
+
+def from_key(key: str, rules: RuleSet) -> RuleSet:
+    """A RuleSet arriving in a process (see :meth:`RuleSet.__reduce__`): compiled once per process and key."""
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit
+    cached = _read(key)
+    if cached is None:
+        _compile(rules, None)
+        rules.cache_key = key
+        _write(key, rules)
+        cached = rules
+    _MEMO[key] = cached
+    return cached

@@ -1,0 +1,118 @@
+"""Document detection: a calibrated logistic classifier over learned-table and model evidence.
+
+Features (per document, from the merged table's spans):
+
+- ``strong``: spans of forms the spinner changed at least half the time, per 100 words (log1p);
+- ``llr``: the sum of those forms' change log-odds, per 100 words (log1p of the positive part);
+- ``lm_wins``: spans where the model prefers a table candidate over the spun form by more than
+  :data:`WIN_NATS`, per 100 words (log1p; only on the model path);
+- ``rules``: today's rules' ``spin_score`` (``repair.detect``), when given.
+
+Weights are fitted by :mod:`repair.spin.calibrate` on the training pairs (spun 1, original 0, with
+leave-one-pair-out tables), the unpaired spun articles and synthetic spins, and shipped as
+``rules/spin-model/classifier.json``; 0.5 is the decision threshold. The family is the family
+whose own table explains the most evidence.
+
+>>> f = doc_features([], words=200)
+>>> f[:4]
+[1.0, 0.0, 0.0, 0.0]
+>>> Classifier().spin_score(f) < 0.5
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .decode import Scored, Span
+from .logistic import predict
+from .table import RULES_DIR, Table
+
+WIN_NATS = 2.0
+STRONG = 0.5
+STRONG_LR = 1.5  # a strong form is 4.5 times likelier in spun text than in the originals
+FEATURES_NOLM = ("bias", "strong", "llr", "lr", "rules")
+FEATURES_LM = ("bias", "strong", "llr", "lr", "rules", "lm_wins", "lm_share")
+
+
+def _per100(x: float, words: int) -> float:
+    return math.log1p(100.0 * x / max(words, 50))
+
+
+PER_FORM_CAP = 2  # a form counts at most this often per document: a topic word repeats, a spinner varies
+
+
+def _capped(spans: Sequence[Span]) -> list[Span]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in spans:
+        seen[s.key] = seen.get(s.key, 0) + 1
+        if seen[s.key] <= PER_FORM_CAP:
+            out.append(s)
+    return out
+
+
+def doc_features(spans: Sequence[Span], words: int, scored: Sequence[Scored] | None = None,
+                 rules_score: float = 0.0, table: Table | None = None) -> list[float]:
+    """The classifier's feature vector (``FEATURES_LM`` if ``scored`` is given, else ``FEATURES_NOLM``).
+
+    With ``table`` (the one the spans came from), each form weighs by how much likelier it is in
+    spun than in original text (``Entry.log_lr``); without, by its change rate's log-odds.
+    """
+    spans = _capped(spans)
+    strong = sum(1 for s in spans if s.entry.p_change >= STRONG)
+    llr = sum(max(0.0, math.log(s.entry.p_change / (1 - s.entry.p_change))) for s in spans)
+    lr = 0.0
+    if table is not None:
+        lr = sum(max(0.0, s.entry.log_lr(table.spun_words, table.original_words)) for s in spans)
+    f = [1.0, _per100(strong, words), _per100(llr, words), _per100(lr, words), float(rules_score)]
+    if scored is None:
+        return f
+    wins = sum(1 for s in scored if s.gain is not None and s.gain > WIN_NATS)
+    share = wins / len(scored) if scored else 0.0
+    return f + [_per100(wins, words), share]
+
+
+@dataclass(slots=True)
+class Classifier:
+    lm: list[float] = field(default_factory=list)
+    nolm: list[float] = field(default_factory=list)
+    prefilter: float = 0.02  # below this no-model score a document is called clean without the model
+    meta: dict = field(default_factory=dict)
+
+    def spin_score(self, features: Sequence[float]) -> float:
+        w = self.lm if len(features) == len(FEATURES_LM) else self.nolm
+        if not w:  # unfitted: a plain density rule (4 strong spinner words per 100 words = 0.5)
+            return 1.0 - math.exp(-math.expm1(features[1]) / 4.0 * math.log(2.0))
+        return predict(w, features)
+
+    def to_json(self) -> dict:
+        return {"format": "repair.spin-classifier/1", "features_lm": list(FEATURES_LM), "lm": self.lm,
+                "features_nolm": list(FEATURES_NOLM), "nolm": self.nolm, "prefilter": self.prefilter,
+                "meta": self.meta}
+
+    @classmethod
+    def load(cls, path: str | Path = RULES_DIR / "classifier.json") -> "Classifier":
+        p = Path(path)
+        if not p.is_file():
+            return cls()
+        d = json.loads(p.read_text(encoding="utf-8"))
+        return cls(list(d.get("lm", [])), list(d.get("nolm", [])), float(d.get("prefilter", 0.02)),
+                   dict(d.get("meta", {})))
+
+    def save(self, path: str | Path = RULES_DIR / "classifier.json") -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def family_of(text_spans: dict[str, Sequence[Span]], words: int) -> str | None:
+    """The family whose own table's strong forms are densest in the text (None if no evidence)."""
+    best, top = None, 0.0
+    for fam, spans in sorted(text_spans.items()):
+        d = sum(s.entry.p_change for s in spans if s.entry.p_change >= STRONG) / max(words, 50)
+        if d > top:
+            best, top = fam, d
+    return best

@@ -1,0 +1,186 @@
+"""repair check: what it is given (empty selections, ids however a document is named, partial runs)
+and how it talks (-q, --explain, the table at 80 columns, JSONL places). Exit codes and JSON only."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from repair.cli import app
+
+runner = CliRunner()
+
+CLEAN = ("The city council approved a budget for the central library on Tuesday evening. The plan adds two "
+         "reading rooms and extends opening hours on weekends.\n")
+DEBRIS = "[ad_1]\nThe bridge will close for two weeks while engineers replace the deck.\nSource link\n"
+
+
+def check(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, ["check", *args], env=env)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+# ---- an empty selection is a usage error --------------------------------------------------------
+
+
+@pytest.mark.parametrize("setup, arg", [
+    (lambda p: (p / "empty").mkdir(), "empty"),
+    (lambda p: write(p, {"notes/a.md": CLEAN, "notes/b.csv": "a,b\n"}), "notes"),
+    (lambda p: None, "corpsu"),
+    (lambda p: (p / "bad").mkdir() or (p / "bad" / "x.txt").write_bytes(b"\xff\xfe\x00"), "bad"),
+], ids=["empty-folder", "unknown-suffixes", "typo", "only-unreadable"])
+def test_empty_selection_fails_with_exit_2(isolated: Path, setup, arg: str) -> None:
+    setup(isolated)
+    r = check(arg, "--format", "json")
+    assert r.exit_code == 2, r.output
+    data = json.loads(r.stdout)
+    assert data["exit_code"] == 2 and not data["passed"] and data["corpus"]["documents"] == 0
+
+
+def test_allow_empty_passes_an_empty_folder(isolated: Path) -> None:
+    (isolated / "empty").mkdir()
+    r = check("empty", "--allow-empty", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["passed"]
+
+
+def test_allow_empty_does_not_hide_unreadable_files(isolated: Path) -> None:
+    (isolated / "bad").mkdir()
+    (isolated / "bad" / "x.txt").write_bytes(b"\xff\xfe\x00")
+    assert check("bad", "--allow-empty").exit_code == 1
+
+
+# ---- ids are relative to the project root -------------------------------------------------------
+
+
+def ids(r) -> list[str]:
+    return sorted(d["id"] for d in json.loads(r.stdout)["documents"])
+
+
+def test_ids_are_the_same_however_a_file_is_named(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(isolated, {"corpus/2021/a.txt": CLEAN})
+    names = ["corpus", "corpus/2021", "corpus/2021/a.txt", "./corpus/2021/a.txt", str(isolated / "corpus/2021/a.txt")]
+    for name in names:
+        assert ids(check(name, "--format", "json")) == ["corpus/2021/a.txt"], name
+    # from a subfolder, ids stay relative to the project (the configuration file's folder)
+    (isolated / "repair.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(isolated / "corpus")
+    assert ids(check("2021/a.txt", "--format", "json")) == ["corpus/2021/a.txt"]
+
+
+def test_two_files_with_the_same_name_are_two_documents(isolated: Path) -> None:
+    write(isolated, {"corpus/2021/a.txt": CLEAN, "corpus/2022/a.txt": DEBRIS})
+    r = check("corpus", "--write-baseline", "base.json", "--format", "json")
+    assert r.exit_code == 0, r.output
+    base = json.loads((isolated / "base.json").read_text(encoding="utf-8"))
+    assert set(base["documents"]) == {"corpus/2021/a.txt", "corpus/2022/a.txt"}
+    assert base["documents"]["corpus/2022/a.txt"]["boilerplate_share"] > 0
+
+
+def test_records_are_named_by_file_and_id_or_line(isolated: Path) -> None:
+    write(isolated, {"feeds/a.jsonl": json.dumps({"id": "n1", "text": CLEAN}) + "\n" + json.dumps({"text": CLEAN}) + "\n",
+                     "other/a.jsonl": json.dumps({"id": "n1", "text": CLEAN}) + "\n"})
+    assert ids(check("feeds", "other", "--format", "json")) == ["feeds/a.jsonl#n1", "feeds/a.jsonl:2", "other/a.jsonl#n1"]
+
+
+def test_a_baseline_for_the_corpus_matches_a_run_on_one_file(isolated: Path) -> None:
+    """The pre-commit hook passes file paths: a known-damaged file stays accepted, a new one fails."""
+    write(isolated, {"corpus/2021/a.txt": DEBRIS, "corpus/2021/b.txt": CLEAN, "corpus/2022/c.txt": CLEAN})
+    assert check("corpus", "--write-baseline", ".repair-baseline.json").exit_code == 0
+    r = check("corpus/2021/a.txt", "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    # two clean files and one damaged one are not the corpus: the corpus figures are not judged
+    assert data["corpus"]["verdicts"] == [] and "1 of the baseline's 3" in data["corpus"]["not_judged"]
+    write(isolated, {"corpus/2022/c.txt": DEBRIS})
+    r = check("corpus/2022/c.txt", "--format", "json")
+    assert r.exit_code == 1
+    assert [d["id"] for d in json.loads(r.stdout)["documents"] if not d["passed"]] == ["corpus/2022/c.txt"]
+
+
+def test_no_corpus_judges_documents_only(isolated: Path) -> None:
+    write(isolated, {"corpus/a.txt": CLEAN, "corpus/b.txt": CLEAN})
+    r = check("corpus", "--no-corpus", "--corpus-max", "spun_share=0", "--corpus-max", "spin_score=0", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["corpus"]["verdicts"] == []
+
+
+def test_the_whole_corpus_is_judged_against_the_baseline(isolated: Path) -> None:
+    write(isolated, {"corpus/a.txt": DEBRIS, "corpus/b.txt": CLEAN})
+    assert check("corpus", "--write-baseline", ".repair-baseline.json").exit_code == 0
+    data = json.loads(check("corpus", "--format", "json").stdout)
+    assert data["corpus"]["verdicts"] and data["corpus"]["not_judged"] is None
+
+
+# ---- how it talks -------------------------------------------------------------------------------
+
+
+def test_quiet_prints_nothing_on_a_pass(isolated: Path) -> None:
+    write(isolated, {"corpus/a.txt": CLEAN})
+    r = check("corpus", "-q")
+    assert r.exit_code == 0 and r.stdout == "" and r.stderr == ""
+
+
+def test_quiet_prints_one_line_per_failure(isolated: Path) -> None:
+    write(isolated, {"corpus/a.txt": CLEAN, "corpus/b.txt": DEBRIS})
+    (isolated / "corpus" / "c.txt").write_bytes(b"\xff\xfe\x00")
+    r = check("corpus", "-q", "--no-corpus")
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("corpus/b.txt: corpus/b.txt: boilerplate_share")
+    assert "unreadable" in lines[1] and r.stderr == ""
+
+
+def test_the_table_keeps_ids_on_one_line_at_80_columns(isolated: Path) -> None:
+    name = "corpus/2021/03/council-approves-library-budget.txt"
+    write(isolated, {name: DEBRIS})
+    write(isolated, {"corpus/b.txt": CLEAN})
+    r = check("corpus", env={"COLUMNS": "80"})
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    table = lines[:[line.strip() for line in lines].index("corpus")]  # the documents table, before the corpus one
+    rows = [line for line in table if line.startswith("│")]
+    assert len(rows) == 2 and "budget.txt" in rows[0] and "corpus/b.txt" in rows[1]  # one line per document
+    assert max(len(line) for line in table) <= 80
+    wide = check("corpus", env={"COLUMNS": "200"})
+    assert any(name in line for line in wide.stdout.splitlines())
+
+
+def test_what_it_measures_only_with_explain(isolated: Path) -> None:
+    write(isolated, {"corpus/a.txt": CLEAN})
+    wide = {"COLUMNS": "200"}
+    assert "what it measures" not in check("corpus", env=wide).stdout
+    assert "what it measures" in check("corpus", "--explain", env=wide).stdout
+    assert "what it measures" in check("corpus", "-v", env=wide).stdout
+
+
+def test_jsonl_findings_point_into_the_text_field_not_a_copy(isolated: Path) -> None:
+    rec = {"title": DEBRIS, "id": "n1", "text": DEBRIS}
+    line = json.dumps(rec)
+    write(isolated, {"feeds/a.jsonl": line + "\n"})
+    r = check("feeds", "--format", "json", "--no-corpus")
+    assert r.exit_code == 1
+    found = json.loads(r.stdout)["documents"][0]["findings"]
+    text_at = line.index('"text": ') + len('"text": ') + 1  # 0-based column of the text's first character
+    assert found and all(f["region"]["startColumn"] - 1 >= text_at for f in found)
+    first = found[0]
+    assert line[first["region"]["startColumn"] - 1:].startswith("[ad_1]")
+
+
+def test_cwd_is_the_project_by_default(isolated: Path) -> None:
+    assert Path(os.getcwd()) == isolated
+
+
+def test_a_repeated_record_id_does_not_share_a_baseline_entry(isolated: Path) -> None:
+    line = json.dumps({"id": "n1", "text": CLEAN})
+    write(isolated, {"feeds/a.jsonl": line + "\n" + line + "\n"})
+    assert ids(check("feeds", "--format", "json")) == ["feeds/a.jsonl#n1", "feeds/a.jsonl#n1@2"]

@@ -1,0 +1,90 @@
+"""Provenance: records, report.json, check reports and baselines say what made them; a baseline
+made by other rules is refused unless --allow-rules-change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from repair.cli import app
+from repair.pipeline import Config
+from repair.provenance import rules_hash, tool_version
+from repair.rules import load_rules
+
+runner = CliRunner()
+TEXT = "[ad_1]\nThe council approved the library budget on Tuesday evening after a long debate.\n"
+PACK = """\
+[[rule]]
+id = "house.colour"
+stage = "normalise"
+kind = "replace"
+pattern = 'colour'
+replace = "color"
+examples = [ { in = "colour", out = "color" }, { in = "color", out = "color" } ]
+"""
+
+
+def corpus(root: Path) -> Path:
+    (root / "corpus").mkdir()
+    (root / "corpus" / "a.txt").write_text(TEXT, encoding="utf-8")
+    return root / "corpus"
+
+
+def test_every_record_says_what_made_it(isolated: Path) -> None:
+    corpus(isolated)
+    r = runner.invoke(app, ["run", "corpus", "--threshold", "0.9"])
+    assert r.exit_code == 0, r.output
+    made = json.loads(r.stdout.splitlines()[0])["repair"]["provenance"]
+    assert made["version"] == tool_version() and made["model"] is None and made["threshold"] == 0.9
+    assert made["rules_hash"] == rules_hash(Config.load().rules)
+    assert made["options"]["stages"] == ["normalise", "detect", "match", "emit"]
+
+
+def test_report_json_says_what_made_the_records(isolated: Path) -> None:
+    corpus(isolated)
+    r = runner.invoke(app, ["run", "corpus", "-o", "out", "--no-report", "-q"])
+    assert r.exit_code == 0, r.output
+    report = json.loads((isolated / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["provenance"]["rules_hash"] == rules_hash(load_rules())
+
+
+def test_the_rules_hash_follows_the_rules(isolated: Path) -> None:
+    (isolated / "house.toml").write_text(PACK, encoding="utf-8")
+    base = rules_hash(load_rules())
+    assert rules_hash(load_rules([load_rules().roots[0], isolated / "house.toml"])) != base
+    assert rules_hash(load_rules().select(skip=["boilerplate"])) != base
+
+
+def test_check_report_and_baseline_carry_provenance(isolated: Path) -> None:
+    corpus(isolated)
+    r = runner.invoke(app, ["check", "corpus", "--format", "json", "--write-baseline", "base.json"])
+    assert r.exit_code == 0, r.output
+    made = json.loads(r.stdout)["provenance"]
+    base = json.loads((isolated / "base.json").read_text(encoding="utf-8"))
+    assert base["repair_baseline"] == 2
+    assert base["provenance"]["rules_hash"] == made["rules_hash"] == rules_hash(load_rules())
+
+
+def test_a_baseline_made_with_other_rules_is_refused_unless_allowed(isolated: Path) -> None:
+    corpus(isolated)
+    (isolated / "house.toml").write_text(PACK, encoding="utf-8")
+    assert runner.invoke(app, ["check", "corpus", "--write-baseline", ".repair-baseline.json"]).exit_code == 0
+    r = runner.invoke(app, ["check", "corpus", "--extend-rules", "house.toml", "--format", "json"])
+    assert r.exit_code == 2
+    assert "--allow-rules-change" in r.output.replace("\n", "")
+    r = runner.invoke(app, ["check", "corpus", "--extend-rules", "house.toml", "--allow-rules-change", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["baseline"].endswith(".repair-baseline.json")
+    # the same rules: accepted as ever
+    assert runner.invoke(app, ["check", "corpus"]).exit_code == 0
+
+
+def test_a_version_1_baseline_is_refused_with_a_way_out(isolated: Path) -> None:
+    corpus(isolated)
+    (isolated / ".repair-baseline.json").write_text(json.dumps({"repair_baseline": 1, "corpus": {}, "documents": {}}),
+                                                    encoding="utf-8")
+    r = runner.invoke(app, ["check", "corpus"])
+    assert r.exit_code == 2
+    assert "--write-baseline" in r.output.replace("\n", "")

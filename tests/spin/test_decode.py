@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from repair.model import apply_changes
+from repair.spin.analyse import SpinModel
+from repair.spin.calibrate import build, collect, fit_calibration, fit_classifier, label, reliability, synthesize
+from repair.spin.classify import Classifier, doc_features
+from repair.spin.decode import Calibration, decode, find_spans, score_spans, surface
+from repair.spin.logistic import fit, predict
+from repair.spin.table import Tables, learn_tables, spintax_table
+
+
+def test_find_spans_longest_first_and_case():
+    t = spintax_table(["tips on how|how", "on|at", "metropolis|city"])
+    spans = find_spans("Tips on how to visit the Metropolis on foot.", t)
+    assert [(s.before, s.key) for s in spans] == [("Tips on how", "tips on how"), ("Metropolis", "metropolis"),
+                                                  ("on", "on")]
+
+
+def test_surface_rejoins_punctuation():
+    assert surface("half - time") == "half-time" and surface("it , too") == "it, too"
+
+
+def test_decode_picks_the_candidate_the_model_prefers(fake):
+    t = spintax_table(["{metropolis|city|town}"])
+    (c,) = decode("The Metropolis grew.", t, fake)
+    assert (c.before, c.after, c.applied, c.stage) == ("Metropolis", "City", False, "detect")
+    assert c.rule == "learned.spintax"
+    # the model saw the spun form and both candidates after the same left context
+    left, conts = fake.calls[0]
+    assert left == "The" and conts == (" Metropolis grew", " City grew", " Town grew")
+
+
+def test_gain_feature_and_right_context(fake):
+    t = learn_tables([__import__("repair.authoring.benchmark", fromlist=["Pair"]).Pair(
+        "x", "okay", "A metropolis stated it.", "A city said it.")])["okay"]
+    scored = score_spans("The metropolis grew in size.", find_spans("The metropolis grew in size.", t), fake)
+    (s,) = scored
+    assert s.after == "city" and s.gain == pytest.approx(4.0)  # +3 for "city" instead of -1
+    assert fake.calls[-1][1][0] == " metropolis grew in size"  # three words of right context
+
+
+def test_calibration_orders_confidence_by_gain(fake):
+    t = spintax_table(["metropolis|city"])
+    text = "The metropolis grew."
+    (s,) = score_spans(text, find_spans(text, t), fake)
+    cal = Calibration(lm=[-2.0, 1.0, 0, 0, 0, 0, 0, 0, 0])
+    assert cal.confidence(s) == pytest.approx(predict(cal.lm, s.features))
+    assert cal.confidence(s) > 0.85  # gain 4: sigmoid(2)
+
+
+def test_logistic_fit_separates():
+    x = [[1.0, v] for v in range(10)]
+    y = [0] * 5 + [1] * 5
+    w = fit(x, y, l2=0.1)
+    assert predict(w, [1, 1]) < 0.2 and predict(w, [1, 8]) > 0.8
+
+
+def test_label_counts_token_edits(pairs, fake):
+    p = pairs[0]
+    t = spintax_table(["metropolis|city", "council|assembly"])
+    scored = score_spans(p.spun, find_spans(p.spun, t), fake)
+    by = {s.span.before: label(p.spun, p.original, s) for s in scored}
+    assert by == {"metropolis": 1, "council": 0}
+
+
+def test_synthesize_spins_forward(pairs):
+    t = learn_tables(pairs).merged()
+    out = synthesize("The city team said it was ready.", t, random.Random(0), rate=1.0)
+    assert "said" not in out and "city" not in out and out.startswith("The ")
+
+
+def test_collect_and_fit_leave_one_out(pairs, fake):
+    unpaired = [("okay", "The metropolis stated it within days.")]
+    c = collect(pairs, unpaired, fake)
+    assert len(c.prop_y) == len(c.prop_lm) == len(c.prop_nolm) > 0
+    assert c.doc_kind.count("original") == 4 and c.doc_kind.count("unpaired") == 1
+    cal = fit_calibration(c)
+    clf = fit_classifier(c)
+    assert len(cal.lm) == len(c.prop_lm[0]) and len(clf.lm) == len(c.doc_lm[0])
+    rel = reliability([0.1, 0.95, 0.95], [0, 1, 1])
+    assert rel[-1][2] == 2 and rel[-1][4] == 1.0
+
+
+def test_model_repairs_spun_text_and_leaves_clean_text(pairs, fake):
+    tables, cal, clf, _ = build(pairs, [], fake, None)
+    m = SpinModel(tables, Calibration(lm=[-3.0, 1.0, 0, 0, 0, 0, 0, 0, 0]), Classifier(), fake)
+    spun = "The metropolis stated that the purple bus arrived within minutes."
+    r = m.analyse(spun)
+    assert r.path == "model" and r.spin_score >= 0.5 and r.family == "okay"
+    assert apply_changes(spun, r.changes) == "The city said that the red bus arrived in minutes."
+    clean = "The committee met on Tuesday to discuss the new school building in town."
+    r2 = m.analyse(clean)
+    assert r2.spin_score < 0.5 and apply_changes(clean, r2.changes) == clean
+
+
+def test_nothing_applied_below_detection(fake):
+    t = spintax_table(["metropolis|city"])
+    long_clean = "The metropolis grew. " + "Plain words here without any table form at all. " * 20
+    m = SpinModel(Tables(x=t), Calibration(lm=[5.0, 0, 0, 0, 0, 0, 0, 0, 0]), Classifier(), fake)
+    r = m.analyse(long_clean)
+    assert r.spin_score < 0.5 and r.changes and not any(c.applied for c in r.changes)
+
+
+def test_empty_text(fake):
+    m = SpinModel(Tables(x=spintax_table(["a|b"])), scorer=fake)
+    r = m.analyse("")
+    assert r.changes == [] and r.spin_score < 0.5
+    assert doc_features([], 0)[1:3] == [0.0, 0.0]
+
+
+def test_evaluate_scores_a_tiny_benchmark(pairs, fake):
+    from repair.spin.evaluate import auc, evaluate
+
+    assert auc([0.9, 0.8], [0.1, 0.8]) == 0.875 and auc([], [0.1]) is None
+    tables, cal, clf, _ = build(pairs, [], fake, None)
+    m = SpinModel(tables, Calibration(lm=[-3.0, 1.0, 0, 0, 0, 0, 0, 0, 0]), Classifier(), fake)
+    from repair.authoring.benchmark import Pair
+
+    test = [Pair("t", "okay", "The metropolis stated that the purple bus arrived within minutes.",
+                 "The city said that the red bus arrived in minutes.")]
+    r = evaluate(m, test, [("c", "The committee met on Tuesday in town.")])
+    ok = r["families"]["okay"]
+    assert ok["restoration"] == 1.0 and ok["fix_precision"] == 1.0 and ok["span_recall"] == 1.0
+    assert r["clean"]["edits"] == 0 and ok["auc"] == 1.0

