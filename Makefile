@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install test bench demo browser clean lint
+.PHONY: install test bench demo browser clean lint fuzz
 
 install: $(BIN)/repair browser
 
@@ -33,6 +33,13 @@ test: $(BIN)/repair
 
 lint: $(BIN)/repair
 	$(BIN)/ruff check repair tests
+
+# The idempotence and replay properties (tests/test_idempotence.py) on many more random news-like
+# texts than CI tries, with random seeds: FUZZ_EXAMPLES=200000 make fuzz for a longer run.
+FUZZ_EXAMPLES ?= 30000
+fuzz: $(BIN)/repair
+	REPAIR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COLUMNS=40 $(BIN)/python -m pytest -p no:cacheprovider -q --timeout=0 \
+	  tests/test_idempotence.py tests/test_contract.py -k "idempotent or contract"
 
 bench: $(BIN)/repair
 	$(BIN)/python -m bench.run

@@ -8,19 +8,97 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from repair.errors import ReplayError
+from repair.errors import RepairError, ReplayError
 from repair.model import Change, Composed, StageResult, apply_changes, check_changes, compose, unapply
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_ID = 1000  # characters of an id kept (names, messages and the report show it)
 
 
 def record_id(value: Any, fallback: str | None) -> str:
-    """A record's id as text; a missing or null id falls back to ``file:line`` (or ``-``)."""
+    """A record's id as text; a missing or null id falls back to ``file:line`` (or ``-``).
+
+    Lone surrogates (``"\\ud800"`` in the JSON) become U+FFFD, so the id can be printed and written;
+    the record's own ``id`` field keeps them (written back as ``\\ud800`` escapes).
+
+    >>> record_id(None, "a.jsonl:3"), record_id(7, None), record_id("x" + chr(0xD800), None)
+    ('a.jsonl:3', '7', 'x\ufffd')
+    """
     if value is None or value == "":
         return fallback or "-"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, str):
+        try:
+            value = json.dumps(value, ensure_ascii=False)
+        except (ValueError, RecursionError):
+            value = repr(value)
+    return _SURROGATE.sub("\ufffd", value)[:MAX_ID]
+
+
+class BlockError(RepairError):
+    """A record's ``repair`` block (written by an earlier stage, or crafted) is not one a stage writes."""
+
+
+_BLOCK_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str, int, type(None)), "spin_score": (int, float), "family": (str, type(None)), "changes": (list,),
+    "skipped": (dict,), "evidence": (dict,), "origin": (dict,), "stages": (list,), "pending": (list,),
+}
+_ORIGIN_TYPES: dict[str, tuple[type, ...]] = {"path": (str,), "rel": (str,), "kind": (str,), "line": (int, type(None))}
+MAX_REL = 1024  # characters of an origin.rel (a relative output path)
+
+
+def check_block(block: dict[str, Any]) -> None:
+    """Refuse a repair block whose fields have the wrong shape, with one line saying which field.
+
+    Every field is untrusted input (a record piped between stages, or handed to emit): types are
+    checked here; the changes must then replay (:func:`repair.model.check_changes`), and output
+    paths taken from ``origin.rel`` are sanitised by the writers.
+
+    >>> check_block({"skipped": {"overlap": "many"}})
+    Traceback (most recent call last):
+    ...
+    repair.document.BlockError: repair.skipped.overlap must be a count (a whole number >= 0), not str
+    """
+    for key, types in _BLOCK_TYPES.items():
+        if key in block and (not isinstance(block[key], types) or isinstance(block[key], bool)):
+            raise BlockError(f"repair.{key} must be {' or '.join(_TYPE_NAMES[t] for t in types)}, "
+                             f"not {type(block[key]).__name__}")
+    score = block.get("spin_score", 0.0)
+    if not math.isfinite(score) or not 0.0 <= score <= 1.0:
+        raise BlockError(f"repair.spin_score must be a number from 0 to 1, not {score!r}")
+    for reason, n in block.get("skipped", {}).items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise BlockError(f"repair.skipped.{_short(reason)} must be a count (a whole number >= 0), "
+                             f"not {type(n).__name__}")
+    for key, types in _ORIGIN_TYPES.items():
+        v = block.get("origin", {}).get(key)
+        if v is not None and (not isinstance(v, types) or isinstance(v, bool)):
+            raise BlockError(f"repair.origin.{key} must be {' or '.join(_TYPE_NAMES[t] for t in types)}, "
+                             f"not {type(v).__name__}")
+    rel = block.get("origin", {}).get("rel")
+    if isinstance(rel, str) and (len(rel) > MAX_REL or "\x00" in rel):
+        raise BlockError(f"repair.origin.rel must be a relative path of at most {MAX_REL} characters without NUL")
+    for key in ("changes", "pending"):
+        for i, c in enumerate(block.get(key, [])):
+            if not isinstance(c, dict):
+                raise BlockError(f"repair.{key}[{i}] must be an object, not {type(c).__name__}")
+    for i, s in enumerate(block.get("stages", [])):
+        if not isinstance(s, str):
+            raise BlockError(f"repair.stages[{i}] must be a string, not {type(s).__name__}")
+
+
+_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", list: "a list", dict: "an object",
+               type(None): "null"}
+
+
+def _short(s: Any, n: int = 40) -> str:
+    s = str(s)
+    return s if len(s) <= n else s[:n] + "..."
 
 
 @dataclass(slots=True)
@@ -116,6 +194,9 @@ class Document:
             doc_id = record_id(rec.get("id"), id)
             return cls(id=doc_id, source=text, text=text, fields=fields, text_field=text_field,
                        origin=dict(origin or {}))
+        if not isinstance(block, dict):
+            raise BlockError(f"field 'repair' must be an object (the repair block a stage writes), not {type(block).__name__}")
+        check_block(block)
         known = {"id", "spin_score", "family", "changes", "skipped", "evidence", "origin", "stages", "pending"}
         changes = [Change.from_json(c) for c in block.get("changes", [])]
         source = unapply(text, changes)

@@ -97,8 +97,8 @@ class Change:
                 applied=bool(d.get("applied", True)),
                 note=Note.from_json(d["note"]) if d.get("note") is not None else None,
             )
-        except (KeyError, TypeError, ValueError) as e:
-            raise ReplayError(f"malformed change {d!r}: {e}") from None
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as e:
+            raise ReplayError(f"malformed change {str(d)[:80]!r}: {type(e).__name__} {str(e)[:80]}") from None
 
     def shifted(self, delta: int) -> "Change":
         return Change(self.stage, self.rule, self.start + delta, self.end + delta, self.before, self.after,
@@ -259,13 +259,16 @@ class Composed(NamedTuple):
     skipped: list[tuple[str, Change]]
 
 
-def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Change]) -> Composed:
+def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Change], *, fuse: bool = True) -> Composed:
     """Map ``new`` (changes against ``current``) onto ``source`` and merge them with ``prior``.
 
     ``prior`` holds changes against ``source``; its applied ones turn ``source`` into ``current``.
     A new change that touches text an earlier change already rewrote is merged with it into one
-    change (rule ids joined with ``+``). Overlaps that cannot be merged honestly (a flagged change
-    over an applied one, two flagged changes) are skipped with the reason ``"overlap"``.
+    change (rule ids joined with ``+``); with ``fuse``, applied new changes that touch the same
+    earlier change are first fused into one, so that all of them are merged (else the second would
+    clash with the first and be skipped although the stage applied it). Overlaps that cannot be
+    merged honestly (a flagged change over an applied one, two flagged changes) are skipped with
+    the reason ``"overlap"``.
 
     >>> src = "Hello  wrld"
     >>> n1 = Change("normalise", "space", 5, 7, "  ", " ")
@@ -278,10 +281,12 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
     'Hello world'
     """
     composition = _Composition(source, prior)
-    for n in _sorted(new):
+    news = _sorted(new)
+    for n in news:
         if current[n.start:n.end] != n.before:
             raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
                               f"{current[n.start:n.end]!r}")
+    for n in (composition.fused(news, current) if fuse else news):
         composition.add(n, current)
     return composition.result()
 
@@ -303,6 +308,31 @@ class _Composition:
         self.skipped: list[tuple[str, Change]] = []
         self.taken = Placed()  # source spans of accepted new changes, to reject new-new overlaps
         self.flagged_index = Spans([(f.start, f.end) for f in self.flagged])
+
+    def fused(self, news: list[Change], current: str) -> list[Change]:
+        """``news`` with consecutive applied changes that touch the same rewritten text fused into one.
+
+        Merged one by one, the first would take the prior change into its span and the second
+        would then clash with it and be skipped although the stage applied it: the stage's text
+        and the replay of its changes would differ (``ReplayError``, issue 11).
+        """
+        if not self.applied:
+            return news
+        out: list[Change] = []
+        last: set[int] = set()
+        for n in news:
+            hits = set(self.map.overlapping(n.start, n.end)) if n.applied else set()
+            if out and hits & last and out[-1].applied and out[-1].end <= n.start:
+                p = out[-1]
+                rule = p.rule if n.rule in p.rule.split("+") else f"{p.rule}+{n.rule}"
+                out[-1] = Change(n.stage, rule, p.start, n.end, current[p.start:n.end],
+                                 p.after + current[p.end:n.start] + n.after, min(p.confidence, n.confidence), True,
+                                 p.note or n.note)
+                last |= hits
+            else:
+                out.append(n)
+                last = hits
+        return out
 
     def add(self, n: Change, current: str) -> None:
         """Map ``n`` (a change against ``current``) to the source and place it, or skip it with a reason."""

@@ -173,7 +173,7 @@ def _stage_grammar(doc: Document, cfg: Config) -> None:
     result = _grammar.grammar(doc.text, check, touched=_grammar.touched_spans(doc.changes, doc.pending),
                               scope=settings.scope, sample=settings.sample, auto_apply=settings.auto_apply)
     if any(c.applied for c in result.changes) and any(
-            c.applied for _, c in compose(doc.source, doc.changes, doc.text, result.changes).skipped):
+            c.applied for _, c in compose(doc.source, doc.changes, doc.text, result.changes, fuse=False).skipped):
         result = _grammar.flag_all(result, doc.text)  # two auto-applied matches would merge with one earlier repair
     prior = doc.changes
     lost = [c for reason, c in doc.absorb(result).skipped if reason == "overlap"]

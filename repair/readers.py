@@ -17,15 +17,17 @@ batch goes on; nothing is ever written to an input.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Union
 
 from repair.compressed import DECOMPRESSION_ERRORS, open_binary, plain_name, read_bytes, split_suffix
-from repair.document import Document
-from repair.errors import InputError, RepairError
+from repair.document import BlockError, Document
+from repair.errors import ConfigError, InputError, RepairError
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
@@ -34,6 +36,31 @@ PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
 _SNIFF = 8192
 
 Item = Union[Document, InputError]
+
+#: The largest document read, in megabytes (a .txt file, a JSON line, stdin text, a Parquet row's
+#: text); set ``REPAIR_MAX_DOCUMENT_MB`` to change it. Cleaning takes memory in proportion to the
+#: text (tens of times its size), so one huge document must not exhaust a machine: it is refused
+#: with one error line naming it, and the batch goes on. Real articles are well under 1 MB.
+MAX_DOCUMENT_MB = 10.0
+
+
+def max_document_bytes() -> int:
+    """The size limit of one document in bytes (``REPAIR_MAX_DOCUMENT_MB``, default :data:`MAX_DOCUMENT_MB`)."""
+    raw = os.environ.get("REPAIR_MAX_DOCUMENT_MB", "").strip()
+    if not raw:
+        return int(MAX_DOCUMENT_MB * 1_000_000)
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = -1.0
+    if not mb > 0 or mb == float("inf"):
+        raise ConfigError(f"REPAIR_MAX_DOCUMENT_MB must be a positive number of megabytes, not {raw!r}")
+    return int(mb * 1_000_000)
+
+
+def _too_big(size: int, limit: int, what: str) -> str:
+    return (f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit for one document; split it, or "
+            "raise REPAIR_MAX_DOCUMENT_MB")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +116,63 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
             yield Source(None, "stdin.jsonl", "stdin")
             continue
         path = Path(p)
-        if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.is_file() and reads_from(path, f))
-            for f in found:
-                yield Source(f, f.relative_to(path).as_posix(), _kind(f))
-        elif path.is_file():
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError as e:
+            yield InputError(p, f"cannot read ({e.strerror or e})")
+            continue
+        if is_dir:
+            yield from _walk(path)
+        elif is_file:
             yield Source(path, path.name, _kind(path))
         elif path.exists():
             yield InputError(p, "not a regular file or folder")
         else:
             yield InputError(p, "no such file or folder")
+
+
+def _walk(root: Path) -> Iterator[Source | InputError]:
+    """The files under ``root`` the readers know, in path order, hidden names skipped, symlinked
+    folders not followed. One ``os.scandir`` per folder and no ``stat`` per file (the listing says
+    what is a file), so time grows linearly with the number of files. A folder that cannot be
+    listed, or an entry that cannot be examined, is an InputError (never silently skipped)."""
+    stack: list[tuple[Iterator[os.DirEntry[str]], str]] = []
+    listed = _listing(root)
+    if isinstance(listed, InputError):
+        yield listed
+        return
+    stack.append((iter(listed), ""))
+    while stack:
+        entries, prefix = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                listed = _listing(Path(entry.path))
+                if isinstance(listed, InputError):
+                    yield listed
+                else:
+                    stack.append((iter(listed), f"{prefix}{entry.name}/"))
+                continue
+            is_file = entry.is_file()
+        except OSError as e:
+            yield InputError(entry.path, f"cannot read ({e.strerror or e})")
+            continue
+        if is_file and readable_suffix(entry.name):
+            f = Path(entry.path)
+            yield Source(f, prefix + entry.name, _kind(f))
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]] | InputError:
+    """A folder's entries sorted by name, hidden ones left out."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as e:
+        return InputError(str(folder), f"cannot list this folder ({e.strerror or e}); its files were not read; "
+                                       "fix its permissions or leave it out")
 
 
 def count_documents(paths: Iterable[str | Path]) -> int | None:
@@ -229,11 +303,31 @@ def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
-            for rec in batch.to_pylist():
+            for rec in _batch_rows(batch):
                 row += 1
                 yield _parquet_row(rec, src, text_field, row)
     except _arrow_errors() as e:  # a corrupt page: report it and go on with the next input
         yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")
+
+
+def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+    """A record batch as dicts. A column Python cannot hold exactly (a nanosecond timestamp, time or
+    duration) is read as text (``2021-01-01 00:00:00.000000001``) rather than dropping the batch."""
+    try:
+        return batch.to_pylist()
+    except _arrow_errors():
+        import pyarrow as pa
+
+    columns = {}
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = col.to_pylist()
+        except _arrow_errors():
+            try:
+                columns[name] = col.cast(pa.string()).to_pylist()
+            except _arrow_errors():  # no text form either: reported for the rest of the file, as before
+                raise
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)] if columns else []
 
 
 def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> Item:
@@ -241,6 +335,8 @@ def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) ->
     text = rec[text_field]
     if not isinstance(text, str):
         return InputError(where, f"field {text_field!r} must be a string, not {type(text).__name__}", row)
+    if len(text) > (limit := max_document_bytes()):
+        return InputError(where, _too_big(len(text), limit, "the text"), row)
     block = rec.get("repair")
     if isinstance(block, str):  # a record written by a stage: the repair block is stored as JSON
         try:
@@ -258,6 +354,17 @@ def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) ->
         return InputError(where, f"record does not replay: {e}", row)
 
 
+_RECORD_ERRORS = (RepairError, KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError)
+
+
+def _record_problem(e: BaseException) -> str:
+    if isinstance(e, BlockError):
+        return f"bad repair block: {e}"
+    if isinstance(e, RepairError):
+        return f"record does not replay: {e}"
+    return f"bad repair block ({type(e).__name__}: {str(e)[:120]})"
+
+
 def _block_problem(rec: dict[str, Any]) -> str | None:
     """Why a record's ``repair`` field cannot be the repair block a stage writes (None if it can)."""
     block = rec.get("repair")
@@ -269,8 +376,14 @@ def _block_problem(rec: dict[str, Any]) -> str | None:
 
 def _read_txt(src: Source, allow_empty: bool) -> Item:
     assert src.path is not None
+    limit = max_document_bytes()
     try:
+        size = src.path.stat().st_size
+        if size > limit:
+            return InputError(src.display, _too_big(size, limit, "the file"))
         data = read_bytes(src.path)
+        if len(data) > limit:  # a compressed file: its text is larger than the file
+            return InputError(src.display, _too_big(len(data), limit, "the text"))
     except OSError as e:
         return InputError(src.display, f"cannot read ({e.strerror})")
     except InputError as e:
@@ -286,19 +399,28 @@ def _read_txt(src: Source, allow_empty: bool) -> Item:
 
 
 def _read_stdin(stream: IO[bytes], text_field: str, allow_empty: bool) -> Iterator[Item]:
-    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
-    if not head:
-        data = stream.read()
-        if _looks_like_jsonl(data):
-            import io
-            yield from _read_jsonl(io.BytesIO(data), Source(None, "stdin.jsonl", "jsonl"), text_field)
-            return
-        yield from _stdin_text(data, allow_empty)
-        return
+    if not hasattr(stream, "peek"):  # e.g. a BytesIO: buffer it, so it streams like sys.stdin.buffer
+        stream = io.BufferedReader(_Raw(stream))  # type: ignore[arg-type]
+    head = stream.peek(64)[:64]  # type: ignore[attr-defined]
     if _looks_like_jsonl(head):
         yield from _read_jsonl(stream, Source(None, "stdin.jsonl", "jsonl"), text_field)
     else:
-        yield from _stdin_text(stream.read(), allow_empty)
+        yield from _stdin_text(stream.read(max_document_bytes() + 1), allow_empty)
+
+
+class _Raw(io.RawIOBase):
+    """A byte stream without ``peek`` as a raw stream :class:`io.BufferedReader` can buffer."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._s = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        data = self._s.read(len(b))
+        b[:len(data)] = data
+        return len(data)
 
 
 def _looks_like_jsonl(head: bytes) -> bool:
@@ -307,6 +429,11 @@ def _looks_like_jsonl(head: bytes) -> bool:
 
 
 def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
+    limit = max_document_bytes()
+    if len(data) > limit:  # read up to one byte over the limit, never all of it
+        yield InputError("<stdin>", f"the text is over the {limit / 1e6:g} MB limit for one document; split it, "
+                                    "or raise REPAIR_MAX_DOCUMENT_MB")
+        return
     try:
         text = decode(data, "<stdin>")
     except InputError as e:
@@ -319,6 +446,38 @@ def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
                    origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
 
 
+MAX_DEPTH = 100  # levels of nested arrays and objects a record may have (deeper ones cannot be written safely)
+
+
+def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj`` nests lists and dicts more than ``limit`` levels deep (checked without recursion).
+
+    >>> too_deep({"a": [[1]]}, 3), too_deep({"a": [[1]]}, 2)
+    (False, True)
+    """
+    stack = [(obj, 1)]
+    while stack:
+        o, depth = stack.pop()
+        children = o.values() if isinstance(o, dict) else o
+        for c in children:
+            if isinstance(c, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((c, depth + 1))
+    return False
+
+
+def _lines(f: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of ``f``; None for a line over ``limit`` bytes, which is skipped without being held in memory."""
+    while raw := f.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (more := f.readline(1 << 20)) and not more.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield raw
+
+
 def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
     """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
 
@@ -326,7 +485,12 @@ def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[
     >>> [x if isinstance(x, tuple) else str(x) for x in json_lines(io.BytesIO(b'{"a": 1}\\n\\n[2]\\n'), "f.jsonl")]
     [(1, {'a': 1}), 'f.jsonl:3: a line must be a JSON object, not list']
     """
-    for lineno, raw in enumerate(f, start=first_line):  # first_line: a byte range of a file (repair.partitions)
+    limit = max_document_bytes()
+    for lineno, raw in enumerate(_lines(f, limit), start=first_line):  # first_line: a byte range of a file (repair.partitions)
+        if raw is None:
+            yield InputError(where, f"the line is over the {limit / 1e6:g} MB limit for one document; split it, "
+                                    "or raise REPAIR_MAX_DOCUMENT_MB", lineno)
+            continue
         if not raw.strip():
             continue
         try:
@@ -340,6 +504,15 @@ def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             yield InputError(where, f"malformed JSON ({e.msg} at column {e.colno})", lineno)
+            continue
+        except RecursionError:
+            yield InputError(where, f"JSON nested too deeply (more than {MAX_DEPTH} levels); flatten the record", lineno)
+            continue
+        except ValueError as e:  # an integer of more than 4300 digits (Python's int conversion limit)
+            yield InputError(where, f"malformed JSON ({str(e).split(';')[0]}); write huge numbers as strings", lineno)
+            continue
+        if too_deep(rec):
+            yield InputError(where, f"JSON nested too deeply (more than {MAX_DEPTH} levels); flatten the record", lineno)
             continue
         if not isinstance(rec, dict):
             yield InputError(where, f"a line must be a JSON object, not {type(rec).__name__}", lineno)
@@ -367,7 +540,7 @@ def _read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1)
         origin = {"path": where, "rel": src.rel, "kind": "jsonl", "line": lineno}
         try:
             doc = Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{lineno}", origin=origin)
-        except (RepairError, KeyError, TypeError, ValueError) as e:  # a piped record must replay
-            yield InputError(where, f"record does not replay: {e}", lineno)
+        except _RECORD_ERRORS as e:  # a piped record must be well-formed and replay
+            yield InputError(where, _record_problem(e), lineno)
             continue
         yield doc

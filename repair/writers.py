@@ -20,8 +20,14 @@ import base64
 import datetime
 import decimal
 import difflib
+import errno
+import glob
+import hashlib
 import json
+import math
 import os
+import re
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -35,13 +41,14 @@ from repair.errors import ConfigError, RepairError
 from repair.readers import reads_from
 
 
-def _umask_mode() -> int:
+def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
 
 
-_FILE_MODE = _umask_mode()
+_UMASK = _current_umask()
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 @contextmanager
@@ -54,15 +61,37 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     fd, tmp = _temp_next_to(path)
     try:
         os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs get the usual umask-based mode
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as f:
+        text = "b" not in mode  # text: UTF-8; a lone surrogate (only from a JSON \\ud800 escape) is written as that escape
+        with os.fdopen(fd, mode, encoding="utf-8" if text else None, errors="backslashreplace" if text else None,
+                       newline="" if text else None) as f:
             yield f
         _replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):  # a full disk, a quota, an I/O error: one line naming the file
+            raise RepairError(f"cannot write {path} ({e.strerror or e}); free some space or choose another "
+                              "output") from None
         raise
+
+
+TMP_SUFFIX = ".tmp"
+MAX_NAME_BYTES = 200  # an output file or folder name, in UTF-8 bytes: room left for suffixes under the usual 255
+
+
+def fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """``name`` if it has at most ``limit`` UTF-8 bytes, else its start and a hash of the whole name.
+
+    >>> fit_name("a.txt"), len(fit_name("漢" * 100).encode()) <= 200
+    ('a.txt', True)
+    """
+    data = name.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return name
+    digest = hashlib.sha1(data).hexdigest()[:12]
+    return data[: limit - 13].decode("utf-8", "ignore") + "-" + digest
 
 
 def _temp_next_to(path: Path) -> tuple[int, str]:
@@ -70,7 +99,7 @@ def _temp_next_to(path: Path) -> tuple[int, str]:
         raise RepairError(f"cannot write {path}: it is a folder; give a file path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return tempfile.mkstemp(prefix=f".{fit_name(path.name, 100)}.", suffix=TMP_SUFFIX, dir=path.parent)
     except OSError as e:
         raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
 
@@ -100,17 +129,43 @@ def _jsonable(o: Any) -> Any:
     raise TypeError(f"a {type(o).__name__} value cannot be written as JSON")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(rec: dict[str, Any]) -> str:
-    """One record as a JSON line (timestamps as ISO strings, decimals as strings, bytes as base64).
+    """One record as a JSON line of valid JSON (timestamps as ISO strings, decimals as strings, bytes as base64).
+
+    Strict JSON only: NaN and infinities (a Parquet float column, a JSON line that had them) are
+    written as ``null``; a lone surrogate (``"\\ud800"`` read from a JSON line) is written back as
+    the same ``\\ud800`` escape, so the line stays UTF-8 and the value round-trips.
 
     >>> dumps({"a": datetime.date(2021, 11, 30), "b": "\u00e9"})
     '{"a":"2021-11-30","b":"\u00e9"}'
+    >>> print(dumps({"x": float("nan"), "id": "a" + chr(0xD800)}))
+    {"x":null,"id":"a\\ud800"}
     """
     return fastjson.dumps(rec, _json_dumps, _jsonable)  # orjson where its bytes are json's (repair.fastjson)
 
 
 def _json_dumps(rec: Any) -> str:
-    return json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    try:
+        line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere: strict JSON has no spelling for them
+        line = json.dumps(_finite(rec), ensure_ascii=False, separators=(",", ":"), default=_jsonable, allow_nan=False)
+    if _SURROGATE.search(line):  # only inside strings: an escape there is the same string
+        line = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+    return line
+
+
+def _finite(o: Any) -> Any:
+    """``o`` with every NaN or infinite float replaced by None."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
 
 
 PARQUET_ROWS = 1024  # rows per row group written
@@ -215,28 +270,39 @@ class JsonlSink:
         self.final = final
         self.path = path
         self.stats = Stats()
+        self._lock: OutputLock | None = None
         if path is not None:
             refuse_output_over_inputs(path, inputs)
             _refuse_folder(path)
-            self._cm = atomic_writer(path)
-            self._f = self._cm.__enter__()
+            self._lock = _lock_file(path)
+            try:
+                self._cm = atomic_writer(path)
+                self._f = self._cm.__enter__()
+            except BaseException:
+                self._lock.release()
+                raise
         else:
             self._cm = None
             self._f = sys.stdout
 
     def add(self, doc: Document) -> None:
+        line = dumps(doc.to_record(final=self.final)) + "\n"  # a record that cannot be written raises before any write
         self.stats.add(doc)
-        self._f.write(dumps(doc.to_record(final=self.final)) + "\n")
+        self._f.write(line)
         if self._cm is None:
             self._f.flush()
 
     def close(self, ok: bool = True) -> None:
-        if self._cm is not None:
-            if ok:
-                self._cm.__exit__(None, None, None)
-            else:
-                self._cm.__exit__(RepairError, RepairError("aborted"), None)
-            self._cm = None
+        try:
+            if self._cm is not None:
+                cm, self._cm = self._cm, None
+                if ok:
+                    cm.__exit__(None, None, None)
+                else:
+                    cm.__exit__(RepairError, RepairError("aborted"), None)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
 
 class ParquetSink:
@@ -248,14 +314,137 @@ class ParquetSink:
         self.final = final
         self.path = path
         self.stats = Stats()
-        self._w = ParquetWriter(path)
+        self._lock = _lock_file(path)
+        try:
+            self._w = ParquetWriter(path)
+        except BaseException:
+            self._lock.release()
+            raise
 
     def add(self, doc: Document) -> None:
         self.stats.add(doc)
         self._w.add(doc.to_record(final=self.final))
 
     def close(self, ok: bool = True) -> None:
-        self._w.close(ok)
+        try:
+            self._w.close(ok)
+        finally:
+            self._lock.release()
+
+
+def _lock_file(path: Path) -> OutputLock:
+    """Lock a file output for the run and remove what killed earlier runs left of it."""
+    lock = OutputLock(path)
+    remove_stale_temporaries(path)
+    return lock
+
+
+class OutputLock:
+    """An exclusive lock on an output (a file or folder), held for the run: a second run writing the
+    same output is refused at once with a clear message rather than mixing its files with ours.
+
+    The lock is ``.<name>.lock`` beside the output (a folder is replaced as a whole on publish, so
+    the lock cannot live inside it), an ``flock`` taken with filelock. It is removed while still held
+    when the run ends (a run that had opened it then finds the name unlinked, and filelock retries),
+    so nothing is left beside the output; a killed run leaves it, unlocked, to be reused.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from filelock import FileLock, Timeout
+
+        real = path.resolve()
+        self.file = real.parent / f".{fit_name(real.name, 100)}.lock"
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(self.file), timeout=0, is_singleton=False)
+            self._lock.acquire()
+        except Timeout:
+            raise RepairError(f"another repair run is writing {path} (it holds {self.file}); wait for it to finish "
+                              "or choose another output") from None
+        except OSError as e:
+            raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
+
+    def release(self) -> None:
+        if not self._lock.is_locked:
+            return
+        try:
+            os.unlink(self.file)
+        except OSError:
+            pass
+        self._lock.release()
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporaries an earlier run killed while writing ``path`` left (call with its lock held)."""
+    real = path.resolve()
+    pattern = glob.escape(f".{fit_name(real.name, 100)}.") + "*" + TMP_SUFFIX
+    for tmp in real.parent.glob(pattern):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+#: files that mark a folder as a repair output (so replacing it as a whole loses nothing of the user's)
+_MARKERS = ("report.json", "documents.jsonl", "records.jsonl")
+
+
+class StagedFolder:
+    """An output folder written in full beside the real one, then swapped in: a run publishes a
+    complete output set or leaves the previous one untouched.
+
+    Holds the :class:`OutputLock` from construction to :meth:`publish` or :meth:`abort`. Staging
+    and old folders that an earlier, killed run left (``.<name>.staging-*``, ``.<name>.old-*``) are
+    removed first. A folder that exists, holds files and is not a repair output is refused: it
+    would be replaced as a whole.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.real = out.resolve()
+        try:
+            if self.real.exists() and not self.real.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "a file is in the way")
+            self.real.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
+                from None
+        if self.real.is_dir() and any(self.real.iterdir()) and not any((self.real / m).exists() for m in _MARKERS):
+            raise ConfigError(f"output folder {out} holds files that are not a repair output, and a run replaces the "
+                              "folder as a whole; choose a new or empty folder")
+        self.lock = OutputLock(out)
+        try:
+            stem = f".{fit_name(self.real.name, 100)}."
+            for stale in [*self.real.parent.glob(glob.escape(stem) + "staging-*"),
+                          *self.real.parent.glob(glob.escape(stem) + "old-*")]:
+                shutil.rmtree(stale, ignore_errors=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=stem + "staging-", dir=self.real.parent))
+            os.chmod(self.staging, 0o777 & ~_UMASK)
+        except OSError as e:
+            self.lock.release()
+            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
+                from None
+
+    def publish(self) -> None:
+        """Swap the staged folder in (two renames in one folder) and remove the previous one."""
+        try:
+            old = None
+            if self.real.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{fit_name(self.real.name, 100)}.old-", dir=self.real.parent))
+                os.replace(self.real, old)  # over the empty folder just made
+            os.rename(self.staging, self.real)
+        except OSError as e:
+            raise RepairError(f"cannot publish the output folder {self.out} ({e.strerror or e}); the previous output "
+                              "is left as it was") from None
+        finally:
+            self.lock.release()
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Drop the staged folder; the previous output stays as it was."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
 
 
 class FolderSink:
@@ -266,18 +455,16 @@ class FolderSink:
         self.stats = Stats()
         self.diffs = diffs
         refuse_output_over_inputs(out, inputs, folder=True)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
-                from None
+        self._staged = StagedFolder(out)
+        self.dir = self._staged.staging  # everything is written here, and published as a whole on close
         self._outputs: dict[tuple[str, str], str] = {}  # (relative path, input) -> output path
+        self._taken: set[str] = set()  # output paths given out, casefolded
         self._diff_names: set[str] = set()
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
-        self._index_cm = atomic_writer(out / "documents.jsonl")
+        self._index_cm = atomic_writer(self.dir / "documents.jsonl")
         self._index = self._index_cm.__enter__()
-        self._records_cm = atomic_writer(out / "records.jsonl")
+        self._records_cm = atomic_writer(self.dir / "records.jsonl")
         self._records = self._records_cm.__enter__()
         self.listeners: list[Any] = []  # objects with add(doc, entry) and close(stats), e.g. the HTML report
 
@@ -293,48 +480,50 @@ class FolderSink:
 
     def _claim(self, rel: str, source: str) -> str:
         """The output path of ``source``: ``rel``, or ``rel`` with ``-2``, ``-3``, ... when another
-        input (``x.txt`` in two folders given) or one of the folder's own files already has it."""
+        input (``x.txt`` in two folders given) or one of the folder's own files already has it
+        (compared without case, for case-insensitive file systems)."""
         key = (rel, source)
         if key not in self._outputs:
-            taken = set(self._outputs.values())
             stem, dot, ext = rel.rpartition(".") if "." in rel.rsplit("/", 1)[-1] else (rel, "", "")
             name, n = rel, 2
-            while name in taken or name in _OWN_FILES:
+            while name.casefold() in self._taken or name.casefold() in _OWN_FILES:
                 name = f"{stem}-{n}{dot}{ext}"
                 n += 1
             self._outputs[key] = name
+            self._taken.add(name.casefold())
         return self._outputs[key]
 
     def _diff_name(self, name: str) -> str:
         """``diffs/<name>.diff``, numbered when two documents (duplicate ids) share a name."""
-        base = f"diffs/{_safe_rel(name)}"
+        base = f"diffs/{_safe_rel(name, reserved=False)}"
         rel, n = f"{base}.diff", 2
-        while rel in self._diff_names:
+        while rel.casefold() in self._diff_names:
             rel = f"{base}-{n}.diff"
             n += 1
-        self._diff_names.add(rel)
+        self._diff_names.add(rel.casefold())
         return rel
 
     def add(self, doc: Document) -> None:
-        self.stats.add(doc)
         kind, rel = self._target(doc)
         record = doc.to_record(final=True)
+        record_line = dumps(record) + "\n"  # a record that cannot be written raises here, before any write
+        self.stats.add(doc)
         if kind == "txt":
-            write_atomic(self.out / rel, doc.text)
+            write_atomic(self.dir / rel, doc.text)
         elif kind == "parquet":
             if rel not in self._parquet:
-                self._parquet[rel] = ParquetWriter(self.out / rel)
+                self._parquet[rel] = ParquetWriter(self.dir / rel)
             self._parquet[rel].add(record)
         else:
             if rel not in self._jsonl:
-                cm = atomic_writer(self.out / rel)
+                cm = atomic_writer(self.dir / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
-            self._jsonl[rel][1].write(dumps(record) + "\n")
+            self._jsonl[rel][1].write(record_line)
         diff_rel = None
         if self.diffs and doc.text != doc.source:
             name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"
             diff_rel = self._diff_name(name)
-            write_atomic(self.out / diff_rel, unified_diff(doc, name))
+            write_atomic(self.dir / diff_rel, unified_diff(doc, name))
         entry = {
             "id": doc.id,
             "output": rel,
@@ -347,7 +536,7 @@ class FolderSink:
             "characters": len(doc.source),
         }
         self._index.write(dumps(entry) + "\n")
-        self._records.write(dumps(record) + "\n")
+        self._records.write(record_line)
         for listener in self.listeners:
             listener.add(doc, entry)
 
@@ -356,21 +545,28 @@ class FolderSink:
         closers = [lambda cm=cm: cm.__exit__(*exc) for cm, _ in self._jsonl.values()]
         closers += [lambda w=w: w.close(ok) for w in self._parquet.values()]
         closers += [lambda: self._index_cm.__exit__(*exc), lambda: self._records_cm.__exit__(*exc)]
-        failed: RepairError | None = None
-        for close in closers:  # every file is finished (or its temporary removed) even if one fails
-            try:
-                close()
-            except RepairError as e:
-                failed = failed or e
-        if failed is not None:
-            raise failed
-        report = self.stats.as_dict()
-        if not ok:  # an aborted run leaves the last complete report (and review pages) as they were
+        published = False
+        try:
+            failed: RepairError | None = None
+            for close in closers:  # every file is finished (or its temporary removed) even if one fails
+                try:
+                    close()
+                except RepairError as e:
+                    failed = failed or e
+            if failed is not None:
+                raise failed
+            report = self.stats.as_dict()
+            if not ok:  # an aborted run leaves the previous output set as it was
+                return report
+            for listener in self.listeners:
+                listener.close(self.stats)
+            write_atomic(self.dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+            self._staged.publish()
+            published = True
             return report
-        for listener in self.listeners:
-            listener.close(self.stats)
-        write_atomic(self.out / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-        return report
+        finally:
+            if not published:
+                self._staged.abort()
 
 
 _OWN_FILES = frozenset({"documents.jsonl", "records.jsonl", "report.json", "index.html"})
@@ -380,9 +576,26 @@ def _safe_name(s: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in s)[:120] or "doc"
 
 
-def _safe_rel(rel: str) -> str:
-    """Keep a relative path inside the output folder (no absolute paths, no ``..``)."""
-    parts = [p for p in Path(rel).as_posix().split("/") if p not in ("", ".", "..")]
+#: the folder's own files and sub-folders: a document's output path never starts with one of these
+_RESERVED = frozenset({"diffs", "review", "documents.jsonl", "records.jsonl", "report.json", "index.html"})
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _safe_rel(rel: str, *, reserved: bool = True) -> str:
+    """A relative output path from an untrusted one: inside the output folder, outside its own files.
+
+    No absolute paths, no ``..``; control characters and lone surrogates become ``_``;
+    a hidden name (``.x``) becomes ``_.x``; each name fits in :data:`MAX_NAME_BYTES`; with ``reserved``,
+    a path starting with one of the folder's own names (``review/``, ``diffs/``, ``report.json``, ...)
+    gets a ``_`` in front, so a record can never overwrite the report or another document's page.
+
+    >>> _safe_rel("../a/./b.txt"), _safe_rel("review/x.html"), _safe_rel(".lock"), _safe_rel("a\x1b[31m")
+    ('a/b.txt', '_review/x.html', '_.lock', 'a_[31m')
+    """
+    parts = [fit_name(_UNSAFE_CHARS.sub("_", p)) for p in rel.split("/") if p not in ("", ".", "..")]
+    parts = ["_" + p if p.startswith(".") else p for p in parts]
+    if reserved and parts and parts[0].casefold() in _RESERVED:
+        parts[0] = "_" + parts[0]
     return "/".join(parts) or "doc"
 
 

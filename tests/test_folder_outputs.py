@@ -62,7 +62,7 @@ def test_an_aborted_folder_run_leaves_the_earlier_report_and_review_pages(tmp_pa
 
     out = tmp_path / "out"
     sink = FolderSink(out)
-    sink.listeners.append(HtmlReport(out))
+    sink.listeners.append(HtmlReport(out, into=sink.dir))
     for i in range(3):
         sink.add(Document.from_text(f"[ad_1]\nText {i}.\n", id=f"d{i}.txt"))
     sink.close()
@@ -70,7 +70,7 @@ def test_an_aborted_folder_run_leaves_the_earlier_report_and_review_pages(tmp_pa
     pages = sorted(p.name for p in (out / "review").glob("*.html"))
 
     sink = FolderSink(out)  # a second run into the same folder, interrupted after one document
-    sink.listeners.append(HtmlReport(out))
+    sink.listeners.append(HtmlReport(out, into=sink.dir))
     sink.add(Document.from_text("[ad_1]\nOther.\n", id="other.txt"))
     sink.close(ok=False)
     assert {p: p.read_bytes() for p in before} == before

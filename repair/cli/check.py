@@ -41,7 +41,7 @@ from repair.cli.common import (
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 from repair.document import Document
-from repair.errors import ConfigError, InputError
+from repair.errors import ConfigError, InputError, printable
 from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
@@ -391,8 +391,8 @@ def _human(report: Report, out: Console, view: View) -> None:
                 cells[-1] = "[yellow]skipped[/yellow]"
             why = ", ".join(f"{_SHORT[v.figure]} > {_cell(v.limit, False, v.figure)}"
                             + (" (baseline)" if v.by == "baseline" else "") for v in d.failures)
-            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(_shorten(d.id, id_width)), *cells,
-                          escape(why))
+            table.add_row("[red]FAIL[/red]" if failing else "[green]ok[/green]", escape(printable(_shorten(d.id, id_width))),
+                          *cells, escape(printable(why)))
         out.print(table)
         if len(report.documents) > top:
             rest = report.documents[top:]
@@ -418,6 +418,7 @@ def _human(report: Report, out: Console, view: View) -> None:
     out.print(ctable)
     for u in report.unreadable:
         where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])
-        out.print(f"[red]unreadable[/red] {escape(where)}: {escape(str(u['error']))}", soft_wrap=True)
+        out.print(f"[red]unreadable[/red] {escape(printable(where))}: {escape(printable(str(u['error'])))}",
+                  soft_wrap=True)
     colour = "green" if report.passed else "red"
     out.print(f"[{colour}]{escape(report.summary())}[/{colour}]", soft_wrap=True)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from repair.document import Document
-from repair.errors import ConfigError, InputError, RepairError
+from repair.errors import ConfigError, InputError, RepairError, printable
 from repair.executor import imap
 from repair.pipeline import Config
 from repair.readers import count_documents, read_documents
@@ -96,17 +96,29 @@ def boundary() -> Iterator[None]:
     try:
         yield
     except RepairError as e:  # never `except Exception`: it would swallow typer.Exit
-        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+        err.print(f"[red]error:[/red] {clean(str(e))}", soft_wrap=True)
         raise typer.Exit(2 if isinstance(e, ConfigError) else 1) from None
+    except OSError as e:  # BrokenPipeError is handled below; anything else (a full disk, an I/O error) is one line
+        if isinstance(e, BrokenPipeError):
+            _quiet_exit()
+        where = f" {clean(str(e.filename))}" if e.filename else ""
+        err.print(f"[red]error:[/red] cannot read or write{where} ({clean(e.strerror or str(e))}); "
+                  "check the disk space and permissions", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except RecursionError:
+        err.print("[red]error:[/red] input nested too deeply to process; flatten it", soft_wrap=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]")
         raise typer.Exit(130) from None
-    except BrokenPipeError:
-        # the reader went away (e.g. `| head`): stop quietly like other Unix tools
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            raise typer.Exit(0) from None
+
+
+def _quiet_exit() -> None:
+    """The reader went away (e.g. `| head`): stop quietly like other Unix tools."""
+    try:
+        sys.stdout = None  # type: ignore[assignment]
+    finally:
+        raise typer.Exit(0) from None
 
 
 def load_settings(config: Optional[Path], isolated: bool, **flags) -> Settings:
@@ -225,9 +237,19 @@ def _deliver(item, handle, on_error) -> None:
     """A processed document goes to ``handle``; an unreadable or failed one to ``on_error``."""
     if isinstance(item, InputError):
         on_error(item)
-    else:
+        return
+    try:
         handle(item)
+    except (TypeError, ValueError, RecursionError) as e:  # this record cannot be written (nothing of it was): go on
+        on_error(InputError(str(item.origin.get("path", item.id)), f"document {item.id}: cannot be written "
+                            f"({type(e).__name__}: {str(e)[:200]})", item.origin.get("line")))
+
+
+def clean(text: str) -> str:
+    """Input echoed on the console: control characters and terminal escapes shown as escapes
+    (:func:`repair.errors.printable`), then rich markup escaped."""
+    return escape(printable(text))
 
 
 def report_error(e: InputError) -> None:
-    err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+    err.print(f"[red]error:[/red] {clean(str(e))}", soft_wrap=True)

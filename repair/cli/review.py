@@ -32,7 +32,7 @@ from repair.cli.common import (
     report_error,
 )
 from repair.document import Document
-from repair.errors import ConfigError, InputError
+from repair.errors import ConfigError, InputError, printable
 from repair.model import Change, check_changes
 from repair.pipeline import STAGE_ORDER, Config, run_document
 from repair.readers import SUFFIXES_JSONL
@@ -100,23 +100,28 @@ DocFilter = Annotated[Optional[list[str]], typer.Option("--doc", help="Only docu
                                                                         "(repeatable).", show_default=False)]
 
 
+def _shown(s: str) -> str:
+    """Document text on the terminal: terminal escapes and other controls shown, never acted on."""
+    return printable(s, keep="\n\t")
+
+
 def _cells(row: Row, source: str, changes: list[Change]) -> tuple[Text, Text, Text]:
     left, right, notes = Text(), Text(), Text()
     removal = is_removal(row, changes)
     last = len(row.items) - 1
     for n, it in enumerate(row.items):
         if isinstance(it, str):
-            t = it[:-1] if n == last and it.endswith("\n") else it
+            t = _shown(it[:-1] if n == last and it.endswith("\n") else it)
             left.append(t)
             right.append(t)
             continue
         c = changes[it]
-        pre, b, a, suf = word_core(c.before, c.after)
+        pre, b, a, suf = (_shown(x) for x in word_core(c.before, c.after))
         left.append(pre)
         left.append(visible(b) or "\u2205", style=STYLE_DEL if c.applied else STYLE_FLAG)
         left.append(suf)
         if c.applied and (removal or (not c.after.strip() and "\n" in c.before and c.before.strip())):
-            right.append(f"removed \u00b7 {c.rule}", style=STYLE_GONE)
+            right.append(f"removed \u00b7 {printable(c.rule)}", style=STYLE_GONE)
         elif c.applied:
             right.append(pre)
             right.append(visible(a) or "\u2205", style=STYLE_INS)
@@ -128,8 +133,8 @@ def _cells(row: Row, source: str, changes: list[Change]) -> tuple[Text, Text, Te
             right.append(suf)
         if notes:
             notes.append("\n")
-        notes.append(c.rule, style="bold" if c.applied else "bold yellow")
-        notes.append(f" {c.stage} {c.confidence:.2f}" + ("" if c.applied else " flagged"),
+        notes.append(printable(c.rule), style="bold" if c.applied else "bold yellow")
+        notes.append(f" {printable(c.stage)} {c.confidence:.2f}" + ("" if c.applied else " flagged"),
                      style="dim" if c.applied else "yellow")
     for t in (left, right):
         t.rstrip()
@@ -148,8 +153,8 @@ def iter_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Ite
     """The same view as a stream of renderables (a heading, then tables of up to CHUNK rows)."""
     changes = check_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
-    fam = f" ({doc.family})" if doc.family else ""
-    yield Rule(Text(f"{doc.id}  \u00b7  spin {doc.spin_score:.2f}{fam}  \u00b7  {applied} applied  \u00b7  "
+    fam = f" ({printable(doc.family)})" if doc.family else ""
+    yield Rule(Text(f"{printable(doc.id)}  \u00b7  spin {doc.spin_score:.2f}{fam}  \u00b7  {applied} applied  \u00b7  "
                     f"{len(changes) - applied} flagged"), align="left", style="cyan")
     if not changes:
         yield Text("no changes", style="dim")
@@ -194,7 +199,7 @@ def iter_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Ite
         if r.changed:
             left, right, notes = _cells(r, doc.source, changes)
         else:
-            t = doc.source[r.start:r.end].rstrip("\n")
+            t = _shown(doc.source[r.start:r.end].rstrip("\n"))
             left, right, notes = Text(t, style="dim"), Text(t, style="dim"), Text()
         table.add_row(str(lines[i]), left, right, notes)
     if hidden:
@@ -250,7 +255,7 @@ def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = N
             if doc_filter and not any(f in doc.id for f in doc_filter):
                 return
             if unified:
-                text = unified_diff(doc, doc.id)
+                text = _shown(unified_diff(doc, printable(doc.id)))
                 if text:
                     sys.stdout.write(text)
                     sys.stdout.flush()

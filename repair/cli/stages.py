@@ -28,6 +28,7 @@ from repair.cli.common import (
     Threshold,
     app,
     boundary,
+    clean,
     err,
     load_config,
     load_settings,
@@ -186,7 +187,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         if report:
-            sink.listeners.append(HtmlReport(output))  # index.html + review/: the side-by-side review report
+            sink.listeners.append(HtmlReport(output, into=sink.dir))  # index.html + review/: the side-by-side review report
     elif output is not None and output.suffix.lower() == ".parquet":
         sink = ParquetSink(output, final=final, inputs=inputs)
     else:
@@ -235,7 +236,7 @@ def _summary(stats, output: Optional[Path], *, folder: bool) -> None:
     table.add_column("flagged", justify="right")
     for stage, rules in d["by_rule"].items():
         for rule, c in sorted(rules.items(), key=lambda kv: -(kv[1]["applied"] + kv[1]["flagged"]))[:15]:
-            table.add_row(stage, escape(rule), str(c["applied"]), str(c["flagged"]))
+            table.add_row(clean(stage), clean(rule), str(c["applied"]), str(c["flagged"]))
     if d["by_rule"]:
         err.print(table)
     err.print(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from repair.errors import printable
 from repair.gate.check import INPUT_ERROR_RULE, DocumentResult, Report
 from repair.gate.figures import FIGURES, figure
 from repair.gate.locate import Finding
@@ -371,8 +372,18 @@ def render_github(report: Report, *, base: Path | None = None) -> tuple[str, str
     return "\n".join(lines) + "\n", _step_summary(report, rest, base)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
+
+
 def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    r"""Input (ids, paths, messages) as inert Markdown table text: no HTML (``<img>`` shows as text),
+    no links, emphasis or code, no line breaks or control characters.
+
+    >>> _md("<img src=x> [a](b) | *c*\n")
+    '&lt;img src=x&gt; \\[a\\]\\(b\\) \\| \\*c\\* '
+    """
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(_MD_SPECIAL.sub(r"\\\1", s.replace("\n", " ")))
 
 
 #: GitHub refuses a step summary above 1 MiB; ours stays under this many bytes (UTF-8).

@@ -37,7 +37,7 @@ from typing import Any, Iterable, Sequence
 from repair.document import Document
 from repair.model import FLAG_CAP, SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
-from repair.writers import write_atomic
+from repair.writers import fit_name, write_atomic
 
 REVIEW_DIR = "review"
 ASSETS = ("report.css", "report.js")
@@ -374,9 +374,11 @@ class HtmlReport:
     Memory holds one short index entry per document, never the texts.
     """
 
-    def __init__(self, out: Path, *, title: str = "repair review") -> None:
-        self.out = out
-        self.dir = out / REVIEW_DIR
+    def __init__(self, out: Path, *, title: str = "repair review", into: Path | None = None) -> None:
+        """``out`` is the folder the report is published as (it names the decisions' storage key);
+        ``into`` the folder written now, if another (a :class:`~repair.writers.FolderSink`'s staging ``dir``)."""
+        self.out = into if into is not None else out
+        self.dir = self.out / REVIEW_DIR
         self.dir.mkdir(parents=True, exist_ok=True)
         self.title = title
         self.token = report_token(out)
@@ -385,6 +387,7 @@ class HtmlReport:
 
     def _page_name(self, doc_id: str) -> str:
         base = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in doc_id)[:100].lstrip(".") or "doc"
+        base = fit_name(base)  # 100 CJK characters are 300 bytes: over the 255 a file name may have
         name = f"{base}.html"
         n = 2
         while name.lower() in self._names or name.lower() in ("report.css.html", "report.js.html", "data.js.html"):

@@ -298,7 +298,8 @@ def _family(weights: dict[str, float]) -> str | None:
     return max(sorted(named), key=lambda f: named[f])
 
 
-def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str]) -> bool:
+def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float], told: set[str],
+             words: int = 0) -> bool:
     if e.gate == "none":
         return True
     if not spun:
@@ -307,6 +308,10 @@ def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float]
         return True
     if family in e.families and family in told:
         return True
+    if any(f in told and score({f: weights.get(f, 0.0), SHARED: weights.get(SHARED, 0.0)}, words) >= SPUN
+           for f in e.families):
+        return True  # the family's own tells (and shared ones) make the text spun: repairing another family's
+        # tells first must not open this gate on a second run only (idempotence, issue 11)
     top = max((w for f, w in weights.items() if f != SHARED), default=0.0)
     return any(weights.get(f, 0.0) >= max(4.0, 0.5 * top) for f in e.families)
 
@@ -328,7 +333,8 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     found: list[Change] = []
     for h in hits:
         e = h.entry
-        h.conf = e.confidence if _gate_ok(e, spun, gate_family, gate_weights, told) else min(e.confidence, FLAG_CAP)
+        h.conf = (e.confidence if _gate_ok(e, spun, gate_family, gate_weights, told, words)
+                  else min(e.confidence, FLAG_CAP))
     for h in _resolve(hits, text):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span

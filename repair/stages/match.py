@@ -257,7 +257,9 @@ def _lookup(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None,
     score = 100.0 if canon else 0.0
     if canon is None and len(restored) >= 8:
         hit = process.extractOne(restored, g.term_list, scorer=fuzz.ratio, score_cutoff=min_score)
-        if hit:
+        # a fuzzy hit mends spelling, word for word: one that drops or adds a word ("K State Department"
+        # for "State Department") would delete a neighbour of the name, and a second run would delete more
+        if hit and len(hit[0].split()) == len(restored.split()):
             canon, score = hit[0], float(hit[1])
     return canon, score
 
