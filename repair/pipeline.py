@@ -25,6 +25,7 @@ from repair.rulecache import load_compiled
 from repair.rules import RuleSet, builtin_rules_dir, keeps
 from repair.settings import default_model
 from repair.spans import Spans
+from repair.spin.analyse import name_like
 from repair.stages import compile_all
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
@@ -128,7 +129,7 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     # is surer than a learned one-word swap inside it
     sure = Spans(sorted((c.start, c.end) for c in det.changes if c.confidence >= _emit.DEFAULT_THRESHOLD))
     learned = [c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip) and not sure.overlapping(c.start, c.end)]
-    doc.pending.extend(_learned(learned, res.spin_score >= SPUN))
+    doc.pending.extend(_learned(learned, res.spin_score >= SPUN, doc.text))
     doc.spin_score = round(spin_score, 4)
     doc.family = family if spin_score > 0 else None
     evidence = dict(det.info["evidence"])
@@ -140,10 +141,13 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
         doc.evidence = evidence
 
 
-def _learned(changes: Iterable[Change], spun: bool) -> list[Change]:
-    """The spin model's proposals as proposals for emit: never applied in a document not spun."""
+def _learned(changes: Iterable[Change], spun: bool, text: str) -> list[Change]:
+    """The spin model's proposals as proposals for emit: never applied in a document not spun, nor
+    inside a name (a capitalised word mid-sentence: "White House" is no spun "home"; names are the
+    match stage's, with its gazetteer)."""
     return [Change(c.stage, c.rule, c.start, c.end, c.before, c.after,
-                   c.confidence if spun else min(c.confidence, FLAG_CAP), False) for c in changes]
+                   c.confidence if spun and not name_like(text, c.start) else min(c.confidence, FLAG_CAP), False)
+            for c in changes]
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:
