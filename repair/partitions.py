@@ -31,16 +31,16 @@ from typing import Iterable, Iterator
 
 from repair.errors import InputError
 from repair.readers import (
-    _SNIFF,
     PARQUET_BATCH,
+    SNIFF,
     Item,
     Source,
-    _arrow_errors,
-    _parquet_file,
-    _parquet_row,
-    _read_jsonl,
-    _read_txt,
+    arrow_errors,
     discover,
+    parquet_file,
+    parquet_row,
+    read_jsonl,
+    read_txt,
 )
 
 TARGET_BYTES = 8 << 20  # about this much input per partition: seconds of work, a few MB of results
@@ -126,7 +126,7 @@ def _jsonl_parts(src: Source, target: int, index: int) -> list[Partition]:
         return [Partition(index, "error", (src,), where, error=_unreadable(src))]
     cuts: list[tuple[int, int]] = [(0, 1)]  # (byte offset, line number) where a partition starts
     with f:
-        if b"\x00" in f.read(_SNIFF):
+        if b"\x00" in f.read(SNIFF):
             return [Partition(index, "error", (src,), where, error=_unreadable(src))]  # binary: one error
         f.seek(0)
         pos, lines, want = 0, 1, target
@@ -153,7 +153,7 @@ def _parquet_parts(src: Source, target: int, index: int) -> list[Partition]:
     where = str(src.path.resolve()) if src.path is not None else ""
     whole = [Partition(index, "parquet", (src,), where, 0, -1, 1)]
     try:
-        meta = _parquet_file(src).metadata
+        meta = parquet_file(src).metadata
     except InputError:
         return whole  # reading it reports the error once
     groups = [(meta.row_group(i).num_rows, meta.row_group(i).total_byte_size) for i in range(meta.num_row_groups)]
@@ -176,7 +176,7 @@ def read_partition(part: Partition, text_field: str = "text") -> Iterator[Item]:
         yield InputError(*part.error)
         return
     if part.kind == "txt":
-        items: Iterator[Item] = (_read_txt(src, allow_empty=False) for src in part.sources)
+        items: Iterator[Item] = (read_txt(src, allow_empty=False) for src in part.sources)
     elif part.kind == "jsonl":
         items = _read_jsonl_part(part, text_field)
     else:
@@ -204,14 +204,14 @@ def _read_jsonl_part(part: Partition, text_field: str) -> Iterator[Item]:
     with open(part.where, "rb") as f:
         f.seek(part.start)
         data = f.read(part.end - part.start)
-    yield from _read_jsonl(io.BytesIO(data), src, text_field, part.first_line)
+    yield from read_jsonl(io.BytesIO(data), src, text_field, part.first_line)
 
 
 def _read_parquet_part(part: Partition, text_field: str) -> Iterator[Item]:
     src = part.sources[0]
     where = src.display
     try:
-        pf = _parquet_file(_opened(src, part.where))
+        pf = parquet_file(_opened(src, part.where))
     except InputError as e:
         yield InputError(where, e.reason, e.line)
         return
@@ -225,6 +225,6 @@ def _read_parquet_part(part: Partition, text_field: str) -> Iterator[Item]:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
             for rec in batch.to_pylist():
                 row += 1
-                yield _parquet_row(rec, src, text_field, row)
-    except _arrow_errors() as e:
+                yield parquet_row(rec, src, text_field, row)
+    except arrow_errors() as e:
         yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")

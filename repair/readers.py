@@ -33,7 +33,7 @@ SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
 SUFFIXES_PARQUET = (".parquet",)
 PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
-_SNIFF = 8192
+SNIFF = 8192
 
 Item = Union[Document, InputError]
 
@@ -189,7 +189,7 @@ def count_documents(paths: Iterable[str | Path]) -> int | None:
             return None
         if src.kind == "parquet":
             try:
-                total += _parquet_file(src).metadata.num_rows
+                total += parquet_file(src).metadata.num_rows
             except (InputError, OSError):
                 pass
             continue
@@ -217,7 +217,7 @@ def _kind(path: Path) -> str:
 
 def decode(data: bytes, where: str) -> str:
     """Strict UTF-8 (a BOM is dropped); errors name the line and byte."""
-    if b"\x00" in data[:_SNIFF]:
+    if b"\x00" in data[:SNIFF]:
         raise InputError(where, "looks like a binary file (NUL bytes); only UTF-8 text and JSON lines are read")
     try:
         text = data.decode("utf-8")
@@ -259,18 +259,18 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
                 continue
             with f:
                 try:
-                    if b"\x00" in f.peek(_SNIFF)[:_SNIFF]:
+                    if b"\x00" in f.peek(SNIFF)[:SNIFF]:
                         yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and "
                                                       "JSON lines are read")
                         continue
-                    yield from _read_jsonl(f, src, text_field)
+                    yield from read_jsonl(f, src, text_field)
                 except DECOMPRESSION_ERRORS as e:  # a damaged .gz/.bz2/.zst: the records before it were read
                     yield InputError(src.display, f"cannot decompress ({type(e).__name__}: {e})")
         else:
-            yield _read_txt(src, allow_empty)
+            yield read_txt(src, allow_empty)
 
 
-def _parquet_file(src: Source) -> Any:
+def parquet_file(src: Source) -> Any:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -278,11 +278,11 @@ def _parquet_file(src: Source) -> Any:
             from None
     try:
         return pq.ParquetFile(src.path)
-    except _arrow_errors() as e:
+    except arrow_errors() as e:
         raise InputError(src.display, f"not a readable Parquet file ({type(e).__name__}: {e})") from None
 
 
-def _arrow_errors() -> tuple[type[BaseException], ...]:
+def arrow_errors() -> tuple[type[BaseException], ...]:
     """What pyarrow raises for a broken or unreadable file (its own base class, I/O, bad values)."""
     import pyarrow as pa
 
@@ -293,7 +293,7 @@ def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
     """One document per row, streamed a record batch at a time; the row number plays the line's part."""
     where = src.display
     try:
-        pf = _parquet_file(src)
+        pf = parquet_file(src)
     except InputError as e:
         yield e
         return
@@ -305,8 +305,8 @@ def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
             for rec in _batch_rows(batch):
                 row += 1
-                yield _parquet_row(rec, src, text_field, row)
-    except _arrow_errors() as e:  # a corrupt page: report it and go on with the next input
+                yield parquet_row(rec, src, text_field, row)
+    except arrow_errors() as e:  # a corrupt page: report it and go on with the next input
         yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")
 
 
@@ -315,22 +315,22 @@ def _batch_rows(batch: Any) -> list[dict[str, Any]]:
     duration) is read as text (``2021-01-01 00:00:00.000000001``) rather than dropping the batch."""
     try:
         return batch.to_pylist()
-    except _arrow_errors():
+    except arrow_errors():
         import pyarrow as pa
 
     columns = {}
     for name, col in zip(batch.schema.names, batch.columns, strict=True):
         try:
             columns[name] = col.to_pylist()
-        except _arrow_errors():
+        except arrow_errors():
             try:
                 columns[name] = col.cast(pa.string()).to_pylist()
-            except _arrow_errors():  # no text form either: reported for the rest of the file, as before
+            except arrow_errors():  # no text form either: reported for the rest of the file, as before
                 raise
     return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)] if columns else []
 
 
-def _parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> Item:
+def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> Item:
     where = src.display
     text = rec[text_field]
     if not isinstance(text, str):
@@ -374,7 +374,7 @@ def _block_problem(rec: dict[str, Any]) -> str | None:
             "rename the input field")
 
 
-def _read_txt(src: Source, allow_empty: bool) -> Item:
+def read_txt(src: Source, allow_empty: bool) -> Item:
     assert src.path is not None
     limit = max_document_bytes()
     try:
@@ -403,7 +403,7 @@ def _read_stdin(stream: IO[bytes], text_field: str, allow_empty: bool) -> Iterat
         stream = io.BufferedReader(_Raw(stream))  # type: ignore[arg-type]
     head = stream.peek(64)[:64]  # type: ignore[attr-defined]
     if _looks_like_jsonl(head):
-        yield from _read_jsonl(stream, Source(None, "stdin.jsonl", "jsonl"), text_field)
+        yield from read_jsonl(stream, Source(None, "stdin.jsonl", "jsonl"), text_field)
     else:
         yield from _stdin_text(stream.read(max_document_bytes() + 1), allow_empty)
 
@@ -520,7 +520,7 @@ def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[
         yield lineno, rec
 
 
-def _read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) -> Iterator[Item]:
+def read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) -> Iterator[Item]:
     where = src.display
     for item in json_lines(f, where, first_line):
         if isinstance(item, InputError):
