@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from repair.decoding import SNIFF
 from repair.errors import InputError
 from repair.readers import (
     PARQUET_BATCH,
-    SNIFF,
     Item,
     Source,
     arrow_errors,

@@ -26,41 +26,30 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Union
 
 from repair.compressed import DECOMPRESSION_ERRORS, open_binary, plain_name, read_bytes, split_suffix
-from repair.document import BlockError, Document
-from repair.errors import ConfigError, InputError, RepairError
+from repair.decoding import (
+    RECORD_ERRORS,
+    SNIFF,
+    block_problem,
+    decode,
+    json_lines,
+    max_document_bytes,
+    record_problem,
+    too_big,
+)
+from repair.document import Document
+from repair.errors import InputError, RepairError
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
 SUFFIXES_PARQUET = (".parquet",)
 PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
-SNIFF = 8192
 
 Item = Union[Document, InputError]
 
-#: The largest document read, in megabytes (a .txt file, a JSON line, stdin text, a Parquet row's
-#: text); set ``REPAIR_MAX_DOCUMENT_MB`` to change it. Cleaning takes memory in proportion to the
-#: text (tens of times its size), so one huge document must not exhaust a machine: it is refused
-#: with one error line naming it, and the batch goes on. Real articles are well under 1 MB.
-MAX_DOCUMENT_MB = 10.0
 
 
-def max_document_bytes() -> int:
-    """The size limit of one document in bytes (``REPAIR_MAX_DOCUMENT_MB``, default :data:`MAX_DOCUMENT_MB`)."""
-    raw = os.environ.get("REPAIR_MAX_DOCUMENT_MB", "").strip()
-    if not raw:
-        return int(MAX_DOCUMENT_MB * 1_000_000)
-    try:
-        mb = float(raw)
-    except ValueError:
-        mb = -1.0
-    if not mb > 0 or mb == float("inf"):
-        raise ConfigError(f"REPAIR_MAX_DOCUMENT_MB must be a positive number of megabytes, not {raw!r}")
-    return int(mb * 1_000_000)
 
 
-def _too_big(size: int, limit: int, what: str) -> str:
-    return (f"{what} is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit for one document; split it, or "
-            "raise REPAIR_MAX_DOCUMENT_MB")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,17 +204,6 @@ def _kind(path: Path) -> str:
     return "jsonl" if suffix in SUFFIXES_JSONL else "txt"
 
 
-def decode(data: bytes, where: str) -> str:
-    """Strict UTF-8 (a BOM is dropped); errors name the line and byte."""
-    if b"\x00" in data[:SNIFF]:
-        raise InputError(where, "looks like a binary file (NUL bytes); only UTF-8 text and JSON lines are read")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise InputError(where, f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-                                f"convert it to UTF-8 first, e.g. with iconv", line) from None
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", stdin: IO[bytes] | None = None,
@@ -336,7 +314,7 @@ def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> 
     if not isinstance(text, str):
         return InputError(where, f"field {text_field!r} must be a string, not {type(text).__name__}", row)
     if len(text) > (limit := max_document_bytes()):
-        return InputError(where, _too_big(len(text), limit, "the text"), row)
+        return InputError(where, too_big(len(text), limit, "the text"), row)
     block = rec.get("repair")
     if isinstance(block, str):  # a record written by a stage: the repair block is stored as JSON
         try:
@@ -345,7 +323,7 @@ def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> 
             return InputError(where, f"the 'repair' column does not hold JSON ({e.msg})", row)
     elif block is None:
         rec.pop("repair", None)
-    if (problem := _block_problem(rec)) is not None:
+    if (problem := block_problem(rec)) is not None:
         return InputError(where, problem, row)
     origin = {"path": where, "rel": src.rel, "kind": "parquet", "line": row}
     try:
@@ -354,24 +332,10 @@ def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> 
         return InputError(where, f"record does not replay: {e}", row)
 
 
-_RECORD_ERRORS = (RepairError, KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError)
 
 
-def _record_problem(e: BaseException) -> str:
-    if isinstance(e, BlockError):
-        return f"bad repair block: {e}"
-    if isinstance(e, RepairError):
-        return f"record does not replay: {e}"
-    return f"bad repair block ({type(e).__name__}: {str(e)[:120]})"
 
 
-def _block_problem(rec: dict[str, Any]) -> str | None:
-    """Why a record's ``repair`` field cannot be the repair block a stage writes (None if it can)."""
-    block = rec.get("repair")
-    if block is None or isinstance(block, dict):
-        return None
-    return (f"field 'repair' must be a JSON object (the repair block a stage writes), not {type(block).__name__}; "
-            "rename the input field")
 
 
 def read_txt(src: Source, allow_empty: bool) -> Item:
@@ -380,10 +344,10 @@ def read_txt(src: Source, allow_empty: bool) -> Item:
     try:
         size = src.path.stat().st_size
         if size > limit:
-            return InputError(src.display, _too_big(size, limit, "the file"))
+            return InputError(src.display, too_big(size, limit, "the file"))
         data = read_bytes(src.path)
         if len(data) > limit:  # a compressed file: its text is larger than the file
-            return InputError(src.display, _too_big(len(data), limit, "the text"))
+            return InputError(src.display, too_big(len(data), limit, "the text"))
     except OSError as e:
         return InputError(src.display, f"cannot read ({e.strerror})")
     except InputError as e:
@@ -446,78 +410,12 @@ def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
                    origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
 
 
-MAX_DEPTH = 100  # levels of nested arrays and objects a record may have (deeper ones cannot be written safely)
 
 
-def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether ``obj`` nests lists and dicts more than ``limit`` levels deep (checked without recursion).
-
-    >>> too_deep({"a": [[1]]}, 3), too_deep({"a": [[1]]}, 2)
-    (False, True)
-    """
-    stack = [(obj, 1)]
-    while stack:
-        o, depth = stack.pop()
-        children = o.values() if isinstance(o, dict) else o
-        for c in children:
-            if isinstance(c, (dict, list)):
-                if depth + 1 > limit:
-                    return True
-                stack.append((c, depth + 1))
-    return False
 
 
-def _lines(f: IO[bytes], limit: int) -> Iterator[bytes | None]:
-    """The lines of ``f``; None for a line over ``limit`` bytes, which is skipped without being held in memory."""
-    while raw := f.readline(limit + 1):
-        if len(raw) > limit and not raw.endswith(b"\n"):
-            while (more := f.readline(1 << 20)) and not more.endswith(b"\n"):
-                pass
-            yield None
-        else:
-            yield raw
 
 
-def json_lines(f: IO[bytes], where: str, first_line: int = 1) -> Iterator[tuple[int, dict[str, Any]] | InputError]:
-    """``(line number, object)`` for each non-blank line of a JSON-lines stream, or an InputError for that line.
-
-    >>> import io
-    >>> [x if isinstance(x, tuple) else str(x) for x in json_lines(io.BytesIO(b'{"a": 1}\\n\\n[2]\\n'), "f.jsonl")]
-    [(1, {'a': 1}), 'f.jsonl:3: a line must be a JSON object, not list']
-    """
-    limit = max_document_bytes()
-    for lineno, raw in enumerate(_lines(f, limit), start=first_line):  # first_line: a byte range of a file (repair.partitions)
-        if raw is None:
-            yield InputError(where, f"the line is over the {limit / 1e6:g} MB limit for one document; split it, "
-                                    "or raise REPAIR_MAX_DOCUMENT_MB", lineno)
-            continue
-        if not raw.strip():
-            continue
-        try:
-            line = decode(raw, where)
-        except InputError as e:
-            yield InputError(where, e.reason, lineno)
-            continue
-        if not line.strip():  # a line holding only a byte-order mark
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield InputError(where, f"malformed JSON ({e.msg} at column {e.colno})", lineno)
-            continue
-        except RecursionError:
-            yield InputError(where, f"JSON nested too deeply (more than {MAX_DEPTH} levels); flatten the record", lineno)
-            continue
-        except ValueError as e:  # an integer of more than 4300 digits (Python's int conversion limit)
-            yield InputError(where, f"malformed JSON ({str(e).split(';')[0]}); write huge numbers as strings", lineno)
-            continue
-        if too_deep(rec):
-            yield InputError(where, f"JSON nested too deeply (more than {MAX_DEPTH} levels); flatten the record", lineno)
-            continue
-        if not isinstance(rec, dict):
-            yield InputError(where, f"a line must be a JSON object, not {type(rec).__name__}", lineno)
-            continue
-        yield lineno, rec
 
 
 def read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) -> Iterator[Item]:
@@ -534,13 +432,13 @@ def read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) 
             yield InputError(where, f"field {text_field!r} must be a string, not {type(rec[text_field]).__name__}",
                              lineno)
             continue
-        if (problem := _block_problem(rec)) is not None:
+        if (problem := block_problem(rec)) is not None:
             yield InputError(where, problem, lineno)
             continue
         origin = {"path": where, "rel": src.rel, "kind": "jsonl", "line": lineno}
         try:
             doc = Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{lineno}", origin=origin)
-        except _RECORD_ERRORS as e:  # a piped record must be well-formed and replay
-            yield InputError(where, _record_problem(e), lineno)
+        except RECORD_ERRORS as e:  # a piped record must be well-formed and replay
+            yield InputError(where, record_problem(e), lineno)
             continue
         yield doc

@@ -20,100 +20,21 @@ import base64
 import datetime
 import decimal
 import difflib
-import errno
-import glob
-import hashlib
 import json
 import math
 import os
 import re
-import shutil
 import sys
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable
 
 from repair import fastjson
+from repair.atomic import FILE_MODE, atomic_writer, fit_name, replace_file, temp_next_to, write_atomic
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
 from repair.readers import reads_from
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-_FILE_MODE = 0o666 & ~_UMASK
-
-
-@contextmanager
-def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; on success rename it over ``path``.
-
-    A path that cannot be written (a folder in the way, no permission, a full disk) raises
-    :class:`RepairError` naming it; the temporary file is removed whatever happens.
-    """
-    fd, tmp = _temp_next_to(path)
-    try:
-        os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; outputs get the usual umask-based mode
-        text = "b" not in mode  # text: UTF-8; a lone surrogate (only from a JSON \\ud800 escape) is written as that escape
-        with os.fdopen(fd, mode, encoding="utf-8" if text else None, errors="backslashreplace" if text else None,
-                       newline="" if text else None) as f:
-            yield f
-        _replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):  # a full disk, a quota, an I/O error: one line naming the file
-            raise RepairError(f"cannot write {path} ({e.strerror or e}); free some space or choose another "
-                              "output") from None
-        raise
-
-
-TMP_SUFFIX = ".tmp"
-MAX_NAME_BYTES = 200  # an output file or folder name, in UTF-8 bytes: room left for suffixes under the usual 255
-
-
-def fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
-    """``name`` if it has at most ``limit`` UTF-8 bytes, else its start and a hash of the whole name.
-
-    >>> fit_name("a.txt"), len(fit_name("漢" * 100).encode()) <= 200
-    ('a.txt', True)
-    """
-    data = name.encode("utf-8", "surrogatepass")
-    if len(data) <= limit:
-        return name
-    digest = hashlib.sha1(data).hexdigest()[:12]
-    return data[: limit - 13].decode("utf-8", "ignore") + "-" + digest
-
-
-def _temp_next_to(path: Path) -> tuple[int, str]:
-    if path.is_dir():
-        raise RepairError(f"cannot write {path}: it is a folder; give a file path")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=f".{fit_name(path.name, 100)}.", suffix=TMP_SUFFIX, dir=path.parent)
-    except OSError as e:
-        raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
-
-
-def _replace(tmp: str, path: Path) -> None:
-    try:
-        os.replace(tmp, path)
-    except OSError as e:
-        raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    with atomic_writer(path) as f:
-        f.write(text)
+from repair.staging import OutputLock, StagedFolder, lock_file
 
 
 def _jsonable(o: Any) -> Any:
@@ -188,9 +109,9 @@ class ParquetWriter:
                               "'repair[parquet]'") from None
         self.path = path
         self.rows = rows
-        fd, tmp = _temp_next_to(path)
+        fd, tmp = temp_next_to(path)
         try:
-            os.fchmod(fd, _FILE_MODE)
+            os.fchmod(fd, FILE_MODE)
         finally:
             os.close(fd)
         self._tmp = Path(tmp)
@@ -245,7 +166,7 @@ class ParquetWriter:
                                                                           ("repair", pa.string())]))
                 self._writer.close()
                 self._writer = None
-                _replace(str(self._tmp), self.path)
+                replace_file(str(self._tmp), self.path)
         finally:
             if self._writer is not None:
                 self._writer.close()
@@ -274,7 +195,7 @@ class JsonlSink:
         if path is not None:
             refuse_output_over_inputs(path, inputs)
             _refuse_folder(path)
-            self._lock = _lock_file(path)
+            self._lock = lock_file(path)
             try:
                 self._cm = atomic_writer(path)
                 self._f = self._cm.__enter__()
@@ -314,7 +235,7 @@ class ParquetSink:
         self.final = final
         self.path = path
         self.stats = Stats()
-        self._lock = _lock_file(path)
+        self._lock = lock_file(path)
         try:
             self._w = ParquetWriter(path)
         except BaseException:
@@ -332,119 +253,15 @@ class ParquetSink:
             self._lock.release()
 
 
-def _lock_file(path: Path) -> OutputLock:
-    """Lock a file output for the run and remove what killed earlier runs left of it."""
-    lock = OutputLock(path)
-    remove_stale_temporaries(path)
-    return lock
 
 
-class OutputLock:
-    """An exclusive lock on an output (a file or folder), held for the run: a second run writing the
-    same output is refused at once with a clear message rather than mixing its files with ours.
-
-    The lock is ``.<name>.lock`` beside the output (a folder is replaced as a whole on publish, so
-    the lock cannot live inside it), an ``flock`` taken with filelock. It is removed while still held
-    when the run ends (a run that had opened it then finds the name unlinked, and filelock retries),
-    so nothing is left beside the output; a killed run leaves it, unlocked, to be reused.
-    """
-
-    def __init__(self, path: Path) -> None:
-        from filelock import FileLock, Timeout
-
-        real = path.resolve()
-        self.file = real.parent / f".{fit_name(real.name, 100)}.lock"
-        try:
-            real.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = FileLock(str(self.file), timeout=0, is_singleton=False)
-            self._lock.acquire()
-        except Timeout:
-            raise RepairError(f"another repair run is writing {path} (it holds {self.file}); wait for it to finish "
-                              "or choose another output") from None
-        except OSError as e:
-            raise RepairError(f"cannot write {path} ({e.strerror or e}); choose another output") from None
-
-    def release(self) -> None:
-        if not self._lock.is_locked:
-            return
-        try:
-            os.unlink(self.file)
-        except OSError:
-            pass
-        self._lock.release()
 
 
-def remove_stale_temporaries(path: Path) -> None:
-    """Remove the temporaries an earlier run killed while writing ``path`` left (call with its lock held)."""
-    real = path.resolve()
-    pattern = glob.escape(f".{fit_name(real.name, 100)}.") + "*" + TMP_SUFFIX
-    for tmp in real.parent.glob(pattern):
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
 
 
 #: files that mark a folder as a repair output (so replacing it as a whole loses nothing of the user's)
-_MARKERS = ("report.json", "documents.jsonl", "records.jsonl")
 
 
-class StagedFolder:
-    """An output folder written in full beside the real one, then swapped in: a run publishes a
-    complete output set or leaves the previous one untouched.
-
-    Holds the :class:`OutputLock` from construction to :meth:`publish` or :meth:`abort`. Staging
-    and old folders that an earlier, killed run left (``.<name>.staging-*``, ``.<name>.old-*``) are
-    removed first. A folder that exists, holds files and is not a repair output is refused: it
-    would be replaced as a whole.
-    """
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.real = out.resolve()
-        try:
-            if self.real.exists() and not self.real.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, "a file is in the way")
-            self.real.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
-                from None
-        if self.real.is_dir() and any(self.real.iterdir()) and not any((self.real / m).exists() for m in _MARKERS):
-            raise ConfigError(f"output folder {out} holds files that are not a repair output, and a run replaces the "
-                              "folder as a whole; choose a new or empty folder")
-        self.lock = OutputLock(out)
-        try:
-            stem = f".{fit_name(self.real.name, 100)}."
-            for stale in [*self.real.parent.glob(glob.escape(stem) + "staging-*"),
-                          *self.real.parent.glob(glob.escape(stem) + "old-*")]:
-                shutil.rmtree(stale, ignore_errors=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=stem + "staging-", dir=self.real.parent))
-            os.chmod(self.staging, 0o777 & ~_UMASK)
-        except OSError as e:
-            self.lock.release()
-            raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
-                from None
-
-    def publish(self) -> None:
-        """Swap the staged folder in (two renames in one folder) and remove the previous one."""
-        try:
-            old = None
-            if self.real.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{fit_name(self.real.name, 100)}.old-", dir=self.real.parent))
-                os.replace(self.real, old)  # over the empty folder just made
-            os.rename(self.staging, self.real)
-        except OSError as e:
-            raise RepairError(f"cannot publish the output folder {self.out} ({e.strerror or e}); the previous output "
-                              "is left as it was") from None
-        finally:
-            self.lock.release()
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def abort(self) -> None:
-        """Drop the staged folder; the previous output stays as it was."""
-        shutil.rmtree(self.staging, ignore_errors=True)
-        self.lock.release()
 
 
 class FolderSink:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from repair.atomic import atomic_writer, write_atomic
+from repair.decoding import decode
 from repair.document import Document
 from repair.errors import InputError, RepairError
-from repair.readers import decode, discover, read_documents
-from repair.writers import FolderSink, JsonlSink, atomic_writer, write_atomic
+from repair.readers import discover, read_documents
+from repair.writers import FolderSink, JsonlSink
 
 
 def _split(items):

@@ -106,7 +106,7 @@ def test_atomic_outputs_get_umask_permissions(tmp_path):
     import os
     import stat
 
-    from repair.writers import write_atomic
+    from repair.atomic import write_atomic
 
     mask = os.umask(0)
     os.umask(mask)

@@ -382,7 +382,7 @@ def test_origin_rel_never_overwrites_the_folders_own_files(tmp_path: Path, rel: 
 
 
 def test_a_second_concurrent_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
-    from repair.writers import OutputLock
+    from repair.staging import OutputLock
 
     src = write_lines(tmp_path / "in.jsonl", GOOD)
     out = tmp_path / "out"
@@ -502,7 +502,7 @@ def test_a_huge_line_is_skipped_without_being_held(monkeypatch: pytest.MonkeyPat
     """A line over the limit is read in pieces and dropped: the reader never holds more than the limit."""
     import io
 
-    from repair.readers import json_lines
+    from repair.decoding import json_lines
 
     monkeypatch.setenv("REPAIR_MAX_DOCUMENT_MB", "0.01")
     huge = b'{"text": "' + b"x" * 5_000_000 + b'"}\n'

@@ -36,11 +36,12 @@ from typing import Any, Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
+from repair.decoding import json_lines
 from repair.document import Document
 from repair.errors import InputError, RepairError
 from repair.model import SPUN, Change
 from repair.pipeline import Config, run_document
-from repair.readers import json_lines, read_documents
+from repair.readers import read_documents
 from repair.spin.align import aligned_spans
 from repair.words import tokens
 

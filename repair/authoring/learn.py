@@ -52,6 +52,7 @@ from typing import Iterable, Iterator
 
 import ahocorasick
 
+from repair.atomic import write_atomic
 from repair.authoring import tomlwrite as T
 from repair.authoring.benchmark import Pair, read_clean, read_pairs
 from repair.errors import InputError, RepairError
@@ -59,7 +60,6 @@ from repair.pipeline import Config, compile_all, run_text
 from repair.rules import RuleSet, load_file, load_rules
 from repair.stages.emit import DEFAULT_THRESHOLD
 from repair.words import TOKEN, UNIFY_TABLE, match_case
-from repair.writers import write_atomic
 
 FLAG_ONLY = 0.3  # confidence of a rule whose spun side occurs in clean text
 SINGLE_WORD_CAP = 0.6  # a one-word spun side not shown rare by a large enough clean corpus

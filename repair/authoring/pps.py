@@ -315,7 +315,7 @@ def to_toml(v: Vetted) -> str:
 
 def import_pps(path: str | Path, output: str | Path | None = None, clean_texts: Iterable[str] = ()) -> Vetted:
     """Read, vet and (if ``output``) write the pack atomically."""
-    from repair.writers import write_atomic
+    from repair.atomic import write_atomic
 
     meta, phrases = read_pps(path)
     v = vet(phrases, clean_texts, meta)

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from repair import pipeline
+from repair.atomic import write_atomic
 from repair.cli.common import (
     ConfigFile,
     Exclude,
@@ -50,7 +51,7 @@ from repair.provenance import record_provenance
 from repair.schema import parse_limit
 from repair.selection import selection_of
 from repair.settings import CORPUS_LIMITS, DOCUMENT_LIMITS, Settings
-from repair.writers import refuse_output_over_inputs, write_atomic
+from repair.writers import refuse_output_over_inputs
 
 
 class Format(str, Enum):

@@ -90,8 +90,8 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
 
 
 def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpaired: Optional[Path]) -> None:
+    from repair.decoding import json_lines
     from repair.errors import ConfigError, InputError
-    from repair.readers import json_lines
     from repair.spin.table import Tables, from_spintax, iter_pairs, learn_tables
 
     inputs = [p for p in (pairs, unpaired, *spintax) if p is not None]

@@ -34,10 +34,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from repair.atomic import fit_name, write_atomic
 from repair.document import Document
 from repair.model import FLAG_CAP, SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
-from repair.writers import fit_name, write_atomic
 
 REVIEW_DIR = "review"
 ASSETS = ("report.css", "report.js")
