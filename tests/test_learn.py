@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from repair.authoring.benchmark import Pair
-from repair.authoring.learn import FLAG_ONLY, confidence, extract, learn
+from repair.authoring.candidates import extract
+from repair.authoring.learn import FLAG_ONLY, confidence, learn
 from repair.cli import app
 from repair.errors import RepairError
 from repair.pipeline import Config, run_text

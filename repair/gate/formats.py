@@ -141,6 +141,8 @@ SARIF_MAX_BYTES = 10_000_000
 _SARIF_RESERVE = 200_000  # bytes kept for the rules, the run's properties and the notifications
 
 
+# long (70 lines): the one place a SARIF run is assembled under GitHub's limits; the budget (results,
+# bytes) threads through choosing, capping and saying what was left out, and reads best in one piece
 def render_sarif(report: Report, *, base: Path | None = None, max_results: int = SARIF_MAX_RESULTS,
                  max_bytes: int = SARIF_MAX_BYTES) -> str:
     """SARIF 2.1.0 that GitHub code scanning accepts: at most ``max_results`` results and ``max_bytes``.
