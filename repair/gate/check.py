@@ -26,7 +26,7 @@ it is neither a pass nor a fail, the report says so, and ``fail_on_skip`` turns 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,47 +35,13 @@ from repair.errors import InputError
 from repair.gate.figures import Counts, RuleFamilies, grammar_state
 from repair.gate.jsoncols import text_hash
 from repair.gate.judge import Baseline, Verdict, judge
-from repair.gate.locate import Finding, failing_with_evidence, findings, locate_records, place_in_text
+from repair.gate.locate import DocumentResult, failing_with_evidence, findings, locate_records, place_in_text
 from repair.settings import CheckSettings, Limit
 
 INPUT_ERROR_RULE = "repair/unreadable"
 
 
 # ---- results ----------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class DocumentResult:
-    id: str
-    path: str | None
-    kind: str
-    record_line: int | None
-    figures: dict[str, float | None]
-    verdicts: list[Verdict]
-    findings: list[Finding] = field(default_factory=list)
-    grammar: str = "off"
-    grammar_reason: str | None = None
-    source_hash: str = ""
-    text_field: str | None = None  # a JSONL record's text field (findings are placed inside it)
-
-    @property
-    def failures(self) -> list[Verdict]:
-        return [v for v in self.verdicts if not v.passed]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    @property
-    def severity(self) -> tuple[int, float, float]:
-        return (len(self.failures), max((v.excess for v in self.verdicts), default=0.0),
-                float(self.figures.get("spin_score") or 0.0))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "path": self.path, "line": self.record_line, "passed": self.passed,
-                "figures": self.figures, "failures": [v.to_json() for v in self.failures],
-                "grammar": {"status": self.grammar, "reason": self.grammar_reason},
-                "findings": [f.to_json() for f in self.findings]}
 
 
 @dataclass(slots=True)

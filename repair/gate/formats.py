@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from repair.errors import printable
-from repair.gate.check import INPUT_ERROR_RULE, DocumentResult, Report
+from repair.gate.check import INPUT_ERROR_RULE, Report
 from repair.gate.figures import FIGURES, figure
-from repair.gate.locate import Finding
+from repair.gate.locate import DocumentResult, Finding
 from repair.provenance import tool_version
 
 FORMATS = ("human", "json", "junit", "sarif", "github")

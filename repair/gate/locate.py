@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
 
 from repair.document import Document
 from repair.gate.figures import FIGURES, RuleFamilies, fed_by, figure
 from repair.gate.jsoncols import string_columns
-
-if TYPE_CHECKING:
-    from repair.gate.check import DocumentResult
+from repair.gate.judge import Verdict
 
 MAX_FINDINGS = 200  # per document and figure: enough to locate a problem, bounded for huge documents
 
@@ -71,6 +69,40 @@ class Finding:
                 "applied": self.applied, "confidence": round(self.confidence, 4),
                 "region": {"startLine": self.line, "startColumn": self.column, "endLine": self.end_line,
                            "endColumn": self.end_column}}
+
+
+@dataclass(slots=True)
+class DocumentResult:
+    id: str
+    path: str | None
+    kind: str
+    record_line: int | None
+    figures: dict[str, float | None]
+    verdicts: list[Verdict]
+    findings: list[Finding] = field(default_factory=list)
+    grammar: str = "off"
+    grammar_reason: str | None = None
+    source_hash: str = ""
+    text_field: str | None = None  # a JSONL record's text field (findings are placed inside it)
+
+    @property
+    def failures(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.passed]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def severity(self) -> tuple[int, float, float]:
+        return (len(self.failures), max((v.excess for v in self.verdicts), default=0.0),
+                float(self.figures.get("spin_score") or 0.0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "line": self.record_line, "passed": self.passed,
+                "figures": self.figures, "failures": [v.to_json() for v in self.failures],
+                "grammar": {"status": self.grammar, "reason": self.grammar_reason},
+                "findings": [f.to_json() for f in self.findings]}
 
 
 def _show(s: str, limit: int = 60) -> str:
@@ -136,7 +168,7 @@ def place_in_text(found: Iterable[Finding], text: str) -> None:
         f.end_line, f.end_column = index.position(f.region_end)
 
 
-def locate_records(results: Iterable["DocumentResult"]) -> None:
+def locate_records(results: Iterable[DocumentResult]) -> None:
     """Place findings of JSONL records in their file: the record's line, columns inside the text field."""
     wanted: dict[str, dict[int, list[DocumentResult]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
@@ -166,7 +198,7 @@ def _read_lines(path: str, lines: set[int]) -> Iterator[tuple[int, str]]:
         return
 
 
-def _place_in_record(r: "DocumentResult", raw: str) -> None:
+def _place_in_record(r: DocumentResult, raw: str) -> None:
     line = r.record_line or 1
     to_col = string_columns(raw, r.source_hash, key=r.text_field)
     for f in r.findings:
