@@ -13,22 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from repair.authoring.benchmark import Report, run_files
-from repair.cli.common import (
-    ConfigFile,
-    Isolated,
-    Model,
-    Only,
-    RulesDirs,
-    Skip,
-    TextField,
-    Threshold,
-    app,
-    boundary,
-    err,
-    load_config,
-    load_settings,
-    report_error,
-)
+from repair.cli import options as opt
+from repair.cli.common import app, boundary, err, load_config, load_settings, report_error
 from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
 from repair.spin.table import iter_pairs, learn_tables
@@ -48,10 +34,10 @@ LearnFrom = Annotated[Optional[Path], typer.Option("--learn-from", dir_okay=Fals
 
 
 @app.command("bench")
-def bench(pairs: PairsFile, clean: CleanFile, rules: RulesDirs = None, threshold: Threshold = None,
-          only: Only = None, skip: Skip = None, text_field: TextField = None, model: Model = None,
-          learn_from: LearnFrom = None, as_json: AsJson = False, per_doc: PerDoc = False, config: ConfigFile = None,
-          isolated: Isolated = False) -> None:
+def bench(pairs: PairsFile, clean: CleanFile, rules: opt.RulesDirs = None, threshold: opt.Threshold = None,
+          only: opt.Only = None, skip: opt.Skip = None, text_field: opt.TextField = None, model: opt.Model = None,
+          learn_from: LearnFrom = None, as_json: AsJson = False, per_doc: PerDoc = False, config: opt.ConfigFile = None,
+          isolated: opt.Isolated = False) -> None:
     """Measure repair quality: restoration, damage, clean changes per 10k words, doc recall and FPR.
 
     [bold]repair bench pairs.jsonl clean.jsonl[/bold] runs what [bold]repair run[/bold] does on every spun

@@ -17,29 +17,8 @@ from rich.table import Table
 
 from repair import pipeline
 from repair.atomic import write_atomic
-from repair.cli.common import (
-    ConfigFile,
-    Exclude,
-    ExtendRules,
-    Include,
-    Isolated,
-    Only,
-    Paths,
-    RespectGitignore,
-    RulesDirs,
-    ShowSettings,
-    Skip,
-    TextField,
-    Threshold,
-    app,
-    boundary,
-    err,
-    load_config,
-    load_settings,
-    process,
-    report_error,
-    show_settings,
-)
+from repair.cli import options as opt
+from repair.cli.common import app, boundary, err, load_config, load_settings, process, report_error, show_settings
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 from repair.document import Document
 from repair.errors import ConfigError, InputError, printable
@@ -144,16 +123,16 @@ class BaselineFlags:
 
 
 @app.command("check")
-def check(paths: Paths = None, fmt: FormatOpt = Format.human, output: Output = None, config: ConfigFile = None,
-          isolated: Isolated = False,
+def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output = None, config: opt.ConfigFile = None,
+          isolated: opt.Isolated = False,
           maximum: Max = None, corpus_max: CorpusMax = None, baseline: BaselineFile = None,
           no_baseline: NoBaseline = False, write_baseline: WriteBaseline = None, update_baseline: UpdateBaseline = False,
           grammar: GrammarFlag = None, lt_server: LtServer = None, grammar_scope: GrammarScope = None,
-          fail_on_skip: FailOnSkip = None, rules: RulesDirs = None, only: Only = None, skip: Skip = None,
-          threshold: Threshold = None, text_field: TextField = None, top: Top = 20, quiet: CheckQuiet = False,
-          extend_rules: ExtendRules = None, show: ShowSettings = False, allow_empty: AllowEmpty = False,
-          no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False, include: Include = None,
-          exclude: Exclude = None, respect_gitignore: RespectGitignore = None,
+          fail_on_skip: FailOnSkip = None, rules: opt.RulesDirs = None, only: opt.Only = None, skip: opt.Skip = None,
+          threshold: opt.Threshold = None, text_field: opt.TextField = None, top: Top = 20, quiet: CheckQuiet = False,
+          extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, allow_empty: AllowEmpty = False,
+          no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False, include: opt.Include = None,
+          exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
           allow_rules_change: AllowRulesChange = False) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 

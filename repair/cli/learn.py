@@ -8,18 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from repair.cli.common import (
-    ConfigFile,
-    Isolated,
-    RulesDirs,
-    TextField,
-    Threshold,
-    app,
-    boundary,
-    err,
-    load_settings,
-    report_error,
-)
+from repair.cli import options as opt
+from repair.cli.common import app, boundary, err, load_settings, report_error
 from repair.writers import refuse_output_over_inputs
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
@@ -54,8 +44,8 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
                                                         show_default=False)] = None,
           max_ngram: Annotated[int, typer.Option("--max-ngram", min=1, help="Longest substitution, in tokens a "
                                                                             "side.")] = 4,
-          rules: RulesDirs = None, threshold: Threshold = None, text_field: TextField = None,
-          config: ConfigFile = None, isolated: Isolated = False) -> None:
+          rules: opt.RulesDirs = None, threshold: opt.Threshold = None, text_field: opt.TextField = None,
+          config: opt.ConfigFile = None, isolated: opt.Isolated = False) -> None:
     """Learn from aligned spun/original pairs: substitution tables for the spin model, or rules to vet.
 
     [bold]repair learn pairs.jsonl --tables my-tables/[/bold] learns the spinner's substitution tables (spun form -> originals, with counts); add [bold]--spintax synonyms.txt[/bold] to import a synonym database. Use them with tables = ["my-tables"] in repair.toml, beside the built-in tables.

@@ -14,23 +14,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from repair.cli.common import (
-    ConfigFile,
-    Isolated,
-    Only,
-    Paths,
-    RulesDirs,
-    Skip,
-    TextField,
-    Threshold,
-    app,
-    boundary,
-    err,
-    load_config,
-    load_settings,
-    process,
-    report_error,
-)
+from repair.cli import options as opt
+from repair.cli.common import app, boundary, err, load_config, load_settings, process, report_error
 from repair.document import Document
 from repair.errors import ConfigError, InputError, printable
 from repair.model import Change, check_changes
@@ -96,7 +81,7 @@ STYLE_DEL = "red strike"
 STYLE_INS = "bold green"
 STYLE_FLAG = "black on yellow"
 STYLE_GONE = "italic red"
-DocFilter = Annotated[Optional[list[str]], typer.Option("--doc", help="Only documents whose id contains this "
+DocFilter = Annotated[Optional[list[str]], typer.Option("--doc", help="opt.Only documents whose id contains this "
                                                                         "(repeatable).", show_default=False)]
 
 
@@ -224,8 +209,8 @@ class _StdoutConsole(Console):
 
 
 @app.command("diff")
-def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = None, only: Only = None,
-         skip: Skip = None, threshold: Threshold = None, doc_filter: DocFilter = None,
+def diff(paths: opt.Paths = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None, only: opt.Only = None,
+         skip: opt.Skip = None, threshold: opt.Threshold = None, doc_filter: DocFilter = None,
          context: Annotated[int, typer.Option("--context", "-C", min=0, help="Unchanged paragraphs shown around "
                                                                             "each change.")] = 0,
          show_all: Annotated[bool, typer.Option("--all", help="Show every paragraph, not only changed ones.")] = False,
@@ -233,7 +218,7 @@ def diff(paths: Paths = None, rules: RulesDirs = None, text_field: TextField = N
                                                                        "tools) instead of the side-by-side view.")] = False,
          width: Annotated[Optional[int], typer.Option("--width", min=60, help="Terminal width to lay out for.",
                                                       show_default=False)] = None,
-         config: ConfigFile = None, isolated: Isolated = False) -> None:
+         config: opt.ConfigFile = None, isolated: opt.Isolated = False) -> None:
     """Show what the tool changed, side by side: original left, cleaned right, by paragraph.
 
     A .txt file (or raw records) is cleaned first; emitted records (e.g. out/records.jsonl) are

@@ -10,21 +10,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from repair.cli.common import (
-    ConfigFile,
-    ExtendRules,
-    Isolated,
-    Only,
-    RulesDirs,
-    ShowSettings,
-    Skip,
-    app,
-    boundary,
-    err,
-    load_config,
-    load_settings,
-    show_settings,
-)
+from repair.cli import options as opt
+from repair.cli.common import app, boundary, err, load_config, load_settings, show_settings
 from repair.errors import ConfigError
 from repair.provenance import rules_hash
 from repair.rules import Rule, builtin_rules_dir, selects
@@ -38,9 +25,9 @@ _SHOWN = ("kind", "pattern", "replace", "phrase", "canonical", "confidence", "we
 
 
 @app.command("rules")
-def rules_command(rule_id: RuleId = None, as_json: AsJson = False, rules: RulesDirs = None,
-                  extend_rules: ExtendRules = None, only: Only = None, skip: Skip = None, config: ConfigFile = None,
-                  isolated: Isolated = False, show: ShowSettings = False) -> None:
+def rules_command(rule_id: RuleId = None, as_json: AsJson = False, rules: opt.RulesDirs = None,
+                  extend_rules: opt.ExtendRules = None, only: opt.Only = None, skip: opt.Skip = None, config: opt.ConfigFile = None,
+                  isolated: opt.Isolated = False, show: opt.ShowSettings = False) -> None:
     """List the rules in use (id, stage, family, file), or show one rule's why, examples and file.
 
     [bold]repair rules[/bold] lists every rule the settings select (repair.toml, --rules, --extend-rules, --only, --skip); [bold]repair rules boilerplate.ad-marker[/bold] shows one; a prefix such as [bold]boilerplate[/bold] lists those rules.

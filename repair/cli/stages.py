@@ -9,23 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from repair.cli import options as opt
 from repair.cli.common import (
-    ConfigFile,
-    Exclude,
-    ExtendRules,
-    Include,
-    Isolated,
-    Jobs,
-    Model,
-    Only,
-    Paths,
-    Quiet,
-    RespectGitignore,
-    RulesDirs,
-    ShowSettings,
-    Skip,
-    TextField,
-    Threshold,
     app,
     boundary,
     clean,
@@ -77,10 +62,10 @@ NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HT
 def _stage_command(name: str, doc: str) -> None:
     upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
 
-    def command(paths: Paths = None, output: StageOutput = None, rules: RulesDirs = None, text_field: TextField = None,
-                only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
-                config: ConfigFile = None, isolated: Isolated = False, quiet: Quiet = False,
-                extend_rules: ExtendRules = None, show: ShowSettings = False) -> None:
+    def command(paths: opt.Paths = None, output: StageOutput = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
+                only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
+                config: opt.ConfigFile = None, isolated: opt.Isolated = False, quiet: opt.Quiet = False,
+                extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                               text_field=text_field, extend_rules=extend_rules, model=model)
@@ -106,11 +91,11 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 
 
 @app.command("emit")
-def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
-         only: Only = None, skip: Skip = None, threshold: Threshold = None, model: Model = None,
-         decisions: DecisionsFile = None, no_report: NoReport = False, jobs: Jobs = 1, config: ConfigFile = None,
-         isolated: Isolated = False, quiet: Quiet = False, extend_rules: ExtendRules = None,
-         show: ShowSettings = False) -> None:
+def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
+         only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
+         decisions: DecisionsFile = None, no_report: NoReport = False, jobs: opt.Jobs = 1, config: opt.ConfigFile = None,
+         isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
+         show: opt.ShowSettings = False) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -130,13 +115,13 @@ def emit(paths: Paths = None, output: Output = None, rules: RulesDirs = None, te
 
 
 @app.command("run")
-def run(paths: Paths = None, output: Output = None, rules: RulesDirs = None, text_field: TextField = None,
-        only: Only = None, skip: Skip = None, threshold: Threshold = None, no_diffs: NoDiffs = False,
+def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
+        only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
-        grammar_scope: GrammarScope = None, model: Model = None, jobs: Jobs = 1, executor: ExecutorKind = None,
-        scheduler: Scheduler = None, workers: Workers = None, config: ConfigFile = None, isolated: Isolated = False,
-        quiet: Quiet = False, extend_rules: ExtendRules = None, show: ShowSettings = False, include: Include = None,
-        exclude: Exclude = None, respect_gitignore: RespectGitignore = None) -> None:
+        grammar_scope: GrammarScope = None, model: opt.Model = None, jobs: opt.Jobs = 1, executor: ExecutorKind = None,
+        scheduler: Scheduler = None, workers: Workers = None, config: opt.ConfigFile = None, isolated: opt.Isolated = False,
+        quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, include: opt.Include = None,
+        exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
