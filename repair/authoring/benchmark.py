@@ -78,8 +78,27 @@ class Pair:
     original: str
 
 
+class _Distances:
+    """Restoration and damage from token distances, for one pair or a group of pairs."""
+
+    __slots__ = ()
+    dist_spun: int
+    dist_repaired: int
+    matched: int
+    damaged: int
+
+    @property
+    def restoration(self) -> float | None:
+        r = _ratio(self.dist_repaired, self.dist_spun)
+        return None if r is None else 1.0 - r
+
+    @property
+    def damage(self) -> float | None:
+        return _ratio(self.damaged, self.matched)
+
+
 @dataclass(frozen=True, slots=True)
-class PairScore:
+class PairScore(_Distances):
     id: str
     family: str
     spun_tokens: int
@@ -95,14 +114,6 @@ class PairScore:
     spans: int = 0  # spans the spinner changed (aligned spun/original)
     spans_restored: int = 0  # of those, restored exactly by an applied repair
 
-    @property
-    def restoration(self) -> float | None:
-        r = _ratio(self.dist_repaired, self.dist_spun)
-        return None if r is None else 1.0 - r
-
-    @property
-    def damage(self) -> float | None:
-        return _ratio(self.damaged, self.matched)
 
     @property
     def detected(self) -> bool:
@@ -186,7 +197,7 @@ def score_clean(id: str, text: str, cfg: Config) -> CleanScore:
 
 
 @dataclass(slots=True)
-class Group:
+class Group(_Distances):
     """Pairs of one family (or several) added up: sums first, ratios last."""
 
     name: str
@@ -218,14 +229,6 @@ class Group:
         self.damaged += s.damaged
         self.detected += s.detected
 
-    @property
-    def restoration(self) -> float | None:
-        r = _ratio(self.dist_repaired, self.dist_spun)
-        return None if r is None else 1.0 - r
-
-    @property
-    def damage(self) -> float | None:
-        return _ratio(self.damaged, self.matched)
 
     @property
     def doc_recall(self) -> float | None:

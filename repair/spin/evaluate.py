@@ -22,20 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from repair.authoring.benchmark import WORD_FOR_WORD, score_clean_text, score_texts, summarise, token_distance
+from repair.authoring.benchmark import WORD_FOR_WORD, auc, score_clean_text, score_texts, summarise, token_distance
 from repair.model import apply_changes
 from repair.words import tokens
 
 from .align import aligned_spans, is_word, tokenize
 from .analyse import SpinModel, SpinResult
-
-
-def auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
-    """Probability that a random positive scores above a random negative (ties count half)."""
-    if not pos or not neg:
-        return None
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
 
 
 @dataclass(slots=True)
