@@ -100,15 +100,19 @@ def aligned_spans(spun: str, original: str) -> list[tuple[int, int, str]]:
     return [(s[i1].start, s[i2 - 1].end, _phrase(o, j1, j2)) for i1, i2, j1, j2 in _blocks(s, o)]
 
 
-def ngrams(text: str, n: int) -> Counter:
-    """Counts of the lower-cased token n-grams of ``text`` (of 1..n tokens) that hold a word."""
-    toks = [t.norm for t in tokenize(text)]
-    c: Counter = Counter()
+def _count_ngrams(toks: list[str], n: int, c: Counter) -> None:
+    """Add the n-grams of ``toks`` (of 1..n tokens) that hold a word to ``c``."""
     for k in range(1, n + 1):
         for i in range(len(toks) - k + 1):
             g = toks[i:i + k]
             if any(is_word(t) for t in g):
                 c[" ".join(g)] += 1
+
+
+def ngrams(text: str, n: int) -> Counter:
+    """Counts of the lower-cased token n-grams of ``text`` (of 1..n tokens) that hold a word."""
+    c: Counter = Counter()
+    _count_ngrams([t.norm for t in tokenize(text)], n, c)
     return c
 
 
@@ -118,12 +122,7 @@ def kept_phrases(spun: str, original: str, n: int = MAX_N) -> Counter:
     sm = SequenceMatcher(None, [t.norm for t in s], [t.norm for t in o], autojunk=False)
     c: Counter = Counter()
     for i, _, size in sm.get_matching_blocks():
-        toks = [t.norm for t in s[i:i + size]]
-        for k in range(1, n + 1):
-            for a in range(len(toks) - k + 1):
-                g = toks[a:a + k]
-                if any(is_word(t) for t in g):
-                    c[" ".join(g)] += 1
+        _count_ngrams([t.norm for t in s[i:i + size]], n, c)
     return c
 
 

@@ -65,6 +65,8 @@ class SpinModel:
                  apply_at_no_model: float = APPLY_AT_NO_MODEL, rules=None):
         self.tables = tables
         self.table: Table = tables.merged()
+        self._max_n = {name: t.max_n() for name, t in tables.items()}  # tables do not change once loaded
+        self._max_n_all = self.table.max_n()
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -102,7 +104,7 @@ class SpinModel:
         """Detect, propose and judge; ``rules_score`` is the rules' spin score when the caller has it."""
         toks = tokenize(text)
         words = sum(1 for t in toks if is_word(t.norm))
-        spans = find_spans(text, self.table, toks=toks)
+        spans = find_spans(text, self.table, toks=toks, max_n=self._max_n_all)
         rs = self.rules_score(text) if rules_score is None else rules_score
         evidence = [s for s in spans if not name_like(text, s.start)]  # a name a clean article repeats is no tell
         dw = max(words, self.classifier.min_words)  # the words the evidence is counted per
@@ -121,8 +123,10 @@ class SpinModel:
             spin = self.classifier.spin_score(feats)
         else:
             feats, spin = cheap, cheap_score
-        fam_spans = {f: find_spans(text, t, toks=toks) for f, t in self.tables.items()}
-        family = family_of(fam_spans, words) if spin >= SPUN else None
+        family = None
+        if spin >= SPUN:  # the family of a spun document: the table explaining the most evidence
+            family = family_of({f: find_spans(text, t, toks=toks, max_n=self._max_n[f])
+                                for f, t in self.tables.items()}, words)
         changes: list[Change] = []
         at = self.apply_at if use else self.apply_at_no_model
         for s in scored:

@@ -36,6 +36,7 @@ from repair.words import match_case
 
 from .align import Tok, is_word, tokenize
 from .lm import Scorer
+from .logistic import predict
 from .table import RULES_DIR, Entry, Table
 
 RIGHT_WORDS = 3  # words of right context the model sees after a candidate
@@ -56,11 +57,16 @@ class Span:
     first_token: int  # index of the span's first token in the document
 
 
-def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None) -> list[Span]:
-    """Non-overlapping spans whose lower-cased tokens are a spun form of ``table`` (longest first)."""
+def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,
+               max_n: int | None = None) -> list[Span]:
+    """Non-overlapping spans whose lower-cased tokens are a spun form of ``table`` (longest first).
+
+    ``max_n`` is ``table.max_n()`` (the longest form, in tokens), given by a caller that scans many texts.
+    """
     toks = tokenize(text) if toks is None else toks
     norms = [t.norm for t in toks]
-    max_n = table.max_n()
+    if max_n is None:
+        max_n = table.max_n()
     out: list[Span] = []
     i = 0
     while i < len(toks):
@@ -69,7 +75,7 @@ def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list
             for n in range(min(max_n, len(toks) - i), 0, -1):
                 key = " ".join(norms[i:i + n])
                 e = table.entries.get(key)
-                if e is not None and e.to and e.p_change >= min_p_change:
+                if e is not None and e.to and (min_p_change <= 0 or e.p_change >= min_p_change):
                     hit = Span(toks[i].start, toks[i + n - 1].end, text[toks[i].start:toks[i + n - 1].end], key, e, i)
                     i += n
                     break
@@ -188,8 +194,7 @@ class Calibration:
         w = self.lm if s.gain is not None else self.nolm
         if not w:
             return _default_confidence(s)
-        z = sum(a * b for a, b in zip(w, s.features, strict=False))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return predict(w, s.features)
 
     def to_json(self) -> dict:
         return {"format": "repair.spin-calibration/1", "features_lm": list(FEATURES_LM), "lm": self.lm,

@@ -18,48 +18,18 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from repair.authoring.benchmark import WORD_FOR_WORD, auc, score_clean_text, score_texts, summarise, token_distance
+from repair.authoring.benchmark import score_clean_text, score_fixes, score_texts, summarise
 from repair.model import apply_changes
-from repair.words import tokens
 
-from .align import aligned_spans, is_word, tokenize
-from .analyse import SpinModel, SpinResult
-
-
-@dataclass(slots=True)
-class FixCounts:
-    applied: int = 0
-    helped: int = 0  # applying it alone lowers the token distance to the original
-    spans: int = 0  # substituted spans in the spun texts
-    restored: int = 0  # of those, restored exactly by an applied edit
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"applied": self.applied, "fix_precision": self.helped / self.applied if self.applied else None,
-                "span_recall": self.restored / self.spans if self.spans else None}
-
-
-def _fix_counts(fc: FixCounts, spun: str, original: str, res: SpinResult) -> None:
-    o = tokens(original)
-    base = token_distance(tokens(spun), o)
-    al = {(a, b): orig for a, b, orig in aligned_spans(spun, original)}
-    fc.spans += len(al)
-    for c in res.changes:
-        if not c.applied:
-            continue
-        fc.applied += 1
-        fc.helped += token_distance(tokens(spun[:c.start] + c.after + spun[c.end:]), o) < base
-        want = al.get((c.start, c.end))
-        if want is not None and " ".join(t.norm for t in tokenize(c.after)) == want:
-            fc.restored += 1
+from .align import is_word, tokenize
+from .analyse import SpinModel
 
 
 def evaluate(model: SpinModel, pairs: Sequence, clean: Sequence[tuple[str, str]]) -> dict[str, Any]:
     pair_scores, clean_scores = [], []
-    fixes: dict[str, FixCounts] = {}
     spun_words = 0
     model_secs = 0.0
     prefilter_pass = {"spun": 0, "spun_docs": 0, "clean": 0, "clean_docs": 0}
@@ -67,12 +37,10 @@ def evaluate(model: SpinModel, pairs: Sequence, clean: Sequence[tuple[str, str]]
     for p in pairs:
         res = model.analyse(p.spun)
         repaired = apply_changes(p.spun, res.changes)
-        pair_scores.append(score_texts(p.id, p.family, spun=p.spun, original=p.original, repaired=repaired,
-                                       spin_score=res.spin_score, applied=sum(c.applied for c in res.changes),
-                                       flagged=sum(not c.applied for c in res.changes)))
-        for name in (p.family, "word-for-word" if p.family in WORD_FOR_WORD else None, "overall"):
-            if name:
-                _fix_counts(fixes.setdefault(name, FixCounts()), p.spun, p.original, res)
+        score = score_texts(p.id, p.family, spun=p.spun, original=p.original, repaired=repaired,
+                            spin_score=res.spin_score, applied=sum(c.applied for c in res.changes),
+                            flagged=sum(not c.applied for c in res.changes))
+        pair_scores.append(score_fixes(score, p.spun, p.original, [c for c in res.changes if c.applied]))
         spun_words += sum(1 for t in tokenize(p.spun) if is_word(t.norm))
         model_secs += res.model_seconds
         prefilter_pass["spun_docs"] += 1
@@ -85,15 +53,7 @@ def evaluate(model: SpinModel, pairs: Sequence, clean: Sequence[tuple[str, str]]
         prefilter_pass["clean_docs"] += 1
         prefilter_pass["clean"] += not res.prefiltered
     rep = summarise(pair_scores, clean_scores)
-    out = rep.as_dict()
-    neg = [c.spin_score for c in rep.cleans]
-    for g in rep.groups():
-        members = [s for s in rep.pairs if g.name in ("overall", s.family)
-                   or (g.name == "word-for-word" and s.family in WORD_FOR_WORD)]
-        d = out["families"].get(g.name) or out.get(g.name)
-        d["auc"] = auc([s.spin_score for s in members], neg)
-        d.update(fixes.get(g.name, FixCounts()).as_dict())
-    out["clean"]["auc_all"] = auc([s.spin_score for s in rep.pairs], neg)
+    out = rep.as_dict()  # per group: restoration, damage, fix precision, span recall, recall, AUC
     out["speed"] = {"model": model.scorer.name if model.scorer else None,
                     "model_seconds": round(model_secs, 2), "spun_words": spun_words,
                     "model_seconds_per_1k_spun_words": round(1000 * model_secs / spun_words, 3) if spun_words else None,

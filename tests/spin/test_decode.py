@@ -113,7 +113,8 @@ def test_empty_text(fake):
 
 
 def test_evaluate_scores_a_tiny_benchmark(pairs, fake):
-    from repair.spin.evaluate import auc, evaluate
+    from repair.authoring.benchmark import auc
+    from repair.spin.evaluate import evaluate
 
     assert auc([0.9, 0.8], [0.1, 0.8]) == 0.875 and auc([], [0.1]) is None
     tables, cal, clf, _ = build(pairs, [], fake, None)
