@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 import ahocorasick
 
 from repair.authoring.benchmark import Pair
-from repair.words import TOKEN, UNIFY_TABLE
+from repair.words import TOKEN, unify_marks
 
 CONTEXT_WIDTHS = (4, 2, 1, 0)  # tokens of context around a positive example, widest first
 
@@ -26,7 +26,7 @@ class _Tok:
 
 def _tokens(text: str) -> list[_Tok]:
     # the benchmark's tokens, with their offsets (unify maps one character to one; lower-case per token)
-    return [_Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN.finditer(text.translate(UNIFY_TABLE))]
+    return [_Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN.finditer(unify_marks(text))]
 
 
 def _is_word(t: str) -> bool:
@@ -47,7 +47,7 @@ def bounded(text: str, start: int, end: int) -> bool:
 
 
 def slug(s: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", s.translate(UNIFY_TABLE).lower()).strip("-")[:28].strip("-") or "x"
+    return re.sub(r"[^a-z0-9]+", "-", unify_marks(s).lower()).strip("-")[:28].strip("-") or "x"
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from repair.words import TOKEN as TOKEN_RE
-from repair.words import UNIFY_TABLE
+from repair.words import unify_marks
 
 MAX_N = 3  # longest phrase (in tokens) on either side of a substitution
 
@@ -38,7 +38,7 @@ def tokenize(text: str) -> list[Tok]:
     >>> [(t.norm, t.start) for t in tokenize("It’s OK.")]
     [("it's", 0), ('ok', 5), ('.', 7)]
     """
-    return [Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text.translate(UNIFY_TABLE))]
+    return [Tok(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(unify_marks(text))]
 
 
 def is_word(tok: str) -> bool:

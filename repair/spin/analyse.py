@@ -1,10 +1,12 @@
 """One document through the spin model: detect, propose, decide (the API the pipeline wires in).
 
 >>> from repair.spin.table import spintax_table, Tables
->>> m = SpinModel(Tables(x=spintax_table(["metropolis|city"])), scorer=None)
->>> r = m.analyse("The metropolis grew.")
->>> r.path, [(c.before, c.after) for c in r.changes]
-('rules-only', [('metropolis', 'city')])
+>>> m = SpinModel(Tables(x=spintax_table(["metropolis|city", "stated|said"])), scorer=None)
+>>> r = m.analyse("The metropolis stated it grew. " * 4)
+>>> r.path, r.spin_score >= 0.5, [(c.before, c.after) for c in r.changes][:2]
+('rules-only', True, [('metropolis', 'city'), ('stated', 'said')])
+>>> m.analyse("The metropolis grew.").changes  # a document not spun: nothing to review
+[]
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Sequence
 
 from repair.model import Change
 
-from .align import is_word, tokenize
+from .align import tokenize
 from .classify import Classifier, doc_features, family_of
-from .decode import MIN_P_CHANGE, STAGE, Calibration, find_spans, score_spans
+from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, SpanIndex, name_like, score_spans
 from .lm import Scorer
 from .table import RULES_DIR, Table, Tables
 
@@ -41,22 +43,6 @@ class SpinResult:
     model_seconds: float = 0.0
 
 
-def name_like(text: str, start: int) -> bool:
-    """A capitalised word inside a sentence: part of a name ("Purple Line", "Metropolis"), which clean
-    articles repeat as often as they like, so it is no evidence that a document is spun (it is still
-    a repair candidate: the spinner mangles names too).
-
-    >>> name_like("The Purple Line opens.", 4), name_like("Purple trains run.", 0), name_like("It ran. Purple", 8)
-    (True, False, False)
-    """
-    if not text[start:start + 1].isupper():
-        return False
-    i = start - 1
-    while i >= 0 and text[i] in " \t\"'\u201c\u2018(":
-        i -= 1
-    return i >= 0 and text[i] not in ".!?:\n\u2014-"
-
-
 class SpinModel:
     """Tables + calibration + classifier (+ an optional language model scorer)."""
 
@@ -65,8 +51,9 @@ class SpinModel:
                  apply_at_no_model: float = APPLY_AT_NO_MODEL, rules=None):
         self.tables = tables
         self.table: Table = tables.merged()
-        self._max_n = {name: t.max_n() for name, t in tables.items()}  # tables do not change once loaded
-        self._max_n_all = self.table.max_n()
+        # tables do not change once loaded: each is compiled once for scanning
+        self._index = SpanIndex(self.table, weightless=False)
+        self._family_index: dict[str, SpanIndex] = {}
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -93,6 +80,12 @@ class SpinModel:
         return cls(tables, Calibration.load(folder / "calibration.json"),
                    Classifier.load(folder / "classifier.json"), scorer, rules=rules)
 
+    def _family_evidence(self, family: str, text: str) -> list[Evidence]:
+        index = self._family_index.get(family)
+        if index is None:
+            index = self._family_index[family] = SpanIndex(self.tables[family], weightless=False)
+        return index.evidence(text, names=True)[0]
+
     def rules_score(self, text: str) -> float:
         if self.rules is None:
             return 0.0
@@ -102,20 +95,24 @@ class SpinModel:
 
     def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None) -> SpinResult:
         """Detect, propose and judge; ``rules_score`` is the rules' spin score when the caller has it."""
-        toks = tokenize(text)
-        words = sum(1 for t in toks if is_word(t.norm))
-        spans = find_spans(text, self.table, toks=toks, max_n=self._max_n_all)
+        # a name a clean article repeats is no tell (name_like): evidence leaves it out
+        evidence, words = self._index.evidence(text)
         rs = self.rules_score(text) if rules_score is None else rules_score
-        evidence = [s for s in spans if not name_like(text, s.start)]  # a name a clean article repeats is no tell
         dw = max(words, self.classifier.min_words)  # the words the evidence is counted per
         cheap = doc_features(evidence, dw, None, rs, self.table)
         cheap_score = self.classifier.spin_score(cheap)
-        proposals = [s for s in spans if s.entry.p_change >= MIN_P_CHANGE]
         # the cheap first pass: without model features in the classifier, the model runs only in
         # documents already detected as spun (its proposals elsewhere are only flagged)
         use = self.scorer is not None and (force_model or cheap_score >= self.classifier.prefilter)
+        if not use and max(cheap_score, rs) < SPUN:
+            # neither the rules nor the tables find spin: nothing to propose (a clean article's
+            # ordinary words, "because" or "business", are no review work)
+            return SpinResult(round(cheap_score, 4), None, [], "model" if self.scorer else "rules-only", cheap,
+                              self.scorer is not None)
+        spans = self._index.find(text)  # the spans that weigh as evidence or are proposals
+        proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
         t0 = time.perf_counter()
-        scored = score_spans(text, proposals, self.scorer if use else None, toks)
+        scored = score_spans(text, proposals, self.scorer if use else None, tokenize(text) if use else None)
         secs = time.perf_counter() - t0 if use else 0.0
         if use and self.classifier.lm:
             feats = doc_features(evidence, dw, [x for x in scored if not name_like(text, x.span.start)], rs,
@@ -125,8 +122,7 @@ class SpinModel:
             feats, spin = cheap, cheap_score
         family = None
         if spin >= SPUN:  # the family of a spun document: the table explaining the most evidence
-            family = family_of({f: find_spans(text, t, toks=toks, max_n=self._max_n[f])
-                                for f, t in self.tables.items()}, words)
+            family = family_of({f: self._family_evidence(f, text) for f in self.tables}, words)
         changes: list[Change] = []
         at = self.apply_at if use else self.apply_at_no_model
         for s in scored:

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .decode import Scored, Span
+from .decode import STRONG_EVIDENCE as STRONG
+from .decode import Evidence, Scored, Span
 from .logistic import predict
 from .table import RULES_DIR, Table
 
 WIN_NATS = 2.0
-STRONG = 0.5
 STRONG_LR = 1.5  # a strong form is 4.5 times likelier in spun text than in the originals
 FEATURES_NOLM = ("bias", "strong", "llr", "lr", "rules")
 FEATURES_LM = ("bias", "strong", "llr", "lr", "rules", "lm_wins", "lm_share")
@@ -46,7 +46,7 @@ def _per100(x: float, words: int) -> float:
 PER_FORM_CAP = 2  # a form counts at most this often per document: a topic word repeats, a spinner varies
 
 
-def _capped(spans: Sequence[Span]) -> list[Span]:
+def _capped(spans: Sequence[Span | Evidence]) -> list[Span | Evidence]:
     seen: dict[str, int] = {}
     out = []
     for s in spans:
@@ -56,7 +56,7 @@ def _capped(spans: Sequence[Span]) -> list[Span]:
     return out
 
 
-def doc_features(spans: Sequence[Span], words: int, scored: Sequence[Scored] | None = None,
+def doc_features(spans: Sequence[Span | Evidence], words: int, scored: Sequence[Scored] | None = None,
                  rules_score: float = 0.0, table: Table | None = None) -> list[float]:
     """The classifier's feature vector (``FEATURES_LM`` if ``scored`` is given, else ``FEATURES_NOLM``).
 
@@ -64,11 +64,9 @@ def doc_features(spans: Sequence[Span], words: int, scored: Sequence[Scored] | N
     spun than in original text (``Entry.log_lr``); without, by its change rate's log-odds.
     """
     spans = _capped(spans)
-    strong = sum(1 for s in spans if s.entry.p_change >= STRONG)
-    llr = sum(max(0.0, math.log(s.entry.p_change / (1 - s.entry.p_change))) for s in spans)
-    lr = 0.0
-    if table is not None:
-        lr = sum(max(0.0, s.entry.log_lr(table.spun_words, table.original_words)) for s in spans)
+    strong = sum(1 for s in spans if s.p_change >= STRONG)
+    llr = sum(max(0.0, math.log(s.p_change / (1 - s.p_change))) for s in spans)
+    lr = sum(max(0.0, s.log_lr) for s in spans) if table is not None else 0.0
     f = [1.0, _per100(strong, words), _per100(llr, words), _per100(lr, words), float(rules_score)]
     if scored is None:
         return f
@@ -115,7 +113,7 @@ def family_of(text_spans: dict[str, Sequence[Span]], words: int) -> str | None:
     """The family whose own table's strong forms are densest in the text (None if no evidence)."""
     best, top = None, 0.0
     for fam, spans in sorted(text_spans.items()):
-        d = sum(s.entry.p_change for s in spans if s.entry.p_change >= STRONG) / max(words, 50)
+        d = sum(s.p_change for s in spans if s.p_change >= STRONG) / max(words, 50)
         if d > top:
             best, top = fam, d
     return best

@@ -28,11 +28,14 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
+
+import ahocorasick
 
 from repair.model import Change
-from repair.words import match_case
+from repair.words import TOKEN, count, match_case, unify_marks
 
 from .align import Tok, is_word, tokenize
 from .lm import Scorer
@@ -43,26 +46,157 @@ RIGHT_WORDS = 3  # words of right context the model sees after a candidate
 LEFT_CHARS = 300  # at most this much left context (from the sentence start, or earlier if short)
 MAX_CANDIDATES = 4  # the most frequent originals of a form that the model compares
 MIN_P_CHANGE = 0.2  # forms the spinner changed less often than this (smoothed) are not proposed
+STRONG_EVIDENCE = 0.5  # repair.spin.classify.STRONG: a form changed at least this often weighs as evidence
 STAGE = "detect"
 _SENT_END = re.compile(r"[.!?]['\"\u2019\u201d)]*\s+|\n+")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: int
     end: int
     before: str
     key: str
     entry: Entry
     first_token: int  # index of the span's first token in the document
+    p_change: float = 0.0  # ``entry.p_change``, computed once per form
+    log_lr: float = 0.0  # ``entry.log_lr`` over the table's word counts
+
+
+class Evidence(NamedTuple):
+    """What detection needs of a span (:func:`repair.spin.classify.doc_features`)."""
+
+    key: str
+    p_change: float
+    log_lr: float
+
+
+def name_like(text: str, start: int) -> bool:
+    """A capitalised word inside a sentence: part of a name ("Purple Line", "Metropolis"), which clean
+    articles repeat as often as they like, so it is no evidence that a document is spun (it is still
+    a repair candidate: the spinner mangles names too).
+
+    >>> name_like("The Purple Line opens.", 4), name_like("Purple trains run.", 0), name_like("It ran. Purple", 8)
+    (True, False, False)
+    """
+    if not text[start:start + 1].isupper():
+        return False
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'\u201c\u2018(":
+        i -= 1
+    return i >= 0 and text[i] not in ".!?:\n\u2014-"
+
+
+class SpanIndex:
+    """A table's forms compiled for scanning: one Aho-Corasick automaton over a document's tokens.
+
+    The document's tokens are joined by two spaces (``" state  division "``) and each form the
+    same way, so the automaton's leftmost-longest, non-overlapping matches are exactly the token
+    spans :func:`find_spans` finds by trying every form length at every token, in one pass in C
+    instead of a dictionary lookup per token and length. Build it once per table (a table must not
+    change afterwards).
+
+    >>> from repair.spin.table import spintax_table
+    >>> idx = SpanIndex(spintax_table(["metropolis|city", "state division|state department"]))
+    >>> [(s.before, s.key) for s in idx.find("The State Division of the Metropolis.")]
+    [('State Division', 'state division'), ('Metropolis', 'metropolis')]
+    >>> [e.key for e in idx.evidence("Metropolis: the state division of the Metropolis.")[0]]  # not a name
+    ['metropolis', 'state division']
+    """
+
+    __slots__ = ("_automaton", "_empty")
+
+    def __init__(self, table: Table, *, min_p_change: float = 0.0, weightless: bool = True):
+        """``weightless=False`` leaves out of :meth:`find`'s result the spans that weigh nothing as
+        evidence and are never proposed (the spinner rarely changes the form and it is no likelier in
+        spun text: "the", "to"); they still take their tokens, so the other spans stay the same."""
+        a = ahocorasick.Automaton()
+        for key, e in table.entries.items():
+            parts = key.split(" ")
+            if not e.to or not is_word(parts[0]) or "" in parts:
+                continue  # a form must start with a word: find_spans starts no span elsewhere
+            p = e.p_change
+            if min_p_change > 0 and p < min_p_change:
+                continue
+            lr = e.log_lr(table.spun_words, table.original_words)
+            weighs = p >= STRONG_EVIDENCE or lr > 0
+            a.add_word(" " + "  ".join(parts) + " ",
+                       (key, len(parts), e, p, lr, weightless or weighs or p >= MIN_P_CHANGE, weighs))
+        self._empty = len(a) == 0
+        if not self._empty:
+            a.make_automaton()
+        self._automaton = a
+
+    @staticmethod
+    def _joined(unified: str) -> tuple[list[str], str, str]:
+        toks = TOKEN.findall(unified)
+        raw = "  ".join(toks)
+        low = raw.lower()
+        if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
+            low = "  ".join(t.lower() for t in toks)
+            raw = ""
+        return toks, " " + raw + " ", " " + low + " "
+
+    def find(self, text: str) -> list[Span]:
+        if self._empty or not text:
+            return []
+        unified = unify_marks(text)
+        _, _, joined = self._joined(unified)
+        out: list[Span] = []
+        matches = TOKEN.finditer(unified)
+        tok = 0  # tokens the match iterator has passed
+        seen = 0  # tokens before ``pos`` in ``joined``
+        pos = 0
+        for end, (key, n, e, p, lr, keep, _) in self._automaton.iter_long(joined):
+            if not keep:
+                continue
+            at = end - len(key) - n  # the pattern's leading space (its length is len(key) + n + 1)
+            seen += joined.count("  ", pos, at + 1)
+            pos = at + 1
+            first = next(islice(matches, seen - tok, None))
+            last = first if n == 1 else next(islice(matches, n - 2, None))
+            tok = seen + n
+            out.append(Span(first.start(), last.end(), text[first.start():last.end()], key, e, seen, p, lr))
+        return out
+
+    def evidence(self, text: str, *, names: bool = False) -> tuple[list[Evidence], int]:
+        """The spans that weigh as evidence, less those :func:`name_like` (unless ``names``), and the
+        text's word tokens: what the classifier needs, without a :class:`Span` per hit (the fast path's cost)."""
+        if not text:
+            return [], 0
+        unified = unify_marks(text)
+        toks, raw, joined = self._joined(unified)
+        words = count(unified)
+        if self._empty:
+            return [], words
+        out: list[Evidence] = []
+        matches = TOKEN.finditer(unified)
+        tok = seen = pos = 0
+        for end, (key, n, _, p, lr, _, weighs) in self._automaton.iter_long(joined):
+            if not weighs:
+                continue
+            at = end - len(key) - n
+            if names or (raw and not raw[at + 1].isupper()):
+                out.append(Evidence(key, p, lr))  # not capitalised: not name-like
+                continue
+            seen += joined.count("  ", pos, at + 1)
+            pos = at + 1
+            first = next(islice(matches, seen - tok, None))
+            tok = seen + 1
+            if not name_like(text, first.start()):
+                out.append(Evidence(key, p, lr))
+        return out, words
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,
-               max_n: int | None = None) -> list[Span]:
+               max_n: int | None = None, index: SpanIndex | None = None) -> list[Span]:
     """Non-overlapping spans whose lower-cased tokens are a spun form of ``table`` (longest first).
 
-    ``max_n`` is ``table.max_n()`` (the longest form, in tokens), given by a caller that scans many texts.
+    ``index`` (a :class:`SpanIndex` of ``table`` built with the same ``min_p_change``) finds the
+    same spans in one pass; without it, ``max_n`` is ``table.max_n()`` (the longest form, in
+    tokens), given by a caller that scans many texts.
     """
+    if index is not None:
+        return index.find(text)
     toks = tokenize(text) if toks is None else toks
     norms = [t.norm for t in toks]
     if max_n is None:
@@ -76,7 +210,8 @@ def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list
                 key = " ".join(norms[i:i + n])
                 e = table.entries.get(key)
                 if e is not None and e.to and (min_p_change <= 0 or e.p_change >= min_p_change):
-                    hit = Span(toks[i].start, toks[i + n - 1].end, text[toks[i].start:toks[i + n - 1].end], key, e, i)
+                    hit = Span(toks[i].start, toks[i + n - 1].end, text[toks[i].start:toks[i + n - 1].end], key, e, i,
+                               e.p_change, e.log_lr(table.spun_words, table.original_words))
                     i += n
                     break
         if hit:
@@ -148,7 +283,7 @@ def _features(span: Span, cand: str, gain: float | None, text: str) -> list[floa
     e = span.entry
     cap_mid = 1.0 if span.before[:1].isupper() and span.start > 0 and not re.search(
         r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$", text[max(0, span.start - 4):span.start]) else 0.0
-    common = [math.log(e.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source != "learned" else 0.0,
+    common = [math.log(span.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source != "learned" else 0.0,
               float(span.key.count(" ") + 1), cap_mid]
     if gain is None:
         return [1.0, *common]
@@ -156,28 +291,34 @@ def _features(span: Span, cand: str, gain: float | None, text: str) -> list[floa
 
 
 def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: list[Tok] | None = None) -> list[Scored]:
-    """Pick each span's best candidate and its features (model gain and channel)."""
-    toks = tokenize(text) if toks is None else toks
+    """Pick each span's best candidate and its features (model gain and channel); ``toks`` (the
+    text's :func:`tokenize`) are needed only with a ``scorer``."""
+    if scorer is not None and toks is None:
+        toks = tokenize(text)
     out: list[Scored] = []
+    if scorer is None:  # the table's most frequent original (a form repeats: look it up once)
+        top: dict[str, str] = {}
+        for sp in spans:
+            cand = top.get(sp.key)
+            if cand is None:
+                cand = top[sp.key] = sp.entry.best()[0][0]
+            out.append(Scored(sp, match_case(sp.before, surface(cand)), cand, None, _features(sp, cand, None, text)))
+        return out
     for sp in spans:
         cands = [c for c, _ in sp.entry.best()[:MAX_CANDIDATES]]
         cased = [match_case(sp.before, surface(c)) for c in cands]
-        gain: float | None = None
-        if scorer is not None:
-            ls = _left_start(text, sp.start)
-            left = text[ls:sp.start]
-            stripped = left.rstrip()
-            ws = left[len(stripped):]
-            n_tok = sp.key.count(" ") + 1
-            right = text[sp.end:_right_end(text, toks, sp.first_token + n_tok)]
-            conts = [ws + c + right for c in [sp.before, *cased]]
-            lps = scorer.score(stripped, conts)
-            base = lps[0]
-            totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands, strict=False)]
-            best = max(range(len(cands)), key=lambda i: totals[i])
-            gain = lps[1 + best] - base
-        else:
-            best = max(range(len(cands)), key=lambda i: (sp.entry.to[cands[i]], -i))
+        ls = _left_start(text, sp.start)
+        left = text[ls:sp.start]
+        stripped = left.rstrip()
+        ws = left[len(stripped):]
+        n_tok = sp.key.count(" ") + 1
+        right = text[sp.end:_right_end(text, toks, sp.first_token + n_tok)]
+        conts = [ws + c + right for c in [sp.before, *cased]]
+        lps = scorer.score(stripped, conts)
+        base = lps[0]
+        totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands, strict=False)]
+        best = max(range(len(cands)), key=lambda i: totals[i])
+        gain = lps[1 + best] - base
         out.append(Scored(sp, cased[best], cands[best], gain, _features(sp, cands[best], gain, text)))
     return out
 

@@ -29,18 +29,41 @@ def test_learn_tables_from_pairs_and_spintax(tmp_path):
     assert sorted(tables["spintax-syn"].lookup("gleam").to) == ["glimmer", "shine"]
 
 
-def test_learned_tables_are_used_beside_the_built_in_ones(tmp_path):
-    _pairs(tmp_path / "pairs.jsonl")
+_SPUN_WITH_THEM = ("The zorblat plant in the gloop grew. Its frimble vorpled, and the gloop snarked that the "
+                   "zorblat frimble vorpled again. The blorps snarked the tazzle this quux; blorps read the "
+                   "tazzle each quux.\n")
+
+
+def _learned_run(tmp_path, text: str) -> tuple[dict, dict]:
+    rows = [{"id": f"p{i}", "family": "okay",
+             "spun": f"The zorblat in the gloop snarked its frimble vorpled, blorps read the tazzle on quux {i}.",
+             "original": f"The widget in the city said its market grew, people read the report on week {i}."}
+            for i in range(3)]
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert runner.invoke(app, ["learn", str(tmp_path / "pairs.jsonl"), "--tables", str(tmp_path / "t")]).exit_code == 0
     (tmp_path / "repair.toml").write_text('tables = ["t"]\n', encoding="utf-8")
-    (tmp_path / "in.txt").write_text("The zorblat factory opened again.\n", encoding="utf-8")
+    (tmp_path / "in.txt").write_text(text, encoding="utf-8")
     with_tables = runner.invoke(app, ["run", str(tmp_path / "in.txt"), "--config", str(tmp_path / "repair.toml")])
     without = runner.invoke(app, ["run", str(tmp_path / "in.txt"), "--isolated"])
     assert with_tables.exit_code == without.exit_code == 0
-    proposed = [(c["before"], c["after"]) for c in json.loads(with_tables.stdout)["repair"]["changes"]]
-    assert ("zorblat", "widget") in proposed
-    assert ("zorblat", "widget") not in [(c["before"], c["after"])
-                                         for c in json.loads(without.stdout)["repair"]["changes"]]
+    return json.loads(with_tables.stdout)["repair"], json.loads(without.stdout)["repair"]
+
+
+def test_learned_tables_are_used_beside_the_built_in_ones(tmp_path):
+    with_tables, without = _learned_run(tmp_path, _SPUN_WITH_THEM)
+    assert with_tables["spin_score"] >= 0.5 > without["spin_score"]  # the user's table finds the spin
+    applied = [(c["before"], c["after"]) for c in with_tables["changes"] if c["applied"]]
+    assert ("zorblat", "widget") in applied and ("gloop", "city") in applied
+    assert ("zorblat", "widget") not in [(c["before"], c["after"]) for c in without["changes"]]
+
+
+def test_learned_forms_in_a_document_nobody_finds_spun_are_not_review_work(tmp_path):
+    # one learned form in an otherwise ordinary text: the document is not spun, and a reviewer is
+    # not asked about its ordinary words
+    with_tables, _ = _learned_run(tmp_path, "The gloop council met on Monday to discuss the budget for next "
+                                            "year, and members agreed to publish the figures in March.\n")
+    assert with_tables["spin_score"] < 0.5
+    assert not [c for c in with_tables["changes"] if c["rule"].startswith("learned.")]
 
 
 def test_learn_tables_needs_something_to_learn_from(tmp_path):
