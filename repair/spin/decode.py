@@ -132,8 +132,7 @@ class SpanIndex:
         raw = "  ".join(toks)
         low = raw.lower()
         if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
-            low = "  ".join(t.lower() for t in toks)
-            raw = ""
+            return toks, "", " " + "  ".join(t.lower() for t in toks) + " "  # "": no case by position
         return toks, " " + raw + " ", " " + low + " "
 
     def find(self, text: str) -> list[Span]:

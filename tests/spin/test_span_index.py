@@ -1,0 +1,48 @@
+"""The automaton scan (SpanIndex) finds exactly the spans of the token-by-token lookup (find_spans)."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repair.spin.decode import MIN_P_CHANGE, SpanIndex, find_spans, name_like
+from repair.spin.table import Entry, Table
+
+_TABLE = Table("t", {
+    "state division": Entry({"state department": 3}, pairs=3),
+    "state": Entry({"country": 1}, kept=9),
+    "division": Entry({"department": 2}, kept=1),
+    "tips on how to": Entry({"how to": 4}, pairs=4),
+    "tips on": Entry({"advice on": 1}, kept=3),
+    "metropolis": Entry({"city": 5}, pairs=5),
+    "the": Entry({"a": 1}, kept=200, in_originals=400),  # weighs nothing: never evidence, never proposed
+    "half - time": Entry({"half-time": 2}, pairs=2),
+    "it's": Entry({"it is": 2}),
+    "'quoted": Entry({"x": 1}),  # starts with punctuation: find_spans never starts a span there
+    "empty": Entry({}),  # maps to nothing
+}, pairs=10, spun_words=5000, original_words=5000)
+
+_PIECES = ["state", "State", "STATE", "division", "Division", "tips", "on", "how", "to", "metropolis", "Metropolis",
+           "the", "The", "half", "-", "\u2013", "time", "it's", "it\u2019s", "'quoted", "empty", "İstanbul", "ΟΔΟΣ", ".",
+           ",", "\n", "  ", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.lists(st.sampled_from([" ", "", "\n", "  "]), max_size=40))
+def test_the_automaton_finds_the_spans_of_the_lookup(pieces, gaps):
+    text = "".join(p + (gaps[i] if i < len(gaps) else " ") for i, p in enumerate(pieces))
+    for min_p in (0.0, MIN_P_CHANGE):
+        assert SpanIndex(_TABLE, min_p_change=min_p).find(text) == find_spans(text, _TABLE, min_p_change=min_p)
+    # without the weightless forms: the same spans less those, and evidence leaves out names too
+    lean = SpanIndex(_TABLE, weightless=False)
+    spans = [s for s in find_spans(text, _TABLE) if s.p_change >= MIN_P_CHANGE or s.log_lr > 0]
+    assert lean.find(text) == spans
+    evidence, words = lean.evidence(text)
+    assert [e.key for e in evidence] == [s.key for s in spans
+                                         if (s.p_change >= 0.5 or s.log_lr > 0) and not name_like(text, s.start)]
+
+
+def test_a_weightless_form_still_takes_its_tokens():
+    # "the" weighs nothing, but it is matched: "the state division" is not cut differently
+    lean = SpanIndex(_TABLE, weightless=False)
+    assert [s.key for s in lean.find("in the state division")] == ["state division"]
+    assert [s.key for s in SpanIndex(_TABLE).find("in the state division")] == ["the", "state division"]
