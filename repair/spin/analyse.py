@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Sequence
 
 from repair.model import Change
+from repair.words import count
 
 from .align import tokenize
 from .classify import Classifier, doc_features, family_of
-from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, SpanIndex, name_like, score_spans
+from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Scanned, SpanIndex, name_like, scan, score_spans
 from .lm import Scorer
 from .table import RULES_DIR, Table, Tables
 
@@ -80,11 +81,11 @@ class SpinModel:
         return cls(tables, Calibration.load(folder / "calibration.json"),
                    Classifier.load(folder / "classifier.json"), scorer, rules=rules)
 
-    def _family_evidence(self, family: str, text: str) -> list[Evidence]:
+    def _family_evidence(self, family: str, text: Scanned) -> list[Evidence]:
         index = self._family_index.get(family)
         if index is None:
             index = self._family_index[family] = SpanIndex(self.tables[family], weightless=False)
-        return index.evidence(text, names=True)[0]
+        return index.evidence(text, names=True)
 
     def rules_score(self, text: str) -> float:
         if self.rules is None:
@@ -96,7 +97,9 @@ class SpinModel:
     def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None) -> SpinResult:
         """Detect, propose and judge; ``rules_score`` is the rules' spin score when the caller has it."""
         # a name a clean article repeats is no tell (name_like): evidence leaves it out
-        evidence, words = self._index.evidence(text)
+        scanned = scan(text)
+        evidence = self._index.evidence(scanned)
+        words = count(scanned.unified)  # the word tokens
         rs = self.rules_score(text) if rules_score is None else rules_score
         dw = max(words, self.classifier.min_words)  # the words the evidence is counted per
         cheap = doc_features(evidence, dw, None, rs, self.table)
@@ -109,7 +112,7 @@ class SpinModel:
             # ordinary words, "because" or "business", are no review work)
             return SpinResult(round(cheap_score, 4), None, [], "model" if self.scorer else "rules-only", cheap,
                               self.scorer is not None)
-        spans = self._index.find(text)  # the spans that weigh as evidence or are proposals
+        spans = self._index.find(scanned)  # the spans that weigh as evidence or are proposals
         proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
         t0 = time.perf_counter()
         scored = score_spans(text, proposals, self.scorer if use else None, tokenize(text) if use else None)
@@ -122,7 +125,7 @@ class SpinModel:
             feats, spin = cheap, cheap_score
         family = None
         if spin >= SPUN:  # the family of a spun document: the table explaining the most evidence
-            family = family_of({f: self._family_evidence(f, text) for f in self.tables}, words)
+            family = family_of({f: self._family_evidence(f, scanned) for f in self.tables}, words)
         changes: list[Change] = []
         at = self.apply_at if use else self.apply_at_no_model
         for s in scored:

@@ -35,7 +35,7 @@ from typing import NamedTuple, Sequence
 import ahocorasick
 
 from repair.model import Change
-from repair.words import TOKEN, count, match_case, unify_marks
+from repair.words import TOKEN, match_case, unify_marks
 
 from .align import Tok, is_word, tokenize
 from .lm import Scorer
@@ -99,7 +99,7 @@ class SpanIndex:
     >>> idx = SpanIndex(spintax_table(["metropolis|city", "state division|state department"]))
     >>> [(s.before, s.key) for s in idx.find("The State Division of the Metropolis.")]
     [('State Division', 'state division'), ('Metropolis', 'metropolis')]
-    >>> [e.key for e in idx.evidence("Metropolis: the state division of the Metropolis.")[0]]  # not a name
+    >>> [e.key for e in idx.evidence("Metropolis: the state division of the Metropolis.")]  # not a name
     ['metropolis', 'state division']
     """
 
@@ -126,22 +126,13 @@ class SpanIndex:
             a.make_automaton()
         self._automaton = a
 
-    @staticmethod
-    def _joined(unified: str) -> tuple[list[str], str, str]:
-        toks = TOKEN.findall(unified)
-        raw = "  ".join(toks)
-        low = raw.lower()
-        if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
-            return toks, "", " " + "  ".join(t.lower() for t in toks) + " "  # "": no case by position
-        return toks, " " + raw + " ", " " + low + " "
-
-    def find(self, text: str) -> list[Span]:
-        if self._empty or not text:
+    def find(self, text: str | Scanned) -> list[Span]:
+        sc = text if isinstance(text, Scanned) else scan(text)
+        if self._empty or not sc.text:
             return []
-        unified = unify_marks(text)
-        _, _, joined = self._joined(unified)
+        joined, text = sc.joined, sc.text
         out: list[Span] = []
-        matches = TOKEN.finditer(unified)
+        matches = TOKEN.finditer(sc.unified)
         tok = 0  # tokens the match iterator has passed
         seen = 0  # tokens before ``pos`` in ``joined``
         pos = 0
@@ -157,18 +148,15 @@ class SpanIndex:
             out.append(Span(first.start(), last.end(), text[first.start():last.end()], key, e, seen, p, lr))
         return out
 
-    def evidence(self, text: str, *, names: bool = False) -> tuple[list[Evidence], int]:
-        """The spans that weigh as evidence, less those :func:`name_like` (unless ``names``), and the
-        text's word tokens: what the classifier needs, without a :class:`Span` per hit (the fast path's cost)."""
-        if not text:
-            return [], 0
-        unified = unify_marks(text)
-        toks, raw, joined = self._joined(unified)
-        words = count(unified)
-        if self._empty:
-            return [], words
+    def evidence(self, text: str | Scanned, *, names: bool = False) -> list[Evidence]:
+        """The spans that weigh as evidence, less those :func:`name_like` (unless ``names``): what the
+        classifier needs, without a :class:`Span` per hit (the fast path's cost)."""
+        sc = text if isinstance(text, Scanned) else scan(text)
+        if self._empty or not sc.text:
+            return []
+        raw, joined = sc.raw, sc.joined
         out: list[Evidence] = []
-        matches = TOKEN.finditer(unified)
+        matches = TOKEN.finditer(sc.unified)
         tok = seen = pos = 0
         for end, (key, n, _, p, lr, _, weighs) in self._automaton.iter_long(joined):
             if not weighs:
@@ -181,9 +169,28 @@ class SpanIndex:
             pos = at + 1
             first = next(islice(matches, seen - tok, None))
             tok = seen + 1
-            if not name_like(text, first.start()):
+            if not name_like(sc.text, first.start()):
                 out.append(Evidence(key, p, lr))
-        return out, words
+        return out
+
+
+class Scanned(NamedTuple):
+    """A text cut into tokens once for every :class:`SpanIndex` that scans it."""
+
+    text: str
+    unified: str  # quotes and dashes unified (same length as ``text``)
+    raw: str  # the tokens joined by two spaces, padded; "" when lower case changed a length
+    joined: str  # the same, lower-cased: what the automata scan
+
+
+def scan(text: str) -> Scanned:
+    unified = unify_marks(text)
+    toks = TOKEN.findall(unified)
+    raw = "  ".join(toks)
+    low = raw.lower()
+    if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
+        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ")
+    return Scanned(text, unified, " " + raw + " ", " " + low + " ")
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,

@@ -36,7 +36,7 @@ def test_the_automaton_finds_the_spans_of_the_lookup(pieces, gaps):
     lean = SpanIndex(_TABLE, weightless=False)
     spans = [s for s in find_spans(text, _TABLE) if s.p_change >= MIN_P_CHANGE or s.log_lr > 0]
     assert lean.find(text) == spans
-    evidence, words = lean.evidence(text)
+    evidence = lean.evidence(text)
     assert [e.key for e in evidence] == [s.key for s in spans
                                          if (s.p_change >= 0.5 or s.log_lr > 0) and not name_like(text, s.start)]
 
