@@ -152,7 +152,10 @@ def _learned(changes: Iterable[Change], spun: bool, text: str) -> list[Change]:
 
 def _stage_match(doc: Document, cfg: Config) -> None:
     # detect's score tells match how sure to be of a one-word swap inside a name
-    res = _match.match(doc.text, cfg.rules, spin_score=doc.spin_score if "detect" in doc.stages else None)
+    # the learned tables' sure one-word swaps help resolve names too ("Purple Bull" -> "Red Bull")
+    swaps = cfg.spin_model().name_swaps() if keeps(_match.LEARNED_SWAPS, cfg.only, cfg.skip) else ()
+    res = _match.match(doc.text, cfg.rules, spin_score=doc.spin_score if "detect" in doc.stages else None,
+                       swaps=swaps)
     doc.pending.extend(res.changes)
 
 

@@ -55,6 +55,7 @@ class SpinModel:
         # tables do not change once loaded: each is compiled once for scanning
         self._index = SpanIndex(self.table, weightless=False)
         self._family_index: dict[str, SpanIndex] = {}
+        self._name_swaps: tuple[tuple[str, str, float], ...] | None = None
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -86,6 +87,27 @@ class SpinModel:
         if index is None:
             index = self._family_index[family] = SpanIndex(self.tables[family], weightless=False)
         return index.evidence(text, names=True)
+
+    def name_swaps(self) -> tuple[tuple[str, str, float], ...]:
+        """The tables' sure one-word swaps, capitalised, for the match stage's names ("Purple Bull" ->
+        "Red Bull" when the gazetteer knows Red Bull): (spun, original, confidence), for forms the
+        spinner changed at least half the time in at least two pairs.
+
+        >>> from repair.spin.table import Entry, Table
+        >>> t = Table("x", {"purple": Entry({"red": 9}, pairs=5, kept=0), "said": Entry({"stated": 1})})
+        >>> SpinModel(Tables(x=t), scorer=None).name_swaps()
+        (('Purple', 'Red', 0.936),)
+        """
+        if self._name_swaps is None:
+            out = []
+            for key, e in sorted(self.table.entries.items()):
+                if not (key.isalpha() and len(key) >= 3 and e.to and e.pairs >= 2 and e.p_change >= 0.5):
+                    continue
+                orig = e.best()[0][0]
+                if orig.isalpha() and orig != key:
+                    out.append((key.capitalize(), orig.capitalize(), round(0.8 + 0.15 * e.p_change, 3)))
+            self._name_swaps = tuple(out)
+        return self._name_swaps
 
     def rules_score(self, text: str) -> float:
         if self.rules is None:

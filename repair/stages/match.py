@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import Iterable, NamedTuple, Sequence
 
 import ahocorasick
 from rapidfuzz import fuzz, process
@@ -38,6 +38,7 @@ from repair.model import SPUN, Change, StageResult
 from repair.rules import Rule, RuleSet
 
 STAGE = "match"
+LEARNED_SWAPS = "learned.names"  # the rule id of a swap that came from the learned tables
 MAX_VARIANTS = 64  # word-by-word restorations tried per sub-window
 MAX_WINDOW = 8  # words in a window of capitalised words
 _CONNECT = {"of", "and", "for", "the", "&", "on", "de"}
@@ -84,6 +85,47 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
         auto.make_automaton()
     max_words = max((len(s.split()) for s in subs), default=1)
     return _Gazetteer(terms, sorted(set(terms.values())), term_rule, subs, max_words, auto)
+
+
+_EXTENDED: dict[tuple[int, int], tuple[_Gazetteer, object, _Gazetteer]] = {}
+
+
+def with_swaps(g: _Gazetteer, swaps: Iterable[tuple[str, str, float]], rule: str) -> _Gazetteer:
+    """``g`` with more word swaps (the learned spin tables': "Purple" -> "Red", "Metropolis" -> "City"),
+    kept only where the original is a word of some term (a swap that can name nothing costs a scan).
+
+    >>> g = with_swaps(compile_rules(_demo_rules()), [("Purple", "Red", 0.9), ("Crimson", "Zzz", 0.9)], "learned")
+    >>> sorted(s for s in g.subs if s in ("Purple", "Crimson"))
+    ['Purple']
+    """
+    words = {w.casefold() for t in g.term_list for w in t.split()}
+    subs = {k: list(v) for k, v in g.subs.items()}
+    for spun, canon, conf in swaps:
+        if spun != canon and canon.casefold() in words:
+            _add_sub(subs, spun, canon, rule, conf, rule)
+    auto = None
+    if subs:
+        auto = ahocorasick.Automaton()
+        for spun in subs:
+            auto.add_word(spun, spun)
+        auto.make_automaton()
+    return _Gazetteer(g.terms, g.term_list, g.term_rule, subs, max((len(s.split()) for s in subs), default=1), auto)
+
+
+def _extended(g: _Gazetteer, swaps: Sequence[tuple[str, str, float]]) -> _Gazetteer:
+    # one extended gazetteer per (rule set, swap list) in a process; both are kept alive with it, so
+    # their ids cannot be reused while the entry exists
+    key = (id(g), id(swaps))
+    hit = _EXTENDED.get(key)
+    if hit is None or hit[0] is not g or hit[1] is not swaps:
+        if len(_EXTENDED) > 8:
+            _EXTENDED.clear()
+        hit = _EXTENDED[key] = (g, swaps, with_swaps(g, swaps, LEARNED_SWAPS))
+    return hit[2]
+
+
+def _demo_rules() -> RuleSet:
+    return RuleSet((Rule("terms.demo", STAGE, "demo.toml", {"kind": "terms", "terms": ["Red Bull"]}, {}),), {})
 
 
 def _terms(r: Rule) -> list[str]:
@@ -175,9 +217,16 @@ def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, st
     return out
 
 
-def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: float | None = None) -> StageResult:
-    """Propose canonical names for spun ones; ``spin_score`` (from detect) decides how sure to be."""
+def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: float | None = None,
+          swaps: Sequence[tuple[str, str, float]] = ()) -> StageResult:
+    """Propose canonical names for spun ones; ``spin_score`` (from detect) decides how sure to be.
+
+    ``swaps`` are more word swaps (spun word, original, confidence), the learned tables' (see
+    :meth:`repair.spin.analyse.SpinModel.name_swaps`), used beside the rules' own.
+    """
     g = rules.compiled(STAGE, compile_rules)
+    if swaps:
+        g = _extended(g, swaps)
     if g.automaton is None or not g.terms or not text:
         return StageResult(text, ())
     spun_doc = spin_score is None or spin_score >= SPUN

@@ -84,3 +84,22 @@ def test_the_report_says_which_path_judged_the_documents(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["spin_model_paths"] == {"rules-only": 2}
+
+
+def test_the_learned_tables_swaps_resolve_names_the_gazetteer_knows(tmp_path):
+    # a swap no rule knows ("Zorp" for "Real"), learned from the user's pairs, restores a name the
+    # gazetteer holds, in a spun document; `--skip learned` leaves it, and so does a clean one
+    rows = [{"id": f"p{i}", "family": "okay", "spun": f"The zorp test on day {i} was zorp hard.",
+             "original": f"The real test on day {i} was real hard."} for i in range(3)]
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert CliRunner().invoke(app, ["learn", str(tmp_path / "pairs.jsonl"), "--tables", str(tmp_path / "t")]).exit_code == 0
+    text = "Individuals within the metropolis stated the coach of Zorp Madrid was upbeat; followers additionally stated so. " * 3
+    cfg = Config.load(tables=(str(tmp_path / "t"),))
+    doc = run_document(Document.from_text(text), cfg)
+    assert doc.spin_score >= SPUN
+    names = [c for c in doc.changes if c.stage == "match"]
+    assert [(c.before, c.after, c.applied) for c in names][:1] == [("Zorp Madrid", "Real Madrid", True)]
+    assert "Real Madrid" in doc.text
+    skipped = run_document(Document.from_text(text), Config.load(tables=(str(tmp_path / "t"),), skip=["learned"]))
+    assert not [c for c in skipped.changes if c.stage == "match"]
+    assert "Zorp Madrid" in run_document(Document.from_text(text), Config.load()).text
