@@ -308,6 +308,10 @@ def _batch_rows(batch: Any) -> list[dict[str, Any]]:
     return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)] if columns else []
 
 
+# the typed columns a Parquet output carries beside the ``repair`` JSON (repair.writers.ParquetWriter)
+DERIVED = ("repair_spin_score", "repair_family", "repair_applied", "repair_flagged", "repair_changes")
+
+
 def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> Item:
     where = src.display
     text = rec[text_field]
@@ -316,7 +320,9 @@ def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> 
     if len(text) > (limit := max_document_bytes()):
         return InputError(where, too_big(len(text), limit, "the text"), row)
     block = rec.get("repair")
-    if isinstance(block, str):  # a record written by a stage: the repair block is stored as JSON
+    if isinstance(block, str):  # a record written by a stage: the repair block is stored as JSON, and
+        for name in DERIVED:  # the typed columns beside it are derived from it (written again on output)
+            rec.pop(name, None)
         try:
             rec["repair"] = json.loads(block)
         except json.JSONDecodeError as e:

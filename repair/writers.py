@@ -33,7 +33,7 @@ from repair.atomic import FILE_MODE, atomic_writer, fit_name, replace_file, temp
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
-from repair.readers import reads_from
+from repair.readers import DERIVED, reads_from
 from repair.staging import OutputLock, StagedFolder, lock_file
 
 
@@ -90,14 +90,28 @@ def _finite(o: Any) -> Any:
 
 
 PARQUET_ROWS = 1024  # rows per row group written
+_CHANGE_FIELDS = ("start", "end", "before", "after", "stage", "rule", "confidence", "applied")
+
+
+def derived_types() -> dict[str, Any]:
+    """The pyarrow types of the typed columns written beside the ``repair`` JSON (:data:`DERIVED`)."""
+    import pyarrow as pa
+
+    change = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("before", pa.string()), ("after", pa.string()),
+                        ("stage", pa.string()), ("rule", pa.string()), ("confidence", pa.float64()),
+                        ("applied", pa.bool_())])
+    return dict(zip(DERIVED, (pa.float64(), pa.string(), pa.int64(), pa.int64(), pa.list_(change)), strict=True))
 
 
 class ParquetWriter:
     """Records to one Parquet file, a row group per batch, atomically (a temporary file renamed on close).
 
     The columns are the fields of the first batch of records (types inferred by pyarrow); the
-    ``repair`` block is stored as a JSON string, so any record shape fits one column. A later
-    record with a field the first batch did not have is an error rather than a silent loss.
+    ``repair`` block is stored as a JSON string, so any record shape fits one column (and a later
+    stage reads it back whole). Beside it, typed columns a query engine filters on without parsing
+    JSON (:data:`DERIVED`): ``repair_spin_score``, ``repair_family``, ``repair_applied``,
+    ``repair_flagged`` and ``repair_changes`` (a list of structs). A later record with a field the
+    first batch did not have is an error rather than a silent loss.
     """
 
     def __init__(self, path: Path, rows: int = PARQUET_ROWS) -> None:
@@ -122,8 +136,15 @@ class ParquetWriter:
 
     def add(self, rec: dict[str, Any]) -> None:
         row = dict(rec)
-        if isinstance(row.get("repair"), dict):
-            row["repair"] = dumps(row["repair"])
+        block = row.get("repair")
+        if isinstance(block, dict):
+            row["repair"] = dumps(block)
+            changes = [c for c in block.get("changes", ()) if isinstance(c, dict)]
+            row["repair_spin_score"] = block.get("spin_score")
+            row["repair_family"] = block.get("family")
+            row["repair_applied"] = sum(1 for c in changes if c.get("applied"))
+            row["repair_flagged"] = len(changes) - row["repair_applied"]
+            row["repair_changes"] = [{k: c.get(k) for k in _CHANGE_FIELDS} for c in changes]
         self._buf.append(row)
         if len(self._buf) >= self.rows:
             self._flush()
@@ -137,7 +158,9 @@ class ParquetWriter:
         try:
             if self._schema is None:  # columns: every field of the first batch (from_pylist sees only row 1)
                 names = list(dict.fromkeys(k for row in self._buf for k in row))
-                table = pa.Table.from_pydict({k: [row.get(k) for row in self._buf] for k in names})
+                types = derived_types() if "repair_changes" in names else {}
+                table = pa.Table.from_pydict({k: pa.array([row.get(k) for row in self._buf], type=types.get(k))
+                                              for k in names})
                 self._schema = table.schema
                 self._writer = pq.ParquetWriter(self._tmp, self._schema)
             else:

@@ -170,3 +170,28 @@ def test_empty_input_writes_an_empty_parquet(tmp_path: Path):
     w = ParquetWriter(tmp_path / "o.parquet")
     w.close()
     assert pq.read_table(tmp_path / "o.parquet").num_rows == 0
+
+
+def test_parquet_output_has_typed_columns_a_query_engine_filters_on(tmp_path: Path):
+    # spin score, family, counts and the changes as typed columns beside the repair JSON, and a
+    # later stage that reads the file back neither keeps them as user fields nor writes them twice
+    texts = ["Plain news text.", SEEDS[4].read_text(encoding="utf-8")]
+    pq.write_table(pa.table({"id": ["a", "b"], "text": texts}), tmp_path / "in.parquet")
+    res = runner.invoke(app, ["run", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.parquet")])
+    assert res.exit_code == 0, res.output
+    t = pq.read_table(tmp_path / "out.parquet")
+    assert t.schema.field("repair_spin_score").type == pa.float64()
+    assert t.schema.field("repair_applied").type == pa.int64()
+    assert pa.types.is_list(t.schema.field("repair_changes").type)
+    rows = t.to_pylist()
+    blocks = [json.loads(r["repair"]) for r in rows]
+    assert [r["repair_spin_score"] for r in rows] == [b["spin_score"] for b in blocks]
+    assert [r["repair_family"] for r in rows] == [b["family"] for b in blocks]
+    assert rows[1]["repair_applied"] == sum(c["applied"] for c in blocks[1]["changes"]) > 0
+    assert rows[1]["repair_flagged"] == sum(not c["applied"] for c in blocks[1]["changes"])
+    assert [(c["before"], c["after"]) for c in rows[1]["repair_changes"]] == [
+        (c["before"], c["after"]) for c in blocks[1]["changes"]]
+    again = runner.invoke(app, ["run", str(tmp_path / "out.parquet"), "-o", str(tmp_path / "again.parquet")])
+    assert again.exit_code == 0, again.output
+    t2 = pq.read_table(tmp_path / "again.parquet")
+    assert t2.schema.names == t.schema.names
