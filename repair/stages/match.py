@@ -77,14 +77,18 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
                 _add_sub(subs, spun, canon, r.id, conf, r.where())
         else:
             raise RuleError(f"{r.where()}: kind {kind!r} is not one of terms, substitution, substitutions")
+    return _gazetteer(terms, sorted(set(terms.values())), term_rule, subs)
+
+
+def _gazetteer(terms: dict[str, str], term_list: list[str], term_rule: dict[str, str],
+               subs: dict[str, list[tuple[str, str, float]]]) -> _Gazetteer:
     auto = None
     if subs:
         auto = ahocorasick.Automaton()
         for spun in subs:
             auto.add_word(spun, spun)
         auto.make_automaton()
-    max_words = max((len(s.split()) for s in subs), default=1)
-    return _Gazetteer(terms, sorted(set(terms.values())), term_rule, subs, max_words, auto)
+    return _Gazetteer(terms, term_list, term_rule, subs, max((len(s.split()) for s in subs), default=1), auto)
 
 
 _EXTENDED: dict[tuple[int, int], tuple[_Gazetteer, object, _Gazetteer]] = {}
@@ -103,13 +107,7 @@ def with_swaps(g: _Gazetteer, swaps: Iterable[tuple[str, str, float]], rule: str
     for spun, canon, conf in swaps:
         if spun != canon and canon.casefold() in words:
             _add_sub(subs, spun, canon, rule, conf, rule)
-    auto = None
-    if subs:
-        auto = ahocorasick.Automaton()
-        for spun in subs:
-            auto.add_word(spun, spun)
-        auto.make_automaton()
-    return _Gazetteer(g.terms, g.term_list, g.term_rule, subs, max((len(s.split()) for s in subs), default=1), auto)
+    return _gazetteer(g.terms, g.term_list, g.term_rule, subs)
 
 
 def _extended(g: _Gazetteer, swaps: Sequence[tuple[str, str, float]]) -> _Gazetteer:
