@@ -1,5 +1,6 @@
-"""Errors on the command line (issue 12): a repeated error is shown a few times then counted, and
---max-errors (and max-errors in repair.toml) stops a run without publishing half an output.
+"""Errors on the command line (issue 12): a repeated error is shown a few times then counted,
+--max-errors (and max-errors in repair.toml) stops a run without publishing half an output, and
+diff/bench/learn take the shared --extend-rules, --include/--exclude, --show-settings and --max-errors.
 
 Assertions are on exit codes, files and lines of stderr that are one error each (stderr is never
 wrapped: each error is one line), never on the layout of a table.
@@ -8,6 +9,7 @@ wrapped: each error is one line), never on the layout of a table.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -20,6 +22,21 @@ from repair.errors import InputError, Repeats, error_kind
 runner = CliRunner()
 
 FEED_LINES = 1000
+PAIR = {"id": "1", "family": "okay", "spun": "The State Division stated it.",
+        "original": "The State Department said it."}
+PACK = """\
+[pack]
+stage = "normalise"
+kind = "replace"
+family = "house-style"
+
+[[rule]]
+id = "house.colour"
+pattern = 'colour'
+replace = "color"
+why = "House style spells it the American way."
+examples = [ { in = "the colour red", out = "the color red" } ]
+"""
 
 
 def invoke(*args: str | Path):
@@ -44,7 +61,7 @@ def feed(tmp_path: Path) -> Path:
 # ---- a repeated error is shown a few times, then counted ---------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["run"], ["emit"], ["detect"], ["check", "--no-baseline"]])
+@pytest.mark.parametrize("command", [["run"], ["emit"], ["detect"], ["diff"], ["check", "--no-baseline"]])
 def test_a_wrong_text_field_is_shown_three_times_then_counted_in_one_line(command, feed: Path) -> None:
     r = invoke(*command, feed, "--isolated", "--text-field", "txt")
     assert r.exit_code == 1, r.output
@@ -162,3 +179,89 @@ def test_a_negative_max_errors_is_a_usage_error(tmp_path: Path) -> None:
     cfg.write_text("max_errors = -1\n", encoding="utf-8")
     assert invoke("run", "--config", cfg, "--show-settings").exit_code == 2
     assert invoke("run", "--isolated", "--max-errors", "-1", "--show-settings").exit_code == 2
+
+
+# ---- diff, bench and learn: the shared options -----------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """news/a.txt, news/b.txt (colour, for the house pack), pairs.jsonl and house.toml, as the cwd."""
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("The State Division said on Monday.\n", encoding="utf-8")
+    (tmp_path / "news" / "b.txt").write_text("The colour of the bridge will change.\n", encoding="utf-8")
+    (tmp_path / "pairs.jsonl").write_text(json.dumps(PAIR) + "\n", encoding="utf-8")
+    (tmp_path / "house.toml").write_text(PACK, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+COMMANDS = {
+    "diff": ["diff", "news", "-u"],
+    "bench": ["bench", "pairs.jsonl", "news", "--json"],
+    "learn": ["learn", "pairs.jsonl", "--clean", "news", "--min-count", "1", "-o", "learned.toml"],
+}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_show_settings_on_diff_bench_and_learn(name: str, project: Path) -> None:
+    (project / "repair.toml").write_text('threshold = 0.9\nexclude = ["drafts/"]\n', encoding="utf-8")
+    r = invoke(*COMMANDS[name], "--show-settings", "--extend-rules", "house.toml", "--include", "news/",
+               "--max-errors", "7")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout) if name == "bench" else tomllib.loads(r.stdout)  # bench --json: JSON
+    assert data["threshold"] == 0.9 and data["exclude"] == ["drafts/"] and data["include"] == ["news/"]
+    assert data["extend_rules"] == ["house.toml"] and data["max_errors"] == 7
+    assert not (project / "learned.toml").exists()
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_extend_rules_on_diff_bench_and_learn_loads_the_pack(name: str, project: Path) -> None:
+    (project / "bad.toml").write_text("[[rule]\n", encoding="utf-8")
+    r = invoke(*COMMANDS[name], "--isolated", "--extend-rules", "bad.toml")
+    assert r.exit_code == 1 and r.output.startswith("error: ") and "bad.toml" in r.output
+
+
+def test_diff_extend_rules_adds_to_the_builtin_rules(project: Path) -> None:
+    plain = invoke("diff", "news/b.txt", "-u", "--isolated")
+    assert "+The color" not in plain.stdout
+    r = invoke("diff", "news/b.txt", "-u", "--isolated", "--extend-rules", "house.toml")
+    assert r.exit_code == 0 and "+The color of the bridge" in r.stdout
+
+
+def test_diff_include_and_exclude_choose_the_files(project: Path) -> None:
+    r = invoke("diff", "news", "-u", "--isolated", "--exclude", "b.txt")
+    assert r.exit_code == 0 and "a/a.txt" in r.stdout and "b.txt" not in r.stdout
+    r = invoke("diff", "news", "-u", "--isolated", "--include", "b.txt", "--extend-rules", "house.toml")
+    assert "a.txt" not in r.stdout and "a/b.txt" in r.stdout
+
+
+def test_bench_exclude_chooses_the_clean_files(project: Path) -> None:
+    both = json.loads(invoke("bench", "pairs.jsonl", "news", "--json", "--isolated").stdout)
+    one = json.loads(invoke("bench", "pairs.jsonl", "news", "--json", "--isolated", "--exclude", "b.txt").stdout)
+    assert (both["clean"]["docs"], one["clean"]["docs"]) == (2, 1)
+
+
+def test_bench_extend_rules_is_among_the_rules_it_reports(project: Path) -> None:
+    r = invoke("bench", "pairs.jsonl", "news", "--json", "--isolated", "--extend-rules", "house.toml")
+    assert r.exit_code == 0, r.output
+    assert any(root.endswith("house.toml") for root in json.loads(r.stdout)["config"]["rules"])
+
+
+def test_learn_exclude_chooses_the_clean_files(project: Path) -> None:
+    def clean_docs(*args: str) -> int:
+        r = invoke("learn", "pairs.jsonl", "--clean", "news", "--min-count", "1", "-o", "learned.toml",
+                   "--isolated", *args)
+        assert r.exit_code == 0, r.output
+        found = re.search(r"checked against (\d+) clean documents", (project / "learned.toml").read_text())
+        assert found
+        return int(found.group(1))
+
+    assert clean_docs() - clean_docs("--exclude", "b.txt") == 1
+
+
+@pytest.mark.parametrize("command", ["emit", "normalise"])
+def test_emit_and_the_stage_commands_take_include_and_exclude_too(command: str, project: Path) -> None:
+    r = invoke(command, "news", "--isolated", "--exclude", "b.txt", "-q")
+    assert r.exit_code == 0, r.output
+    assert [json.loads(line)["repair"]["id"] for line in r.stdout.splitlines()] == ["a.txt"]

@@ -342,21 +342,36 @@ def learn(pairs: Iterable[Pair], clean: Iterable[str] = (), *, min_count: int = 
     return res
 
 
-def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *, rules_dirs=None,
-                output: str | Path | None = None, text_field: str = "text", **kw) -> tuple[Learned, list[InputError]]:
-    """Read the files, learn, and (if ``output``) write the pack atomically. Bad lines come back as errors."""
+def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *, rules_dirs=None, extend_rules=(),
+                output: str | Path | None = None, text_field: str = "text", select=None, on_error=None,
+                **kw) -> tuple[Learned, list[InputError]]:
+    """Read the files, learn, and (if ``output``) write the pack atomically. Bad lines come back as errors.
+
+    ``on_error`` also hears of each bad line as it is read (it may raise to stop); ``select`` chooses
+    among the clean files found in a folder; the examples are checked with ``rules_dirs`` (default:
+    the built-in rules) plus ``extend_rules``.
+    """
     errors: list[InputError] = []
+
+    def failed(e: InputError) -> None:
+        errors.append(e)
+        if on_error is not None:
+            on_error(e)
+
     pairs = []
     for it in read_pairs(pairs_path):
-        (errors if isinstance(it, InputError) else pairs).append(it)
+        if isinstance(it, InputError):
+            failed(it)
+        else:
+            pairs.append(it)
     clean = []
     if clean_path is not None:
-        for it in read_clean(clean_path, text_field):
+        for it in read_clean(clean_path, text_field, select=select):
             if isinstance(it, InputError):
-                errors.append(it)
+                failed(it)
             else:
                 clean.append(it[1])
-    base = load_rules(rules_dirs or None)
+    base = load_rules(rules_dirs or None, extend_rules)
     if output is not None:
         out = Path(output).resolve()
         base = RuleSet(tuple(r for r in base.rules if Path(r.file).resolve() != out), base.packs, base.roots)

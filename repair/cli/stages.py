@@ -66,11 +66,13 @@ def _stage_command(name: str, doc: str) -> None:
     def command(paths: opt.Paths = None, output: StageOutput = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
                 only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
                 config: opt.ConfigFile = None, isolated: opt.Isolated = False, quiet: opt.Quiet = False,
-                extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False,
+                extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, include: opt.Include = None,
+                exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
                 max_errors: opt.MaxErrors = None) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field, extend_rules=extend_rules, model=model, max_errors=max_errors)
+                              text_field=text_field, extend_rules=extend_rules, model=model, include=include,
+                              exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
             if show:
                 show_settings(s)
             _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True,
@@ -97,7 +99,8 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
          only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
          decisions: DecisionsFile = None, no_report: NoReport = False, jobs: opt.Jobs = 1, config: opt.ConfigFile = None,
          isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
-         show: opt.ShowSettings = False, max_errors: opt.MaxErrors = None) -> None:
+         show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
+         respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -105,7 +108,8 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field, extend_rules=extend_rules, model=model, max_errors=max_errors)
+                          text_field=text_field, extend_rules=extend_rules, model=model, include=include,
+                          exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show:
             show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
