@@ -1,6 +1,7 @@
 """Errors on the command line (issue 12): a repeated error is shown a few times then counted,
---max-errors (and max-errors in repair.toml) stops a run without publishing half an output, and
-diff/bench/learn take the shared --extend-rules, --include/--exclude, --show-settings and --max-errors.
+--max-errors (and max-errors in repair.toml) stops a run without publishing half an output,
+`repair learn` writes nothing when it has nothing to learn from, and diff/bench/learn take the
+shared --extend-rules, --include/--exclude, --show-settings and --max-errors.
 
 Assertions are on exit codes, files and lines of stderr that are one error each (stderr is never
 wrapped: each error is one line), never on the layout of a table.
@@ -179,6 +180,57 @@ def test_a_negative_max_errors_is_a_usage_error(tmp_path: Path) -> None:
     cfg.write_text("max_errors = -1\n", encoding="utf-8")
     assert invoke("run", "--config", cfg, "--show-settings").exit_code == 2
     assert invoke("run", "--isolated", "--max-errors", "-1", "--show-settings").exit_code == 2
+
+
+# ---- repair learn with nothing to learn from ------------------------------------------------------
+
+
+@pytest.fixture
+def bad_pairs(tmp_path: Path) -> Path:
+    p = tmp_path / "pairs.jsonl"
+    p.write_text("".join(json.dumps({"id": i, "spun": "x"}) + "\n" for i in range(50)), encoding="utf-8")
+    return p
+
+
+def test_learn_writes_nothing_when_every_line_fails(bad_pairs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "learned.toml"
+    r = invoke("learn", bad_pairs, "--isolated", "-o", out)
+    assert r.exit_code == 1
+    assert not out.exists()
+    errors = error_lines(r.stderr)
+    assert len(errors) == 5  # three lines in full, one count, one verdict
+    assert errors[-1] == f"error: {bad_pairs}: nothing to learn from: all 50 lines failed; no rules were written"
+
+
+def test_learn_keeps_a_previous_pack_when_every_line_fails(bad_pairs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "learned.toml"
+    out.write_text("# vetted by hand\n", encoding="utf-8")
+    assert invoke("learn", bad_pairs, "--isolated", "-o", out).exit_code == 1
+    assert out.read_text(encoding="utf-8") == "# vetted by hand\n"
+
+
+@pytest.mark.parametrize("args", [[], ["--family", "thesaurus"]])
+def test_learn_from_an_empty_file_or_no_pair_of_the_family_writes_nothing(tmp_path: Path, args) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps(PAIR) + "\n" if args else "", encoding="utf-8")
+    out = tmp_path / "learned.toml"
+    r = invoke("learn", pairs, "--isolated", "-o", out, *args)
+    assert r.exit_code == 1 and not out.exists()
+    assert "nothing to learn from" in error_lines(r.stderr)[-1]
+
+
+def test_learn_tables_from_an_empty_file_writes_no_folder(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("", encoding="utf-8")
+    r = invoke("learn", pairs, "--isolated", "--tables", tmp_path / "tables")
+    assert r.exit_code == 1 and not (tmp_path / "tables").exists()
+    assert "nothing to learn from" in error_lines(r.stderr)[-1]
+
+
+def test_learn_stops_at_max_errors(bad_pairs: Path, tmp_path: Path) -> None:
+    r = invoke("learn", bad_pairs, "--isolated", "-o", tmp_path / "learned.toml", "--max-errors", "4")
+    assert r.exit_code == 1 and error_lines(r.stderr)[-1].startswith("error: stopped after 4 failed documents")
+    assert not (tmp_path / "learned.toml").exists()
 
 
 # ---- diff, bench and learn: the shared options -----------------------------------------------------

@@ -319,6 +319,10 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
 # --------------------------------------------------------------------------- entry points
 
 
+class NothingToLearn(RepairError):
+    """No pair could be read (or none of the family asked for): a pack learned from nothing is not written."""
+
+
 def learn(pairs: Iterable[Pair], clean: Iterable[str] = (), *, min_count: int = 2, family: str | None = None,
           max_ngram: int = 4, threshold: float = DEFAULT_THRESHOLD, base: RuleSet | None = None,
           clean_checked: bool | None = None, source: str = "") -> Learned:
@@ -349,7 +353,8 @@ def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *,
 
     ``on_error`` also hears of each bad line as it is read (it may raise to stop); ``select`` chooses
     among the clean files found in a folder; the examples are checked with ``rules_dirs`` (default:
-    the built-in rules) plus ``extend_rules``.
+    the built-in rules) plus ``extend_rules``. No pair to learn from (every line failed, an empty
+    file, or no pair of ``family``) raises :class:`NothingToLearn`, and nothing is written.
     """
     errors: list[InputError] = []
 
@@ -364,6 +369,12 @@ def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *,
             failed(it)
         else:
             pairs.append(it)
+    family = kw.get("family")
+    usable = sum(1 for p in pairs if family is None or p.family == family)
+    if not usable:
+        what = (f"no pair of family {family!r} among the {len(pairs)} read" if pairs else
+                f"all {len(errors)} lines failed" if errors else "no pairs in it")
+        raise NothingToLearn(f"{pairs_path}: nothing to learn from: {what}; no rules were written")
     clean = []
     if clean_path is not None:
         for it in read_clean(clean_path, text_field, select=select):
@@ -381,5 +392,5 @@ def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *,
     return res, errors
 
 
-__all__ = ["Candidate", "LearnedRule", "Learned", "extract", "count_clean", "confidence", "propose", "verify",
-           "learn", "learn_files"]
+__all__ = ["Candidate", "LearnedRule", "Learned", "NothingToLearn", "extract", "count_clean", "confidence", "propose",
+           "verify", "learn", "learn_files"]

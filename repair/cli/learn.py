@@ -53,6 +53,7 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
 
     [bold]repair learn pairs.jsonl --tables my-tables/[/bold] learns the spinner's substitution tables (spun form -> originals, with counts); add [bold]--spintax synonyms.txt[/bold] to import a synonym database. Use them with tables = ["my-tables"] in repair.toml, beside the built-in tables.
     [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with counts, confidences and examples for a person to vet; the examples are checked with the --rules (default: built-in rules) and --extend-rules.
+    When no pair can be read (every line fails), nothing is written and the exit code is 1.
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, threshold=threshold, text_field=text_field,
@@ -90,7 +91,7 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
 
 def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpaired: Optional[Path]) -> None:
     from repair.decoding import json_lines
-    from repair.errors import ConfigError, InputError
+    from repair.errors import ConfigError, InputError, RepairError
     from repair.spin.table import Tables, from_spintax, iter_pairs, learn_tables
 
     inputs = [p for p in (pairs, unpaired, *spintax) if p is not None]
@@ -111,7 +112,17 @@ def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpa
                 if not isinstance(rec.get("text"), str):
                     raise InputError(str(unpaired), "a spun article needs a string 'text'", line)
                 spun.append((str(rec.get("family") or "spin"), rec["text"]))
-    learned = learn_tables(iter_pairs(pairs), spun) if pairs is not None else Tables()
+    read = 0
+
+    def counted(items):  # noqa: ANN001, ANN202
+        nonlocal read
+        for pair in items:
+            read += 1
+            yield pair
+
+    learned = learn_tables(counted(iter_pairs(pairs)), spun) if pairs is not None else Tables()
+    if pairs is not None and not read:  # (a bad line stops the run before this, naming its line)
+        raise RepairError(f"{pairs}: nothing to learn from: no pairs in it; nothing was written to {folder}")
     for path in spintax:
         t = from_spintax(path, family=f"spintax-{path.stem}")
         learned[t.family] = t
