@@ -65,6 +65,8 @@ class Stats(Tally):
     spin_histogram: list[int] = field(default_factory=lambda: [0] * 10)
     paths: Counter = field(default_factory=Counter)  # which spin-model path judged each document
     provenance: list[dict[str, Any]] = field(default_factory=list)  # the distinct records' provenance blocks
+    grammar: Counter = field(default_factory=Counter)  # documents by grammar status ("ok", "skipped")
+    grammar_reasons: Counter = field(default_factory=Counter)  # why the grammar stage was skipped, once per reason
 
     def add(self, doc: Document) -> None:
         made_by = doc.extra.get("provenance")
@@ -86,12 +88,30 @@ class Stats(Tally):
             else:
                 self.flagged += 1
         self.skipped.update(doc.skipped)
+        entry = doc.extra.get("grammar")
+        if isinstance(entry, dict) and isinstance(entry.get("status"), str):
+            self.grammar[entry["status"]] += 1
+            if entry["status"] != "ok":  # the reason is the run's (doc.notes), never copied into the records
+                self.grammar_reasons[doc.notes.get("grammar") or str(entry.get("reason") or "unknown")] += 1
 
     def fail(self, err: InputError | Exception, *, path: str | None = None, line: int | None = None) -> None:
         if isinstance(err, InputError):
             self.failures.append({"path": err.path, "line": err.line, "error": err.reason})
         else:
             self.failures.append({"path": path, "line": line, "error": str(err)})
+
+    def grammar_summary(self) -> dict[str, Any]:
+        """report.json's ``grammar``: documents checked and skipped, and each reason for a skip once.
+
+        >>> s = Stats()
+        >>> d = Document.from_text("x")
+        >>> d.extra["grammar"], d.notes["grammar"] = {"status": "skipped"}, "no Java (install Java 17+)"
+        >>> s.add(d); s.add(d)
+        >>> s.grammar_summary()
+        {'checked_documents': 0, 'skipped_documents': 2, 'skip_reasons': {'no Java (install Java 17+)': 2}}
+        """
+        return {"checked_documents": self.grammar["ok"], "skipped_documents": sum(self.grammar_reasons.values()),
+                "skip_reasons": dict(self.grammar_reasons.most_common())}
 
     @property
     def failed(self) -> int:
@@ -119,6 +139,7 @@ class Stats(Tally):
             "spin_histogram": list(self.spin_histogram),
             "spin_model_paths": dict(sorted(self.paths.items())),  # "model" or "rules-only": documents judged so
             "failures": list(self.failures),
+            **({"grammar": self.grammar_summary()} if self.grammar else {}),
             # what produced the records (repair.provenance): one block, or a list when they differ
             "provenance": (self.provenance[0] if len(self.provenance) == 1 else list(self.provenance)) or None,
         }

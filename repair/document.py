@@ -124,6 +124,9 @@ class Document:
     stages: list[str] = field(default_factory=list)
     origin: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # what a stage says about the run rather than this document, e.g. why LanguageTool could not be
+    # used ({"grammar": reason}): the commands say it once (stderr, report.json); never in the record
+    notes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.text and self.source and not self.changes:

@@ -186,6 +186,7 @@ def _stage_grammar(doc: Document, cfg: Config) -> None:
     lost = [c for reason, c in doc.absorb(result).skipped if reason == "overlap"]
     if result.info["status"] != "ok":
         doc.skipped["grammar-unavailable"] += 1
+        doc.notes[_grammar.STAGE] = _grammar.skip_reason(result) or ""  # the run's reason, said once by the commands
     run = {"scope": settings.scope, "server": check.checker.where, "lt_version": check.checker.version,
            "from_cache": check.hits}
     doc.extra[_grammar.STAGE] = _grammar.record(result, prior, lost, run)

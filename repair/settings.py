@@ -31,6 +31,7 @@ Schema (every key optional; the values shown are the defaults)::
     include = []                # .gitignore-style globs (from the project root): read only matching files found in folders
     exclude = []                # .gitignore-style globs: files found in folders that are not read
     respect_gitignore = true    # files a .gitignore ignores are not read from folders
+    max_errors = 0              # stop at this many failed documents (exit 1, nothing half-written); 0: no limit
 
     [check]
     baseline = ".repair-baseline.json"   # used when the file exists
@@ -170,6 +171,7 @@ class Settings:
     include: list[str] = field(default_factory=list, metadata=_doc("globs of files read from folders"))
     exclude: list[str] = field(default_factory=list, metadata=_doc("globs of files not read from folders"))
     respect_gitignore: bool = field(default=True, metadata=_doc("skip files .gitignore ignores in folders"))
+    max_errors: int = field(default=0, metadata=_doc("stop at this many failed documents; 0: no limit"))
     check: CheckSettings = field(default_factory=CheckSettings)
     executor: ExecutorSettings = field(default_factory=ExecutorSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
@@ -188,6 +190,8 @@ class Settings:
     def validate(self, where: str) -> None:
         if not 0.0 <= self.threshold <= 1.0:
             raise ConfigError(f"{where}: threshold must be between 0 and 1, not {self.threshold}")
+        if self.max_errors < 0:
+            raise ConfigError(f"{where}: max_errors must be 0 (no limit) or more, not {self.max_errors}")
 
     @classmethod
     def load(cls, path: Path | None = None, *, discover: bool = True, start: Path | None = None) -> "Settings":
@@ -208,7 +212,8 @@ class Settings:
                  grammar_scope: str | None = None, include: Iterable[str] | None = None,
                  exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None,
                  model: str | None = None, tables: Iterable[Path | str] | None = None, executor: str | None = None,
-                 scheduler: str | None = None, workers: int | None = None) -> "Settings":
+                 scheduler: str | None = None, workers: int | None = None,
+                 max_errors: int | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
@@ -245,6 +250,8 @@ class Settings:
             s.threshold = threshold
         if text_field is not None:
             s.text_field = text_field
+        if max_errors is not None:
+            s.max_errors = max_errors
         if executor is not None:
             s.executor.kind = executor
         if scheduler or workers:
@@ -283,7 +290,7 @@ class Settings:
             "rules": list(self.rules), "extend_rules": list(self.extend_rules), "only": list(self.only),
             "skip": list(self.skip), "threshold": self.threshold, "text_field": self.text_field,
             "include": list(self.include), "exclude": list(self.exclude), "respect_gitignore": self.respect_gitignore,
-            "model": self.model, "tables": list(self.tables),
+            "model": self.model, "tables": list(self.tables), "max_errors": self.max_errors,
             "check": {"baseline": self.check.baseline, "fail_on_skip": self.check.fail_on_skip,
                       "document": {k: plain(v) for k, v in self.check.document.items()},
                       "corpus": {k: plain(v) for k, v in self.check.corpus.items()}},

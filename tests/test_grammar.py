@@ -408,8 +408,10 @@ def test_cache_can_be_switched_off(lt):
 
 def assert_skipped(doc: Document, report: dict, *, says: str) -> None:
     assert report["status"] == "skipped"
-    assert says in report["reason"]
-    assert "\n" not in report["reason"] and "--lt-server" in report["reason"]
+    assert "reason" not in report  # the run's reason, said once by the commands, not copied into every record
+    reason = doc.notes["grammar"]
+    assert says in reason
+    assert "\n" not in reason and "--lt-server" in reason
     assert report["per_1k_words"] is None  # not a pass
     assert doc.extra["grammar"] is report
     assert doc.skipped["grammar-unavailable"] == 1
@@ -444,8 +446,10 @@ def test_a_server_that_goes_away_mid_run_skips_the_rest_quickly():
     doc = Document.from_text("She have it.")
     report = check_document(doc, s)
     assert_skipped(doc, report, says=lt.url.split("//")[1])
+    first = doc.notes["grammar"]
     doc = Document.from_text("They has it.")
-    assert check_document(doc, s)["reason"] == report["reason"]  # no second wait: fails fast
+    check_document(doc, s)
+    assert doc.notes["grammar"] == first  # no second wait: fails fast
 
 
 def test_local_mode_without_java_says_so(monkeypatch):
@@ -620,6 +624,31 @@ def test_run_without_languagetool_warns_once_and_marks_every_document(tmp_path, 
     report = json.loads((out / "report.json").read_text())
     assert report["skipped"]["grammar-unavailable"] == 2
     assert report["documents"] == 2 and report["failed"] == 0
+
+
+def test_the_skip_reason_is_said_once_never_copied_into_every_record(tmp_path, article):
+    (article.parent / "b.txt").write_text("She have it.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    url = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(app, ["run", str(article.parent), "--lt-server", url, "-o", str(out)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert [r["repair"]["grammar"]["status"] for r in records] == ["skipped", "skipped"]
+    assert all("reason" not in r["repair"]["grammar"] for r in records)
+    assert all("connection refused" not in json.dumps(r) for r in records)
+    report = json.loads((out / "report.json").read_text())
+    [(reason, n)] = report["grammar"]["skip_reasons"].items()
+    assert n == 2 and "connection refused" in reason and "--lt-server" in reason
+    assert (report["grammar"]["checked_documents"], report["grammar"]["skipped_documents"]) == (0, 2)
+    assert sum("grammar stage skipped" in line for line in result.stderr.splitlines()) == 1
+    # the gate's JSON report: the reason once for the run, not per document
+    checked = runner.invoke(app, ["check", str(article.parent), "--lt-server", url, "--no-baseline", "-f", "json"],
+                            catch_exceptions=False)
+    data = json.loads(checked.stdout)
+    assert "connection refused" in data["grammar"]["reason"] and data["grammar"]["skipped_documents"] == 2
+    assert list(data["grammar"]["reasons"].values()) == [2]
+    assert all(d["grammar"] == {"status": "skipped"} for d in data["documents"])
 
 
 def test_grammar_is_off_by_default_and_on_from_the_project_config(lt, article, tmp_path, monkeypatch):

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
@@ -370,9 +370,12 @@ def read_pairs(path: str | Path) -> Iterator[Pair | InputError]:
                        str(fam) if isinstance(fam, str) and fam else "unknown", rec["spun"], rec["original"])
 
 
-def read_clean(path: str | Path, text_field: str = "text") -> Iterator[tuple[str, str] | InputError]:
-    """Yield ``(id, text)`` for each clean document (JSONL, .txt or folder), or an error per bad one."""
-    for item in read_documents([path], text_field=text_field, allow_empty=True):
+def read_clean(path: str | Path, text_field: str = "text", *,
+               select: Callable[[Path], bool] | None = None) -> Iterator[tuple[str, str] | InputError]:
+    """Yield ``(id, text)`` for each clean document (JSONL, .txt or folder), or an error per bad one.
+
+    ``select`` chooses among the files found in a folder (:mod:`repair.selection`)."""
+    for item in read_documents([path], text_field=text_field, allow_empty=True, select=select):
         if isinstance(item, InputError):
             yield item
         else:
@@ -380,15 +383,24 @@ def read_clean(path: str | Path, text_field: str = "text") -> Iterator[tuple[str
 
 
 def run_files(pairs_path: str | Path, clean_path: str | Path, cfg: Config | None = None, *,
-              text_field: str = "text") -> tuple[Report, list[InputError]]:
-    """Benchmark two files; unreadable lines are returned as errors and left out of the figures."""
+              text_field: str = "text", select: Callable[[Path], bool] | None = None,
+              on_error: Callable[[InputError], None] | None = None) -> tuple[Report, list[InputError]]:
+    """Benchmark two files; unreadable lines are returned as errors and left out of the figures.
+
+    ``on_error`` also hears of each error as it happens (it may raise to stop the run); ``select``
+    chooses among the clean files found in a folder."""
     cfg = cfg or Config.load()
     errors: list[InputError] = []
+
+    def failed(e: InputError) -> None:
+        errors.append(e)
+        if on_error is not None:
+            on_error(e)
 
     def ok(items):
         for it in items:
             if isinstance(it, InputError):
-                errors.append(it)
+                failed(it)
             else:
                 yield it
 
@@ -397,14 +409,14 @@ def run_files(pairs_path: str | Path, clean_path: str | Path, cfg: Config | None
             try:
                 yield score_pair(p, cfg)
             except RepairError as e:
-                errors.append(InputError(str(pairs_path), f"pair {p.id}: {e}"))
+                failed(InputError(str(pairs_path), f"pair {p.id}: {e}"))
 
     def clean_scores():
-        for i, t in ok(read_clean(clean_path, text_field)):
+        for i, t in ok(read_clean(clean_path, text_field, select=select)):
             try:
                 yield score_clean(i, t, cfg)
             except RepairError as e:
-                errors.append(InputError(str(clean_path), f"document {i}: {e}"))
+                failed(InputError(str(clean_path), f"document {i}: {e}"))
 
     return summarise(pair_scores(), clean_scores()), errors
 

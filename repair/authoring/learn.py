@@ -319,6 +319,10 @@ def verify(learned: Learned, base: RuleSet | None) -> None:
 # --------------------------------------------------------------------------- entry points
 
 
+class NothingToLearn(RepairError):
+    """No pair could be read (or none of the family asked for): a pack learned from nothing is not written."""
+
+
 def learn(pairs: Iterable[Pair], clean: Iterable[str] = (), *, min_count: int = 2, family: str | None = None,
           max_ngram: int = 4, threshold: float = DEFAULT_THRESHOLD, base: RuleSet | None = None,
           clean_checked: bool | None = None, source: str = "") -> Learned:
@@ -342,21 +346,43 @@ def learn(pairs: Iterable[Pair], clean: Iterable[str] = (), *, min_count: int = 
     return res
 
 
-def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *, rules_dirs=None,
-                output: str | Path | None = None, text_field: str = "text", **kw) -> tuple[Learned, list[InputError]]:
-    """Read the files, learn, and (if ``output``) write the pack atomically. Bad lines come back as errors."""
+def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *, rules_dirs=None, extend_rules=(),
+                output: str | Path | None = None, text_field: str = "text", select=None, on_error=None,
+                **kw) -> tuple[Learned, list[InputError]]:
+    """Read the files, learn, and (if ``output``) write the pack atomically. Bad lines come back as errors.
+
+    ``on_error`` also hears of each bad line as it is read (it may raise to stop); ``select`` chooses
+    among the clean files found in a folder; the examples are checked with ``rules_dirs`` (default:
+    the built-in rules) plus ``extend_rules``. No pair to learn from (every line failed, an empty
+    file, or no pair of ``family``) raises :class:`NothingToLearn`, and nothing is written.
+    """
     errors: list[InputError] = []
+
+    def failed(e: InputError) -> None:
+        errors.append(e)
+        if on_error is not None:
+            on_error(e)
+
     pairs = []
     for it in read_pairs(pairs_path):
-        (errors if isinstance(it, InputError) else pairs).append(it)
+        if isinstance(it, InputError):
+            failed(it)
+        else:
+            pairs.append(it)
+    family = kw.get("family")
+    usable = sum(1 for p in pairs if family is None or p.family == family)
+    if not usable:
+        what = (f"no pair of family {family!r} among the {len(pairs)} read" if pairs else
+                f"all {len(errors)} lines failed" if errors else "no pairs in it")
+        raise NothingToLearn(f"{pairs_path}: nothing to learn from: {what}; no rules were written")
     clean = []
     if clean_path is not None:
-        for it in read_clean(clean_path, text_field):
+        for it in read_clean(clean_path, text_field, select=select):
             if isinstance(it, InputError):
-                errors.append(it)
+                failed(it)
             else:
                 clean.append(it[1])
-    base = load_rules(rules_dirs or None)
+    base = load_rules(rules_dirs or None, extend_rules)
     if output is not None:
         out = Path(output).resolve()
         base = RuleSet(tuple(r for r in base.rules if Path(r.file).resolve() != out), base.packs, base.roots)
@@ -366,5 +392,5 @@ def learn_files(pairs_path: str | Path, clean_path: str | Path | None = None, *,
     return res, errors
 
 
-__all__ = ["Candidate", "LearnedRule", "Learned", "extract", "count_clean", "confidence", "propose", "verify",
-           "learn", "learn_files"]
+__all__ = ["Candidate", "LearnedRule", "Learned", "NothingToLearn", "extract", "count_clean", "confidence", "propose",
+           "verify", "learn", "learn_files"]

@@ -14,9 +14,10 @@ from rich.table import Table
 
 from repair.authoring.benchmark import Report, run_files
 from repair.cli import options as opt
-from repair.cli.common import app, boundary, err, load_config, load_settings, report_error
+from repair.cli.common import ErrorLog, app, boundary, err, load_config, load_settings, show_settings
 from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
+from repair.selection import selection_of
 from repair.spin.table import iter_pairs, learn_tables
 
 _WIDE = 160  # the tables are wider than 80 columns: the width used when stdout is not a terminal
@@ -37,7 +38,9 @@ LearnFrom = Annotated[Optional[Path], typer.Option("--learn-from", dir_okay=Fals
 def bench(pairs: PairsFile, clean: CleanFile, rules: opt.RulesDirs = None, threshold: opt.Threshold = None,
           only: opt.Only = None, skip: opt.Skip = None, text_field: opt.TextField = None, model: opt.Model = None,
           learn_from: LearnFrom = None, as_json: AsJson = False, per_doc: PerDoc = False, config: opt.ConfigFile = None,
-          isolated: opt.Isolated = False) -> None:
+          isolated: opt.Isolated = False, extend_rules: opt.ExtendRules = None, include: opt.Include = None,
+          exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None, show: opt.ShowSettings = False,
+          max_errors: opt.MaxErrors = None) -> None:
     """Measure repair quality: restoration, damage, clean changes per 10k words, doc recall and FPR.
 
     [bold]repair bench pairs.jsonl clean.jsonl[/bold] runs what [bold]repair run[/bold] does on every spun
@@ -46,16 +49,18 @@ def bench(pairs: PairsFile, clean: CleanFile, rules: opt.RulesDirs = None, thres
     """
     with boundary(), tempfile.TemporaryDirectory(prefix="repair-bench-") as tmp:
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field, model=model)
+                          text_field=text_field, model=model, extend_rules=extend_rules, include=include,
+                          exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
+        if show:
+            show_settings(s, as_json=as_json)
         cfg = load_config(s, stages=STAGE_ORDER)
         if learn_from is not None:
             if learn_from.resolve() == pairs.resolve():
                 raise ConfigError(f"--learn-from {learn_from}: the pairs measured; learn from another file")
             learn_tables(iter_pairs(learn_from)).save(tmp)
             cfg.tables, cfg.builtin_tables = (tmp,), False
-        report, errors = run_files(pairs, clean, cfg, text_field=s.text_field)
-    for e in errors:
-        report_error(e)
+        with ErrorLog(s.max_errors, lost="no figures were printed") as log:
+            report, errors = run_files(pairs, clean, cfg, text_field=s.text_field, select=selection_of(s), on_error=log)
     if as_json:
         figures = report.as_dict(per_doc=per_doc)
         figures["config"] = {"threshold": cfg.threshold, "rules": list(cfg.rules.roots), "only": s.only,

@@ -18,10 +18,20 @@ from rich.table import Table
 from repair import pipeline
 from repair.atomic import write_atomic
 from repair.cli import options as opt
-from repair.cli.common import app, boundary, err, load_config, load_settings, process, report_error, show_settings
+from repair.cli.common import (
+    SHOWN_PER_KIND,
+    ErrorLog,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    process,
+    show_settings,
+)
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
 from repair.document import Document
-from repair.errors import ConfigError, InputError, printable
+from repair.errors import ConfigError, InputError, Repeats, printable
 from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
@@ -102,6 +112,7 @@ class Overrides:
     include: Optional[list[str]] = None
     exclude: Optional[list[str]] = None
     respect_gitignore: Optional[bool] = None
+    max_errors: Optional[int] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +144,7 @@ def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output
           extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, allow_empty: AllowEmpty = False,
           no_corpus: NoCorpus = False, explain: Explain = False, verbose: Verbose = False, include: opt.Include = None,
           exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
-          allow_rules_change: AllowRulesChange = False) -> None:
+          allow_rules_change: AllowRulesChange = False, max_errors: opt.MaxErrors = None) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
     Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
@@ -145,7 +156,7 @@ def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output
     overrides = Overrides(maximum=maximum, corpus_max=corpus_max, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope, fail_on_skip=fail_on_skip, rules=rules, only=only, skip=skip,
                           threshold=threshold, text_field=text_field, extend_rules=extend_rules, include=include,
-                          exclude=exclude, respect_gitignore=respect_gitignore)
+                          exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
     with boundary():  # the one settings path and the one error boundary, as on every command
         settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
         report = _run(paths, settings, base, cfg, quiet, allow_empty=allow_empty, judge_corpus=not no_corpus)
@@ -174,7 +185,7 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
                              text_field=o.text_field, grammar=o.grammar, lt_server=o.lt_server,
                              grammar_scope=o.grammar_scope.value if o.grammar_scope else None,
                              extend_rules=o.extend_rules, include=o.include, exclude=o.exclude,
-                             respect_gitignore=o.respect_gitignore)
+                             respect_gitignore=o.respect_gitignore, max_errors=o.max_errors)
     settings.check.document.update(doc_limits)
     settings.check.corpus.update(corpus_limits)
     if o.fail_on_skip is not None:
@@ -203,15 +214,18 @@ def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baselin
                       baseline=base, families=RuleFamilies(cfg.rules), root=settings.root, allow_empty=allow_empty,
                       judge_corpus=judge_corpus)
 
+    log = ErrorLog(settings.max_errors, echo=not quiet, lost="no report or baseline was written")  # -q: in the report's lines
+
     def on_error(e: InputError) -> None:
         checker.fail(e)
-        if not quiet:  # with -q they are in the report's lines
-            report_error(e)
+        log(e)
 
     def work(doc: Document) -> Document:
         return pipeline.run_document(doc, cfg)
 
-    process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work, select=selection_of(settings))
+    with log:
+        process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work,
+                select=selection_of(settings))
     report = checker.finish()
     if report.grammar == "skipped" and not quiet:
         err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(str(report.grammar_reason))}",
@@ -338,12 +352,22 @@ def _failure_lines(report: Report) -> str:
         where = f"{d.path}:{d.record_line}" if d.path and d.record_line else (d.path or d.id)
         lines.append(f"{where}: {d.id}: " + "; ".join(v.describe() for v in d.failures))
     lines += [f"corpus: {v.describe()}" for v in report.corpus_failures]
-    for u in report.unreadable:
-        lines.append(f"{u['path']}:{u['line']}: unreadable: {u['error']}" if u["line"]
-                     else f"{u['path']}: unreadable: {u['error']}")
+    lines += [f"{where}: unreadable: {error}" if where else f"unreadable: {error}" for where, error in _unreadable(report)]
     if report.skip_fails:
         lines.append(f"grammar stage skipped: {report.grammar_reason}")
     return "".join(line + "\n" for line in lines)
+
+
+def _unreadable(report: Report) -> list[tuple[str, str]]:
+    """The unreadable inputs as ``(path:line, error)``; an error that repeats is listed for its first
+    few documents, then counted in one line (``("", "feed.jsonl: ... and 997 more lines ...")``;
+    --format json lists every one)."""
+    repeats = Repeats(SHOWN_PER_KIND)
+    lines = []
+    for u in report.unreadable:
+        if repeats.see(InputError(str(u["path"]), str(u["error"]), u["line"])):
+            lines.append((f"{u['path']}:{u['line']}" if u["line"] else str(u["path"]), str(u["error"])))
+    return lines + [("", summary) for summary in repeats.summaries()]
 
 
 def _human(report: Report, out: Console, view: View) -> None:
@@ -396,9 +420,8 @@ def _human(report: Report, out: Console, view: View) -> None:
         state = "-" if v is None else ("[green]ok[/green]" if v.passed else "[red]FAIL[/red]")
         ctable.add_row(fig, _cell(value, v is not None and not v.passed, fig), limit, state, *what)
     out.print(ctable)
-    for u in report.unreadable:
-        where = f"{u['path']}:{u['line']}" if u["line"] else str(u["path"])
-        out.print(f"[red]unreadable[/red] {escape(printable(where))}: {escape(printable(str(u['error'])))}",
-                  soft_wrap=True)
+    for where, error in _unreadable(report):
+        line = f"{where}: {error}" if where else error
+        out.print(f"[red]unreadable[/red] {escape(printable(line))}", soft_wrap=True)
     colour = "green" if report.passed else "red"
     out.print(f"[{colour}]{escape(report.summary())}[/{colour}]", soft_wrap=True)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from repair.document import Document
-from repair.errors import ConfigError, InputError, RepairError, printable
+from repair.errors import ConfigError, InputError, RepairError, Repeats, TooManyErrors, printable
 from repair.executor import imap
 from repair.pipeline import Config
 from repair.readers import count_documents, read_documents
@@ -26,7 +26,7 @@ app = typer.Typer(
          "Stages: normalise -> detect -> match -> emit. [bold]repair run[/bold] does all of them.",
 )
 err = Console(stderr=True, highlight=False)
-
+SHOWN_PER_KIND = 3  # errors of one kind shown in full before the rest are counted
 
 
 @contextmanager
@@ -148,6 +148,16 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
     else:
         items = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field, select=select),
                      jobs=jobs)
+    try:
+        _loop(items, handle, on_error, paths, quiet)
+    finally:  # a stop (--max-errors, Ctrl-C) ends the workers now, not when the exception is collected
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+
+def _loop(items: Iterable, handle: Callable[[Document], None], on_error: Callable[[InputError], None],
+          paths: Optional[list[Path]], quiet: bool) -> None:
     if progress_enabled(quiet):
         from rich.progress import (
             BarColumn,
@@ -196,3 +206,65 @@ def clean(text: str) -> str:
 
 def report_error(e: InputError) -> None:
     err.print(f"[red]error:[/red] {clean(str(e))}", soft_wrap=True)
+
+
+class ErrorLog:
+    """A command's per-document errors, as ``on_error``: one line each on stderr naming the file and
+    line, no traceback. An error that repeats (the same reason, see :func:`repair.errors.error_kind`)
+    is shown in full for its first :data:`SHOWN_PER_KIND` documents, then counted, and the count is
+    said in one line when the log closes (``... and 997 more lines (4 to 1000): no 'txt' field``).
+
+    ``max_errors`` (``--max-errors``; 0: no limit): the N-th failed document stops the run with
+    :class:`TooManyErrors` (exit 1); ``lost`` says what the stop leaves unwritten. ``echo=False``
+    prints nothing unless the run stops (``check -q`` lists its failures in its report, which a stop
+    never writes). Use it as a context manager: the counts are said on the way out, also when the
+    run stops.
+    """
+
+    def __init__(self, max_errors: int = 0, *, echo: bool = True, lost: str = "") -> None:
+        self.max_errors = max_errors
+        self.echo = echo
+        self.lost = lost
+        self.count = 0
+        self.repeats = Repeats(SHOWN_PER_KIND)
+        self._held: list[InputError] = []  # echo=False: the errors a stop prints after all
+        self._closed = False
+
+    def __call__(self, e: InputError) -> None:
+        self.count += 1
+        if self.repeats.see(e):
+            if self.echo:
+                report_error(e)
+            elif self.max_errors:
+                self._held.append(e)
+        if self.max_errors and self.count >= self.max_errors:
+            if not self.echo:
+                self.echo = True
+                for held in self._held:
+                    report_error(held)
+            self.close()
+            n = self.count
+            raise TooManyErrors(f"stopped after {n} failed document{'s' if n != 1 else ''} (--max-errors "
+                                f"{self.max_errors})" + (f"; {self.lost}" if self.lost else ""))
+
+    def close(self) -> None:
+        """Say the counts of the errors not shown (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.echo:
+            for line in self.repeats.summaries():
+                err.print(f"[red]error:[/red] {clean(line)}", soft_wrap=True)
+
+    def __enter__(self) -> "ErrorLog":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def unwritten(output: Optional[Path]) -> str:
+    """What a stopped run leaves unwritten, for :class:`ErrorLog`'s message."""
+    if output is None:
+        return "the records on stdout stop there"
+    return f"nothing was written to {output}"

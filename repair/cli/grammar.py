@@ -57,16 +57,17 @@ class GrammarWatch:
     def wrap(self, work: Callable[[Document], Document]) -> Callable[[Document], Document]:
         def watched(doc: Document) -> Document:
             doc = work(doc)
-            self.see(doc.extra.get(STAGE))
+            self.see(doc.extra.get(STAGE), doc.notes.get(STAGE))
             return doc
 
         return watched
 
-    def see(self, report: Any) -> None:
+    def see(self, report: Any, reason: str | None = None) -> None:
+        """Count a document's grammar entry; ``reason``: why it was skipped (``doc.notes``, not the record)."""
         if not isinstance(report, dict):
             return
         if report.get("status") == "skipped":
-            reason = str(report.get("reason"))
+            reason = str(reason or report.get("reason") or "LanguageTool unavailable")
             if reason not in self.reasons:
                 err.print(f"[yellow]warning:[/yellow] grammar stage skipped: {escape(reason)}", soft_wrap=True)
                 self.reasons[reason] = 0

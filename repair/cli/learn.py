@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 
 from repair.cli import options as opt
-from repair.cli.common import app, boundary, err, load_settings, report_error
+from repair.cli.common import ErrorLog, app, boundary, err, load_settings, show_settings
+from repair.selection import selection_of
 from repair.writers import refuse_output_over_inputs
 
 PairsFile = Annotated[Path, typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.', dir_okay=False)]
@@ -45,12 +46,21 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
           max_ngram: Annotated[int, typer.Option("--max-ngram", min=1, help="Longest substitution, in tokens a "
                                                                             "side.")] = 4,
           rules: opt.RulesDirs = None, threshold: opt.Threshold = None, text_field: opt.TextField = None,
-          config: opt.ConfigFile = None, isolated: opt.Isolated = False) -> None:
+          config: opt.ConfigFile = None, isolated: opt.Isolated = False, extend_rules: opt.ExtendRules = None,
+          include: opt.Include = None, exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
+          show: opt.ShowSettings = False, max_errors: opt.MaxErrors = None) -> None:
     """Learn from aligned spun/original pairs: substitution tables for the spin model, or rules to vet.
 
     [bold]repair learn pairs.jsonl --tables my-tables/[/bold] learns the spinner's substitution tables (spun form -> originals, with counts); add [bold]--spintax synonyms.txt[/bold] to import a synonym database. Use them with tables = ["my-tables"] in repair.toml, beside the built-in tables.
-    [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with counts, confidences and examples for a person to vet; the examples are checked with the --rules (default: built-in rules).
+    [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with counts, confidences and examples for a person to vet; the examples are checked with the --rules (default: built-in rules) and --extend-rules.
+    When no pair can be read (every line fails), nothing is written and the exit code is 1.
     """
+    with boundary():
+        s = load_settings(config, isolated, rules=rules, threshold=threshold, text_field=text_field,
+                          extend_rules=extend_rules, include=include, exclude=exclude,
+                          respect_gitignore=respect_gitignore, max_errors=max_errors)
+        if show:
+            show_settings(s)
     if tables is not None:
         with boundary():
             _learn_tables(pairs, tables, spintax or [], unpaired)
@@ -63,11 +73,11 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
 
     with boundary():
         refuse_output_over_inputs(output, [pairs, *([clean] if clean else [])])
-        s = load_settings(config, isolated, rules=rules, threshold=threshold, text_field=text_field)
-        res, errors = learn_files(pairs, clean, rules_dirs=s.rules or None, output=output, min_count=min_count,
-                                  family=family, max_ngram=max_ngram, threshold=s.threshold, text_field=s.text_field)
-    for e in errors:
-        report_error(e)
+        with ErrorLog(s.max_errors, lost=f"nothing was written to {output}") as log:
+            res, errors = learn_files(pairs, clean, rules_dirs=s.rules or None, extend_rules=s.extend_rules,
+                                      output=output, min_count=min_count, family=family, max_ngram=max_ngram,
+                                      threshold=s.threshold, text_field=s.text_field, select=selection_of(s),
+                                      on_error=log)
     k = res.counts()
     dropped = ", ".join(f"{n} {why}" for why, n in sorted(res.dropped.items())) or "none"
     err.print(f"{res.pairs} pairs, {res.candidates} candidate substitutions -> {len(res.rules)} rules "
@@ -81,7 +91,7 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
 
 def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpaired: Optional[Path]) -> None:
     from repair.decoding import json_lines
-    from repair.errors import ConfigError, InputError
+    from repair.errors import ConfigError, InputError, RepairError
     from repair.spin.table import Tables, from_spintax, iter_pairs, learn_tables
 
     inputs = [p for p in (pairs, unpaired, *spintax) if p is not None]
@@ -102,7 +112,17 @@ def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpa
                 if not isinstance(rec.get("text"), str):
                     raise InputError(str(unpaired), "a spun article needs a string 'text'", line)
                 spun.append((str(rec.get("family") or "spin"), rec["text"]))
-    learned = learn_tables(iter_pairs(pairs), spun) if pairs is not None else Tables()
+    read = 0
+
+    def counted(items):  # noqa: ANN001, ANN202
+        nonlocal read
+        for pair in items:
+            read += 1
+            yield pair
+
+    learned = learn_tables(counted(iter_pairs(pairs)), spun) if pairs is not None else Tables()
+    if pairs is not None and not read:  # (a bad line stops the run before this, naming its line)
+        raise RepairError(f"{pairs}: nothing to learn from: no pairs in it; nothing was written to {folder}")
     for path in spintax:
         t = from_spintax(path, family=f"spintax-{path.stem}")
         learned[t.family] = t
@@ -142,8 +162,9 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
     with boundary():
         refuse_output_over_inputs(output, [source, *(clean or [])])
         v = run_import(source, output, texts())
-    for e in errors:
-        report_error(e)
+    with ErrorLog() as log:
+        for e in errors:
+            log(e)
     dropped = ", ".join(f"{n} {why}" for why, n in v.dropped.most_common()) or "none"
     err.print(f"{v.total} entries read, {len(v.entries)} kept in [bold]{escape(str(output))}[/bold] "
               f"(checked against {v.clean_docs} clean documents). Dropped: {escape(dropped)}.", soft_wrap=True)

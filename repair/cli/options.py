@@ -67,3 +67,7 @@ Model = Annotated[Optional[str], typer.Option("--model", metavar="auto|off|FILE.
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
                                    help="Worker processes cleaning documents in parallel; the output is the same.")]
+MaxErrors = Annotated[Optional[int], typer.Option("--max-errors", metavar="N", min=0,
+                                                  help="Stop at the N-th failed document: exit 1, and no output file "
+                                                       "or folder is written (default: max-errors in repair.toml, "
+                                                       "else 0, no limit).", show_default=False)]

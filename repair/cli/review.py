@@ -15,14 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from repair.cli import options as opt
-from repair.cli.common import app, boundary, err, load_config, load_settings, process, report_error
+from repair.cli.common import ErrorLog, app, boundary, err, load_config, load_settings, process, show_settings
 from repair.document import Document
-from repair.errors import ConfigError, InputError, printable
+from repair.errors import ConfigError, printable
 from repair.model import Change, check_changes
 from repair.pipeline import STAGE_ORDER, Config, run_document
 from repair.readers import SUFFIXES_JSONL
 from repair.review.align import Row, is_removal, rows, visible, word_core
 from repair.review.decisions import Decisions, redecide  # noqa: F401
+from repair.selection import selection_of
 from repair.writers import unified_diff
 
 DecisionsFile = Annotated[
@@ -81,7 +82,7 @@ STYLE_DEL = "red strike"
 STYLE_INS = "bold green"
 STYLE_FLAG = "black on yellow"
 STYLE_GONE = "italic red"
-DocFilter = Annotated[Optional[list[str]], typer.Option("--doc", help="opt.Only documents whose id contains this "
+DocFilter = Annotated[Optional[list[str]], typer.Option("--doc", help="Only documents whose id contains this "
                                                                         "(repeatable).", show_default=False)]
 
 
@@ -218,7 +219,9 @@ def diff(paths: opt.Paths = None, rules: opt.RulesDirs = None, text_field: opt.T
                                                                        "tools) instead of the side-by-side view.")] = False,
          width: Annotated[Optional[int], typer.Option("--width", min=60, help="Terminal width to lay out for.",
                                                       show_default=False)] = None,
-         config: opt.ConfigFile = None, isolated: opt.Isolated = False) -> None:
+         config: opt.ConfigFile = None, isolated: opt.Isolated = False, extend_rules: opt.ExtendRules = None,
+         include: opt.Include = None, exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
+         show_settings_: opt.ShowSettings = False, max_errors: opt.MaxErrors = None) -> None:
     """Show what the tool changed, side by side: original left, cleaned right, by paragraph.
 
     A .txt file (or raw records) is cleaned first; emitted records (e.g. out/records.jsonl) are
@@ -226,15 +229,14 @@ def diff(paths: opt.Paths = None, rules: opt.RulesDirs = None, text_field: opt.T
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field)
+                          text_field=text_field, extend_rules=extend_rules, include=include, exclude=exclude,
+                          respect_gitignore=respect_gitignore, max_errors=max_errors)
+        if show_settings_:
+            show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)
         out = (_StdoutConsole(width=width, highlight=False, soft_wrap=False) if width
                else _StdoutConsole(highlight=False))
-        failures: list[InputError] = []
-
-        def on_error(e: InputError) -> None:
-            failures.append(e)
-            report_error(e)
+        log = ErrorLog(s.max_errors, lost="the diffs on stdout stop there")
 
         def show(doc: Document) -> None:
             if doc_filter and not any(f in doc.id for f in doc_filter):
@@ -248,6 +250,7 @@ def diff(paths: opt.Paths = None, rules: opt.RulesDirs = None, text_field: opt.T
             for part in iter_diff(doc, context=context, show_all=show_all):
                 out.print(part)
 
-        process(paths, s.text_field, show, on_error, quiet=True, work=_prepare(cfg))
-        if failures:
+        with log:
+            process(paths, s.text_field, show, log, quiet=True, work=_prepare(cfg), select=selection_of(s))
+        if log.count:
             raise typer.Exit(1)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from repair.cli import options as opt
 from repair.cli.common import (
+    ErrorLog,
     app,
     boundary,
     clean,
@@ -19,8 +20,8 @@ from repair.cli.common import (
     load_settings,
     process,
     refuse_terminal_stdin,
-    report_error,
     show_settings,
+    unwritten,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
 from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
@@ -65,14 +66,17 @@ def _stage_command(name: str, doc: str) -> None:
     def command(paths: opt.Paths = None, output: StageOutput = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
                 only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
                 config: opt.ConfigFile = None, isolated: opt.Isolated = False, quiet: opt.Quiet = False,
-                extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False) -> None:
+                extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, include: opt.Include = None,
+                exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
+                max_errors: opt.MaxErrors = None) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field, extend_rules=extend_rules, model=model)
+                              text_field=text_field, extend_rules=extend_rules, model=model, include=include,
+                              exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
             if show:
                 show_settings(s)
             _run(load_config(s, stages=upto), paths, output, s.text_field, quiet, final=False, diffs=True,
-                 select=selection_of(s))
+                 select=selection_of(s), max_errors=s.max_errors)
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -95,7 +99,8 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
          only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
          decisions: DecisionsFile = None, no_report: NoReport = False, jobs: opt.Jobs = 1, config: opt.ConfigFile = None,
          isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
-         show: opt.ShowSettings = False) -> None:
+         show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
+         respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
     With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
@@ -103,7 +108,8 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field, extend_rules=extend_rules, model=model)
+                          text_field=text_field, extend_rules=extend_rules, model=model, include=include,
+                          exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show:
             show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
@@ -111,7 +117,7 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
-             report=not no_report, select=selection_of(s))
+             report=not no_report, select=selection_of(s), max_errors=s.max_errors)
 
 
 @app.command("run")
@@ -121,7 +127,8 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
         grammar_scope: GrammarScope = None, model: opt.Model = None, jobs: opt.Jobs = 1, executor: ExecutorKind = None,
         scheduler: Scheduler = None, workers: Workers = None, config: opt.ConfigFile = None, isolated: opt.Isolated = False,
         quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, include: opt.Include = None,
-        exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None) -> None:
+        exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
+        max_errors: opt.MaxErrors = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
@@ -134,11 +141,11 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules,
                           include=include, exclude=exclude, respect_gitignore=respect_gitignore, model=model,
-                          executor=executor, scheduler=scheduler, workers=workers)
+                          executor=executor, scheduler=scheduler, workers=workers, max_errors=max_errors)
         if show:
             show_settings(s)
         _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
-             report=not no_report, select=selection_of(s), executor=_executor(s, jobs))
+             report=not no_report, select=selection_of(s), executor=_executor(s, jobs), max_errors=s.max_errors)
 
 
 def _executor(s: Any, jobs: int) -> Any:
@@ -160,7 +167,7 @@ def _is_folder_target(output: Path) -> bool:
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
          final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True,
-         select: Any = None, executor: Any = None) -> None:
+         select: Any = None, executor: Any = None, max_errors: int = 0) -> None:
     if (jobs > 1 or executor is not None) and ("grammar" in cfg.stages or decisions is not None):
         what = f"--jobs {jobs}" if executor is None else "--executor dask"
         raise ConfigError(f"{what} cannot be combined with "
@@ -177,12 +184,11 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         sink = ParquetSink(output, final=final, inputs=inputs)
     else:
         sink = JsonlSink(output, final=final, inputs=inputs)
-    failures: list[InputError] = []
+    log = ErrorLog(max_errors, lost=unwritten(output))
 
     def on_error(e: InputError) -> None:
-        failures.append(e)
         sink.stats.fail(e)
-        report_error(e)
+        log(e)
 
     work: Any = PipelineWork(cfg)  # run_document(doc, cfg), picklable for --jobs
 
@@ -196,19 +202,20 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     ok = False
     try:
-        process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select,
-                executor=executor)
+        with log:
+            process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select,
+                    executor=executor)
         ok = True
     finally:
         sink.close(ok=ok)
     stats = sink.stats
     if decisions is not None:
         decisions_summary(decisions, totals, quiet)
-    if not quiet and (output is not None or failures):
+    if not quiet and (output is not None or log.count):
         _summary(stats, output, folder=isinstance(sink, FolderSink))
     if watch is not None and not quiet:
         watch.summary()
-    if failures:
+    if log.count:
         raise typer.Exit(1)
 
 

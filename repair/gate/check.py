@@ -26,7 +26,7 @@ it is neither a pass nor a fail, the report says so, and ``fail_on_skip`` turns 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class Report:
     empty_fails: bool = False  # no document was selected and that is an error (exit 2; --allow-empty)
     corpus_note: str | None = None  # why the corpus figures were not judged (a partial run)
     provenance: dict[str, Any] | None = None  # what judged: tool version, rules hash, model, threshold, options
+    grammar_reasons: dict[str, int] = field(default_factory=dict)  # why the stage was skipped: documents per reason
 
     @property
     def empty(self) -> bool:
@@ -117,7 +118,8 @@ class Report:
             "provenance": self.provenance,
             "limits": self.limits,
             "grammar": {"status": self.grammar, "reason": self.grammar_reason,
-                        "skipped_documents": self.grammar_skipped_documents, "fail_on_skip": self.fail_on_skip},
+                        "skipped_documents": self.grammar_skipped_documents, "fail_on_skip": self.fail_on_skip,
+                        "reasons": dict(self.grammar_reasons)},
             "corpus": {"documents": self.counts.documents, "figures": self.corpus,
                        "verdicts": [v.to_json() for v in self.corpus_verdicts], "not_judged": self.corpus_note,
                        "failures": [v.to_json() for v in self.corpus_failures]},
@@ -218,7 +220,8 @@ class Checker:
             unreadable=self.unreadable, grammar=status, grammar_reason=reason, grammar_skipped_documents=skipped,
             limits={"document": dict(self.settings.document), "corpus": dict(self.settings.corpus)},
             baseline=str(self.baseline.path) if self.baseline and self.baseline.path else None,
-            fail_on_skip=self.settings.fail_on_skip, empty_fails=not self.allow_empty, corpus_note=note)
+            fail_on_skip=self.settings.fail_on_skip, empty_fails=not self.allow_empty, corpus_note=note,
+            grammar_reasons=dict(self._grammar_reasons))
 
     def _grammar_status(self) -> tuple[str, str | None, int]:
         """The run's grammar status, its reason (the commonest) and how many documents skipped it."""

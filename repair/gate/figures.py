@@ -140,12 +140,14 @@ def grammar_state(doc: Document, enabled: bool) -> tuple[str, str | None]:
     """``("off"|"ran"|"skipped", reason)`` for the grammar stage on this document.
 
     The grammar stage records itself in the document's repair block as ``grammar``: a mapping
-    with ``status`` ``"ok"``, or ``"skipped"`` and a ``reason`` when LanguageTool could not be
-    used (its ``matches`` and ``words_checked`` give the figure). A stage that was asked for and
-    left no trace is skipped too: never a pass.
+    with ``status`` ``"ok"``, or ``"skipped"`` when LanguageTool could not be used (its ``matches``
+    and ``words_checked`` give the figure); the reason of a skip is the run's, in ``doc.notes``
+    (a record written by an older version may hold it as ``reason``). A stage that was asked for
+    and left no trace is skipped too: never a pass.
 
     >>> d = Document.from_text("x")
-    >>> d.extra["grammar"] = {"status": "skipped", "reason": "no Java"}
+    >>> d.extra["grammar"] = {"status": "skipped"}
+    >>> d.notes["grammar"] = "no Java"
     >>> grammar_state(d, True)
     ('skipped', 'no Java')
     >>> grammar_state(Document.from_text("x"), True)[0], grammar_state(Document.from_text("x"), False)[0]
@@ -155,7 +157,8 @@ def grammar_state(doc: Document, enabled: bool) -> tuple[str, str | None]:
     if isinstance(entry, Mapping):
         skipped = entry.get("skipped")
         if entry.get("status") == "skipped" or skipped:
-            reason = entry.get("reason") or (skipped if isinstance(skipped, str) else None)
+            reason = doc.notes.get(GRAMMAR_STAGE) or entry.get("reason") or (skipped if isinstance(skipped, str)
+                                                                             else None)
             return "skipped", str(reason or "LanguageTool was not available")
         return "ran", None
     if isinstance(entry, str):

@@ -184,7 +184,9 @@ def flag_all(result: StageResult, text: str) -> StageResult:
 
 RECORD_KEYS = ("status", "scope", "server", "lt_version", "reason", "sentences", "sentences_checked", "from_cache",
                "words_checked", "matches", "per_1k_words")
-SKIPPED_KEYS = ("status", "scope", "server", "reason", "sentences", "sentences_checked", "matches", "per_1k_words")
+#: a skipped stage's entry: no ``reason``, which is the run's (the same long line for every document), not
+#: the document's: :func:`skip_reason` gives it to the commands, which say it once (stderr, report.json)
+SKIPPED_KEYS = ("status", "scope", "server", "sentences", "sentences_checked", "matches", "per_1k_words")
 
 
 def record(result: StageResult, prior: Sequence[Change], lost: Iterable[Change],
@@ -195,6 +197,7 @@ def record(result: StageResult, prior: Sequence[Change], lost: Iterable[Change],
     ``status`` (``applied``, ``flagged``, or ``overlap``: on another match, or on text an earlier
     stage rewrote, in ``lost``, and so not a change of the record) and its ``start``/``end`` in the
     source that ``prior`` (the record's changes before this stage) turns into the stage's input.
+    A skipped stage's entry says so without the reason (:data:`SKIPPED_KEYS`, :func:`skip_reason`).
     """
     facts = {**run, **result.info}
     ok = facts["status"] == "ok"
@@ -202,6 +205,11 @@ def record(result: StageResult, prior: Sequence[Change], lost: Iterable[Change],
     if ok:
         out["issues"] = issues(result, prior, lost)
     return out
+
+
+def skip_reason(result: StageResult) -> str | None:
+    """Why the stage was skipped (LanguageTool unavailable), or None when it ran."""
+    return None if result.info.get("status") == "ok" else str(result.info.get("reason") or "LanguageTool unavailable")
 
 
 def issues(result: StageResult, prior: Sequence[Change], lost: Iterable[Change]) -> list[dict[str, Any]]:
@@ -222,4 +230,5 @@ def issues(result: StageResult, prior: Sequence[Change], lost: Iterable[Change])
     return out
 
 
-__all__ = ["NOT_WORDING", "RECORD_KEYS", "STAGE", "flag_all", "grammar", "issues", "record", "select", "touched_spans"]
+__all__ = ["NOT_WORDING", "RECORD_KEYS", "SKIPPED_KEYS", "STAGE", "flag_all", "grammar", "issues", "record", "select",
+           "skip_reason", "touched_spans"]
