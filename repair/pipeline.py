@@ -116,7 +116,7 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     # proposals carry calibrated confidences (flag-only below FLAG_CAP in a document not spun)
     det = _detect.detect(doc.text, cfg.rules)
     rules_score, rules_family = det.info["spin_score"], det.info["family"]
-    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score)
+    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score, words=det.info["evidence"].get("words"))
     spin_score = max(rules_score, res.spin_score)
     family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
     spun = spin_score >= SPUN

@@ -116,12 +116,15 @@ class SpinModel:
 
         return detect(text, self.rules).spin_score
 
-    def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None) -> SpinResult:
-        """Detect, propose and judge; ``rules_score`` is the rules' spin score when the caller has it."""
+    def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None,
+                words: int | None = None) -> SpinResult:
+        """Detect, propose and judge; ``rules_score`` is the rules' spin score and ``words`` the text's
+        :func:`repair.words.count` when the caller has them (detect does)."""
         # a name a clean article repeats is no tell (name_like): evidence leaves it out
         scanned = scan(text)
         evidence = self._index.evidence(scanned)
-        words = count(scanned.unified)  # the word tokens
+        if words is None:
+            words = count(text)
         rs = self.rules_score(text) if rules_score is None else rules_score
         dw = max(words, self.classifier.min_words)  # the words the evidence is counted per
         cheap = doc_features(evidence, dw, None, rs, self.table)
