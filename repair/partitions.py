@@ -42,6 +42,7 @@ from repair.readers import (
     Item,
     Source,
     arrow_errors,
+    batch_rows,
     discover,
     parquet_file,
     parquet_row,
@@ -250,7 +251,7 @@ def _read_parquet_part(part: Partition, text_field: str) -> Iterator[Item]:
     row = part.first_line - 1
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
-            for rec in batch.to_pylist():
+            for rec in batch_rows(batch):
                 row += 1
                 yield parquet_row(rec, src, text_field, row)
     except arrow_errors() as e:

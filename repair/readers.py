@@ -280,14 +280,14 @@ def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
-            for rec in _batch_rows(batch):
+            for rec in batch_rows(batch):
                 row += 1
                 yield parquet_row(rec, src, text_field, row)
     except arrow_errors() as e:  # a corrupt page: report it and go on with the next input
         yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")
 
 
-def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+def batch_rows(batch: Any) -> list[dict[str, Any]]:
     """A record batch as dicts. A column Python cannot hold exactly (a nanosecond timestamp, time or
     duration) is read as text (``2021-01-01 00:00:00.000000001``) rather than dropping the batch."""
     try:
