@@ -6,6 +6,8 @@ filesystem and cleans its documents; the cleaned documents come back to this pro
 writes them partition by partition in input order through the same writer as a local run. So the
 records, cleaned files, diffs, ``report.json`` and review report are byte for byte those of a
 local run. At most a few partitions per worker are in flight, so memory here stays bounded.
+:meth:`DaskExecutor.imap_partitions` marks where each partition ends, so a run can record the
+partitions it completed and ``--resume`` can skip them (:mod:`repair.resume`).
 
 The pipeline (:class:`repair.executor.PipelineWork`) is sent to every worker once (scattered).
 Its rules arrive as data plus a cache key (see :meth:`repair.rules.RuleSet.__reduce__`): each worker
@@ -28,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 from repair.document import Document
 from repair.errors import ConfigError, InputError, RepairError
 from repair.executor import Item, apply
-from repair.partitions import TARGET_BYTES, Partition, plan, read_partition
+from repair.partitions import TARGET_BYTES, End, Partition, plan, read_partition
 
 IN_FLIGHT_PER_WORKER = 2  # partitions queued or running per worker: workers stay busy, memory here bounded
 DEFAULT_WORKERS = 2
@@ -69,9 +71,22 @@ class DaskExecutor:
         if self.workers is not None and self.workers < 1:
             raise ConfigError(f"--workers must be 1 or more, not {self.workers}")
 
-    def imap(self, work: Callable[[Document], Document], paths: Iterable[str | Path], text_field: str) -> Iterator[Item]:
-        """Yield every item of ``paths``, cleaned by ``work`` on the cluster, in input order."""
-        parts = plan(paths, self.partition_bytes)  # before connecting: a bad input fails fast
+    def imap(self, work: Callable[[Document], Document], paths: Iterable[str | Path], text_field: str,
+             select: Callable[[Path], bool] | None = None) -> Iterator[Item]:
+        """Yield every item of ``paths`` (``select``: as :func:`repair.readers.read_documents`), cleaned by
+        ``work`` on the cluster, in input order."""
+        parts = plan(paths, self.partition_bytes, select)  # before connecting: a bad input fails fast
+        for item in self.imap_partitions(work, parts, text_field):
+            if not isinstance(item, End):
+                yield item
+
+    def imap_partitions(self, work: Callable[[Document], Document], parts: list[Partition],
+                        text_field: str) -> Iterator[Item | End]:
+        """Yield the items of ``parts`` cleaned on the cluster, in order, each partition's followed by its End.
+
+        Connects (or starts the local workers) on the first item asked for, and only if there are parts."""
+        if not parts:
+            return
         client, cluster = self._connect()
         try:
             yield from self._run(client, work, parts, text_field)
@@ -94,32 +109,31 @@ class DaskExecutor:
         return distributed.Client(cluster, set_as_default=False), cluster
 
     def _run(self, client: Any, work: Callable[[Document], Document], parts: list[Partition],
-             text_field: str) -> Iterator[Item]:
+             text_field: str) -> Iterator[Item | End]:
         distributed = _need_dask()
-        if not parts:
-            return
         n = max(1, len(client.scheduler_info().get("workers", {})))
         in_flight = self.in_flight or IN_FLIGHT_PER_WORKER * n + 1
         run_id = uuid.uuid4().hex[:8]
         (shared,) = client.scatter([work], broadcast=True, hash=False)  # one copy per worker, not per task
-        window: deque[Any] = deque()
+        window: deque[tuple[Partition, Any]] = deque()
         try:
             for part in parts:
-                window.append(client.submit(run_partition, shared, part, text_field, pure=False,
-                                            key=f"repair-{run_id}-{part.index}"))
+                window.append((part, client.submit(run_partition, shared, part, text_field, pure=False,
+                                                   key=f"repair-{run_id}-{part.index}")))
                 while len(window) >= in_flight:
-                    yield from _collect(window.popleft())
+                    yield from _collect(*window.popleft())
             while window:
-                yield from _collect(window.popleft())
+                yield from _collect(*window.popleft())
         except distributed.KilledWorker as e:
             raise RepairError(f"Dask workers died while cleaning a partition ({e}); the run stopped; "
                               "run it with --jobs 1 to find the document") from None
         finally:
-            for fut in window:
+            for _, fut in window:
                 fut.cancel()
 
 
-def _collect(fut: Any) -> Iterator[Item]:
+def _collect(part: Partition, fut: Any) -> Iterator[Item | End]:
     for res in fut.result():
         yield InputError(*res) if isinstance(res, tuple) else res
     fut.release()
+    yield End(part)

@@ -7,7 +7,8 @@ InputError for an unreadable document or for one whose processing raised a
 documents go in small chunks to N worker processes, and at most a few chunks per worker are in
 flight at any time, so memory stays flat however long the stream is. Workers get the rules
 compiled (forked from this process) or compile them once (forkserver, spawn). The output does
-not depend on ``jobs``.
+not depend on ``jobs``. :func:`imap_partitions` does the same over the partitions of
+:mod:`repair.partitions`, marking where each one ends (what a resumable run records).
 
 >>> from repair.pipeline import Config
 >>> from repair.document import Document
@@ -31,6 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from repair.document import Document
 from repair.errors import InputError, RepairError
+from repair.partitions import End, Partition, read_partition
 from repair.pipeline import Config, compile_all, run_document
 
 Item = Union[Document, InputError]
@@ -117,6 +119,35 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
     yield from _imap_pool(work, chain([first, second], chunks), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs, start)
 
 
+def imap_partitions(work: Work, parts: Iterable[Partition], text_field: str = "text", *, jobs: int = 1,
+                    **kw: Any) -> Iterator[Item | End]:
+    """:func:`imap` over the items of ``parts`` read in order, with an :class:`~repair.partitions.End`
+    after the last item of each partition (one for a partition with no items too).
+
+    The partitions' items go through one :func:`imap` (one pool of workers for the whole run); an
+    End is yielded once the item after it has been read, so it never waits for the next partition's
+    results.
+    """
+    ends: deque[tuple[int, Partition]] = deque()  # (items read up to the end of the partition, partition)
+
+    def read() -> Iterator[Item]:
+        n = 0
+        for part in parts:
+            for item in read_partition(part, text_field):
+                n += 1
+                yield item
+            ends.append((n, part))
+
+    done = 0
+    for item in imap(work, read(), jobs=jobs, **kw):
+        while ends and ends[0][0] <= done:  # the reader is past this item: partitions ending before it are marked
+            yield End(ends.popleft()[1])
+        yield item
+        done += 1
+    while ends:
+        yield End(ends.popleft()[1])
+
+
 def _chunks(items: Iterable[Item], max_chars: int, max_docs: int) -> Iterator[list[Item]]:
     chunk: list[Item] = []
     size = 0
@@ -138,6 +169,7 @@ _WORK: Work | None = None
 def _init_worker(payload: bytes | Work) -> None:
     global _WORK
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (a forked worker inherits it)
     # forked workers inherit the work (rules compiled); others unpickle it and compile the rules
     _WORK = pickle.loads(payload) if isinstance(payload, bytes) else payload
 

@@ -8,6 +8,11 @@ in order are the whole input read in one stream: that is what lets a Dask run (s
 :mod:`repair.cluster`) write what a local run writes. Planning reads each JSONL file once, in big
 blocks, to find line ends and count lines; it decodes nothing.
 
+A compressed ``.jsonl`` file (``.gz``, ``.bz2``, ``.zst``) cannot be cut without decompressing
+it, so it is one partition, read whole. :func:`plan` takes the ``select`` of
+:func:`~repair.readers.read_documents` (``--include``/``--exclude``), so a partitioned run reads the
+files a single stream reads.
+
 One difference from a single stream, for broken files only: a Parquet file whose data cannot be
 decoded in one partition reports that and goes on with its next partition, where one stream stops
 reading that file.
@@ -27,8 +32,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
+from repair.compressed import split_suffix
 from repair.decoding import SNIFF
 from repair.errors import InputError
 from repair.readers import (
@@ -36,10 +42,12 @@ from repair.readers import (
     Item,
     Source,
     arrow_errors,
+    batch_rows,
     discover,
     parquet_file,
     parquet_row,
     read_jsonl,
+    read_jsonl_file,
     read_txt,
 )
 
@@ -56,7 +64,7 @@ class Partition:
     sources: tuple[Source, ...] = ()  # txt: the files; jsonl, parquet: the one file
     where: str = ""  # the absolute path a worker opens (the display name stays the one given)
     start: int = 0  # jsonl: byte offset; parquet: first row group
-    end: int = 0  # jsonl: byte offset (exclusive); parquet: row group (exclusive)
+    end: int = 0  # jsonl: byte offset (exclusive); parquet: row group (exclusive); -1: to the end of the file
     first_line: int = 1  # jsonl: line number of the first line; parquet: rows before the first group + 1
     error: tuple[str, str, int | None] | None = None  # kind "error": an input that cannot be read at all
 
@@ -70,8 +78,21 @@ class Partition:
         return f"{self.kind}:{self.sources[0].rel}:{self.start}-{self.end}"
 
 
-def plan(paths: Iterable[str | Path], target: int = TARGET_BYTES) -> list[Partition]:
-    """The partitions of ``paths``, in the order a single stream reads them (stdin is not partitionable)."""
+@dataclass(frozen=True, slots=True)
+class End:
+    """In a stream of cleaned items, the mark that every item of ``part`` came before it."""
+
+    part: Partition
+
+
+def plan(paths: Iterable[str | Path], target: int = TARGET_BYTES,
+         select: Callable[[Path], bool] | None = None) -> list[Partition]:
+    """The partitions of ``paths``, in the order a single stream reads them (stdin is not partitionable).
+
+    ``select`` chooses among the files found in folders, as in :func:`repair.readers.read_documents`.
+    """
+    paths = [str(p) for p in paths]
+    named = {Path(p) for p in paths}
     out: list[Partition] = []
     txt: list[Source] = []
     txt_size = 0
@@ -86,6 +107,8 @@ def plan(paths: Iterable[str | Path], target: int = TARGET_BYTES) -> list[Partit
         if isinstance(src, InputError):
             flush_txt()
             out.append(Partition(len(out), "error", error=(src.path, src.reason, src.line)))
+            continue
+        if select is not None and src.path is not None and src.path not in named and not select(src.path):
             continue
         if src.path is None:
             raise InputError("<stdin>", "a partitioned run (--executor dask) reads files, not stdin; "
@@ -120,6 +143,8 @@ def _unreadable(src: Source) -> tuple[str, str, int | None]:
 def _jsonl_parts(src: Source, target: int, index: int) -> list[Partition]:
     assert src.path is not None
     where = str(src.path.resolve())
+    if split_suffix(src.path)[1]:  # compressed: no byte offsets to cut at; read whole, as one stream does
+        return [Partition(index, "jsonl", (_opened(src),), where, 0, -1, 1)]
     try:
         f = open(src.path, "rb")
     except OSError:
@@ -201,6 +226,9 @@ class _Opened(Source):
 
 def _read_jsonl_part(part: Partition, text_field: str) -> Iterator[Item]:
     src = part.sources[0]
+    if part.end < 0:
+        yield from read_jsonl_file(src, text_field)
+        return
     with open(part.where, "rb") as f:
         f.seek(part.start)
         data = f.read(part.end - part.start)
@@ -223,7 +251,7 @@ def _read_parquet_part(part: Partition, text_field: str) -> Iterator[Item]:
     row = part.first_line - 1
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
-            for rec in batch.to_pylist():
+            for rec in batch_rows(batch):
                 row += 1
                 yield parquet_row(rec, src, text_field, row)
     except arrow_errors() as e:

@@ -47,11 +47,6 @@ PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
 Item = Union[Document, InputError]
 
 
-
-
-
-
-
 @dataclass(frozen=True, slots=True)
 class Source:
     path: Path | None  # None for stdin
@@ -204,8 +199,6 @@ def _kind(path: Path) -> str:
     return "jsonl" if suffix in SUFFIXES_JSONL else "txt"
 
 
-
-
 def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", stdin: IO[bytes] | None = None,
                    allow_empty: bool = False, select: Callable[[Path], bool] | None = None) -> Iterator[Item]:
     """Yield a Document (or an InputError) for every document under ``paths``, streaming.
@@ -227,25 +220,31 @@ def read_documents(paths: Iterable[str | Path], *, text_field: str = "text", std
         elif src.kind == "parquet":
             yield from _read_parquet(src, text_field)
         elif src.kind == "jsonl":
-            try:
-                f = open_binary(src.path)
-            except OSError as e:
-                yield InputError(src.display, f"cannot read ({e.strerror})")
-                continue
-            except InputError as e:
-                yield e
-                continue
-            with f:
-                try:
-                    if b"\x00" in f.peek(SNIFF)[:SNIFF]:
-                        yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and "
-                                                      "JSON lines are read")
-                        continue
-                    yield from read_jsonl(f, src, text_field)
-                except DECOMPRESSION_ERRORS as e:  # a damaged .gz/.bz2/.zst: the records before it were read
-                    yield InputError(src.display, f"cannot decompress ({type(e).__name__}: {e})")
+            yield from read_jsonl_file(src, text_field)
         else:
             yield read_txt(src, allow_empty)
+
+
+def read_jsonl_file(src: Source, text_field: str) -> Iterator[Item]:
+    """The items of one whole ``.jsonl`` file (compressed or not), its errors included."""
+    assert src.path is not None
+    try:
+        f = open_binary(src.path)
+    except OSError as e:
+        yield InputError(src.display, f"cannot read ({e.strerror})")
+        return
+    except InputError as e:
+        yield e
+        return
+    with f:
+        try:
+            if b"\x00" in f.peek(SNIFF)[:SNIFF]:
+                yield InputError(src.display, "looks like a binary file (NUL bytes); only UTF-8 text and "
+                                              "JSON lines are read")
+                return
+            yield from read_jsonl(f, src, text_field)
+        except DECOMPRESSION_ERRORS as e:  # a damaged .gz/.bz2/.zst: the records before it were read
+            yield InputError(src.display, f"cannot decompress ({type(e).__name__}: {e})")
 
 
 def parquet_file(src: Source) -> Any:
@@ -281,14 +280,14 @@ def _read_parquet(src: Source, text_field: str) -> Iterator[Item]:
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
-            for rec in _batch_rows(batch):
+            for rec in batch_rows(batch):
                 row += 1
                 yield parquet_row(rec, src, text_field, row)
     except arrow_errors() as e:  # a corrupt page: report it and go on with the next input
         yield InputError(where, f"cannot read Parquet data after row {row} ({type(e).__name__}: {e})")
 
 
-def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+def batch_rows(batch: Any) -> list[dict[str, Any]]:
     """A record batch as dicts. A column Python cannot hold exactly (a nanosecond timestamp, time or
     duration) is read as text (``2021-01-01 00:00:00.000000001``) rather than dropping the batch."""
     try:
@@ -336,12 +335,6 @@ def parquet_row(rec: dict[str, Any], src: Source, text_field: str, row: int) -> 
         return Document.from_record(rec, text_field=text_field, id=f"{src.rel}:{row}", origin=origin)
     except (RepairError, KeyError, TypeError, ValueError) as e:
         return InputError(where, f"record does not replay: {e}", row)
-
-
-
-
-
-
 
 
 def read_txt(src: Source, allow_empty: bool) -> Item:
@@ -414,14 +407,6 @@ def _stdin_text(data: bytes, allow_empty: bool) -> Iterator[Item]:
         return
     yield Document(id="stdin", source=text, text=text, fields={"id": "stdin"},
                    origin={"path": "<stdin>", "rel": "stdin.txt", "kind": "txt"})
-
-
-
-
-
-
-
-
 
 
 def read_jsonl(f: IO[bytes], src: Source, text_field: str, first_line: int = 1) -> Iterator[Item]:

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable, Iterable
 
 from repair.atomic import TMP_SUFFIX, UMASK, fit_name
 from repair.errors import ConfigError, RepairError
@@ -109,14 +110,23 @@ class StagedFolder:
             raise RepairError(f"cannot create the output folder {out} ({e.strerror or e}); choose another output") \
                 from None
 
-    def publish(self) -> None:
-        """Swap the staged folder in (two renames in one folder) and remove the previous one."""
+    def publish(self, then: Iterable[Callable[[], None]] = ()) -> None:
+        """Swap the staged folder in (two renames in one folder) and remove the previous one.
+
+        ``then``: callables run once the new folder is in place, before the lock is released."""
         try:
             old = None
             if self.real.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{fit_name(self.real.name, 100)}.old-", dir=self.real.parent))
                 os.replace(self.real, old)  # over the empty folder just made
-            os.rename(self.staging, self.real)
+            try:
+                os.rename(self.staging, self.real)
+            except OSError:
+                if old is not None:
+                    os.replace(old, self.real)  # put the previous output back where it was
+                raise
+            for call in then:
+                call()
         except OSError as e:
             raise RepairError(f"cannot publish the output folder {self.out} ({e.strerror or e}); the previous output "
                               "is left as it was") from None

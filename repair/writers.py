@@ -26,7 +26,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from repair import fastjson
 from repair.atomic import FILE_MODE, atomic_writer, fit_name, replace_file, temp_next_to, write_atomic
@@ -214,6 +214,7 @@ class JsonlSink:
         self.final = final
         self.path = path
         self.stats = Stats()
+        self.published: list[Callable[[], None]] = []  # run once the output is in place, its lock still held
         self._lock: OutputLock | None = None
         if path is not None:
             refuse_output_over_inputs(path, inputs)
@@ -242,6 +243,8 @@ class JsonlSink:
                 cm, self._cm = self._cm, None
                 if ok:
                     cm.__exit__(None, None, None)
+                    for then in self.published:
+                        then()
                 else:
                     cm.__exit__(RepairError, RepairError("aborted"), None)
         finally:
@@ -258,6 +261,7 @@ class ParquetSink:
         self.final = final
         self.path = path
         self.stats = Stats()
+        self.published: list[Callable[[], None]] = []  # run once the output is in place, its lock still held
         self._lock = lock_file(path)
         try:
             self._w = ParquetWriter(path)
@@ -272,6 +276,9 @@ class ParquetSink:
     def close(self, ok: bool = True) -> None:
         try:
             self._w.close(ok)
+            if ok:
+                for then in self.published:
+                    then()
         finally:
             self._lock.release()
 
@@ -307,6 +314,7 @@ class FolderSink:
         self._records_cm = atomic_writer(self.dir / "records.jsonl")
         self._records = self._records_cm.__enter__()
         self.listeners: list[Any] = []  # objects with add(doc, entry) and close(stats), e.g. the HTML report
+        self.published: list[Callable[[], None]] = []  # run once the folder is in place, its lock still held
 
     def _target(self, doc: Document) -> tuple[str, str]:
         kind = doc.origin.get("kind", "txt")
@@ -401,7 +409,7 @@ class FolderSink:
             for listener in self.listeners:
                 listener.close(self.stats)
             write_atomic(self.dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-            self._staged.publish()
+            self._staged.publish(then=self.published)
             published = True
             return report
         finally:

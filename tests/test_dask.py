@@ -117,3 +117,14 @@ def test_stdin_needs_a_file_for_dask(tmp_path):
                         input="Some text.\n")
     assert res.exit_code == 1
     assert "not stdin" in " ".join(res.output.split())
+
+
+def test_dask_reads_the_files_include_and_exclude_choose(tmp_path, cluster):
+    inp = _corpus(tmp_path)
+    (tmp_path / "repair.toml").write_text('exclude = ["seeds/"]\n', encoding="utf-8")  # globs from its folder
+    cfg = str(tmp_path / "repair.toml")
+    local = _run(str(inp), "-o", str(tmp_path / "local.jsonl"), "--config", cfg)
+    dask = _run(str(inp), "-o", str(tmp_path / "dask.jsonl"), "--config", cfg, "--scheduler", cluster.scheduler_address)
+    assert (local.exit_code, dask.exit_code) == (1, 1), dask.output
+    records = (tmp_path / "dask.jsonl").read_bytes()
+    assert records == (tmp_path / "local.jsonl").read_bytes() and b"seeds/" not in records

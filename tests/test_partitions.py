@@ -84,3 +84,29 @@ def test_parquet_row_groups_read_as_one_stream(tmp_path):
 def test_stdin_cannot_be_partitioned():
     with pytest.raises(InputError, match="not stdin"):
         plan(["-"])
+
+
+def test_compressed_jsonl_is_one_partition_read_as_one_stream(tmp_path):
+    import bz2
+    import gzip
+
+    body = "".join(f'{{"text": "line {i}"}}\n' for i in range(30)) + "{broken\n"
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(body.encode()))
+    (tmp_path / "b.ndjson.bz2").write_bytes(bz2.compress(body.encode()))
+    (tmp_path / "damaged.jsonl.gz").write_bytes(gzip.compress(body.encode())[:-30])
+    (tmp_path / "c.txt.gz").write_bytes(gzip.compress(b"A text document.\n"))
+    parts = _same([tmp_path], 20)
+    assert [(p.kind, p.end) for p in parts if p.kind == "jsonl"] == [("jsonl", -1)] * 3
+
+
+def test_plan_selects_the_files_a_stream_reads(tmp_path):
+    from repair.selection import selection_of
+    from repair.settings import Settings
+
+    for sub in ("keep", "drop"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        (tmp_path / "in" / sub / "a.txt").write_text(f"From {sub}.\n", encoding="utf-8")
+    select = selection_of(Settings(exclude=["drop/"], path=tmp_path / "in" / "repair.toml"))
+    whole = [_key(x) for x in read_documents([tmp_path / "in"], select=select)]
+    parts = plan([tmp_path / "in"], 10, select=select)
+    assert [_key(x) for p in parts for x in read_partition(p)] == whole and len(whole) == 1

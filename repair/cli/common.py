@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -28,6 +30,29 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 SHOWN_PER_KIND = 3  # errors of one kind shown in full before the rest are counted
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is so that it stops as Ctrl-C stops it: temporaries removed,
+    the previous output left as it was, completed partitions recorded (see :func:`terminate_as_interrupt`)."""
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` (once; a second one is ignored while
+    the run cleans up). Outside the main thread, where no handler can be set, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
 
 @contextmanager
 def boundary() -> Iterator[None]:
@@ -51,9 +76,9 @@ def boundary() -> Iterator[None]:
     except RecursionError:
         err.print("[red]error:[/red] input nested too deeply to process; flatten it", soft_wrap=True)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow]")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (Terminated): exit as the signal's 128 + number
+        err.print(f"[yellow]{'terminated' if isinstance(e, Terminated) else 'interrupted'}[/yellow]")
+        raise typer.Exit(143 if isinstance(e, Terminated) else 130) from None
 
 
 def _quiet_exit() -> None:
@@ -134,17 +159,20 @@ def progress_enabled(quiet: bool, console: Console | None = None) -> bool:
 
 def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Document], None],
             on_error: Callable[[InputError], None], *, quiet: bool, work: Callable[[Document], Document],
-            jobs: int = 1, select: Callable[[Path], bool] | None = None, executor: Any = None) -> None:
+            jobs: int = 1, select: Callable[[Path], bool] | None = None, executor: Any = None,
+            items: Iterable | None = None) -> None:
     """Stream documents through ``work`` then ``handle``; report unreadable ones and go on.
 
     With ``jobs > 1``, ``work`` runs in that many worker processes (it must be picklable, see
     :class:`repair.executor.PipelineWork`); with an ``executor`` (:class:`repair.cluster.DaskExecutor`),
-    on its cluster. Documents still reach ``handle`` in input order.
+    on its cluster. Documents still reach ``handle`` in input order. ``items``: the cleaned items,
+    already streaming (a resumable run's, see :class:`repair.resume.WorkFolder`), instead of reading ``paths``.
     """
     refuse_terminal_stdin(paths, announce=True)
-    items: Iterable
-    if executor is not None:  # a Dask cluster reads its partitions itself (--include/--exclude: local runs only)
-        items = executor.imap(work, [str(p) for p in (paths or [])], text_field)
+    if items is not None:
+        pass
+    elif executor is not None:  # a Dask cluster reads its partitions itself
+        items = executor.imap(work, [str(p) for p in (paths or [])], text_field, select)
     else:
         items = imap(work, read_documents([str(p) for p in (paths or [])], text_field=text_field, select=select),
                      jobs=jobs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -21,14 +22,17 @@ from repair.cli.common import (
     process,
     refuse_terminal_stdin,
     show_settings,
+    terminate_as_interrupt,
     unwritten,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
 from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
-from repair.errors import ConfigError, InputError
-from repair.executor import PipelineWork
+from repair.errors import ConfigError, InputError, RepairError
+from repair.executor import PipelineWork, imap_partitions
 from repair.model import SPUN
+from repair.partitions import TARGET_BYTES, plan
 from repair.pipeline import STAGE_ORDER, Config
+from repair.resume import WorkFolder, fingerprint
 from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
 from repair.selection import selection_of
@@ -54,6 +58,10 @@ Scheduler = Annotated[Optional[str], typer.Option(
 Workers = Annotated[Optional[int], typer.Option(
     "--workers", min=1, help="Dask worker processes to start on this machine (implies --executor dask; default 2).",
     show_default=False)]
+Resume = Annotated[bool, typer.Option(
+    "--resume", help="Go on from where an interrupted run writing the same -o stopped: the partitions it "
+                     "completed are not cleaned again; the output is what one uninterrupted run writes. Refused "
+                     "when the inputs, settings or rules differ from that run's.")]
 NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HTML review report (index.html, "
                                                             "review/): about 50 KB a document, so leave it out for "
@@ -125,15 +133,16 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
         only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, no_diffs: NoDiffs = False,
         no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
         grammar_scope: GrammarScope = None, model: opt.Model = None, jobs: opt.Jobs = 1, executor: ExecutorKind = None,
-        scheduler: Scheduler = None, workers: Workers = None, config: opt.ConfigFile = None, isolated: opt.Isolated = False,
-        quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, include: opt.Include = None,
-        exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
-        max_errors: opt.MaxErrors = None) -> None:
+        scheduler: Scheduler = None, workers: Workers = None, resume: Resume = False, config: opt.ConfigFile = None,
+        isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
+        show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
+        respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
     [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
     [bold]--executor dask --scheduler ADDRESS[/bold] cleans on a Dask cluster; the output is the same.
+    [bold]--resume[/bold] goes on from where an interrupted run (SIGTERM, Ctrl-C, a crash) writing the same -o stopped.
     Settings come from repair.toml (or \\[tool.repair]) as for [bold]repair check[/bold]; flags override them.
     """
     with boundary():
@@ -144,8 +153,10 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
                           executor=executor, scheduler=scheduler, workers=workers, max_errors=max_errors)
         if show:
             show_settings(s)
-        _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
-             report=not no_report, select=selection_of(s), executor=_executor(s, jobs), max_errors=s.max_errors)
+        with terminate_as_interrupt():  # SIGTERM stops the run as Ctrl-C does: partitions recorded, temporaries gone
+            _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
+                 report=not no_report, select=selection_of(s), executor=_executor(s, jobs), resume=resume,
+                 partition_bytes=max(1, int(s.executor.partition_mb * (1 << 20))), max_errors=s.max_errors)
 
 
 def _executor(s: Any, jobs: int) -> Any:
@@ -167,7 +178,11 @@ def _is_folder_target(output: Path) -> bool:
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
          final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True,
-         select: Any = None, executor: Any = None, max_errors: int = 0) -> None:
+         select: Any = None, executor: Any = None, resume: bool | None = None,
+         partition_bytes: int = TARGET_BYTES, max_errors: int = 0) -> None:
+    """Clean ``paths`` into ``output``. ``resume`` not None (``repair run``): a run to an output file
+    or folder records the partitions it completes (:mod:`repair.resume`), and ``resume=True`` skips
+    those an interrupted run recorded."""
     if (jobs > 1 or executor is not None) and ("grammar" in cfg.stages or decisions is not None):
         what = f"--jobs {jobs}" if executor is None else "--executor dask"
         raise ConfigError(f"{what} cannot be combined with "
@@ -175,6 +190,12 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
                           "use --jobs 1")
     refuse_terminal_stdin(paths)  # before any output is created
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
+    parts = None
+    if resume is not None and output is not None and paths and len(inputs) == len(paths):
+        parts = plan(inputs, partition_bytes, select)  # before the output is locked: a bad input fails fast
+    elif resume:
+        raise ConfigError("--resume needs an output (-o FILE or FOLDER) and input files: records streamed to stdout, "
+                          "or read from stdin, cannot be resumed")
     sink: Any
     if output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
@@ -200,12 +221,29 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if decisions is not None:
         work = decision_work(cfg, decisions, totals)
 
+    folder: WorkFolder | None = None
+    items = None
     ok = False
     try:
+        if parts is not None:
+            assert output is not None
+            folder = WorkFolder(output, fingerprint(cfg, parts, text_field), parts, resume=bool(resume))
+            if folder.note and not quiet:
+                err.print(f"[yellow]note:[/yellow] {clean(folder.note)}", soft_wrap=True)
+            run_parts = (partial(executor.imap_partitions, work, text_field=text_field) if executor is not None
+                         else partial(imap_partitions, work, text_field=text_field, jobs=jobs))
+            items = folder.items(run_parts)
+            sink.published.append(folder.finish)  # under the output's lock: no later run finds it half-removed
         with log:
             process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select,
-                    executor=executor)
+                    executor=executor, items=items)
         ok = True
+    except (KeyboardInterrupt, RepairError):
+        if folder is not None and folder.done:
+            err.print(f"[yellow]note:[/yellow] {clean(folder.summary())}", soft_wrap=True)
+        elif folder is not None:
+            folder.finish()  # nothing completed: nothing to resume, nothing left beside the output
+        raise
     finally:
         sink.close(ok=ok)
     stats = sink.stats
