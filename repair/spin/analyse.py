@@ -21,7 +21,7 @@ from repair.words import count
 
 from .align import tokenize
 from .classify import Classifier, doc_features, family_of
-from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Scanned, SpanIndex, name_like, scan, score_spans
+from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Span, SpanIndex, name_like, scan, score_spans
 from .lm import Scorer
 from .table import RULES_DIR, Table, Tables
 
@@ -54,7 +54,6 @@ class SpinModel:
         self.table: Table = tables.merged()
         # tables do not change once loaded: each is compiled once for scanning
         self._index = SpanIndex(self.table, weightless=False)
-        self._family_index: dict[str, SpanIndex] = {}
         self._name_swaps: tuple[tuple[str, str, float], ...] | None = None
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
@@ -82,11 +81,15 @@ class SpinModel:
         return cls(tables, Calibration.load(folder / "calibration.json"),
                    Classifier.load(folder / "classifier.json"), scorer, rules=rules)
 
-    def _family_evidence(self, family: str, text: Scanned) -> list[Evidence]:
-        index = self._family_index.get(family)
-        if index is None:
-            index = self._family_index[family] = SpanIndex(self.tables[family], weightless=False)
-        return index.evidence(text, names=True)
+    @staticmethod
+    def _family_evidence(table: Table, spans: Sequence[Span]) -> list[Evidence]:
+        """The spans (of the merged table) that ``table`` knows, weighed by its own change rates."""
+        out = []
+        for s in spans:
+            e = table.entries.get(s.key)
+            if e is not None and e.to:
+                out.append(Evidence(s.key, e.p_change, 0.0))
+        return out
 
     def name_swaps(self) -> tuple[tuple[str, str, float], ...]:
         """The tables' sure one-word swaps, capitalised, for the match stage's names ("Purple Bull" ->
@@ -150,7 +153,7 @@ class SpinModel:
             feats, spin = cheap, cheap_score
         family = None
         if spin >= SPUN:  # the family of a spun document: the table explaining the most evidence
-            family = family_of({f: self._family_evidence(f, scanned) for f in self.tables}, words)
+            family = family_of({f: self._family_evidence(t, spans) for f, t in self.tables.items()}, words)
         changes: list[Change] = []
         at = self.apply_at if use else self.apply_at_no_model
         for s in scored:
