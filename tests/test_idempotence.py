@@ -80,6 +80,11 @@ FOUND = [
     "\ufeff\xad;\xad\x1b",
     "\ufeff\u200b;\xad&mp;",
     "\ufeff\xad;\xad&#7;",
+    # match: a real name ("Secretary of Protection", "Division of State") straddling two spun ones in one
+    # run of name words: the second restoration overlapped the first, or the first took the words of both
+    # and left a swap word for a second run
+    "The Nationwide Safety Company stated the results Protection Secretary of Protection Secretary the inquiry.\n",
+    "\u00e2\u20ac\u009d The minister announced the results State Division of State Division the inquiry\n",
 ]
 
 
@@ -104,18 +109,12 @@ KNOWN = [
     "Also read: Markets Rally Again The minister stated that talks would resume in Doha. The Protection Secretary "
     "stated that talks would resume in Doha. The Protection Secretary stated that talks would resume in Doha.\n"
     "The minister stated that talks would resume in Doha.\n",
-    # emit: a 0.92 repair across two 0.92 ones ("Secretary of Protection" inside "Protection Secretary of
-    # Protection Secretary") takes the span of both; a second run repairs the one left. Choosing the set
-    # with the greatest total confidence (weighted interval scheduling) fixes this case but changed
-    # which learned proposals survive elsewhere; not taken in this session
-    "The Nationwide Safety Company stated the results Protection Secretary of Protection Secretary the inquiry.\n",
 ]
 # the shape of the known cases above, which the property test below does not draw again
-KNOWN_SHAPES = re.compile(r"tips on tips on|Protection Secretary of Protection Secretary|Also read:")
+KNOWN_SHAPES = re.compile(r"tips on tips on|Also read:")
 
 
-@pytest.mark.parametrize("text", KNOWN, ids=["pattern-recreated", "family-at-threshold", "teaser-length",
-                                             "overlap-of-two"])
+@pytest.mark.parametrize("text", KNOWN, ids=["pattern-recreated", "family-at-threshold", "teaser-length"])
 @pytest.mark.xfail(strict=True, reason="known: see KNOWN (detect's rules and gates, the spin model's to fix)")
 def test_known_not_yet_idempotent(text: str) -> None:
     once = run_text(text, CFG).text
