@@ -114,14 +114,16 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     # the rules (tells) and the learned model decide together: a document is spun when either
     # finds it spun; the rules' gates then open as the joint decision says, and the model's
     # proposals carry calibrated confidences (flag-only below FLAG_CAP in a document not spun)
-    det = _detect.detect(doc.text, cfg.rules)
-    rules_score, rules_family = det.info["spin_score"], det.info["family"]
+    found = _detect.evidence(doc.text, cfg.rules)
+    rules_score, rules_family = found.spin_score, found.family
     res = cfg.spin_model().analyse(doc.text, rules_score=rules_score)
     spin_score = max(rules_score, res.spin_score)
     family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
     spun = spin_score >= SPUN
+    assume = None
     if spun != (rules_score >= SPUN) or (spun and family != rules_family):
-        det = _detect.detect(doc.text, cfg.rules, assume=_detect.Assume(spun, family))
+        assume = _detect.Assume(spun, family)
+    det = _detect.detect(doc.text, cfg.rules, assume=assume, found=found)
     doc.pending.extend(det.changes)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
     # a rule's sure repair (at the default threshold; the same proposals whatever --threshold says)

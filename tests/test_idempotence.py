@@ -85,6 +85,12 @@ FOUND = [
     # and left a swap word for a second run
     "The Nationwide Safety Company stated the results Protection Secretary of Protection Secretary the inquiry.\n",
     "\u00e2\u20ac\u009d The minister announced the results State Division of State Division the inquiry\n",
+    # detect: a repair that re-creates its own pattern ("tips on tips on how to" -> "tips on how to"); detect
+    # now looks at its repairs' output as a second run would and folds what that run repairs into one change
+    "the the tips on tips on how to to",
+    # detect: a document right at the spun threshold (0.5) whose family flips once its "okay" tell
+    # ("Protection Secretary") is repaired: the thesaurus gate opened on the second run only
+    "Protection Secretary the the would dangle mentioned dangle",
 ]
 
 
@@ -98,11 +104,6 @@ def test_found_cases_are_idempotent_and_replay(text: str) -> None:
 
 
 KNOWN = [
-    # a repair that re-creates its own pattern ("tips on tips on how to" -> "tips on how to"): the rule,
-    # not the pipeline; left to the spin rules (okay.tells-gated)
-    "the the tips on tips on how to to",
-    # a document right at the spun threshold (0.5) whose family flips once match repaired a name
-    "Protection Secretary the the would dangle mentioned dangle",
     # a teaser line ("Also read: ...", at most 200 characters) that article text runs on from: 201
     # characters are kept, but detect shortens the line ("stated" -> "said") and a second run drops it;
     # order-dependent by design (normalise decides before detect), left to the boilerplate rules
@@ -111,10 +112,10 @@ KNOWN = [
     "The minister stated that talks would resume in Doha.\n",
 ]
 # the shape of the known cases above, which the property test below does not draw again
-KNOWN_SHAPES = re.compile(r"tips on tips on|Also read:")
+KNOWN_SHAPES = re.compile(r"Also read:")
 
 
-@pytest.mark.parametrize("text", KNOWN, ids=["pattern-recreated", "family-at-threshold", "teaser-length"])
+@pytest.mark.parametrize("text", KNOWN, ids=["teaser-length"])
 @pytest.mark.xfail(strict=True, reason="known: see KNOWN (detect's rules and gates, the spin model's to fix)")
 def test_known_not_yet_idempotent(text: str) -> None:
     once = run_text(text, CFG).text
