@@ -120,10 +120,14 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     spin_score = max(rules_score, res.spin_score)
     family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
     spun = spin_score >= SPUN
-    assume = None
+    assume = also = None
     if spun != (rules_score >= SPUN) or (spun and family != rules_family):
         assume = _detect.Assume(spun, family)
-    det = _detect.detect(doc.text, cfg.rules, assume=assume, found=found)
+    elif spun and res.spin_score >= SPUN:
+        # both find it spun: the gates open at least as far as the model's decision alone opens them (a
+        # second run, where repairs left the rules short of spun and the model not, must not open more)
+        also = _detect.Assume(spun, family)
+    det = _detect.detect(doc.text, cfg.rules, assume=assume, also=also, found=found)
     doc.pending.extend(det.changes)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
     # a rule's sure repair (at the default threshold; the same proposals whatever --threshold says)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from repair.model import Change, apply_changes, compose
 from repair.pipeline import Config, run_text
+from repair.spin.analyse import SpinResult
 
 CFG = Config.load()
 FUZZ = int(os.environ.get("REPAIR_FUZZ_EXAMPLES", "0"))
@@ -120,6 +121,26 @@ KNOWN_SHAPES = re.compile(r"Also read:")
 def test_known_not_yet_idempotent(text: str) -> None:
     once = run_text(text, CFG).text
     assert run_text(once, CFG).text == once
+
+
+class _FindsEverythingSpun:
+    """A spin model that finds every text spun by the "okay" spinner and proposes nothing."""
+
+    def analyse(self, text: str, **_: object) -> SpinResult:
+        return SpinResult(0.9, "okay", [], "rules-only")
+
+
+def test_gates_open_as_far_when_the_rules_find_spin_as_when_only_the_model_does(monkeypatch) -> None:
+    # the rules find the text spun (a thesaurus tell and nine "okay" words), "okay" on top but without a
+    # tell of its own, so the rules' "okay" gate stayed shut although the model found it spun by "okay"; once
+    # the thesaurus tell was repaired the rules no longer found it spun, the model's decision alone opened
+    # the "okay" gate, and a second run repaired the nine words
+    monkeypatch.setattr(Config, "spin_model", lambda self: _FindsEverythingSpun())
+    text = ("They would now not comment. The amenities, the paperwork, the disaster, the supervisor, the coaching, "
+            "the checklist, the crew and the subsequent reviews were mentioned.")
+    once = run_text(text, CFG)
+    assert "The facilities, the documents" in once.text
+    assert run_text(once.text, CFG).text == once.text
 
 
 def test_compose_fuses_two_removals_touching_one_earlier_fix() -> None:

@@ -336,19 +336,21 @@ def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float]
 
 
 def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = (),
-           found: Evidence | None = None) -> StageResult:
+           also: Assume | None = None, found: Evidence | None = None) -> StageResult:
     """Propose repairs; the text is returned unchanged. ``info`` holds the document's ``spin_score``,
     ``family`` and ``evidence``. ``assume`` fixes the decision the gates use, ``without`` leaves rule
-    ids out (see :func:`evidence`); ``found``: :func:`evidence` of this text (with these ``without``),
-    when the caller has it already."""
+    ids out (see :func:`evidence`); ``also`` is a decision that opens gates besides the evidence's (the
+    learned model's, when it finds the document spun too); ``found``: :func:`evidence` of this text
+    (with these ``without``), when the caller has it already."""
     hits, weights, per_rule, words = found if found is not None else evidence(text, rules, without)
     if not hits:
         return StageResult(text, (), _info(0.0, None, {"words": words} if text else {}))
     s = score(weights, words)
     family = _family(weights)
-    _gate(hits, weights, words, assume)
+    decided = (assume, also)
+    _gate(hits, weights, words, *decided)
     found: list[Change] = []
-    for h in _look_again(text, rules, without, hits, assume):
+    for h in _look_again(text, rules, without, hits, decided):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
         found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
@@ -359,20 +361,23 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     return StageResult(text, tuple(found), _info(round(s, 4), family if s > 0 else None, ev))
 
 
-def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assume | None) -> None:
+def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assume | None,
+          also: Assume | None = None) -> None:
     """Decide each hit's confidence by its gate, on the document-level decision ``weights`` and
-    ``words`` make (or the one ``assume`` fixes)."""
+    ``words`` make (or the one ``assume`` fixes), and the one ``also`` adds."""
     spun, family = score(weights, words) >= SPUN, _family(weights)
     told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
     if assume is not None:  # the caller's decision, not the evidence's: a family gate opens for that family only
         spun, family, told, weights = assume.spun, assume.family, {assume.family}, {}
     for h in hits:
         e = h.entry
-        h.conf = e.confidence if _gate_ok(e, spun, family, weights, told, words) else min(e.confidence, FLAG_CAP)
+        ok = _gate_ok(e, spun, family, weights, told, words) or (
+            also is not None and _gate_ok(e, also.spun, also.family, {}, {also.family}))
+        h.conf = e.confidence if ok else min(e.confidence, FLAG_CAP)
 
 
 def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
-                assume: Assume | None) -> list[_Hit]:
+                decided: tuple[Assume | None, Assume | None]) -> list[_Hit]:
     """The repairs of ``hits`` (gated), with what a run on their output would still repair folded in.
 
     A repair changes the evidence it was decided on: its output can hold a tell of its own ("totally
@@ -400,7 +405,7 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
         parts.append(text[pos:])
         repaired = "".join(parts)
         again, weights, _, words = evidence(repaired, rules, without)
-        _gate(again, weights, words, assume)
+        _gate(again, weights, words, *decided)
         more = [h for h in _resolve(again, repaired) if h.conf >= SURE and h.after != repaired[h.start:h.end]]
         if not more:
             break
