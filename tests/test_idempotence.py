@@ -9,10 +9,9 @@ longer (``REPAIR_FUZZ_EXAMPLES``, random seeds). Shrunk failures become the regr
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from repair.model import Change, apply_changes, compose
@@ -61,6 +60,7 @@ def news_text(draw) -> str:
     """A scraped news text: sentences with spinner words, mojibake, debris lines, odd breaks."""
     parts = draw(st.lists(st.one_of(news_sentence(), news_sentence(), news_sentence(),
                                     st.sampled_from(DEBRIS).map(lambda d: f"\n{d}\n"),  # debris is a line of its own
+                                    st.sampled_from(DEBRIS).map(lambda d: f"\n{d} "),  # or text runs on from it
                                     st.sampled_from(MOJIBAKE)), min_size=1, max_size=8))
     breaks = draw(st.lists(st.sampled_from(BREAKS), min_size=len(parts), max_size=len(parts)))
     return "".join(p + b for p, b in zip(parts, breaks, strict=True))
@@ -92,6 +92,12 @@ FOUND = [
     # detect: a document right at the spun threshold (0.5) whose family flips once its "okay" tell
     # ("Protection Secretary") is repaired: the thesaurus gate opened on the second run only
     "Protection Secretary the the would dangle mentioned dangle",
+    # normalise: a teaser line ("Also read: ...", at most 200 characters) that article text runs on from:
+    # 201 characters were kept, detect shortened the line ("stated" -> "said") and a second run dropped it,
+    # article text and all; a teaser is one headline now, and a line running on into sentences is kept
+    "Also read: Markets Rally Again The minister stated that talks would resume in Doha. The Protection Secretary "
+    "stated that talks would resume in Doha. The Protection Secretary stated that talks would resume in Doha.\n"
+    "The minister stated that talks would resume in Doha.\n",
 ]
 
 
@@ -102,25 +108,6 @@ def test_found_cases_are_idempotent_and_replay(text: str) -> None:
     twice = run_text(once.text, CFG)
     assert twice.text == once.text
     assert not [c for c in twice.changes if c.applied]
-
-
-KNOWN = [
-    # a teaser line ("Also read: ...", at most 200 characters) that article text runs on from: 201
-    # characters are kept, but detect shortens the line ("stated" -> "said") and a second run drops it;
-    # order-dependent by design (normalise decides before detect), left to the boilerplate rules
-    "Also read: Markets Rally Again The minister stated that talks would resume in Doha. The Protection Secretary "
-    "stated that talks would resume in Doha. The Protection Secretary stated that talks would resume in Doha.\n"
-    "The minister stated that talks would resume in Doha.\n",
-]
-# the shape of the known cases above, which the property test below does not draw again
-KNOWN_SHAPES = re.compile(r"Also read:")
-
-
-@pytest.mark.parametrize("text", KNOWN, ids=["teaser-length"])
-@pytest.mark.xfail(strict=True, reason="known: see KNOWN (detect's rules and gates, the spin model's to fix)")
-def test_known_not_yet_idempotent(text: str) -> None:
-    once = run_text(text, CFG).text
-    assert run_text(once, CFG).text == once
 
 
 class _FindsEverythingSpun:
@@ -157,7 +144,6 @@ def test_compose_fuses_two_removals_touching_one_earlier_fix() -> None:
 @given(news_text())
 @example("\u201c the the Protection Secretary Okay")
 def test_news_texts_are_idempotent(text: str) -> None:
-    assume(not KNOWN_SHAPES.search(text))
     once = run_text(text, CFG)
     assert apply_changes(text, once.changes) == once.text
     twice = run_text(once.text, CFG)
