@@ -127,15 +127,17 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
         # both find it spun: the gates open at least as far as the model's decision alone opens them (a
         # second run, where repairs left the rules short of spun and the model not, must not open more)
         also = _detect.Assume(spun, family)
-    det = _detect.detect(doc.text, cfg.rules, assume=assume, also=also, found=found)
-    doc.pending.extend(det.changes)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
+    learned = _learned([c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip)], res.spin_score >= SPUN,
+                       doc.text)
+    # detect sees the learned repairs' output too: a rule's repair of it is folded into one change
+    det = _detect.detect(doc.text, cfg.rules, assume=assume, also=also, found=found, others=learned)
+    doc.pending.extend(det.changes)
     # a rule's sure repair (at the default threshold; the same proposals whatever --threshold says)
     # keeps its span: a hand-written phrase ("stated in an announcement" -> "said in a statement")
     # is surer than a learned one-word swap inside it
     sure = Spans(sorted((c.start, c.end) for c in det.changes if c.confidence >= _emit.DEFAULT_THRESHOLD))
-    learned = [c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip) and not sure.overlapping(c.start, c.end)]
-    doc.pending.extend(_learned(learned, res.spin_score >= SPUN, doc.text))
+    doc.pending.extend(c for c in learned if not sure.overlapping(c.start, c.end))
     doc.spin_score = round(spin_score, 4)
     doc.family = family if spin_score > 0 else None
     evidence = dict(det.info["evidence"])

@@ -9,6 +9,7 @@ longer (``REPAIR_FUZZ_EXAMPLES``, random seeds). Shrunk failures become the regr
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -111,10 +112,27 @@ def test_found_cases_are_idempotent_and_replay(text: str) -> None:
 
 
 class _FindsEverythingSpun:
-    """A spin model that finds every text spun by the "okay" spinner and proposes nothing."""
+    """A spin model that finds every text spun by the "okay" spinner and proposes ``swap`` (word -> word)."""
+
+    def __init__(self, swap: tuple[str, str] | None = None) -> None:
+        self.swap = swap
 
     def analyse(self, text: str, **_: object) -> SpinResult:
-        return SpinResult(0.9, "okay", [], "rules-only")
+        found = []
+        if self.swap is not None:
+            for m in re.finditer(rf"\b{self.swap[0]}\b", text):
+                found.append(Change("detect", "learned.okay", m.start(), m.end(), m.group(), self.swap[1], 0.9, False))
+        return SpinResult(0.9, "okay", found, "rules-only")
+
+
+def test_a_rule_repair_of_a_learned_repair_is_folded_into_one_change(monkeypatch) -> None:
+    # the learned "each" -> "both" made "both stay or go", which okay.either-or repairs: a second run did
+    monkeypatch.setattr(Config, "spin_model", lambda self: _FindsEverythingSpun(("each", "both")))
+    text = "ISIS-Okay said the officials may each stay or go.\n"
+    once = run_text(text, CFG)
+    assert once.text == "ISIS-K said the officials may either stay or go.\n"
+    assert [c.rule for c in once.changes if c.before == "each"] == ["learned.okay+okay.either-or"]
+    assert run_text(once.text, CFG).text == once.text
 
 
 def test_gates_open_as_far_when_the_rules_find_spin_as_when_only_the_model_does(monkeypatch) -> None:

@@ -46,12 +46,13 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Collection, NamedTuple
+from typing import Any, Collection, NamedTuple, Sequence
 
 from repair.model import FLAG_CAP, SPUN, Change, StageResult
 from repair.rules import RuleSet
 from repair.scan.prefilter import folded
 from repair.scan.windows import finditer
+from repair.spans import Placed
 from repair.stages.detect_rules import STAGE, Compiled, Entry, compile_rules
 from repair.stages.emit import DEFAULT_THRESHOLD as SURE
 from repair.words import count as count_words
@@ -336,12 +337,14 @@ def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float]
 
 
 def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = (),
-           also: Assume | None = None, found: Evidence | None = None) -> StageResult:
+           also: Assume | None = None, found: Evidence | None = None, others: Sequence[Change] = ()) -> StageResult:
     """Propose repairs; the text is returned unchanged. ``info`` holds the document's ``spin_score``,
     ``family`` and ``evidence``. ``assume`` fixes the decision the gates use, ``without`` leaves rule
     ids out (see :func:`evidence`); ``also`` is a decision that opens gates besides the evidence's (the
     learned model's, when it finds the document spun too); ``found``: :func:`evidence` of this text
-    (with these ``without``), when the caller has it already."""
+    (with these ``without``), when the caller has it already; ``others``: proposals from elsewhere (the
+    learned model's) that emit applies where detect's sure repairs leave room, whose output a second
+    run would look at too (a repair of detect's that folds one in takes its place)."""
     hits, weights, per_rule, words = found if found is not None else evidence(text, rules, without)
     if not hits:
         return StageResult(text, (), _info(0.0, None, {"words": words} if text else {}))
@@ -350,7 +353,7 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     decided = (assume, also)
     _gate(hits, weights, words, *decided)
     found: list[Change] = []
-    for h in _look_again(text, rules, without, hits, decided):
+    for h in _look_again(text, rules, without, hits, decided, others):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
         found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
@@ -377,22 +380,35 @@ def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assum
 
 
 def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
-                decided: tuple[Assume | None, Assume | None]) -> list[_Hit]:
+                decided: tuple[Assume | None, Assume | None], others: Sequence[Change] = ()) -> list[_Hit]:
     """The repairs of ``hits`` (gated), with what a run on their output would still repair folded in.
 
     A repair changes the evidence it was decided on: its output can hold a tell of its own ("totally
     different" -> "different", itself a tell for "other"; "tips on tips on how to" -> "tips on how to"),
     free a tell it took the place of, or leave another family on top once its family's tells are gone (a
     gate that opens only then). Running again would repair those, so detect looks at its sure repairs'
-    output as a second run would (its evidence, its gates) and folds each further repair into one
-    change over the original span, until nothing more would change (idempotence, issue 11).
+    output (and that of the sure ones among ``others`` where its own leave room, as emit will) as a
+    second run would, with its evidence and gates, and folds each further repair into one change over
+    the original span, until nothing more would change (idempotence, issue 11).
     """
     extra: list[_Hit] = []
     kept = _resolve(hits, text)
+    outside = [_Hit(c.start, c.end, Entry(c.rule, "", c.before, c.after, c.confidence, 0.0, "none", (), True, None),
+                    c.after, c.confidence)
+               for c in sorted(others, key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))
+               if c.confidence >= SURE and c.before != c.after]
     for _ in range(_LOOKS):
         sure = [h for h in kept if h.conf >= SURE and h.after != text[h.start:h.end]]
+        taken = Placed()
+        for h in sure:
+            taken.add(h.start, h.end)
+        for h in outside:  # as emit chooses: the surest first, never over a sure repair of detect's
+            if not taken.clashes(h.start, h.end):
+                taken.add(h.start, h.end)
+                sure.append(h)
         if not sure:
             break
+        sure.sort(key=lambda h: (h.start, h.end))
         parts: list[str] = []
         places: list[tuple[_Hit, int, int]] = []  # a sure repair and its span in the repaired text
         pos = shift = 0
