@@ -114,22 +114,30 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     # the rules (tells) and the learned model decide together: a document is spun when either
     # finds it spun; the rules' gates then open as the joint decision says, and the model's
     # proposals carry calibrated confidences (flag-only below FLAG_CAP in a document not spun)
-    det = _detect.detect(doc.text, cfg.rules)
-    rules_score, rules_family = det.info["spin_score"], det.info["family"]
-    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score, words=det.info["evidence"].get("words"))
+    found = _detect.evidence(doc.text, cfg.rules)
+    rules_score, rules_family = found.spin_score, found.family
+    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score, words=found.words)
     spin_score = max(rules_score, res.spin_score)
     family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
     spun = spin_score >= SPUN
+    assume = also = None
     if spun != (rules_score >= SPUN) or (spun and family != rules_family):
-        det = _detect.detect(doc.text, cfg.rules, assume=_detect.Assume(spun, family))
-    doc.pending.extend(det.changes)
+        assume = _detect.Assume(spun, family)
+    elif spun and res.spin_score >= SPUN:
+        # both find it spun: the gates open at least as far as the model's decision alone opens them (a
+        # second run, where repairs left the rules short of spun and the model not, must not open more)
+        also = _detect.Assume(spun, family)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
+    learned = _learned([c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip)], res.spin_score >= SPUN,
+                       doc.text)
+    # detect sees the learned repairs' output too: a rule's repair of it is folded into one change
+    det = _detect.detect(doc.text, cfg.rules, assume=assume, also=also, found=found, others=learned)
+    doc.pending.extend(det.changes)
     # a rule's sure repair (at the default threshold; the same proposals whatever --threshold says)
     # keeps its span: a hand-written phrase ("stated in an announcement" -> "said in a statement")
     # is surer than a learned one-word swap inside it
     sure = Spans(sorted((c.start, c.end) for c in det.changes if c.confidence >= _emit.DEFAULT_THRESHOLD))
-    learned = [c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip) and not sure.overlapping(c.start, c.end)]
-    doc.pending.extend(_learned(learned, res.spin_score >= SPUN, doc.text))
+    doc.pending.extend(c for c in learned if not sure.overlapping(c.start, c.end))
     doc.spin_score = round(spin_score, 4)
     doc.family = family if spin_score > 0 else None
     evidence = dict(det.info["evidence"])

@@ -8,7 +8,7 @@ import pytest
 from repair.errors import RuleError
 from repair.pipeline import Config, run_text
 from repair.rules import load_rules
-from repair.stages.detect import detect, match_case, score
+from repair.stages.detect import Assume, detect, match_case, score
 from repair.tells.spelling import decades, letter_k
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +71,27 @@ def test_overlapping_repairs_are_merged_so_a_second_run_changes_nothing():
     once = run_text("The Taliban won in decrease than per week, which modified into once fast.", cfg)
     assert "in less than a week" in once.text
     assert run_text(once.text, cfg).text == once.text
+
+
+@pytest.mark.parametrize("text,before,after", [
+    # a repair that re-creates its own phrase
+    ("They shared tips on tips on how to cope.", "tips on tips on how to", "how to"),
+    # a repair whose output holds another rule's tell ("lengthy" -> "long"), which lost the overlap to it
+    ("Nato became weak after a lengthy course of, officials said.", "lengthy course of", "long process"),
+])
+def test_what_a_second_run_would_repair_is_folded_into_one_change(text, before, after):
+    # detect looks at its sure repairs' output as a second run would (issue 11)
+    got = [(c.before, c.after, c.confidence >= 0.8) for c in detect(text, RULES, assume=Assume(True, "okay")).changes]
+    assert got == [(before, after, True)]
+
+
+def test_a_gate_that_opens_once_another_familys_tells_are_repaired_opens_at_once():
+    # the "okay" tell makes the document spun and "okay" its family; once it is repaired, the thesaurus
+    # tells alone still make it spun (0.5) and point to their family: the thesaurus gate opened on a
+    # second run only
+    text = "Protection Secretary the the would dangle mentioned dangle"
+    got = {c.before: c.confidence >= 0.8 for c in detect(text, RULES).changes}
+    assert got["would dangle"] and got["dangle"] and not got["mentioned"]
 
 
 def test_protecting_entries_keep_set_phrases():

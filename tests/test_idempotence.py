@@ -12,11 +12,12 @@ import os
 import re
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from repair.model import Change, apply_changes, compose
 from repair.pipeline import Config, run_text
+from repair.spin.analyse import SpinResult
 
 CFG = Config.load()
 FUZZ = int(os.environ.get("REPAIR_FUZZ_EXAMPLES", "0"))
@@ -60,6 +61,7 @@ def news_text(draw) -> str:
     """A scraped news text: sentences with spinner words, mojibake, debris lines, odd breaks."""
     parts = draw(st.lists(st.one_of(news_sentence(), news_sentence(), news_sentence(),
                                     st.sampled_from(DEBRIS).map(lambda d: f"\n{d}\n"),  # debris is a line of its own
+                                    st.sampled_from(DEBRIS).map(lambda d: f"\n{d} "),  # or text runs on from it
                                     st.sampled_from(MOJIBAKE)), min_size=1, max_size=8))
     breaks = draw(st.lists(st.sampled_from(BREAKS), min_size=len(parts), max_size=len(parts)))
     return "".join(p + b for p, b in zip(parts, breaks, strict=True))
@@ -80,6 +82,23 @@ FOUND = [
     "\ufeff\xad;\xad\x1b",
     "\ufeff\u200b;\xad&mp;",
     "\ufeff\xad;\xad&#7;",
+    # match: a real name ("Secretary of Protection", "Division of State") straddling two spun ones in one
+    # run of name words: the second restoration overlapped the first, or the first took the words of both
+    # and left a swap word for a second run
+    "The Nationwide Safety Company stated the results Protection Secretary of Protection Secretary the inquiry.\n",
+    "\u00e2\u20ac\u009d The minister announced the results State Division of State Division the inquiry\n",
+    # detect: a repair that re-creates its own pattern ("tips on tips on how to" -> "tips on how to"); detect
+    # now looks at its repairs' output as a second run would and folds what that run repairs into one change
+    "the the tips on tips on how to to",
+    # detect: a document right at the spun threshold (0.5) whose family flips once its "okay" tell
+    # ("Protection Secretary") is repaired: the thesaurus gate opened on the second run only
+    "Protection Secretary the the would dangle mentioned dangle",
+    # normalise: a teaser line ("Also read: ...", at most 200 characters) that article text runs on from:
+    # 201 characters were kept, detect shortened the line ("stated" -> "said") and a second run dropped it,
+    # article text and all; a teaser is one headline now, and a line running on into sentences is kept
+    "Also read: Markets Rally Again The minister stated that talks would resume in Doha. The Protection Secretary "
+    "stated that talks would resume in Doha. The Protection Secretary stated that talks would resume in Doha.\n"
+    "The minister stated that talks would resume in Doha.\n",
 ]
 
 
@@ -92,34 +111,41 @@ def test_found_cases_are_idempotent_and_replay(text: str) -> None:
     assert not [c for c in twice.changes if c.applied]
 
 
-KNOWN = [
-    # a repair that re-creates its own pattern ("tips on tips on how to" -> "tips on how to"): the rule,
-    # not the pipeline; left to the spin rules (okay.tells-gated)
-    "the the tips on tips on how to to",
-    # a document right at the spun threshold (0.5) whose family flips once match repaired a name
-    "Protection Secretary the the would dangle mentioned dangle",
-    # a teaser line ("Also read: ...", at most 200 characters) that article text runs on from: 201
-    # characters are kept, but detect shortens the line ("stated" -> "said") and a second run drops it;
-    # order-dependent by design (normalise decides before detect), left to the boilerplate rules
-    "Also read: Markets Rally Again The minister stated that talks would resume in Doha. The Protection Secretary "
-    "stated that talks would resume in Doha. The Protection Secretary stated that talks would resume in Doha.\n"
-    "The minister stated that talks would resume in Doha.\n",
-    # emit: a 0.92 repair across two 0.92 ones ("Secretary of Protection" inside "Protection Secretary of
-    # Protection Secretary") takes the span of both; a second run repairs the one left. Choosing the set
-    # with the greatest total confidence (weighted interval scheduling) fixes this case but changed
-    # which learned proposals survive elsewhere; not taken in this session
-    "The Nationwide Safety Company stated the results Protection Secretary of Protection Secretary the inquiry.\n",
-]
-# the shape of the known cases above, which the property test below does not draw again
-KNOWN_SHAPES = re.compile(r"tips on tips on|Protection Secretary of Protection Secretary|Also read:")
+class _FindsEverythingSpun:
+    """A spin model that finds every text spun by the "okay" spinner and proposes ``swap`` (word -> word)."""
+
+    def __init__(self, swap: tuple[str, str] | None = None) -> None:
+        self.swap = swap
+
+    def analyse(self, text: str, **_: object) -> SpinResult:
+        found = []
+        if self.swap is not None:
+            for m in re.finditer(rf"\b{self.swap[0]}\b", text):
+                found.append(Change("detect", "learned.okay", m.start(), m.end(), m.group(), self.swap[1], 0.9, False))
+        return SpinResult(0.9, "okay", found, "rules-only")
 
 
-@pytest.mark.parametrize("text", KNOWN, ids=["pattern-recreated", "family-at-threshold", "teaser-length",
-                                             "overlap-of-two"])
-@pytest.mark.xfail(strict=True, reason="known: see KNOWN (detect's rules and gates, the spin model's to fix)")
-def test_known_not_yet_idempotent(text: str) -> None:
-    once = run_text(text, CFG).text
-    assert run_text(once, CFG).text == once
+def test_a_rule_repair_of_a_learned_repair_is_folded_into_one_change(monkeypatch) -> None:
+    # the learned "each" -> "both" made "both stay or go", which okay.either-or repairs: a second run did
+    monkeypatch.setattr(Config, "spin_model", lambda self: _FindsEverythingSpun(("each", "both")))
+    text = "ISIS-Okay said the officials may each stay or go.\n"
+    once = run_text(text, CFG)
+    assert once.text == "ISIS-K said the officials may either stay or go.\n"
+    assert [c.rule for c in once.changes if c.before == "each"] == ["learned.okay+okay.either-or"]
+    assert run_text(once.text, CFG).text == once.text
+
+
+def test_gates_open_as_far_when_the_rules_find_spin_as_when_only_the_model_does(monkeypatch) -> None:
+    # the rules find the text spun (a thesaurus tell and nine "okay" words), "okay" on top but without a
+    # tell of its own, so the rules' "okay" gate stayed shut although the model found it spun by "okay"; once
+    # the thesaurus tell was repaired the rules no longer found it spun, the model's decision alone opened
+    # the "okay" gate, and a second run repaired the nine words
+    monkeypatch.setattr(Config, "spin_model", lambda self: _FindsEverythingSpun())
+    text = ("They would now not comment. The amenities, the paperwork, the disaster, the supervisor, the coaching, "
+            "the checklist, the crew and the subsequent reviews were mentioned.")
+    once = run_text(text, CFG)
+    assert "The facilities, the documents" in once.text
+    assert run_text(once.text, CFG).text == once.text
 
 
 def test_compose_fuses_two_removals_touching_one_earlier_fix() -> None:
@@ -136,7 +162,6 @@ def test_compose_fuses_two_removals_touching_one_earlier_fix() -> None:
 @given(news_text())
 @example("\u201c the the Protection Secretary Okay")
 def test_news_texts_are_idempotent(text: str) -> None:
-    assume(not KNOWN_SHAPES.search(text))
     once = run_text(text, CFG)
     assert apply_changes(text, once.changes) == once.text
     twice = run_text(once.text, CFG)

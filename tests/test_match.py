@@ -44,6 +44,18 @@ def test_real_names_are_left_alone(text):
     assert pairs(text) == []
 
 
+@pytest.mark.parametrize("text,names", [
+    ("the results Protection Secretary of Protection Secretary the inquiry", ["Defense Secretary"] * 2),
+    ("the results State Division of State Division the inquiry", ["State Department"] * 2),
+])
+def test_two_names_in_one_run_are_both_restored_without_overlap(text, names):
+    # "Secretary of Protection" (a real name, three words) straddled both: the first name was left
+    # half-restored, or two proposals overlapped, and a second run restored the rest (issue 11)
+    got = match(text, RULES).changes
+    assert [c.after for c in got] == names
+    assert all(a.end <= b.start for a, b in zip(got, got[1:], strict=False))
+
+
 def test_one_swap_in_an_unspun_document_is_flagged_not_applied():
     spun = match("the New York Instances reported", RULES, spin_score=0.9).changes
     calm = match("the New York Instances reported", RULES, spin_score=0.1).changes

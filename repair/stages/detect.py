@@ -45,14 +45,16 @@ import bisect
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any, Collection, NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any, Collection, NamedTuple, Sequence
 
 from repair.model import FLAG_CAP, SPUN, Change, StageResult
 from repair.rules import RuleSet
 from repair.scan.prefilter import folded
 from repair.scan.windows import finditer
+from repair.spans import Placed
 from repair.stages.detect_rules import STAGE, Compiled, Entry, compile_rules
+from repair.stages.emit import DEFAULT_THRESHOLD as SURE
 from repair.words import count as count_words
 from repair.words import match_case
 
@@ -258,8 +260,26 @@ class _Cover:
         return j > i and self.max_end[j - 1] > e
 
 
-def evidence(text: str, rules: RuleSet,
-             without: Collection[str] = ()) -> tuple[list[_Hit], dict[str, float], dict[str, int], int]:
+class Evidence(NamedTuple):
+    """What detect counted in a text (:func:`evidence`)."""
+
+    hits: list[_Hit]  # the candidates
+    weights: dict[str, float]  # weighted tells by family (capped per rule)
+    per_rule: dict[str, int]  # hit counts by rule
+    words: int
+
+    @property
+    def spin_score(self) -> float:
+        """The document's spin score, as :func:`detect` reports it."""
+        return round(score(self.weights, self.words), 4) if self.hits else 0.0
+
+    @property
+    def family(self) -> str | None:
+        """The family the evidence points to, as :func:`detect` reports it."""
+        return _family(self.weights) if self.hits and score(self.weights, self.words) > 0 else None
+
+
+def evidence(text: str, rules: RuleSet, without: Collection[str] = ()) -> Evidence:
     """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count.
 
     ``without``: rule ids whose candidates are dropped, as if those rules were not in ``rules``
@@ -287,7 +307,7 @@ def evidence(text: str, rules: RuleSet,
         n = per_entry[e.rule, e.phrase] = per_entry.get((e.rule, e.phrase), 0) + 1
         if e.weight > 0 and n <= PER_RULE_CAP:
             weights[e.family] = weights.get(e.family, 0.0) + e.weight
-    return hits, weights, per_rule, count_words(text)
+    return Evidence(hits, weights, per_rule, count_words(text))
 
 
 def _family(weights: dict[str, float]) -> str | None:
@@ -316,26 +336,24 @@ def _gate_ok(e: Entry, spun: bool, family: str | None, weights: dict[str, float]
     return any(weights.get(f, 0.0) >= max(4.0, 0.5 * top) for f in e.families)
 
 
-def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = ()) -> StageResult:
+def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: Collection[str] = (),
+           also: Assume | None = None, found: Evidence | None = None, others: Sequence[Change] = ()) -> StageResult:
     """Propose repairs; the text is returned unchanged. ``info`` holds the document's ``spin_score``,
     ``family`` and ``evidence``. ``assume`` fixes the decision the gates use, ``without`` leaves rule
-    ids out (see :func:`evidence`). Both are for rule examples and their tests; a run passes neither."""
-    hits, weights, per_rule, words = evidence(text, rules, without)
+    ids out (see :func:`evidence`); ``also`` is a decision that opens gates besides the evidence's (the
+    learned model's, when it finds the document spun too); ``found``: :func:`evidence` of this text
+    (with these ``without``), when the caller has it already; ``others``: proposals from elsewhere (the
+    learned model's) that emit applies where detect's sure repairs leave room, whose output a second
+    run would look at too (a repair of detect's that folds one in takes its place)."""
+    hits, weights, per_rule, words = found if found is not None else evidence(text, rules, without)
     if not hits:
         return StageResult(text, (), _info(0.0, None, {"words": words} if text else {}))
     s = score(weights, words)
     family = _family(weights)
-    spun = s >= SPUN
-    told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
-    gate_family, gate_weights = family, weights
-    if assume is not None:  # the caller's decision, not the evidence's: a family gate opens for that family only
-        spun, gate_family, told, gate_weights = assume.spun, assume.family, {assume.family}, {}
+    decided = (assume, also)
+    _gate(hits, weights, words, *decided)
     found: list[Change] = []
-    for h in hits:
-        e = h.entry
-        h.conf = (e.confidence if _gate_ok(e, spun, gate_family, gate_weights, told, words)
-                  else min(e.confidence, FLAG_CAP))
-    for h in _resolve(hits, text):
+    for h in _look_again(text, rules, without, hits, decided, others):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
         found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
@@ -344,6 +362,107 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     if assume is not None:
         ev["assumed"] = {"spun": assume.spun, "family": assume.family}
     return StageResult(text, tuple(found), _info(round(s, 4), family if s > 0 else None, ev))
+
+
+def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assume | None,
+          also: Assume | None = None) -> None:
+    """Decide each hit's confidence by its gate, on the document-level decision ``weights`` and
+    ``words`` make (or the one ``assume`` fixes), and the one ``also`` adds."""
+    spun, family = score(weights, words) >= SPUN, _family(weights)
+    told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
+    if assume is not None:  # the caller's decision, not the evidence's: a family gate opens for that family only
+        spun, family, told, weights = assume.spun, assume.family, {assume.family}, {}
+    for h in hits:
+        e = h.entry
+        ok = _gate_ok(e, spun, family, weights, told, words) or (
+            also is not None and _gate_ok(e, also.spun, also.family, {}, {also.family}))
+        h.conf = e.confidence if ok else min(e.confidence, FLAG_CAP)
+
+
+def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
+                decided: tuple[Assume | None, Assume | None], others: Sequence[Change] = ()) -> list[_Hit]:
+    """The repairs of ``hits`` (gated), with what a run on their output would still repair folded in.
+
+    A repair changes the evidence it was decided on: its output can hold a tell of its own ("totally
+    different" -> "different", itself a tell for "other"; "tips on tips on how to" -> "tips on how to"),
+    free a tell it took the place of, or leave another family on top once its family's tells are gone (a
+    gate that opens only then). Running again would repair those, so detect looks at its sure repairs'
+    output (and that of the sure ones among ``others`` where its own leave room, as emit will) as a
+    second run would, with its evidence and gates, and folds each further repair into one change over
+    the original span, until nothing more would change (idempotence, issue 11).
+    """
+    extra: list[_Hit] = []
+    kept = _resolve(hits, text)
+    outside = [_Hit(c.start, c.end, Entry(c.rule, "", c.before, c.after, c.confidence, 0.0, "none", (), True, None),
+                    c.after, c.confidence)
+               for c in sorted(others, key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))
+               if c.confidence >= SURE and c.before != c.after]
+    for _ in range(_LOOKS):
+        sure = [h for h in kept if h.conf >= SURE and h.after != text[h.start:h.end]]
+        taken = Placed()
+        for h in sure:
+            taken.add(h.start, h.end)
+        for h in outside:  # as emit chooses: the surest first, never over a sure repair of detect's
+            if not taken.clashes(h.start, h.end):
+                taken.add(h.start, h.end)
+                sure.append(h)
+        if not sure:
+            break
+        sure.sort(key=lambda h: (h.start, h.end))
+        parts: list[str] = []
+        places: list[tuple[_Hit, int, int]] = []  # a sure repair and its span in the repaired text
+        pos = shift = 0
+        for h in sure:
+            parts.append(text[pos:h.start])
+            parts.append(h.after)  # type: ignore[arg-type]
+            places.append((h, h.start + shift, h.start + shift + len(h.after)))  # type: ignore[arg-type]
+            shift += len(h.after) - (h.end - h.start)  # type: ignore[arg-type]
+            pos = h.end
+        parts.append(text[pos:])
+        repaired = "".join(parts)
+        again, weights, _, words = evidence(repaired, rules, without)
+        _gate(again, weights, words, *decided)
+        more = [h for h in _resolve(again, repaired) if h.conf >= SURE and h.after != repaired[h.start:h.end]]
+        if not more:
+            break
+        for h in more:
+            folded = _fold_in(h, places, repaired)
+            extra = [x for x in extra if not folded.start <= x.start <= x.end <= folded.end]  # taken in
+            extra.append(folded)
+        kept = _resolve([h for h in hits if not any(x.start <= h.start and h.end <= x.end for x in extra)] + extra,
+                        text)
+    return kept
+
+
+def _fold_in(h: _Hit, places: list[tuple[_Hit, int, int]], repaired: str) -> _Hit:
+    """A repair ``h`` found in the repaired text as one hit over the original text: with the sure repairs
+    it overlaps (whose spans it takes in, whose rule ids it joins and whose confidence it is at most),
+    else over the same words."""
+    a, b = h.start, h.end
+    touched = [(r, ns, ne) for r, ns, ne in places if (ns < b and ne > a) or (ns == ne and a < ns < b)]
+    lo = min([a] + [ns for _, ns, _ in touched])
+    hi = max([b] + [ne for _, _, ne in touched])
+    after = repaired[lo:a] + h.after + repaired[b:hi]  # type: ignore[operator]
+    start, end = _back(lo, places, True), _back(hi, places, False)
+    rules = [r.entry.rule for r, _, _ in touched if r.entry.rule != h.entry.rule] + [h.entry.rule]
+    entry = replace(h.entry, rule="+".join(dict.fromkeys(rules))) if len(rules) > 1 else h.entry
+    conf = min([h.conf] + [r.conf for r, _, _ in touched])
+    return _Hit(start, end, entry, after, conf)
+
+
+def _back(x: int, places: list[tuple[_Hit, int, int]], start: bool) -> int:
+    """Position ``x`` of the repaired text (not inside a repair) in the original text: a start after a
+    removal maps past what was removed, an end before it."""
+    shift = 0
+    for r, ns, ne in places:
+        if ne < x or (ne == x and (start or ns < ne)):
+            shift += (ne - ns) - (r.end - r.start)
+        else:
+            break
+    return x - shift
+
+
+_LOOKS = 3  # second looks at the repaired text; one is almost always enough
 
 
 def _info(spin_score: float, family: str | None, evidence: dict[str, Any]) -> dict[str, Any]:

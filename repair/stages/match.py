@@ -230,22 +230,19 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
     spun_doc = spin_score is None or spin_score >= SPUN
     out: list[Change] = []
     taken_until = -1
-    for end, spun in g.automaton.iter(text):  # type: ignore[attr-defined]
-        start = end - len(spun) + 1
-        stop = end + 1
+    spots = [(end - len(spun) + 1, end + 1) for end, spun in g.automaton.iter(text)]  # type: ignore[attr-defined]
+    spots = [(start, stop) for start, stop in spots
+             if not ((start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()))]
+    for start, stop in spots:
         if start < taken_until:
             continue
-        if (start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()):
-            continue
-        best = _restore(g, text, start, stop, min_score)
-        if best is None:
-            continue
-        before = text[best.start:best.end]
-        if before == best.canon:
-            continue
-        out.append(Change(STAGE, g.term_rule.get(best.canon, best.rule), best.start, best.end, before, best.canon,
-                          round(_confidence(best, spun_doc), 4), False))
-        taken_until = best.end
+        for best in _restore(g, text, start, stop, spots, min_score, taken_until):
+            before = text[best.start:best.end]
+            if before == best.canon:
+                continue
+            out.append(Change(STAGE, g.term_rule.get(best.canon, best.rule), best.start, best.end, before,
+                              best.canon, round(_confidence(best, spun_doc), 4), False))
+            taken_until = best.end
     return StageResult(text, tuple(out))
 
 
@@ -261,41 +258,84 @@ class _Restored(NamedTuple):
     inside: bool  # the sub-window sits inside a longer run of name words
 
 
-def _restore(g: _Gazetteer, text: str, start: int, stop: int, min_score: float) -> _Restored | None:
-    """The best restoration of the capitalised words around a swap word at [start, stop), if any."""
+def _restore(g: _Gazetteer, text: str, start: int, stop: int, spots: list[tuple[int, int]], min_score: float,
+             free_from: int) -> list[_Restored]:
+    """The restorations of the capitalised words around a swap word at [start, stop) (none of them before
+    ``free_from``, where an earlier restoration ends), in text order.
+
+    Every swap word of ``spots`` in that run of name words is restored together: the set of names that
+    holds the most of them wins, so "State Division of State Division" becomes two "State Department"
+    rather than "State Department of State Division" (which leaves a swap word for a second run).
+    """
     win = _window(text, start, stop)
     if not win:
-        return None
+        return []
     full = " ".join(w for _, _, w in win)
     if full.casefold() in g.terms:
-        return None  # the whole run is a real name as it stands
-    hit_lo = next(k for k, t in enumerate(win) if t[0] >= start)
-    hit_hi = max(k for k, t in enumerate(win) if t[1] <= stop) + 1
-    if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
-           for i in range(0, hit_lo + 1) for j in range(hit_hi, len(win) + 1)):
-        return None  # the swap word sits inside a real name ("National Safety Council")
-    return _best_restoration(g, win, hit_lo, hit_hi, min_score)
-
-
-def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], hit_lo: int, hit_hi: int,
-                      min_score: float) -> _Restored | None:
-    """The best canonical name for a sub-window ``win[i:j]`` holding the swap words ``win[hit_lo:hit_hi]``."""
-    best = None
-    for i in range(0, hit_lo + 1):
-        for j in range(hit_hi, len(win) + 1):
-            words = [w for _, _, w in win[i:j]]
-            if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
+        return []  # the whole run is a real name as it stands
+    ranges = []  # the swap words of the run, as word ranges of ``win``
+    for s, t in spots:
+        if s < max(start, free_from) or t > win[-1][1]:
+            continue
+        lo = next((k for k, tok in enumerate(win) if tok[0] >= s), len(win))
+        hi = max((k for k, tok in enumerate(win) if tok[1] <= t), default=-1) + 1
+        if lo >= hi or win[lo][0] != s or win[hi - 1][1] != t:
+            continue  # not whole words of this window ("Okay" in "ISIS-Okay"): left to its own turn
+        if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
+               for i in range(0, lo + 1) for j in range(hi, len(win) + 1)):
+            continue  # the swap word sits inside a real name ("National Safety Council")
+        if (lo, hi) not in ranges:
+            ranges.append((lo, hi))
+    found: dict[tuple[int, int], _Restored] = {}
+    for lo, hi in ranges:
+        for i in range(0, lo + 1):
+            if win[i][0] < free_from:
                 continue
-            for restored, swaps, conf, rid in _variants(g, words):
-                canon, score = _lookup(g, restored, min_score)
-                if canon is None:
-                    continue
-                key = (score, swaps, j - i)
-                if best is None or key > best.key:
-                    inside = ((i > 0 and _is_name_word(win[i - 1][2]))
-                              or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
-                    best = _Restored(key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
+            for j in range(hi, len(win) + 1):
+                if (i, j) not in found:
+                    best = _best_restoration(g, win, i, j, min_score)
+                    if best is not None:
+                        found[i, j] = best
+    return _most_restored(found, ranges)
+
+
+def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], i: int, j: int,
+                      min_score: float) -> _Restored | None:
+    """The best canonical name for the sub-window ``win[i:j]`` of name words, if any."""
+    words = [w for _, _, w in win[i:j]]
+    if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
+        return None
+    best = None
+    for restored, swaps, conf, rid in _variants(g, words):
+        canon, score = _lookup(g, restored, min_score)
+        if canon is None:
+            continue
+        key = (score, swaps, j - i)
+        if best is None or key > best.key:
+            inside = ((i > 0 and _is_name_word(win[i - 1][2]))
+                      or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
+            best = _Restored(key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
     return best
+
+
+def _most_restored(found: dict[tuple[int, int], _Restored], ranges: list[tuple[int, int]]) -> list[_Restored]:
+    """The non-overlapping restorations (sub-windows ``(i, j)``) that hold the most swap words, then are
+    the fewest (whole names, not pieces), then the best by their keys (gazetteer score, swaps, words).
+
+    With one swap word this is the restoration with the best key, as it always was.
+    """
+    spans = sorted(found, key=lambda ij: ij[1])
+    # best[k]: the best choice among the first k spans (by end) and its value
+    best: list[tuple[tuple[int, int, float, int, int], list[tuple[int, int]]]] = [((0, 0, 0.0, 0, 0), [])]
+    for k, (i, j) in enumerate(spans):
+        r = found[i, j]
+        held = sum(1 for lo, hi in ranges if i <= lo and hi <= j)
+        # the best choice among spans ending at or before this one starts
+        p = max((m for m in range(k) if spans[m][1] <= i), default=-1) + 1
+        base, chosen = best[p]
+        value = (base[0] + held, base[1] - 1, base[2] + r.key[0], base[3] + r.key[1], base[4] + r.key[2])
+        best.append(max(best[-1], (value, [*chosen, (i, j)]), key=lambda vc: vc[0]))
+    return [found[ij] for ij in sorted(best[-1][1])]
 
 
 def _lookup(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None, float]:
