@@ -12,6 +12,7 @@ Folder layout (``repair run seeds/ -o out/``)::
     out/documents.jsonl       one line per document: id, spin score, counts, where its files are
     out/records.jsonl         the full record (text + repair block) of every document
     out/report.json           counts by stage and rule, failures, spin-score histogram
+    out/index.html, review/   the HTML review report, with ``--review`` (:mod:`repair.review.html`)
 """
 
 from __future__ import annotations
@@ -283,17 +284,6 @@ class ParquetSink:
             self._lock.release()
 
 
-
-
-
-
-
-
-#: files that mark a folder as a repair output (so replacing it as a whole loses nothing of the user's)
-
-
-
-
 class FolderSink:
     """Cleaned files at their relative paths, diffs, per-document index, records and report.json."""
 
@@ -382,11 +372,12 @@ class FolderSink:
             "applied": sum(1 for c in doc.changes if c.applied),
             "flagged": sum(1 for c in doc.changes if not c.applied),
             "characters": len(doc.source),
+            "review": None,  # its page in the review report, when one is written (the listener says)
         }
-        self._index.write(dumps(entry) + "\n")
-        self._records.write(record_line)
         for listener in self.listeners:
             listener.add(doc, entry)
+        self._index.write(dumps(entry) + "\n")
+        self._records.write(record_line)
 
     def close(self, ok: bool = True) -> dict[str, Any]:
         exc = (None, None, None) if ok else (RepairError, RepairError("aborted"), None)

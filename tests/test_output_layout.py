@@ -1,0 +1,131 @@
+"""What a run writes (issue 12, "Provenance and outputs"): a folder output holds what a pipeline
+needs (cleaned data, records.jsonl, documents.jsonl, report.json, diffs), the HTML review only with
+--review (sharded into sub-folders), each record once; ``-o out.txt`` is one cleaned text; a run
+that cleans nothing writes nothing. Assertions are on files, JSON and exit codes."""
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from repair.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED4 = SEEDS / "004_0ec5a602defd3933.txt"
+runner = CliRunner()
+
+RECORDS = [{"id": "a", "text": "[ad_1]\nThe State Division said on Monday.\n", "n": 1, "meta": {"src": "x", "tags": [1]}},
+           {"text": "Nothing to fix here.\n", "id": None, "score": 0.5},
+           {"id": "c", "lang": "en", "text": "The US State Division spoke.\nSource link\n"}]
+
+
+def invoke(*args: str, input: str | bytes | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def _corpus(tmp_path: Path) -> Path:
+    inp = tmp_path / "in"
+    (inp / "seeds").mkdir(parents=True)
+    for p in sorted(SEEDS.glob("*.txt")):
+        (inp / "seeds" / p.name).write_bytes(p.read_bytes())
+    (inp / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    return inp
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _beside(out: Path) -> set[str]:
+    """Hidden names next to the output: locks, staging folders, work folders of --resume."""
+    return {p.name for p in out.parent.iterdir() if p.name.startswith(".")}
+
+
+# ---- the default folder layout ------------------------------------------------------------------
+
+def test_a_folder_run_writes_data_records_index_report_and_diffs_and_no_html(tmp_path: Path) -> None:
+    inp, out = _corpus(tmp_path), tmp_path / "out"
+    res = invoke("run", str(inp), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["diffs", "documents.jsonl", "feed.jsonl", "records.jsonl",
+                                                      "report.json", "seeds"]
+    assert sorted(p.name for p in (out / "seeds").iterdir()) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert len(_lines(out / "records.jsonl")) == len(_lines(out / "documents.jsonl")) == 5 + 3
+    assert all(e["review"] is None for e in _lines(out / "documents.jsonl"))
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["documents"] == 8
+
+
+# ---- the review report: opt-in, sharded -------------------------------------------------------
+
+def test_review_comes_from_the_flag_or_the_configuration_and_no_report_turns_it_off(tmp_path: Path) -> None:
+    inp = _corpus(tmp_path)
+    cfg = tmp_path / "repair.toml"
+    cfg.write_text("review = true\n", encoding="utf-8")
+
+    def html(*args: str) -> bool:
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        res = invoke("run", str(inp), "-o", str(out), "-q", *args)
+        assert res.exit_code == 0, res.output
+        assert (out / "index.html").exists() == (out / "review").exists()
+        return (out / "index.html").is_file()
+
+    assert not html("--isolated")
+    assert html("--isolated", "--review")
+    assert html("--config", str(cfg))
+    assert not html("--config", str(cfg), "--no-report")
+    assert not html("--isolated", "--no-report")  # today's opt-out, now the default: accepted
+    shown = invoke("run", "--config", str(cfg), "--show-settings")
+    assert shown.exit_code == 0 and tomllib.loads(shown.stdout)["review"] is True
+    shown = invoke("run", "--config", str(cfg), "--no-report", "--show-settings")
+    assert shown.exit_code == 0 and tomllib.loads(shown.stdout)["review"] is False
+    assert invoke("run", str(inp), "-o", str(tmp_path / "x"), "--review", "--no-report").exit_code == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text('review = "yes"\n', encoding="utf-8")
+    assert invoke("run", str(inp), "-o", str(tmp_path / "y"), "--config", str(bad)).exit_code == 2
+    # emit writes folders too, under the same rule
+    out = tmp_path / "emitted"
+    assert invoke("emit", str(inp), "-o", str(out), "-q", "--isolated").exit_code == 0
+    assert not (out / "index.html").exists()
+    assert invoke("emit", str(inp), "-o", str(out), "-q", "--isolated", "--review").exit_code == 0
+    assert (out / "index.html").is_file()
+
+
+def test_review_pages_are_sharded_and_every_path_follows(tmp_path: Path) -> None:
+    from repair.review.html import shard
+
+    lines = [json.dumps({"id": f"doc-{n:04d}", "text": f"[ad_1]\nDocument {n}: the State Division said.\n"})
+             for n in range(600)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("run", str(tmp_path / "in.jsonl"), "-o", str(out), "-q", "--review").exit_code == 0
+    review = out / "review"
+    assert sorted(p.name for p in review.iterdir() if p.is_file()) == ["data.js", "report.css", "report.js"]
+    folders = [p for p in review.iterdir() if p.is_dir()]
+    assert 200 < len(folders) <= 256  # 600 pages over (nearly) all 256 sub-folders, none in review/ itself
+    assert all(len(p.name) == 2 and all(ch in "0123456789abcdef" for ch in p.name) for p in folders)
+    pages = sorted(review.glob("*/*.html"))
+    assert len(pages) == 600 and all(p.parent.name == shard(p.name) for p in pages)
+    entries = _lines(out / "documents.jsonl")
+    assert sorted(out / e["review"] for e in entries) == pages
+    data = json.loads((review / "data.js").read_text(encoding="utf-8").removeprefix("window.REPAIR_REPORT = ")
+                      .rstrip().rstrip(";"))
+    at = data["fields"].index("page")
+    assert sorted(f"review/{d[at]}" for d in data["docs"]) == sorted(e["review"] for e in entries)
+    page = pages[0].read_text(encoding="utf-8")
+    for link in ('href="../report.css"', 'src="../data.js"', 'src="../report.js"', 'href="../../index.html"'):
+        assert link in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'src="review/data.js"' in index and 'href="review/report.css"' in index
+
+
+def test_a_million_pages_make_a_few_thousand_files_a_folder() -> None:
+    from repair.review.html import shard
+
+    sizes = Counter(shard(f"doc-{n:07d}.txt.html") for n in range(1_000_000))
+    assert len(sizes) == 256 and max(sizes.values()) < 4_500
+
+
