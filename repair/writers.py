@@ -6,11 +6,12 @@ crash never leaves a half-written output, and no output may land on an input.
 Folder layout (``repair run seeds/ -o out/``)::
 
     out/<rel path>            cleaned text, for each .txt input (same relative path)
-    out/<rel path>.jsonl      cleaned records, for each .jsonl input (same relative path)
-    out/<rel path>.parquet    cleaned records, for each .parquet input (needs pyarrow)
+    out/<rel path>.jsonl      the input's records with the cleaned text, fields as in the input and no
+                              ``repair`` block (a drop-in replacement), for each .jsonl input
+    out/<rel path>.parquet    the same for each .parquet input (needs pyarrow)
     out/diffs/<rel>.diff      unified diff of each changed document
     out/documents.jsonl       one line per document: id, spin score, counts, where its files are
-    out/records.jsonl         the full record (text + repair block) of every document
+    out/records.jsonl         the full record (text + repair block) of every document: the only copy
     out/report.json           counts by stage and rule, failures, spin-score histogram
     out/index.html, review/   the HTML review report, with ``--review`` (:mod:`repair.review.html`)
 """
@@ -345,18 +346,22 @@ class FolderSink:
         kind, rel = self._target(doc)
         record = doc.to_record(final=True)
         record_line = dumps(record) + "\n"  # a record that cannot be written raises here, before any write
+        # the cleaned copy of a record input: the user's fields and the cleaned text, without the repair
+        # block (that lives once, in records.jsonl), so it replaces the input for whatever reads it
+        cleaned = {k: v for k, v in record.items() if k != "repair"} if kind != "txt" else None
+        cleaned_line = dumps(cleaned) + "\n" if kind == "jsonl" else ""
         self.stats.add(doc)
         if kind == "txt":
             write_atomic(self.dir / rel, doc.text)
         elif kind == "parquet":
             if rel not in self._parquet:
                 self._parquet[rel] = ParquetWriter(self.dir / rel)
-            self._parquet[rel].add(record)
+            self._parquet[rel].add(cleaned)
         else:
             if rel not in self._jsonl:
                 cm = atomic_writer(self.dir / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
-            self._jsonl[rel][1].write(record_line)
+            self._jsonl[rel][1].write(cleaned_line)
         diff_rel = None
         if self.diffs and doc.text != doc.source:
             name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"

@@ -9,8 +9,10 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from repair import resume
 from repair.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +59,47 @@ def test_a_folder_run_writes_data_records_index_report_and_diffs_and_no_html(tmp
     assert len(_lines(out / "records.jsonl")) == len(_lines(out / "documents.jsonl")) == 5 + 3
     assert all(e["review"] is None for e in _lines(out / "documents.jsonl"))
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["documents"] == 8
+
+
+def test_a_jsonl_input_comes_back_as_the_users_records_without_the_repair_block(tmp_path: Path) -> None:
+    inp, out = _corpus(tmp_path), tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
+    cleaned = _lines(out / "feed.jsonl")
+    records = [r for r in _lines(out / "records.jsonl") if r["repair"]["origin"]["kind"] == "jsonl"]
+    # a drop-in replacement: the same fields in the same order, only the text cleaned
+    assert [list(r) for r in cleaned] == [list(r) for r in RECORDS]
+    assert [{k: v for k, v in r.items() if k != "text"} for r in cleaned] == \
+        [{k: v for k, v in r.items() if k != "text"} for r in RECORDS]
+    assert [r["text"] for r in cleaned] == [r["text"] for r in records]
+    assert cleaned[0]["text"] == "The State Department said on Monday.\n"
+    # the repair blocks live once, in records.jsonl: no record is written twice
+    assert [{k: v for k, v in r.items() if k != "repair"} for r in records] == cleaned
+    record_lines = set((out / "records.jsonl").read_text(encoding="utf-8").splitlines())
+    assert not record_lines & set((out / "feed.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_a_parquet_input_comes_back_without_the_repair_columns(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "c"], "text": [RECORDS[0]["text"], RECORDS[2]["text"]], "n": [1, 3]}), src)
+    out = tmp_path / "out"
+    assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
+    table = pq.read_table(out / "in.parquet")
+    assert table.column_names == ["id", "text", "n"]
+    assert table.to_pylist()[0] == {"id": "a", "text": "The State Department said on Monday.\n", "n": 1}
+    records = _lines(out / "records.jsonl")
+    assert [r["text"] for r in records] == table.column("text").to_pylist() and all("repair" in r for r in records)
+    # a file output stays what it was: the records, repair block and typed columns included
+    assert invoke("run", str(src), "-o", str(tmp_path / "out.parquet"), "-q").exit_code == 0
+    assert {"repair", "repair_changes"} <= set(pq.read_table(tmp_path / "out.parquet").column_names)
+
+
+def test_a_jsonl_file_output_still_holds_the_records(tmp_path: Path) -> None:
+    inp = _corpus(tmp_path)
+    assert invoke("run", str(inp / "feed.jsonl"), "-o", str(tmp_path / "out.jsonl"), "-q").exit_code == 0
+    assert all("repair" in r for r in _lines(tmp_path / "out.jsonl"))
 
 
 # ---- the review report: opt-in, sharded -------------------------------------------------------
@@ -127,5 +170,60 @@ def test_a_million_pages_make_a_few_thousand_files_a_folder() -> None:
 
     sizes = Counter(shard(f"doc-{n:07d}.txt.html") for n in range(1_000_000))
     assert len(sizes) == 256 and max(sizes.values()) < 4_500
+
+
+# ---- the records' other readers: emit, diff, check, resume --------------------------------------
+
+def test_emit_diff_and_check_read_a_folder_output(tmp_path: Path) -> None:
+    inp, out = _corpus(tmp_path), tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
+    records = _lines(out / "records.jsonl")
+
+    final = tmp_path / "final.jsonl"
+    res = invoke("emit", str(out / "records.jsonl"), "-o", str(final), "-q")
+    assert res.exit_code == 0, res.output
+    assert [r["text"] for r in _lines(final)] == [r["text"] for r in records]
+    res = invoke("emit", str(out / "records.jsonl"), "-o", str(tmp_path / "again"), "-q")
+    assert res.exit_code == 0 and len(_lines(tmp_path / "again" / "records.jsonl")) == len(records)
+
+    res = invoke("diff", str(out / "records.jsonl"), "-u")
+    assert res.exit_code == 0, res.output
+    assert "+++ b/" in res.stdout and "The State Department said on Monday." in res.stdout
+
+    # the folder is read as its cleaned data: each document once, none of the tool's own files
+    res = invoke("check", str(out), "--no-baseline", "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    report = json.loads(res.stdout)
+    assert report["unreadable"] == [] and report["corpus"]["documents"] == len(records)
+    ids = {d["id"] for d in report["documents"]}
+    assert len(ids) == len(records) and not any("records.jsonl" in i or "documents.jsonl" in i for i in ids)
+
+
+def test_a_folder_run_resumes_to_the_new_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inp = _corpus(tmp_path)
+    lines = [json.dumps({"id": f"j{n}", "text": SEED4.read_text(encoding="utf-8"), "n": n}) for n in range(6)]
+    (inp / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = tmp_path / "repair.toml"
+    cfg.write_text("[executor]\npartition_mb = 0.02\n", encoding="utf-8")
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(whole), "--config", str(cfg), "-q").exit_code == 0
+
+    commit = resume.WorkFolder._commit
+
+    def stop_here(self, rec, part):
+        commit(self, rec, part)
+        if self.done == 2:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(resume.WorkFolder, "_commit", stop_here)
+        assert invoke("run", str(inp), "-o", str(out), "--config", str(cfg), "-q").exit_code == 130
+    assert not out.exists()
+    res = invoke("run", str(inp), "-o", str(out), "--config", str(cfg), "-q", "--resume")
+    assert res.exit_code == 0, res.output
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(whole).as_posix(): p.read_bytes() for p in whole.rglob("*") if p.is_file()}
+    assert "index.html" not in files and not any("repair" in r for r in _lines(out / "big.jsonl"))
+    assert _beside(out) == set()
 
 
