@@ -14,6 +14,8 @@ Folder layout (``repair run seeds/ -o out/``)::
     out/records.jsonl         the full record (text + repair block) of every document: the only copy
     out/report.json           counts by stage and rule, failures, spin-score histogram
     out/index.html, review/   the HTML review report, with ``--review`` (:mod:`repair.review.html`)
+
+A ``.txt`` output (:class:`TextSink`) is the cleaned text of one text input and nothing else.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from typing import IO, Any, Callable, Iterable
 
 from repair import fastjson
 from repair.atomic import FILE_MODE, atomic_writer, fit_name, replace_file, temp_next_to, write_atomic
+from repair.compressed import split_suffix
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
-from repair.readers import DERIVED, reads_from
+from repair.readers import DERIVED, SUFFIXES_JSONL, SUFFIXES_PARQUET, reads_from
 from repair.staging import OutputLock, StagedFolder, lock_file
 
 
@@ -283,6 +286,56 @@ class ParquetSink:
                     then()
         finally:
             self._lock.release()
+
+
+class TextSink:
+    """``-o out.txt``: the cleaned text of the one text document a run reads, written atomically on
+    close, and nothing else (no records: a folder or a ``.jsonl`` output keeps them). A run that
+    cleans no document writes no file. A second document, or a record read from JSON lines (stdin),
+    is a usage error (:class:`ConfigError`): the callers refuse those inputs before reading when
+    they can (:func:`refuse_text_output`)."""
+
+    def __init__(self, path: Path, *, inputs: tuple[Path, ...] = ()) -> None:
+        refuse_output_over_inputs(path, inputs)
+        self.path = path
+        self.stats = Stats()
+        self.published: list[Callable[[], None]] = []  # run once the output is in place, its lock still held
+        self._text: str | None = None
+        self._lock = lock_file(path)
+
+    def add(self, doc: Document) -> None:
+        if self._text is not None or doc.origin.get("kind", "txt") != "txt":
+            raise ConfigError(f"{self.path}: {TEXT_OUTPUT_ONLY}")
+        self.stats.add(doc)
+        self._text = doc.text
+
+    def close(self, ok: bool = True) -> None:
+        try:
+            if ok and self._text is not None:
+                write_atomic(self.path, self._text)
+                for then in self.published:
+                    then()
+        finally:
+            self._lock.release()
+
+
+TEXT_OUTPUT_ONLY = ("a .txt output holds the cleaned text of exactly one text input; for several inputs, JSON "
+                    "lines or Parquet, write to a folder or a .jsonl/.parquet output")
+
+
+def refuse_text_output(output: Path, paths: Iterable[Path | str]) -> None:
+    """A ``.txt`` output takes exactly one text input: more than one input, a folder (any number of
+    documents) or a JSON lines or Parquet file is a usage error (:class:`ConfigError`), before
+    anything is read or written. Stdin is checked as it is read (:class:`TextSink`)."""
+    given = [str(p) for p in paths]
+    if len(given) > 1:
+        raise ConfigError(f"-o {output}: {len(given)} inputs given, but {TEXT_OUTPUT_ONLY}")
+    if given and given[0] != "-":
+        p = Path(given[0])
+        if p.is_dir():
+            raise ConfigError(f"-o {output}: {p} is a folder, but {TEXT_OUTPUT_ONLY}")
+        if split_suffix(p)[0] in SUFFIXES_JSONL + SUFFIXES_PARQUET:
+            raise ConfigError(f"-o {output}: {p} holds records, but {TEXT_OUTPUT_ONLY}")
 
 
 class FolderSink:

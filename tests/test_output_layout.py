@@ -227,3 +227,67 @@ def test_a_folder_run_resumes_to_the_new_layout(tmp_path: Path, monkeypatch: pyt
     assert _beside(out) == set()
 
 
+# ---- -o out.txt -------------------------------------------------------------------------------
+
+def test_a_txt_output_is_the_cleaned_text_of_one_text_input_and_nothing_else(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    res = invoke("run", str(SEED4), "-o", str(work / "clean.txt"), "-q")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in work.iterdir()) == ["clean.txt"]  # no folder, no records, no lock left
+    folder = tmp_path / "folder"
+    assert invoke("run", str(SEED4), "-o", str(folder), "-q").exit_code == 0
+    assert (work / "clean.txt").read_bytes() == (folder / SEED4.name).read_bytes()
+    assert (work / "clean.txt").read_text(encoding="utf-8") != SEED4.read_text(encoding="utf-8")
+
+    # stdin text, emit, and a compressed text file: the same one file
+    res = invoke("run", "-", "-o", str(work / "stdin.txt"), "-q", input="[ad_1]\nThe State Division said.\n")
+    assert res.exit_code == 0, res.output
+    assert (work / "stdin.txt").read_text(encoding="utf-8") == "The State Department said.\n"
+    assert invoke("emit", str(SEED4), "-o", str(work / "emit.txt"), "-q").exit_code == 0
+    assert (work / "emit.txt").read_bytes() == (work / "clean.txt").read_bytes()
+    import gzip
+
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"[ad_1]\nHello.\n"))
+    assert invoke("run", str(tmp_path / "a.txt.gz"), "-o", str(work / "gz.TXT"), "-q").exit_code == 0
+    assert (work / "gz.TXT").read_text(encoding="utf-8") == "Hello.\n"
+
+    # an existing folder named *.txt is still a folder output
+    (tmp_path / "dir.txt").mkdir()
+    assert invoke("run", str(SEED4), "-o", str(tmp_path / "dir.txt"), "-q").exit_code == 0
+    assert (tmp_path / "dir.txt" / "records.jsonl").is_file()
+
+
+@pytest.mark.parametrize("inputs", ["two", "folder", "jsonl", "parquet", "stdin-jsonl"])
+def test_a_txt_output_of_several_documents_or_records_is_a_usage_error(tmp_path: Path, inputs: str) -> None:
+    inp = _corpus(tmp_path)
+    (tmp_path / "x.parquet").write_bytes(b"PAR1")  # refused by its name, before it is read
+    args, data = {"two": ([str(SEED4), str(inp / "seeds" / "000_90c302949eed4586.txt")], None),
+                  "folder": ([str(inp / "seeds")], None),
+                  "jsonl": ([str(inp / "feed.jsonl")], None),
+                  "parquet": ([str(tmp_path / "x.parquet")], None),
+                  "stdin-jsonl": (["-"], json.dumps(RECORDS[0]) + "\n")}[inputs]
+    out = tmp_path / "work" / "out.txt"
+    out.parent.mkdir()
+    res = invoke("run", *args, "-o", str(out), "-q", input=data)
+    assert res.exit_code == 2, res.output
+    assert list(out.parent.iterdir()) == []  # nothing written, nothing left beside it
+    assert res.stderr.count("error:") == 1 and "folder" in res.stderr and ".jsonl" in res.stderr
+
+
+# ---- nothing cleaned, nothing written ------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["out", "out.jsonl", "out.txt"])
+def test_a_mistyped_input_path_creates_no_output(tmp_path: Path, target: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    res = invoke("run", str(tmp_path / "no-such-file.txt"), "-o", str(work / target), "-q")
+    assert res.exit_code == 1, res.output
+    assert list(work.iterdir()) == []
+    # a previous output there is left as it was
+    assert invoke("run", str(SEED4), "-o", str(work / target), "-q").exit_code == 0
+    before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    res = invoke("run", str(tmp_path / "no-such-folder"), "-o", str(work / target), "-q")
+    assert res.exit_code == 1, res.output
+    assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
+    assert _beside(work / target) == set()

@@ -36,14 +36,16 @@ from repair.resume import WorkFolder, fingerprint
 from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
 from repair.selection import selection_of
-from repair.writers import FolderSink, JsonlSink, ParquetSink
+from repair.writers import FolderSink, JsonlSink, ParquetSink, TextSink, refuse_text_output
 
 Output = Annotated[
     Optional[Path],
-    typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for the records, or a folder for the cleaned "
-                                        "files at the inputs' relative paths, records.jsonl, documents.jsonl, diffs "
-                                        "and report.json (--review adds the HTML review report). Default: JSON lines "
-                                        "on stdout.", show_default=False),
+    typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for the records; a folder for the cleaned files "
+                                        "at the inputs' relative paths, records.jsonl, documents.jsonl, diffs and "
+                                        "report.json (--review adds the HTML review report); or a .txt file for the "
+                                        "cleaned text of one text input alone (its record is not kept: use a folder "
+                                        "or a .jsonl output for that). Default: JSON lines on stdout.",
+                 show_default=False),
 ]
 StageOutput = Annotated[
     Optional[Path],
@@ -155,7 +157,7 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
     """Run every stage (normalise, detect, match, emit) in one process.
 
     [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, records.jsonl, diffs and report.json in out/.
-    [bold]--review[/bold] adds the HTML review report (out/index.html).
+    [bold]--review[/bold] adds the HTML review report (out/index.html); [bold]-o clean.txt[/bold] takes one text file.
     [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
     [bold]--executor dask --scheduler ADDRESS[/bold] cleans on a Dask cluster; the output is the same.
     [bold]--resume[/bold] goes on from where an interrupted run (SIGTERM, Ctrl-C, a crash) writing the same -o stopped.
@@ -190,7 +192,11 @@ def _executor(s: Any, jobs: int) -> Any:
 
 
 def _is_folder_target(output: Path) -> bool:
-    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".parquet")
+    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".parquet", ".txt")
+
+
+def _is_text_target(output: Path) -> bool:
+    return not output.is_dir() and output.suffix.lower() == ".txt"
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
@@ -199,13 +205,19 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
          partition_bytes: int = TARGET_BYTES, max_errors: int = 0) -> None:
     """Clean ``paths`` into ``output``. ``resume`` not None (``repair run``): a run to an output file
     or folder records the partitions it completes (:mod:`repair.resume`), and ``resume=True`` skips
-    those an interrupted run recorded. ``report``: a folder output also gets the HTML review report."""
+    those an interrupted run recorded. ``report``: a folder output also gets the HTML review report.
+    A run that cleans no document and fails some (a mistyped path, a wrong --text-field) writes no
+    output at all, and leaves a previous one as it was."""
     if (jobs > 1 or executor is not None) and ("grammar" in cfg.stages or decisions is not None):
         what = f"--jobs {jobs}" if executor is None else "--executor dask"
         raise ConfigError(f"{what} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
     refuse_terminal_stdin(paths)  # before any output is created
+    text_out = output is not None and final and _is_text_target(output)
+    if text_out:
+        assert output is not None
+        refuse_text_output(output, paths or [])
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     parts = None
     if resume is not None and output is not None and paths and len(inputs) == len(paths):
@@ -214,7 +226,10 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         raise ConfigError("--resume needs an output (-o FILE or FOLDER) and input files: records streamed to stdout, "
                           "or read from stdin, cannot be resumed")
     sink: Any
-    if output is not None and final and _is_folder_target(output):
+    if text_out:
+        assert output is not None
+        sink = TextSink(output, inputs=inputs)
+    elif output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         if report:
             sink.listeners.append(HtmlReport(output, into=sink.dir))  # index.html + review/: the side-by-side review report
@@ -241,6 +256,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     folder: WorkFolder | None = None
     items = None
     ok = False
+    nothing = False  # nothing cleaned and something failed: no output is written
     try:
         if parts is not None:
             assert output is not None
@@ -254,7 +270,10 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         with log:
             process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select,
                     executor=executor, items=items)
-        ok = True
+        nothing = output is not None and log.count > 0 and sink.stats.documents == 0
+        ok = not nothing
+        if nothing and folder is not None:
+            folder.finish()  # the run is over: nothing to resume
     except (KeyboardInterrupt, RepairError):
         if folder is not None and folder.done:
             err.print(f"[yellow]note:[/yellow] {clean(folder.summary())}", soft_wrap=True)
@@ -267,14 +286,14 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if decisions is not None:
         decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or log.count):
-        _summary(stats, output, sink=sink)
+        _summary(stats, output, sink=sink, written=not nothing)
     if watch is not None and not quiet:
         watch.summary()
     if log.count:
         raise typer.Exit(1)
 
 
-def _summary(stats, output: Optional[Path], *, sink: Any) -> None:
+def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) -> None:
     d = stats.as_dict()
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("stage")
@@ -293,11 +312,16 @@ def _summary(stats, output: Optional[Path], *, sink: Any) -> None:
     )
     if output is not None:
         where = escape(str(output))
-        if isinstance(sink, FolderSink):
+        if not written:
+            err.print(f"No document was cleaned, so nothing was written to [bold]{where}[/bold] (a previous output "
+                      "there is left as it was).", soft_wrap=True)
+        elif isinstance(sink, FolderSink):
             review = any(isinstance(x, HtmlReport) for x in sink.listeners)
             err.print(f"Cleaned files, records.jsonl, diffs and report.json are in [bold]{where}[/bold].",
                       soft_wrap=True)
             if review:
                 err.print(f"Review report: [bold]{escape(str(output / 'index.html'))}[/bold].", soft_wrap=True)
+        elif isinstance(sink, TextSink):
+            err.print(f"Cleaned text written to [bold]{where}[/bold].", soft_wrap=True)
         else:
             err.print(f"Records written to [bold]{where}[/bold].", soft_wrap=True)
