@@ -45,8 +45,8 @@ bench: $(BIN)/repair
 	$(BIN)/python -m bench.run
 
 demo: $(BIN)/repair
-	$(BIN)/repair run seeds/ -o out/
-	@echo "Open out/ for the cleaned seeds, out/diffs/ for diffs and out/report.json for counts."
+	$(BIN)/repair run seeds/ -o out/ --review
+	@echo "Open out/index.html for the review report, out/ for the cleaned seeds, out/diffs/ for diffs and out/report.json for counts."
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info .pytest_cache

@@ -5,7 +5,9 @@
   and an ``id`` field (else ``<file>:<line>``); all other fields are kept untouched;
 - a folder is searched recursively for ``*.txt``, ``*.jsonl``, ``*.ndjson`` and ``*.parquet``, and
   the first three compressed (``.gz``, ``.bz2``, ``.zst``: read transparently, see
-  :mod:`repair.compressed`) (sorted, so runs repeat; hidden files and folders are skipped);
+  :mod:`repair.compressed`) (sorted, so runs repeat; hidden files and folders are skipped); a
+  folder that is a repair output (:func:`is_output_folder`) is read as its cleaned data, without
+  the tool's own files (``records.jsonl``, ``documents.jsonl``, ``diffs/``, ``review/``, ...);
 - a ``.parquet`` file (needs the optional ``pyarrow``: ``pip install 'repair[parquet]'``) is one
   document per row, read in record batches, with the same fields rules as ``.jsonl``; a repair
   block written by an earlier stage is a JSON string in the ``repair`` column;
@@ -42,6 +44,11 @@ from repair.errors import InputError, RepairError
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
 SUFFIXES_PARQUET = (".parquet",)
+#: the files a repair output folder holds all of (``repair run -o FOLDER`` writes them)
+OUTPUT_MARKERS = ("report.json", "documents.jsonl", "records.jsonl")
+#: a repair output folder's own files and folders, beside the cleaned data (no document's output path
+#: starts with one of these: repair.writers gives such a path a ``_`` in front)
+OUTPUT_OWN = frozenset({*OUTPUT_MARKERS, "index.html", "diffs", "review"})
 PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
 
 Item = Union[Document, InputError]
@@ -115,6 +122,15 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
             yield InputError(p, "no such file or folder")
 
 
+def is_output_folder(folder: Path) -> bool:
+    """Whether ``folder`` is what ``repair run -o FOLDER`` wrote (it holds every :data:`OUTPUT_MARKERS` file).
+
+    Read as an input (``repair check out/``, ``repair run out/ -o again/``) it gives its cleaned data
+    once: its ``records.jsonl``, ``documents.jsonl``, diffs and review pages are not documents.
+    """
+    return all((folder / name).is_file() for name in OUTPUT_MARKERS)
+
+
 def _walk(root: Path) -> Iterator[Source | InputError]:
     """The files under ``root`` the readers know, in path order, hidden names skipped, symlinked
     folders not followed. One ``os.scandir`` per folder and no ``stat`` per file (the listing says
@@ -125,6 +141,8 @@ def _walk(root: Path) -> Iterator[Source | InputError]:
     if isinstance(listed, InputError):
         yield listed
         return
+    if is_output_folder(root):
+        listed = [e for e in listed if e.name.casefold() not in OUTPUT_OWN]
     stack.append((iter(listed), ""))
     while stack:
         entries, prefix = stack[-1]

@@ -32,6 +32,7 @@ Schema (every key optional; the values shown are the defaults)::
     exclude = []                # .gitignore-style globs: files found in folders that are not read
     respect_gitignore = true    # files a .gitignore ignores are not read from folders
     max_errors = 0              # stop at this many failed documents (exit 1, nothing half-written); 0: no limit
+    review = false              # run/emit -o FOLDER also write the HTML review report (index.html, review/)
 
     [check]
     baseline = ".repair-baseline.json"   # used when the file exists
@@ -172,6 +173,8 @@ class Settings:
     exclude: list[str] = field(default_factory=list, metadata=_doc("globs of files not read from folders"))
     respect_gitignore: bool = field(default=True, metadata=_doc("skip files .gitignore ignores in folders"))
     max_errors: int = field(default=0, metadata=_doc("stop at this many failed documents; 0: no limit"))
+    review: bool = field(default=False, metadata=_doc("a folder output also gets the HTML review report "
+                                                      "(index.html, review/); also --review"))
     check: CheckSettings = field(default_factory=CheckSettings)
     executor: ExecutorSettings = field(default_factory=ExecutorSettings)
     grammar: Any = field(default_factory=lambda: grammar_settings({}, "defaults"),
@@ -213,7 +216,7 @@ class Settings:
                  exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None,
                  model: str | None = None, tables: Iterable[Path | str] | None = None, executor: str | None = None,
                  scheduler: str | None = None, workers: int | None = None,
-                 max_errors: int | None = None) -> "Settings":
+                 max_errors: int | None = None, review: bool | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
 
         ``--lt-server`` or ``--grammar-scope`` imply ``--grammar``; ``--no-grammar`` wins over the file.
@@ -252,6 +255,8 @@ class Settings:
             s.text_field = text_field
         if max_errors is not None:
             s.max_errors = max_errors
+        if review is not None:
+            s.review = review
         if executor is not None:
             s.executor.kind = executor
         if scheduler or workers:
@@ -290,7 +295,7 @@ class Settings:
             "rules": list(self.rules), "extend_rules": list(self.extend_rules), "only": list(self.only),
             "skip": list(self.skip), "threshold": self.threshold, "text_field": self.text_field,
             "include": list(self.include), "exclude": list(self.exclude), "respect_gitignore": self.respect_gitignore,
-            "model": self.model, "tables": list(self.tables), "max_errors": self.max_errors,
+            "model": self.model, "tables": list(self.tables), "max_errors": self.max_errors, "review": self.review,
             "check": {"baseline": self.check.baseline, "fail_on_skip": self.check.fail_on_skip,
                       "document": {k: plain(v) for k, v in self.check.document.items()},
                       "corpus": {k: plain(v) for k, v in self.check.corpus.items()}},

@@ -6,12 +6,16 @@ crash never leaves a half-written output, and no output may land on an input.
 Folder layout (``repair run seeds/ -o out/``)::
 
     out/<rel path>            cleaned text, for each .txt input (same relative path)
-    out/<rel path>.jsonl      cleaned records, for each .jsonl input (same relative path)
-    out/<rel path>.parquet    cleaned records, for each .parquet input (needs pyarrow)
+    out/<rel path>.jsonl      the input's records with the cleaned text, fields as in the input and no
+                              ``repair`` block (a drop-in replacement), for each .jsonl input
+    out/<rel path>.parquet    the same for each .parquet input (needs pyarrow)
     out/diffs/<rel>.diff      unified diff of each changed document
     out/documents.jsonl       one line per document: id, spin score, counts, where its files are
-    out/records.jsonl         the full record (text + repair block) of every document
+    out/records.jsonl         the full record (text + repair block) of every document: the only copy
     out/report.json           counts by stage and rule, failures, spin-score histogram
+    out/index.html, review/   the HTML review report, with ``--review`` (:mod:`repair.review.html`)
+
+A ``.txt`` output (:class:`TextSink`) is the cleaned text of one text input and nothing else.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from typing import IO, Any, Callable, Iterable
 
 from repair import fastjson
 from repair.atomic import FILE_MODE, atomic_writer, fit_name, replace_file, temp_next_to, write_atomic
+from repair.compressed import split_suffix
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
-from repair.readers import DERIVED, reads_from
+from repair.readers import DERIVED, SUFFIXES_JSONL, SUFFIXES_PARQUET, reads_from
 from repair.staging import OutputLock, StagedFolder, lock_file
 
 
@@ -283,15 +288,54 @@ class ParquetSink:
             self._lock.release()
 
 
+class TextSink:
+    """``-o out.txt``: the cleaned text of the one text document a run reads, written atomically on
+    close, and nothing else (no records: a folder or a ``.jsonl`` output keeps them). A run that
+    cleans no document writes no file. A second document, or a record read from JSON lines (stdin),
+    is a usage error (:class:`ConfigError`): the callers refuse those inputs before reading when
+    they can (:func:`refuse_text_output`)."""
+
+    def __init__(self, path: Path, *, inputs: tuple[Path, ...] = ()) -> None:
+        refuse_output_over_inputs(path, inputs)
+        self.path = path
+        self.stats = Stats()
+        self.published: list[Callable[[], None]] = []  # run once the output is in place, its lock still held
+        self._text: str | None = None
+        self._lock = lock_file(path)
+
+    def add(self, doc: Document) -> None:
+        if self._text is not None or doc.origin.get("kind", "txt") != "txt":
+            raise ConfigError(f"{self.path}: {TEXT_OUTPUT_ONLY}")
+        self.stats.add(doc)
+        self._text = doc.text
+
+    def close(self, ok: bool = True) -> None:
+        try:
+            if ok and self._text is not None:
+                write_atomic(self.path, self._text)
+                for then in self.published:
+                    then()
+        finally:
+            self._lock.release()
 
 
+TEXT_OUTPUT_ONLY = ("a .txt output holds the cleaned text of exactly one text input; for several inputs, JSON "
+                    "lines or Parquet, write to a folder or a .jsonl/.parquet output")
 
 
-
-
-#: files that mark a folder as a repair output (so replacing it as a whole loses nothing of the user's)
-
-
+def refuse_text_output(output: Path, paths: Iterable[Path | str]) -> None:
+    """A ``.txt`` output takes exactly one text input: more than one input, a folder (any number of
+    documents) or a JSON lines or Parquet file is a usage error (:class:`ConfigError`), before
+    anything is read or written. Stdin is checked as it is read (:class:`TextSink`)."""
+    given = [str(p) for p in paths]
+    if len(given) > 1:
+        raise ConfigError(f"-o {output}: {len(given)} inputs given, but {TEXT_OUTPUT_ONLY}")
+    if given and given[0] != "-":
+        p = Path(given[0])
+        if p.is_dir():
+            raise ConfigError(f"-o {output}: {p} is a folder, but {TEXT_OUTPUT_ONLY}")
+        if split_suffix(p)[0] in SUFFIXES_JSONL + SUFFIXES_PARQUET:
+            raise ConfigError(f"-o {output}: {p} holds records, but {TEXT_OUTPUT_ONLY}")
 
 
 class FolderSink:
@@ -355,18 +399,22 @@ class FolderSink:
         kind, rel = self._target(doc)
         record = doc.to_record(final=True)
         record_line = dumps(record) + "\n"  # a record that cannot be written raises here, before any write
+        # the cleaned copy of a record input: the user's fields and the cleaned text, without the repair
+        # block (that lives once, in records.jsonl), so it replaces the input for whatever reads it
+        cleaned = {k: v for k, v in record.items() if k != "repair"} if kind != "txt" else None
+        cleaned_line = dumps(cleaned) + "\n" if kind == "jsonl" else ""
         self.stats.add(doc)
         if kind == "txt":
             write_atomic(self.dir / rel, doc.text)
         elif kind == "parquet":
             if rel not in self._parquet:
                 self._parquet[rel] = ParquetWriter(self.dir / rel)
-            self._parquet[rel].add(record)
+            self._parquet[rel].add(cleaned)
         else:
             if rel not in self._jsonl:
                 cm = atomic_writer(self.dir / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
-            self._jsonl[rel][1].write(record_line)
+            self._jsonl[rel][1].write(cleaned_line)
         diff_rel = None
         if self.diffs and doc.text != doc.source:
             name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"
@@ -382,11 +430,12 @@ class FolderSink:
             "applied": sum(1 for c in doc.changes if c.applied),
             "flagged": sum(1 for c in doc.changes if not c.applied),
             "characters": len(doc.source),
+            "review": None,  # its page in the review report, when one is written (the listener says)
         }
-        self._index.write(dumps(entry) + "\n")
-        self._records.write(record_line)
         for listener in self.listeners:
             listener.add(doc, entry)
+        self._index.write(dumps(entry) + "\n")
+        self._records.write(record_line)
 
     def close(self, ok: bool = True) -> dict[str, Any]:
         exc = (None, None, None) if ok else (RepairError, RepairError("aborted"), None)

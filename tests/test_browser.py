@@ -17,7 +17,7 @@ from repair.cli import app
 from repair.document import Document
 from repair.model import FLAG_CAP, Change, apply_changes, unapply
 from repair.pipeline import Config, run_document
-from repair.review.html import kind
+from repair.review.html import kind, shard
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -70,9 +70,15 @@ def report(tmp_path_factory):
     doc = run_document(Document.from_text((root / "seeds" / SEED4).read_text(encoding="utf-8")), Config.load())
     conf = sorted({c.confidence for c in doc.changes if c.stage != "normalise"})
     threshold = conf[-1] if len(conf) >= 2 else 1.0
-    r = runner.invoke(app, ["run", str(root / "seeds"), "-o", str(out), "-q", "--threshold", str(threshold)])
+    r = runner.invoke(app, ["run", str(root / "seeds"), "-o", str(out), "-q", "--threshold", str(threshold), "--review"])
     assert r.exit_code == 0, r.output
     return out
+
+
+def _page_of(out: Path, doc_id: str) -> Path:
+    """A document's review page, where documents.jsonl says it is (review/<shard>/<page>)."""
+    entries = [json.loads(x) for x in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    return out / next(e["review"] for e in entries if e["id"] == doc_id)
 
 
 def _changes(pg) -> list[dict]:
@@ -97,7 +103,7 @@ def _on_screen(pg, locator):
 
 
 def test_keyboard_review_export_and_emit(page, report, tmp_path):
-    page.goto((report / "review" / f"{SEED4}.html").as_uri())
+    page.goto(_page_of(report, SEED4).as_uri())
     changes = _changes(page)
     record = next(json.loads(x) for x in (report / "records.jsonl").read_text().splitlines() if SEED4 in x)
     assert [c["start"] for c in changes] == [c["start"] for c in record["repair"]["changes"]]
@@ -221,6 +227,38 @@ def test_index_lists_filters_and_decides_by_rule(page, report, tmp_path):
     assert text.startswith("[ad_1]\n") and "[ad_2]" in text
 
 
+def test_pages_in_their_sub_folders_link_to_each_other_the_index_and_assets(page, report):
+    """Pages live in review/<shard>/ (several shards here): index -> page, ] and [ (index order),
+    the next/previous links, i and the back link to the index, and each page's styles and data."""
+    data = _data(report)
+    assert len({d["page"].split("/")[0] for d in data}) > 1  # the five seeds are spread over several folders
+    page.goto((report / "index.html").as_uri())
+    with page.expect_navigation():
+        page.click(f"#docs a:text-is('{data[0]['id']}')")
+    for k, d in enumerate(data):
+        assert page.evaluate("document.body.dataset.doc") == d["id"]
+        assert page.url == (report / "review" / d["page"]).as_uri()
+        assert page.evaluate("getComputedStyle(document.querySelector('.row.head')).display") == "grid"  # report.css
+        assert page.evaluate("Array.isArray(window.REPAIR_REPORT.docs)")  # data.js
+        if k + 1 < len(data):
+            assert page.locator("#next-doc").get_attribute("href") == "../" + data[k + 1]["page"]
+            with page.expect_navigation():
+                page.keyboard.press("]")
+    with page.expect_navigation():
+        page.keyboard.press("[")
+    assert page.evaluate("document.body.dataset.doc") == data[-2]["id"]
+    with page.expect_navigation():
+        page.click("#prev-doc")
+    assert page.evaluate("document.body.dataset.doc") == data[-3]["id"]
+    with page.expect_navigation():
+        page.keyboard.press("i")
+    assert page.url == (report / "index.html").as_uri() and page.locator("#docs tr").count() == 5
+    page.goto((report / "review" / data[0]["page"]).as_uri())
+    with page.expect_navigation():
+        page.click("#to-index")
+    assert page.url == (report / "index.html").as_uri()
+
+
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["without-csp", "with-csp"])
 def test_hostile_document_renders_as_text(page, tmp_path):
     src = tmp_path / "in"
@@ -229,8 +267,8 @@ def test_hostile_document_renders_as_text(page, tmp_path):
                '<textarea> and </script><img src=x "onerror=alert(2)> <b onmouseover=alert(3)>x</b>.\n')
     (src / "evil.txt").write_text(hostile, encoding="utf-8")
     out = tmp_path / "out"
-    assert runner.invoke(app, ["run", str(src), "-o", str(out), "-q"]).exit_code == 0
-    page.goto((out / "review" / "evil.txt.html").as_uri())
+    assert runner.invoke(app, ["run", str(src), "-o", str(out), "-q", "--review"]).exit_code == 0
+    page.goto(_page_of(out, "evil.txt").as_uri())
     assert page.evaluate("window.pwned") is None
     assert page.locator("img").count() == 0 and page.locator("textarea").count() == 0
     assert page.locator("main b").count() == 0
@@ -553,7 +591,7 @@ KEY_MS = """(key) => { const t = performance.now();
 
 def test_one_megabyte_document_keys_under_100_ms(page, corpus):
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.goto((corpus / "review" / "big.html").as_uri())
+    page.goto((corpus / "review" / shard("big.html") / "big.html").as_uri())
     assert len(_changes(page)) == 17_000
     times = {}
     for n, key in enumerate("jjjjJJJJaruKKkjAuRJ"):

@@ -20,11 +20,11 @@ def test_no_report_leaves_out_the_html_but_keeps_files_diffs_and_counts(tmp_path
     assert list((out / "diffs").glob("*.diff"))
 
 
-def test_the_html_report_is_written_by_default(tmp_path: Path):
+def test_the_html_report_is_written_with_review(tmp_path: Path):
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["run", str(SEEDS), "-o", str(out), "-q"])
+    res = CliRunner().invoke(app, ["run", str(SEEDS), "-o", str(out), "-q", "--review"])
     assert res.exit_code == 0, res.output
-    assert (out / "index.html").is_file()
+    assert (out / "index.html").is_file() and (out / "review" / "data.js").is_file()
 
 
 def test_a_bug_on_one_document_is_reported_and_the_batch_goes_on(tmp_path: Path, monkeypatch):

@@ -66,10 +66,10 @@ def test_dask_run_writes_what_a_local_run_writes(tmp_path, cluster):
     # small partitions, so the JSONL file is cut into byte ranges and the Parquet file into row groups
     (tmp_path / "repair.toml").write_text("[executor]\npartition_mb = 0.02\n", encoding="utf-8")
     cfg = str(tmp_path / "repair.toml")
-    local = _run(str(inp), "-o", str(tmp_path / "local"), "--config", cfg)
+    local = _run(str(inp), "-o", str(tmp_path / "local"), "--config", cfg, "--review")
     assert local.exit_code == 1, local.output  # the broken line is reported and counted, the rest is written
     dask = _run(str(inp), "-o", str(tmp_path / "dask"), "--config", cfg, "--executor", "dask",
-                "--scheduler", cluster.scheduler_address)
+                "--scheduler", cluster.scheduler_address, "--review")
     assert dask.exit_code == 1, dask.output
     assert dask.output == local.output
     a, b = _files(tmp_path / "local"), _files(tmp_path / "dask")

@@ -366,7 +366,7 @@ def test_origin_rel_never_overwrites_the_folders_own_files(tmp_path: Path, rel: 
     src.write_text(dumps(good.to_record(final=False)) + "\n" + dumps(crafted.to_record(final=False)) + "\n",
                    encoding="utf-8")
     out = tmp_path / "out"
-    res = invoke("emit", str(src), "-o", str(out), "-q")
+    res = invoke("emit", str(src), "-o", str(out), "-q", "--review")
     assert res.exit_code == 0, res.output
     entries = [json.loads(x) for x in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [e["id"] for e in entries] == ["other.txt", "evil"]
@@ -378,7 +378,8 @@ def test_origin_rel_never_overwrites_the_folders_own_files(tmp_path: Path, rel: 
     assert (out / evil_out).read_text(encoding="utf-8") == "The State Department spoke.\n"
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["documents"] == 2
     assert "The State Division" in (out / "diffs" / "other.txt.diff").read_text(encoding="utf-8")
-    assert "other.txt" in (out / "review" / "other.txt.html").read_text(encoding="utf-8")
+    assert "other.txt" in (out / entries[0]["review"]).read_text(encoding="utf-8")
+    assert entries[0]["review"].startswith("review/") and entries[0]["review"].endswith("/other.txt.html")
 
 
 def test_a_second_concurrent_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
@@ -493,6 +494,9 @@ def test_a_document_over_the_size_limit_is_one_error(tmp_path: Path, monkeypatch
     out = tmp_path / "out"
     res = invoke("run", *args, "-o", str(out), "-q", input=data)
     assert res.exit_code == 1, res.output
+    if want[0] == 0:  # nothing was cleaned: nothing is written (the error is on stderr)
+        assert not out.exists() and "MB limit for one document" in res.stderr
+        return
     rep = report(out)
     assert rep["failed"] == 1 and rep["documents"] == want[0] and rep["failures"][0]["line"] == want[1]
     assert "MB limit for one document" in rep["failures"][0]["error"]
@@ -596,7 +600,7 @@ def test_a_corpus_mixing_bad_inputs_with_good_ones(tmp_path: Path, monkeypatch: 
                 json.dumps({"text": "a b", "repair": {"origin": {"rel": "review/good0.txt.html"}}}),
                 '{"text": 5}', "not json", json.dumps({"text": "x" * 20_000}), GOOD)
     out = tmp_path / "out"
-    res = invoke("run", str(src), "-o", str(out))
+    res = invoke("run", str(src), "-o", str(out), "--review")
     assert res.exit_code == 1, res.output
     rep = report(out)
     bad = {(Path(f["path"]).name, f["line"]) for f in rep["failures"]}
@@ -606,7 +610,8 @@ def test_a_corpus_mixing_bad_inputs_with_good_ones(tmp_path: Path, monkeypatch: 
     assert len(errors(res.stderr)) == len(bad) and _raw_lines(res.stderr) == []
     assert rep["documents"] == 3 + 4  # three good files; four good or repairable lines
     assert len((out / "records.jsonl").read_text(encoding="utf-8").splitlines()) == 7
-    assert (out / "index.html").exists() and "good0" in (out / "review" / "good0.txt.html").read_text(encoding="utf-8")
+    entries = {e["id"]: e for e in map(json.loads, (out / "documents.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert (out / "index.html").exists() and "good0" in (out / entries["good0.txt"]["review"]).read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/sbin/capsh").exists(), reason="needs root and capsh")

@@ -30,11 +30,11 @@ def test_a_proto_id_keeps_its_decisions(tmp_path: Path, doc_id: str) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": doc_id, "text": "The State Division said on Monday.\n"}) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["run", str(src), "-o", str(out), "-q"])
+    r = CliRunner().invoke(app, ["run", str(src), "-o", str(out), "-q", "--review"])
     assert r.exit_code == 0, r.output
     page_name = json.loads((out / "documents.jsonl").read_text(encoding="utf-8"))["id"]
     assert page_name == doc_id
-    (page_file,) = [p for p in (out / "review").glob("*.html")]
+    (page_file,) = [p for p in (out / "review").glob("*/*.html")]
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:

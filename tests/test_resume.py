@@ -73,7 +73,10 @@ def _corpus(root: Path) -> Path:
 
 
 def _config(root: Path, extra: str = "") -> str:
-    (root / "repair.toml").write_text(f"[executor]\npartition_mb = {PARTITION_MB}\n{extra}", encoding="utf-8")
+    """The runs' repair.toml: small partitions, and the review report (``review = true``), so that
+    resumed runs are compared on every file a folder run can write."""
+    (root / "repair.toml").write_text(f"review = true\n[executor]\npartition_mb = {PARTITION_MB}\n{extra}",
+                                      encoding="utf-8")
     return str(root / "repair.toml")
 
 

@@ -16,7 +16,7 @@ from repair.document import Document
 from repair.model import Change, apply_changes, unapply
 from repair.review.align import is_removal, rows, visible, word_core
 from repair.review.decisions import DecisionsError, export, load, parse, redecide
-from repair.review.html import json_for_html, render_document, render_index, write_report
+from repair.review.html import json_for_html, render_document, render_index, shard, write_report
 
 runner = CliRunner()
 HOSTILE = ('[ad_1]\nThe State Division said <script>alert(1)</script> then </textarea> and </script>'
@@ -147,7 +147,10 @@ def test_hostile_text_is_escaped_everywhere(hostile_doc):
     assert names.count("script") == 3  # the JSON block, data.js, report.js: none from the document
     assert "img" not in names and "textarea" not in names and "b" in names  # <b> only from our own markup
     assert not any(k.startswith("on") for _, attrs in tags.tags for k in attrs)
-    assert [a.get("src") for t, a in tags.tags if t == "script"] == [None, "data.js", "report.js"]
+    # the page lives in review/<shard>/: its assets are one folder up, the index two
+    assert [a.get("src") for t, a in tags.tags if t == "script"] == [None, "../data.js", "../report.js"]
+    assert [a["href"] for t, a in tags.tags if t == "link"] == ["../report.css"]
+    assert [a["href"] for t, a in tags.tags if t == "a" and a.get("id") == "to-index"] == ["../../index.html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     # the learned model flags the "2" of alert(2) (low-confidence noise): the escaped text runs up to the
     # change's markup and on after it
@@ -198,17 +201,20 @@ def test_long_unchanged_runs_fold_away():
 
 def test_report_on_the_seeds(tmp_path, seed_paths):
     out = tmp_path / "out"
-    r = runner.invoke(app, ["run", str(seed_paths[0].parent), "-o", str(out), "-q", "--threshold", "0.98"])
+    r = runner.invoke(app, ["run", str(seed_paths[0].parent), "-o", str(out), "-q", "--threshold", "0.98", "--review"])
     assert r.exit_code == 0, r.output
-    pages = sorted(p.name for p in (out / "review").glob("*.html"))
+    pages = sorted(p.name for p in (out / "review").glob("*/*.html"))
     assert pages == sorted(p.name + ".html" for p in seed_paths)
+    assert all(p.parent.name == shard(p.name) for p in (out / "review").glob("*/*.html"))  # review/<shard>/<page>
     data = json.loads((out / "review" / "data.js").read_text().removeprefix("window.REPAIR_REPORT = ")
                       .rstrip().rstrip(";"))
     spins = [d[2] for d in data["docs"]]
     assert spins == sorted(spins, reverse=True) and len(spins) == 5
     records = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
     by_id = {rec["repair"]["id"]: rec for rec in records}
+    entries = {e["id"]: e for e in map(json.loads, (out / "documents.jsonl").read_text().splitlines())}
     for d in data["docs"]:
+        assert entries[d[0]]["review"] == f"review/{d[1]}" and (out / "review" / d[1]).is_file()
         changes = by_id[d[0]]["repair"]["changes"]
         assert d[4] == sum(c["applied"] for c in changes) and d[5] == sum(not c["applied"] for c in changes)
     assert any(d[5] for d in data["docs"]), "threshold 0.98 should leave some flagged changes in the seeds"
@@ -219,13 +225,15 @@ def test_report_on_the_seeds(tmp_path, seed_paths):
         for rule, c in rules.items():
             assert (f"<td>{stage}</td><td><code>{rule}</code></td><td class=\"num\">{c['applied']}</td>"
                     f"<td class=\"num\">{c['flagged']}</td>") in index
-    for f in [out / "index.html", *(out / "review").iterdir()]:  # nothing loads from the network
+    for f in [out / "index.html", *(p for p in (out / "review").rglob("*") if p.is_file())]:  # nothing from the network
         assert not re.search(r"(src|href)=\"(https?:)?//", f.read_text()), f
         assert "http://" not in f.read_text() and "https://" not in f.read_text(), f
-    (out / "review" / "gone.txt.html").write_text("a page from an earlier run")
-    assert runner.invoke(app, ["run", str(seed_paths[4]), "-o", str(out), "-q", "--threshold", "0.98"]).exit_code == 0
-    assert [p.name for p in (out / "review").glob("*.html")] == ["004_0ec5a602defd3933.txt.html"]
-    page = (out / "review" / "004_0ec5a602defd3933.txt.html").read_text()
+    (out / "review" / shard("gone.txt.html")).mkdir(exist_ok=True)
+    (out / "review" / shard("gone.txt.html") / "gone.txt.html").write_text("a page from an earlier run")
+    assert runner.invoke(app, ["run", str(seed_paths[4]), "-o", str(out), "-q", "--threshold", "0.98",
+                               "--review"]).exit_code == 0
+    assert [p.name for p in (out / "review").glob("*/*.html")] == ["004_0ec5a602defd3933.txt.html"]
+    page = (out / "review" / shard("004_0ec5a602defd3933.txt.html") / "004_0ec5a602defd3933.txt.html").read_text()
     assert page.count('tabindex="0"') == len(by_id["004_0ec5a602defd3933.txt"]["repair"]["changes"])
 
 
@@ -259,7 +267,7 @@ def test_large_corpus_report(tmp_path):
     data = json.loads((tmp_path / "review" / "data.js").read_text().removeprefix("window.REPAIR_REPORT = ")
                       .rstrip().rstrip(";"))
     assert len(data["docs"]) == 2001 and data["docs"][0][0] == "big"  # most changed first among equal spins
-    big_page = (tmp_path / "review" / "big.html").read_text()
+    big_page = (tmp_path / "review" / shard("big.html") / "big.html").read_text()
     assert big_page.count('tabindex="0"') == len(changes) > 10_000
 
 

@@ -36,12 +36,16 @@ from repair.resume import WorkFolder, fingerprint
 from repair.review.decisions import load as load_decisions
 from repair.review.html import HtmlReport
 from repair.selection import selection_of
-from repair.writers import FolderSink, JsonlSink, ParquetSink
+from repair.writers import FolderSink, JsonlSink, ParquetSink, TextSink, refuse_text_output
 
 Output = Annotated[
     Optional[Path],
-    typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for records, or a folder for cleaned files, "
-                                        "diffs and report.json. Default: JSON lines on stdout.", show_default=False),
+    typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for the records; a folder for the cleaned files "
+                                        "at the inputs' relative paths, records.jsonl, documents.jsonl, diffs and "
+                                        "report.json (--review adds the HTML review report); or a .txt file for the "
+                                        "cleaned text of one text input alone (its record is not kept: use a folder "
+                                        "or a .jsonl output for that). Default: JSON lines on stdout.",
+                 show_default=False),
 ]
 StageOutput = Annotated[
     Optional[Path],
@@ -63,9 +67,19 @@ Resume = Annotated[bool, typer.Option(
                      "completed are not cleaned again; the output is what one uninterrupted run writes. Refused "
                      "when the inputs, settings or rules differ from that run's.")]
 NoDiffs = Annotated[bool, typer.Option("--no-diffs", help="Do not write per-document unified diffs.")]
-NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HTML review report (index.html, "
-                                                            "review/): about 50 KB a document, so leave it out for "
-                                                            "very large corpora.")]
+Review = Annotated[bool, typer.Option("--review", help="With a folder output, also write the HTML review report "
+                                                      "(index.html and review/, about 50 KB a document): each "
+                                                      "document's changes side by side, to accept or reject in a "
+                                                      "browser (default: review in repair.toml, else off).")]
+NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write the HTML review report: the default; "
+                                                            "this overrides review = true in repair.toml.")]
+
+
+def _review(review: bool, no_report: bool) -> bool | None:
+    """The --review / --no-report flags as a setting (None: neither given, the configuration decides)."""
+    if review and no_report:
+        raise ConfigError("--review and --no-report contradict each other; give one of them")
+    return True if review else False if no_report else None
 
 
 def _stage_command(name: str, doc: str) -> None:
@@ -105,19 +119,22 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 @app.command("emit")
 def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
          only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
-         decisions: DecisionsFile = None, no_report: NoReport = False, jobs: opt.Jobs = 1, config: opt.ConfigFile = None,
+         decisions: DecisionsFile = None, review: Review = False, no_report: NoReport = False, jobs: opt.Jobs = 1,
+         config: opt.ConfigFile = None,
          isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
          show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
          respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
-    With -o FOLDER: cleaned files at the inputs' relative paths, unified diffs, report.json and the
-    review report (index.html). With --decisions FILE: re-decide emitted records as a reviewer chose.
+    With -o FOLDER: cleaned files at the inputs' relative paths, records.jsonl, unified diffs and
+    report.json; --review adds the review report (index.html). With --decisions FILE: re-decide
+    emitted records as a reviewer chose.
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, extend_rules=extend_rules, model=model, include=include,
-                          exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
+                          exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors,
+                          review=_review(review, no_report))
         if show:
             show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
@@ -125,13 +142,13 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
-             report=not no_report, select=selection_of(s), max_errors=s.max_errors)
+             report=s.review, select=selection_of(s), max_errors=s.max_errors)
 
 
 @app.command("run")
 def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
         only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, no_diffs: NoDiffs = False,
-        no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
+        review: Review = False, no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
         grammar_scope: GrammarScope = None, model: opt.Model = None, jobs: opt.Jobs = 1, executor: ExecutorKind = None,
         scheduler: Scheduler = None, workers: Workers = None, resume: Resume = False, config: opt.ConfigFile = None,
         isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
@@ -139,7 +156,8 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
         respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
-    [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, diffs and report.json in out/.
+    [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, records.jsonl, diffs and report.json in out/.
+    [bold]--review[/bold] adds the HTML review report (out/index.html); [bold]-o clean.txt[/bold] takes one text file.
     [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
     [bold]--executor dask --scheduler ADDRESS[/bold] cleans on a Dask cluster; the output is the same.
     [bold]--resume[/bold] goes on from where an interrupted run (SIGTERM, Ctrl-C, a crash) writing the same -o stopped.
@@ -150,12 +168,13 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules,
                           include=include, exclude=exclude, respect_gitignore=respect_gitignore, model=model,
-                          executor=executor, scheduler=scheduler, workers=workers, max_errors=max_errors)
+                          executor=executor, scheduler=scheduler, workers=workers, max_errors=max_errors,
+                          review=_review(review, no_report))
         if show:
             show_settings(s)
         with terminate_as_interrupt():  # SIGTERM stops the run as Ctrl-C does: partitions recorded, temporaries gone
             _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
-                 report=not no_report, select=selection_of(s), executor=_executor(s, jobs), resume=resume,
+                 report=s.review, select=selection_of(s), executor=_executor(s, jobs), resume=resume,
                  partition_bytes=max(1, int(s.executor.partition_mb * (1 << 20))), max_errors=s.max_errors)
 
 
@@ -173,22 +192,32 @@ def _executor(s: Any, jobs: int) -> Any:
 
 
 def _is_folder_target(output: Path) -> bool:
-    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".parquet")
+    return output.is_dir() or output.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".parquet", ".txt")
+
+
+def _is_text_target(output: Path) -> bool:
+    return not output.is_dir() and output.suffix.lower() == ".txt"
 
 
 def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_field: str, quiet: bool, *,
-         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = True,
+         final: bool, diffs: bool, decisions: Any = None, jobs: int = 1, report: bool = False,
          select: Any = None, executor: Any = None, resume: bool | None = None,
          partition_bytes: int = TARGET_BYTES, max_errors: int = 0) -> None:
     """Clean ``paths`` into ``output``. ``resume`` not None (``repair run``): a run to an output file
     or folder records the partitions it completes (:mod:`repair.resume`), and ``resume=True`` skips
-    those an interrupted run recorded."""
+    those an interrupted run recorded. ``report``: a folder output also gets the HTML review report.
+    A run that cleans no document and fails some (a mistyped path, a wrong --text-field) writes no
+    output at all, and leaves a previous one as it was."""
     if (jobs > 1 or executor is not None) and ("grammar" in cfg.stages or decisions is not None):
         what = f"--jobs {jobs}" if executor is None else "--executor dask"
         raise ConfigError(f"{what} cannot be combined with "
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
     refuse_terminal_stdin(paths)  # before any output is created
+    text_out = output is not None and final and _is_text_target(output)
+    if text_out:
+        assert output is not None
+        refuse_text_output(output, paths or [])
     inputs = tuple(p for p in (paths or []) if str(p) != "-")
     parts = None
     if resume is not None and output is not None and paths and len(inputs) == len(paths):
@@ -197,7 +226,10 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         raise ConfigError("--resume needs an output (-o FILE or FOLDER) and input files: records streamed to stdout, "
                           "or read from stdin, cannot be resumed")
     sink: Any
-    if output is not None and final and _is_folder_target(output):
+    if text_out:
+        assert output is not None
+        sink = TextSink(output, inputs=inputs)
+    elif output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         if report:
             sink.listeners.append(HtmlReport(output, into=sink.dir))  # index.html + review/: the side-by-side review report
@@ -224,6 +256,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     folder: WorkFolder | None = None
     items = None
     ok = False
+    nothing = False  # nothing cleaned and something failed: no output is written
     try:
         if parts is not None:
             assert output is not None
@@ -237,7 +270,10 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         with log:
             process(paths, text_field, sink.add, on_error, quiet=quiet, work=work, jobs=jobs, select=select,
                     executor=executor, items=items)
-        ok = True
+        nothing = output is not None and log.count > 0 and sink.stats.documents == 0
+        ok = not nothing
+        if nothing and folder is not None:
+            folder.finish()  # the run is over: nothing to resume
     except (KeyboardInterrupt, RepairError):
         if folder is not None and folder.done:
             err.print(f"[yellow]note:[/yellow] {clean(folder.summary())}", soft_wrap=True)
@@ -250,14 +286,14 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     if decisions is not None:
         decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or log.count):
-        _summary(stats, output, folder=isinstance(sink, FolderSink))
+        _summary(stats, output, sink=sink, written=not nothing)
     if watch is not None and not quiet:
         watch.summary()
     if log.count:
         raise typer.Exit(1)
 
 
-def _summary(stats, output: Optional[Path], *, folder: bool) -> None:
+def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) -> None:
     d = stats.as_dict()
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("stage")
@@ -276,7 +312,16 @@ def _summary(stats, output: Optional[Path], *, folder: bool) -> None:
     )
     if output is not None:
         where = escape(str(output))
-        if folder:
-            err.print(f"Cleaned files, diffs and report.json are in [bold]{where}[/bold].", soft_wrap=True)
+        if not written:
+            err.print(f"No document was cleaned, so nothing was written to [bold]{where}[/bold] (a previous output "
+                      "there is left as it was).", soft_wrap=True)
+        elif isinstance(sink, FolderSink):
+            review = any(isinstance(x, HtmlReport) for x in sink.listeners)
+            err.print(f"Cleaned files, records.jsonl, diffs and report.json are in [bold]{where}[/bold].",
+                      soft_wrap=True)
+            if review:
+                err.print(f"Review report: [bold]{escape(str(output / 'index.html'))}[/bold].", soft_wrap=True)
+        elif isinstance(sink, TextSink):
+            err.print(f"Cleaned text written to [bold]{where}[/bold].", soft_wrap=True)
         else:
             err.print(f"Records written to [bold]{where}[/bold].", soft_wrap=True)

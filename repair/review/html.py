@@ -3,7 +3,9 @@
 Layout in the output folder (next to what :class:`~repair.writers.FolderSink` writes)::
 
     index.html                the corpus: counts by stage and rule, charts, the document list
-    review/<doc>.html         one page per document: original left, cleaned right, by paragraph
+    review/<xx>/<doc>.html    one page per document: original left, cleaned right, by paragraph; ``xx``
+                              is :func:`shard` of the page's name (256 sub-folders, so a million
+                              documents make about 3,900 files a folder, not a million in one)
     review/data.js            the document list (sorted by spin score) for the index, paging, J/K and the
                               queue: counts, rules with counts, and the span of each change that asks for a
                               decision (see :func:`kind`)
@@ -40,6 +42,7 @@ from repair.model import FLAG_CAP, SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
 
 REVIEW_DIR = "review"
+SHARD_HEX = 2  # hex digits of a page name's hash naming its sub-folder of review/ (16 ** 2 = 256 folders)
 ASSETS = ("report.css", "report.js")
 CONTEXT = 1  # unchanged paragraphs shown around a change; longer unchanged runs fold away
 PAGE_SIZE = 100
@@ -58,6 +61,16 @@ def json_for_html(data: Any) -> str:
 def report_token(out: Path) -> str:
     """Names the report's decisions in the browser's storage: one key per output folder."""
     return hashlib.sha1(str(out.resolve()).encode("utf-8")).hexdigest()[:12]
+
+
+def shard(name: str) -> str:
+    """The sub-folder of ``review/`` the page ``name`` goes in: the first :data:`SHARD_HEX` hex digits of
+    its SHA-1 (names are compared without case, so two names that differ only in case share a folder).
+
+    >>> shard("004_0ec5a602defd3933.txt.html")
+    '89'
+    """
+    return hashlib.sha1(name.lower().encode("utf-8")).hexdigest()[:SHARD_HEX]
 
 
 def kind(c: Change, spin_score: float) -> str:
@@ -204,7 +217,8 @@ def _head(title: str, css: str) -> str:
 
 
 def render_document(doc: Document, *, token: str, page: str = "") -> str:
-    """The review page of one document (pure: returns the HTML)."""
+    """The review page of one document (pure: returns the HTML). The page lives in ``review/<shard>/``
+    (``page`` is its path from ``review/``): the assets are one folder up, the index two."""
     changes = check_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
     flagged = len(changes) - applied
@@ -220,9 +234,9 @@ def render_document(doc: Document, *, token: str, page: str = "") -> str:
     if not changes:
         body = '<p class="none">No changes: the cleaned text is the original.</p>' + body
     return (
-        _head(f"{doc.id} \u00b7 repair review", "report.css")
+        _head(f"{doc.id} \u00b7 repair review", "../report.css")
         + f'<body class="doc" data-token="{esc(token)}" data-doc="{esc(doc.id)}" data-page="{esc(page)}">\n'
-        + '<header><nav><a href="../index.html" id="to-index">\u2190 all documents</a>'
+        + '<header><nav><a href="../../index.html" id="to-index">\u2190 all documents</a>'
           '<a id="prev-doc" hidden>\u2190 previous</a><a id="next-doc" hidden>next \u2192</a></nav>'
         + f'<h1>{esc(doc.id)}</h1>'
         + f'<p class="meta">spin score <b>{doc.spin_score:.2f}</b>{family} \u00b7 <b>{applied}</b> applied \u00b7 '
@@ -240,7 +254,7 @@ def render_document(doc: Document, *, token: str, page: str = "") -> str:
         + body
         + '\n</main><div id="status" role="status"></div>\n'
         + f'<script id="changes" type="application/json">{json_for_html(data)}</script>\n'
-        + '<script src="data.js"></script><script src="report.js"></script>\n</body></html>\n'
+        + '<script src="../data.js"></script><script src="../report.js"></script>\n</body></html>\n'
     )
 
 
@@ -397,14 +411,19 @@ class HtmlReport:
         return name
 
     def add(self, doc: Document, entry: dict[str, Any] | None = None) -> None:
+        """Write ``doc``'s page; ``entry`` (its line in ``documents.jsonl``, if any) gets the page's
+        path from the output folder as ``review``."""
         name = self._page_name(doc.id)
-        write_atomic(self.dir / name, render_document(doc, token=self.token, page=name))
+        page = f"{shard(name)}/{name}"
+        write_atomic(self.dir / page, render_document(doc, token=self.token, page=page))
+        if entry is not None:
+            entry["review"] = f"{REVIEW_DIR}/{page}"
         by_rule: dict[str, int] = {}
         for c in doc.changes:
             by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
         kinds = [kind(c, doc.spin_score) for c in doc.changes]
         asks = sorted([c.start, c.end, c.rule] for c, k in zip(doc.changes, kinds, strict=True) if k == "ask")
-        self.entries.append([doc.id, name, round(doc.spin_score, 4), doc.family or "",
+        self.entries.append([doc.id, page, round(doc.spin_score, 4), doc.family or "",
                              sum(c.applied for c in doc.changes), sum(not c.applied for c in doc.changes),
                              len(doc.source), sorted(([r, n] for r, n in by_rule.items()), key=lambda rn: (-rn[1], rn[0])),
                              len(asks), kinds.count("low"), asks])
@@ -421,8 +440,8 @@ class HtmlReport:
                 "docs": self.entries}
         write_atomic(self.dir / "data.js", f"window.REPAIR_REPORT = {json_for_html(data)};\n")
         write_atomic(self.out / "index.html", render_index(d, token=self.token, title=self.title))
-        for old in self.dir.glob("*.html"):  # pages of an earlier run into the same folder
-            if old.name.lower() not in self._names:
+        for old in self.dir.glob("*/*.html"):  # pages of an earlier run into the same folder
+            if old.name.lower() not in self._names or old.parent.name != shard(old.name):
                 old.unlink()
 
 

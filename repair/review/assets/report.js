@@ -68,6 +68,9 @@
     if (!dirty) { dirty = true; setTimeout(flush, 0); }
   }
   function go(href) { flush(); location.href = href; }
+  /* a page's address: review/<shard>/<name>.html; docs[].page is "<shard>/<name>.html", relative to review/ */
+  function pageHref(p) { return String(p).split("/").map(encodeURIComponent).join("/"); }
+  var FROM_PAGE = "../", FROM_INDEX = "review/", INDEX_FROM_PAGE = "../../index.html";
   window.addEventListener("pagehide", flush);
   window.addEventListener("storage", function (ev) { if (ev.key === KEY && !dirty) cache = null; });
 
@@ -352,7 +355,7 @@
       if (i >= 0) { focus(i); return; }
       for (var k = at + dir; at >= 0 && k >= 0 && k < docs.length; k += dir) {
         if (leftIn(docs[k], s)) {
-          go(encodeURIComponent(docs[k].page) + (dir > 0 ? "#first-to-decide" : "#last-to-decide"));
+          go(FROM_PAGE + pageHref(docs[k].page) + (dir > 0 ? "#first-to-decide" : "#last-to-decide"));
           return;
         }
       }
@@ -415,8 +418,8 @@
     var at = -1;
     for (var k = 0; k < docs.length; k++) if (docs[k].page === page) { at = k; break; }
     var prev = document.getElementById("prev-doc"), next = document.getElementById("next-doc");
-    if (at > 0) { prev.href = encodeURIComponent(docs[at - 1].page); prev.hidden = false; }
-    if (at >= 0 && at < docs.length - 1) { next.href = encodeURIComponent(docs[at + 1].page); next.hidden = false; }
+    if (at > 0) { prev.href = FROM_PAGE + pageHref(docs[at - 1].page); prev.hidden = false; }
+    if (at >= 0 && at < docs.length - 1) { next.href = FROM_PAGE + pageHref(docs[at + 1].page); next.hidden = false; }
 
     document.addEventListener("keydown", function (ev) {
       if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
@@ -434,7 +437,7 @@
         case "e": exportDecisions(); break;
         case "[": if (!prev.hidden) go(prev.href); break;
         case "]": if (!next.hidden) go(next.href); break;
-        case "i": go("../index.html"); break;
+        case "i": go(INDEX_FROM_PAGE); break;
         default: return;
       }
       ev.preventDefault();
@@ -516,7 +519,7 @@
         tr.className = (d.spin >= SPUN ? "spun" : "") + (opened[d.id] ? " open" : "");
         var td = el("td", null, "id");
         var a = el("a", d.id);
-        a.href = "review/" + encodeURIComponent(d.page);
+        a.href = FROM_INDEX + pageHref(d.page);
         a.title = d.id;
         td.appendChild(a);
         var n = s.documents[d.id] ? Object.keys(s.documents[d.id]).length : 0;
@@ -544,7 +547,7 @@
       progress.textContent = nd + " change decision" + (nd === 1 ? "" : "s") + ", " + nr + " rule decision"
         + (nr === 1 ? "" : "s") + " saved in this browser \u00b7 " + plural(leftN, "change") + " left to decide in "
         + plural(leftDocs.length, "document");
-      if (leftDocs.length) { start.href = "review/" + encodeURIComponent(leftDocs[0].page) + "#first-to-decide"; start.hidden = false; }
+      if (leftDocs.length) { start.href = FROM_INDEX + pageHref(leftDocs[0].page) + "#first-to-decide"; start.hidden = false; }
       else start.hidden = true;
       Array.prototype.forEach.call(document.querySelectorAll(".rule-state"), function (x) {
         var r = x.getAttribute("data-rule");
@@ -566,7 +569,7 @@
       leftDocs.forEach(function (d) {
         var li = el("li");
         var a = el("a", d.id);
-        a.href = "review/" + encodeURIComponent(d.page) + "#first-to-decide";
+        a.href = FROM_INDEX + pageHref(d.page) + "#first-to-decide";
         li.appendChild(a);
         var m = s.documents[d.id], byRule = Object.create(null), order = [];
         d.asks.forEach(function (x) {

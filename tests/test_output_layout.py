@@ -1,0 +1,293 @@
+"""What a run writes (issue 12, "Provenance and outputs"): a folder output holds what a pipeline
+needs (cleaned data, records.jsonl, documents.jsonl, report.json, diffs), the HTML review only with
+--review (sharded into sub-folders), each record once; ``-o out.txt`` is one cleaned text; a run
+that cleans nothing writes nothing. Assertions are on files, JSON and exit codes."""
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from repair import resume
+from repair.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED4 = SEEDS / "004_0ec5a602defd3933.txt"
+runner = CliRunner()
+
+RECORDS = [{"id": "a", "text": "[ad_1]\nThe State Division said on Monday.\n", "n": 1, "meta": {"src": "x", "tags": [1]}},
+           {"text": "Nothing to fix here.\n", "id": None, "score": 0.5},
+           {"id": "c", "lang": "en", "text": "The US State Division spoke.\nSource link\n"}]
+
+
+def invoke(*args: str, input: str | bytes | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def _corpus(tmp_path: Path) -> Path:
+    inp = tmp_path / "in"
+    (inp / "seeds").mkdir(parents=True)
+    for p in sorted(SEEDS.glob("*.txt")):
+        (inp / "seeds" / p.name).write_bytes(p.read_bytes())
+    (inp / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    return inp
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _beside(out: Path) -> set[str]:
+    """Hidden names next to the output: locks, staging folders, work folders of --resume."""
+    return {p.name for p in out.parent.iterdir() if p.name.startswith(".")}
+
+
+# ---- the default folder layout ------------------------------------------------------------------
+
+def test_a_folder_run_writes_data_records_index_report_and_diffs_and_no_html(tmp_path: Path) -> None:
+    inp, out = _corpus(tmp_path), tmp_path / "out"
+    res = invoke("run", str(inp), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["diffs", "documents.jsonl", "feed.jsonl", "records.jsonl",
+                                                      "report.json", "seeds"]
+    assert sorted(p.name for p in (out / "seeds").iterdir()) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert len(_lines(out / "records.jsonl")) == len(_lines(out / "documents.jsonl")) == 5 + 3
+    assert all(e["review"] is None for e in _lines(out / "documents.jsonl"))
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["documents"] == 8
+
+
+def test_a_jsonl_input_comes_back_as_the_users_records_without_the_repair_block(tmp_path: Path) -> None:
+    inp, out = _corpus(tmp_path), tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
+    cleaned = _lines(out / "feed.jsonl")
+    records = [r for r in _lines(out / "records.jsonl") if r["repair"]["origin"]["kind"] == "jsonl"]
+    # a drop-in replacement: the same fields in the same order, only the text cleaned
+    assert [list(r) for r in cleaned] == [list(r) for r in RECORDS]
+    assert [{k: v for k, v in r.items() if k != "text"} for r in cleaned] == \
+        [{k: v for k, v in r.items() if k != "text"} for r in RECORDS]
+    assert [r["text"] for r in cleaned] == [r["text"] for r in records]
+    assert cleaned[0]["text"] == "The State Department said on Monday.\n"
+    # the repair blocks live once, in records.jsonl: no record is written twice
+    assert [{k: v for k, v in r.items() if k != "repair"} for r in records] == cleaned
+    record_lines = set((out / "records.jsonl").read_text(encoding="utf-8").splitlines())
+    assert not record_lines & set((out / "feed.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_a_parquet_input_comes_back_without_the_repair_columns(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "c"], "text": [RECORDS[0]["text"], RECORDS[2]["text"]], "n": [1, 3]}), src)
+    out = tmp_path / "out"
+    assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
+    table = pq.read_table(out / "in.parquet")
+    assert table.column_names == ["id", "text", "n"]
+    assert table.to_pylist()[0] == {"id": "a", "text": "The State Department said on Monday.\n", "n": 1}
+    records = _lines(out / "records.jsonl")
+    assert [r["text"] for r in records] == table.column("text").to_pylist() and all("repair" in r for r in records)
+    # a file output stays what it was: the records, repair block and typed columns included
+    assert invoke("run", str(src), "-o", str(tmp_path / "out.parquet"), "-q").exit_code == 0
+    assert {"repair", "repair_changes"} <= set(pq.read_table(tmp_path / "out.parquet").column_names)
+
+
+def test_a_jsonl_file_output_still_holds_the_records(tmp_path: Path) -> None:
+    inp = _corpus(tmp_path)
+    assert invoke("run", str(inp / "feed.jsonl"), "-o", str(tmp_path / "out.jsonl"), "-q").exit_code == 0
+    assert all("repair" in r for r in _lines(tmp_path / "out.jsonl"))
+
+
+# ---- the review report: opt-in, sharded -------------------------------------------------------
+
+def test_review_comes_from_the_flag_or_the_configuration_and_no_report_turns_it_off(tmp_path: Path) -> None:
+    inp = _corpus(tmp_path)
+    cfg = tmp_path / "repair.toml"
+    cfg.write_text("review = true\n", encoding="utf-8")
+
+    def html(*args: str) -> bool:
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        res = invoke("run", str(inp), "-o", str(out), "-q", *args)
+        assert res.exit_code == 0, res.output
+        assert (out / "index.html").exists() == (out / "review").exists()
+        return (out / "index.html").is_file()
+
+    assert not html("--isolated")
+    assert html("--isolated", "--review")
+    assert html("--config", str(cfg))
+    assert not html("--config", str(cfg), "--no-report")
+    assert not html("--isolated", "--no-report")  # today's opt-out, now the default: accepted
+    shown = invoke("run", "--config", str(cfg), "--show-settings")
+    assert shown.exit_code == 0 and tomllib.loads(shown.stdout)["review"] is True
+    shown = invoke("run", "--config", str(cfg), "--no-report", "--show-settings")
+    assert shown.exit_code == 0 and tomllib.loads(shown.stdout)["review"] is False
+    assert invoke("run", str(inp), "-o", str(tmp_path / "x"), "--review", "--no-report").exit_code == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text('review = "yes"\n', encoding="utf-8")
+    assert invoke("run", str(inp), "-o", str(tmp_path / "y"), "--config", str(bad)).exit_code == 2
+    # emit writes folders too, under the same rule
+    out = tmp_path / "emitted"
+    assert invoke("emit", str(inp), "-o", str(out), "-q", "--isolated").exit_code == 0
+    assert not (out / "index.html").exists()
+    assert invoke("emit", str(inp), "-o", str(out), "-q", "--isolated", "--review").exit_code == 0
+    assert (out / "index.html").is_file()
+
+
+def test_review_pages_are_sharded_and_every_path_follows(tmp_path: Path) -> None:
+    from repair.review.html import shard
+
+    lines = [json.dumps({"id": f"doc-{n:04d}", "text": f"[ad_1]\nDocument {n}: the State Division said.\n"})
+             for n in range(600)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("run", str(tmp_path / "in.jsonl"), "-o", str(out), "-q", "--review").exit_code == 0
+    review = out / "review"
+    assert sorted(p.name for p in review.iterdir() if p.is_file()) == ["data.js", "report.css", "report.js"]
+    folders = [p for p in review.iterdir() if p.is_dir()]
+    assert 200 < len(folders) <= 256  # 600 pages over (nearly) all 256 sub-folders, none in review/ itself
+    assert all(len(p.name) == 2 and all(ch in "0123456789abcdef" for ch in p.name) for p in folders)
+    pages = sorted(review.glob("*/*.html"))
+    assert len(pages) == 600 and all(p.parent.name == shard(p.name) for p in pages)
+    entries = _lines(out / "documents.jsonl")
+    assert sorted(out / e["review"] for e in entries) == pages
+    data = json.loads((review / "data.js").read_text(encoding="utf-8").removeprefix("window.REPAIR_REPORT = ")
+                      .rstrip().rstrip(";"))
+    at = data["fields"].index("page")
+    assert sorted(f"review/{d[at]}" for d in data["docs"]) == sorted(e["review"] for e in entries)
+    page = pages[0].read_text(encoding="utf-8")
+    for link in ('href="../report.css"', 'src="../data.js"', 'src="../report.js"', 'href="../../index.html"'):
+        assert link in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'src="review/data.js"' in index and 'href="review/report.css"' in index
+
+
+def test_a_million_pages_make_a_few_thousand_files_a_folder() -> None:
+    from repair.review.html import shard
+
+    sizes = Counter(shard(f"doc-{n:07d}.txt.html") for n in range(1_000_000))
+    assert len(sizes) == 256 and max(sizes.values()) < 4_500
+
+
+# ---- the records' other readers: emit, diff, check, resume --------------------------------------
+
+def test_emit_diff_and_check_read_a_folder_output(tmp_path: Path) -> None:
+    inp, out = _corpus(tmp_path), tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
+    records = _lines(out / "records.jsonl")
+
+    final = tmp_path / "final.jsonl"
+    res = invoke("emit", str(out / "records.jsonl"), "-o", str(final), "-q")
+    assert res.exit_code == 0, res.output
+    assert [r["text"] for r in _lines(final)] == [r["text"] for r in records]
+    res = invoke("emit", str(out / "records.jsonl"), "-o", str(tmp_path / "again"), "-q")
+    assert res.exit_code == 0 and len(_lines(tmp_path / "again" / "records.jsonl")) == len(records)
+
+    res = invoke("diff", str(out / "records.jsonl"), "-u")
+    assert res.exit_code == 0, res.output
+    assert "+++ b/" in res.stdout and "The State Department said on Monday." in res.stdout
+
+    # the folder is read as its cleaned data: each document once, none of the tool's own files
+    res = invoke("check", str(out), "--no-baseline", "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    report = json.loads(res.stdout)
+    assert report["unreadable"] == [] and report["corpus"]["documents"] == len(records)
+    ids = {d["id"] for d in report["documents"]}
+    assert len(ids) == len(records) and not any("records.jsonl" in i or "documents.jsonl" in i for i in ids)
+
+
+def test_a_folder_run_resumes_to_the_new_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inp = _corpus(tmp_path)
+    lines = [json.dumps({"id": f"j{n}", "text": SEED4.read_text(encoding="utf-8"), "n": n}) for n in range(6)]
+    (inp / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = tmp_path / "repair.toml"
+    cfg.write_text("[executor]\npartition_mb = 0.02\n", encoding="utf-8")
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(whole), "--config", str(cfg), "-q").exit_code == 0
+
+    commit = resume.WorkFolder._commit
+
+    def stop_here(self, rec, part):
+        commit(self, rec, part)
+        if self.done == 2:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(resume.WorkFolder, "_commit", stop_here)
+        assert invoke("run", str(inp), "-o", str(out), "--config", str(cfg), "-q").exit_code == 130
+    assert not out.exists()
+    res = invoke("run", str(inp), "-o", str(out), "--config", str(cfg), "-q", "--resume")
+    assert res.exit_code == 0, res.output
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(whole).as_posix(): p.read_bytes() for p in whole.rglob("*") if p.is_file()}
+    assert "index.html" not in files and not any("repair" in r for r in _lines(out / "big.jsonl"))
+    assert _beside(out) == set()
+
+
+# ---- -o out.txt -------------------------------------------------------------------------------
+
+def test_a_txt_output_is_the_cleaned_text_of_one_text_input_and_nothing_else(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    res = invoke("run", str(SEED4), "-o", str(work / "clean.txt"), "-q")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in work.iterdir()) == ["clean.txt"]  # no folder, no records, no lock left
+    folder = tmp_path / "folder"
+    assert invoke("run", str(SEED4), "-o", str(folder), "-q").exit_code == 0
+    assert (work / "clean.txt").read_bytes() == (folder / SEED4.name).read_bytes()
+    assert (work / "clean.txt").read_text(encoding="utf-8") != SEED4.read_text(encoding="utf-8")
+
+    # stdin text, emit, and a compressed text file: the same one file
+    res = invoke("run", "-", "-o", str(work / "stdin.txt"), "-q", input="[ad_1]\nThe State Division said.\n")
+    assert res.exit_code == 0, res.output
+    assert (work / "stdin.txt").read_text(encoding="utf-8") == "The State Department said.\n"
+    assert invoke("emit", str(SEED4), "-o", str(work / "emit.txt"), "-q").exit_code == 0
+    assert (work / "emit.txt").read_bytes() == (work / "clean.txt").read_bytes()
+    import gzip
+
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"[ad_1]\nHello.\n"))
+    assert invoke("run", str(tmp_path / "a.txt.gz"), "-o", str(work / "gz.TXT"), "-q").exit_code == 0
+    assert (work / "gz.TXT").read_text(encoding="utf-8") == "Hello.\n"
+
+    # an existing folder named *.txt is still a folder output
+    (tmp_path / "dir.txt").mkdir()
+    assert invoke("run", str(SEED4), "-o", str(tmp_path / "dir.txt"), "-q").exit_code == 0
+    assert (tmp_path / "dir.txt" / "records.jsonl").is_file()
+
+
+@pytest.mark.parametrize("inputs", ["two", "folder", "jsonl", "parquet", "stdin-jsonl"])
+def test_a_txt_output_of_several_documents_or_records_is_a_usage_error(tmp_path: Path, inputs: str) -> None:
+    inp = _corpus(tmp_path)
+    (tmp_path / "x.parquet").write_bytes(b"PAR1")  # refused by its name, before it is read
+    args, data = {"two": ([str(SEED4), str(inp / "seeds" / "000_90c302949eed4586.txt")], None),
+                  "folder": ([str(inp / "seeds")], None),
+                  "jsonl": ([str(inp / "feed.jsonl")], None),
+                  "parquet": ([str(tmp_path / "x.parquet")], None),
+                  "stdin-jsonl": (["-"], json.dumps(RECORDS[0]) + "\n")}[inputs]
+    out = tmp_path / "work" / "out.txt"
+    out.parent.mkdir()
+    res = invoke("run", *args, "-o", str(out), "-q", input=data)
+    assert res.exit_code == 2, res.output
+    assert list(out.parent.iterdir()) == []  # nothing written, nothing left beside it
+    assert res.stderr.count("error:") == 1 and "folder" in res.stderr and ".jsonl" in res.stderr
+
+
+# ---- nothing cleaned, nothing written ------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["out", "out.jsonl", "out.txt"])
+def test_a_mistyped_input_path_creates_no_output(tmp_path: Path, target: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    res = invoke("run", str(tmp_path / "no-such-file.txt"), "-o", str(work / target), "-q")
+    assert res.exit_code == 1, res.output
+    assert list(work.iterdir()) == []
+    # a previous output there is left as it was
+    assert invoke("run", str(SEED4), "-o", str(work / target), "-q").exit_code == 0
+    before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    res = invoke("run", str(tmp_path / "no-such-folder"), "-o", str(work / target), "-q")
+    assert res.exit_code == 1, res.output
+    assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
+    assert _beside(work / target) == set()
