@@ -117,6 +117,9 @@ class _FindsEverythingSpun:
     def __init__(self, swap: tuple[str, str] | None = None) -> None:
         self.swap = swap
 
+    def name_swaps(self) -> tuple:
+        return ()  # no learned name swaps: the match stage runs on its rules alone
+
     def analyse(self, text: str, **_: object) -> SpinResult:
         found = []
         if self.swap is not None:
