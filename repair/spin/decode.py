@@ -194,15 +194,13 @@ def scan(text: str) -> Scanned:
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,
-               max_n: int | None = None, index: SpanIndex | None = None) -> list[Span]:
+               max_n: int | None = None) -> list[Span]:
     """Non-overlapping spans whose lower-cased tokens are a spun form of ``table`` (longest first).
 
-    ``index`` (a :class:`SpanIndex` of ``table`` built with the same ``min_p_change``) finds the
-    same spans in one pass; without it, ``max_n`` is ``table.max_n()`` (the longest form, in
-    tokens), given by a caller that scans many texts.
+    ``max_n`` is ``table.max_n()`` (the longest form, in tokens), given by a caller that scans many
+    texts. A caller that scans many texts with one table builds a :class:`SpanIndex` instead (the
+    same spans in one pass; this word-by-word lookup is what its property test holds it to).
     """
-    if index is not None:
-        return index.find(text)
     toks = tokenize(text) if toks is None else toks
     norms = [t.norm for t in toks]
     if max_n is None:

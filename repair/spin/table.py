@@ -94,7 +94,6 @@ class Table:
     # (every pair learned from, whatever its family)
     spun_words: int = 0
     original_words: int = 0
-    _by_len: dict[int, set[str]] | None = None
 
     def lookup(self, key: str) -> Entry | None:
         return self.entries.get(key)
