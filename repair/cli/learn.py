@@ -25,6 +25,10 @@ TablesDir = Annotated[Optional[Path], typer.Option(
 Spintax = Annotated[Optional[list[Path]], typer.Option(
     "--spintax", dir_okay=False, show_default=False,
     help="With --tables: also import a synonym database you hold, lines a|b|c or spintax {a|b|c} (repeatable).")]
+TermsFrom = Annotated[Optional[list[Path]], typer.Option(
+    "--terms", show_default=False,
+    help="Learn the names a corpus uses (folder, .txt, JSONL, Parquet; repeatable) into a match pack of canonical "
+         "terms (-o, default corpus-terms.toml); add it with --extend-rules.")]
 Unpaired = Annotated[Optional[Path], typer.Option(
     "--unpaired", dir_okay=False, show_default=False,
     help='With --tables: spun articles without their original, JSON lines {"family", "text"}: how often the '
@@ -34,8 +38,13 @@ Unpaired = Annotated[Optional[Path], typer.Option(
 @app.command("learn")
 def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id", "family", "spun", "original"}.',
                                                           dir_okay=False, show_default=False)] = None,
-          output: Out = Path("learned-rules.toml"), tables: TablesDir = None, spintax: Spintax = None,
-          unpaired: Unpaired = None,
+          output: Annotated[Optional[Path], typer.Option(
+              "--output", "-o", dir_okay=False, show_default=False,
+              help="The rule pack to write (.toml; default learned-rules.toml, with --terms corpus-terms.toml); "
+                   "replaced atomically.")] = None,
+          tables: TablesDir = None, spintax: Spintax = None, unpaired: Unpaired = None, terms: TermsFrom = None,
+          min_docs: Annotated[int, typer.Option("--min-docs", min=1, help="With --terms: keep a name seen in at "
+                                                                          "least this many clean documents.")] = 2,
           clean: Annotated[Optional[Path], typer.Option(
               "--clean", help="Clean news (JSONL/txt/folder): a spun side seen there gets a flag-only rule.",
               show_default=False)] = None,
@@ -52,6 +61,7 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
     """Learn from aligned spun/original pairs: substitution tables for the spin model, or rules to vet.
 
     [bold]repair learn pairs.jsonl --tables my-tables/[/bold] learns the spinner's substitution tables (spun form -> originals, with counts); add [bold]--spintax synonyms.txt[/bold] to import a synonym database. Use them with tables = ["my-tables"] in repair.toml, beside the built-in tables.
+    [bold]repair learn --terms corpus/ -o corpus-terms.toml[/bold] learns the names the corpus's clean documents use (two to six capitalised words, seen in at least --min-docs of them) as canonical terms for the match stage; add them with [bold]--extend-rules corpus-terms.toml[/bold].
     [bold]repair learn pairs.jsonl --clean clean.jsonl -o learned-rules.toml[/bold] writes phrase rules with counts, confidences and examples for a person to vet; the examples are checked with the --rules (default: built-in rules) and --extend-rules.
     When no pair can be read (every line fails), nothing is written and the exit code is 1.
     """
@@ -61,6 +71,14 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
                           respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show:
             show_settings(s)
+    if terms:
+        if pairs is not None or tables is not None:
+            raise typer.BadParameter("--terms learns from a corpus alone, without pairs or --tables",
+                                     param_hint="--terms")
+        with boundary():
+            _learn_terms(terms, output or Path("corpus-terms.toml"), s, min_docs)
+        return
+    output = output or Path("learned-rules.toml")
     if tables is not None:
         with boundary():
             _learn_tables(pairs, tables, spintax or [], unpaired)
@@ -130,6 +148,33 @@ def _learn_tables(pairs: Optional[Path], folder: Path, spintax: list[Path], unpa
     entries = sum(len(t.entries) for t in learned.values())
     err.print(f"{entries} substitutions in {len(written)} table(s) in [bold]{escape(str(folder))}[/bold]; use them "
               f'with tables = ["{escape(str(folder))}"] in repair.toml.', soft_wrap=True)
+
+
+def _learn_terms(paths: list[Path], output: Path, s, min_docs: int) -> None:  # noqa: ANN001
+    from repair.atomic import write_atomic
+    from repair.authoring.terms import known_terms, learn_terms, pack_toml, read_docs, swaps_of
+    from repair.document import Document
+    from repair.errors import RepairError
+    from repair.pipeline import Config, run_document
+
+    refuse_output_over_inputs(output, paths)
+    cfg = Config.from_settings(s, stages=["normalise", "detect"], model="off")
+
+    def is_spun(text: str) -> bool:
+        return run_document(Document.from_text(text), cfg).spin_score >= 0.5
+
+    with ErrorLog(s.max_errors, lost=f"nothing was written to {output}") as log:
+        docs = read_docs(paths, s.text_field, log, selection_of(s))
+        res = learn_terms(docs, is_spun, known=known_terms(cfg.rules), min_docs=min_docs)
+    source = ", ".join(str(p) for p in paths)
+    if not res.terms:
+        raise RepairError(f"{source}: no name seen in {min_docs} or more of its {res.clean_docs} clean documents "
+                          f"(of {res.docs}); nothing was written to {output}")
+    write_atomic(output, pack_toml(res, swaps_of(cfg.rules), source))
+    err.print(f"{len(res.terms)} terms from {res.clean_docs} clean documents (of {res.docs}) in "
+              f"[bold]{escape(str(output))}[/bold]; add them with --extend-rules {escape(str(output))}.", soft_wrap=True)
+    if log.count:
+        raise typer.Exit(1)
 
 
 @app.command("import-pps")
