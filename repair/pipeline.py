@@ -51,6 +51,7 @@ class Config:
     # the learned spin model: "auto" (the bundled language model when installed), "off" (tables and
     # calibration without a language model) or a GGUF file; ``tables``: folders of learned tables
     model: str = field(default_factory=default_model)
+    model_device: str = "auto"  # where the language model runs: auto, cpu or gpu
     tables: tuple[str, ...] = ()
     builtin_tables: bool = True  # false: only ``tables`` (``repair bench --learn-from`` measures those alone)
     only: tuple[str, ...] = ()  # the --only/--skip selection, which governs the learned proposals too
@@ -58,7 +59,7 @@ class Config:
 
     def spin_model(self) -> "SpinModel":
         """The learned spin model of this process (loaded once, on first use: never pickled)."""
-        return _spin_model(self.model, self.tables, self.builtin_tables)
+        return _spin_model(self.model, self.tables, self.builtin_tables, self.model_device)
 
     @classmethod
     def load(cls, rules_dirs: Iterable[Path | str] | None = None, *, only: Iterable[str] = (),
@@ -94,16 +95,17 @@ class Config:
             else settings.rules or None
         return cls.load(dirs, only=settings.only, skip=settings.skip, threshold=settings.threshold,
                         stages=tuple(stages), options={_grammar.STAGE: grammar}, model=settings.model,
+                        model_device=settings.model_device,
                         tables=tuple(settings.tables))
 
 
 @functools.lru_cache(maxsize=4)
-def _spin_model(model: str, tables: tuple[str, ...], builtin: bool) -> "SpinModel":
+def _spin_model(model: str, tables: tuple[str, ...], builtin: bool, device: str = "auto") -> "SpinModel":
     from repair.spin.analyse import SpinModel
 
     use = model != "off"
     return SpinModel.load(model_path=None if model in ("auto", "off") else model, use_model=use, extra=tables,
-                          builtin_tables=builtin)
+                          builtin_tables=builtin, device=device)
 
 
 def _stage_normalise(doc: Document, cfg: Config) -> None:

@@ -106,6 +106,7 @@ REPAIR_TOML = "repair.toml"
 DEFAULT_BASELINE = ".repair-baseline.json"
 #: Discovery never searches these folders or above them (e.g. the test suite's temp root).
 CEILING_ENV = "REPAIR_CONFIG_CEILING"
+MODEL_DEVICES = ("auto", "cpu", "gpu")
 MODEL_ENV = "REPAIR_MODEL"  # the default of `model` ("auto", "off" or a GGUF file) where the file sets none
 
 #: Per-document limits. A document fails a figure when the figure is above the limit. The
@@ -167,6 +168,8 @@ class Settings:
     model: str = field(default_factory=lambda: default_model(),
                        metadata=_doc("the language model that judges repairs: 'auto' (the bundled SmolLM2 "
                                      "when installed), 'off', or a GGUF file"))
+    model_device: str = field(default="auto", metadata=_doc("where the language model runs: 'auto' (a GPU when "
+                                                             "this llama-cpp-python build can offload), 'cpu' or 'gpu'"))
     tables: list[str] = field(default_factory=list, metadata=_doc("folders of learned substitution tables "
                                                                   "(repair learn) used beside the built-in ones"))
     include: list[str] = field(default_factory=list, metadata=_doc("globs of files read from folders"))
@@ -195,6 +198,8 @@ class Settings:
             raise ConfigError(f"{where}: threshold must be between 0 and 1, not {self.threshold}")
         if self.max_errors < 0:
             raise ConfigError(f"{where}: max_errors must be 0 (no limit) or more, not {self.max_errors}")
+        if self.model_device not in MODEL_DEVICES:
+            raise ConfigError(f"{where}: model-device must be one of {', '.join(MODEL_DEVICES)}, not {self.model_device!r}")
 
     @classmethod
     def load(cls, path: Path | None = None, *, discover: bool = True, start: Path | None = None) -> "Settings":
@@ -214,7 +219,8 @@ class Settings:
                  grammar: bool | None = None, lt_server: str | None = None,
                  grammar_scope: str | None = None, include: Iterable[str] | None = None,
                  exclude: Iterable[str] | None = None, respect_gitignore: bool | None = None,
-                 model: str | None = None, tables: Iterable[Path | str] | None = None, executor: str | None = None,
+                 model: str | None = None, model_device: str | None = None,
+                 tables: Iterable[Path | str] | None = None, executor: str | None = None,
                  scheduler: str | None = None, workers: int | None = None,
                  max_errors: int | None = None, review: bool | None = None) -> "Settings":
         """A copy with the command-line flags that were given (not ``None``, not empty) put over the file.
@@ -233,6 +239,8 @@ class Settings:
                                 executor=dataclasses.replace(self.executor))
         if model is not None:
             s.model = model
+        if model_device is not None:
+            s.model_device = model_device
         if tables:
             s.tables = [str(p) for p in tables]
         if include:
@@ -266,6 +274,7 @@ class Settings:
             if workers:
                 s.executor.workers, s.executor.scheduler = workers, ""
         s.executor.validate("command line")
+        s.validate("command line")
         if grammar is False:
             s.grammar = s.grammar.replace(enabled=False)
         elif grammar or lt_server or grammar_scope:
@@ -295,7 +304,8 @@ class Settings:
             "rules": list(self.rules), "extend_rules": list(self.extend_rules), "only": list(self.only),
             "skip": list(self.skip), "threshold": self.threshold, "text_field": self.text_field,
             "include": list(self.include), "exclude": list(self.exclude), "respect_gitignore": self.respect_gitignore,
-            "model": self.model, "tables": list(self.tables), "max_errors": self.max_errors, "review": self.review,
+            "model": self.model, "model_device": self.model_device,
+            "tables": list(self.tables), "max_errors": self.max_errors, "review": self.review,
             "check": {"baseline": self.check.baseline, "fail_on_skip": self.check.fail_on_skip,
                       "document": {k: plain(v) for k, v in self.check.document.items()},
                       "corpus": {k: plain(v) for k, v in self.check.corpus.items()}},

@@ -36,7 +36,7 @@ LearnFrom = Annotated[Optional[Path], typer.Option("--learn-from", dir_okay=Fals
 
 @app.command("bench")
 def bench(pairs: PairsFile, clean: CleanFile, rules: opt.RulesDirs = None, threshold: opt.Threshold = None,
-          only: opt.Only = None, skip: opt.Skip = None, text_field: opt.TextField = None, model: opt.Model = None,
+          only: opt.Only = None, skip: opt.Skip = None, text_field: opt.TextField = None, model: opt.Model = None, model_device: opt.ModelDevice = None,
           learn_from: LearnFrom = None, as_json: AsJson = False, per_doc: PerDoc = False, config: opt.ConfigFile = None,
           isolated: opt.Isolated = False, extend_rules: opt.ExtendRules = None, include: opt.Include = None,
           exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None, show: opt.ShowSettings = False,
@@ -49,7 +49,7 @@ def bench(pairs: PairsFile, clean: CleanFile, rules: opt.RulesDirs = None, thres
     """
     with boundary(), tempfile.TemporaryDirectory(prefix="repair-bench-") as tmp:
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field, model=model, extend_rules=extend_rules, include=include,
+                          text_field=text_field, model=model, model_device=model_device, extend_rules=extend_rules, include=include,
                           exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show:
             show_settings(s, as_json=as_json)

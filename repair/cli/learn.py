@@ -18,6 +18,9 @@ Out = Annotated[Path, typer.Option("--output", "-o", help="The rule pack to writ
                                    dir_okay=False)]
 
 
+DEFAULT_OUTPUT = Path("learned-rules.toml")  # -o, for rules from pairs
+DEFAULT_TERMS_OUTPUT = Path("corpus-terms.toml")  # -o, with --terms
+
 TablesDir = Annotated[Optional[Path], typer.Option(
     "--tables", file_okay=False, show_default=False,
     help="Learn substitution tables (the spin model's) into this folder instead of a rule pack; use them with "
@@ -76,9 +79,9 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
             raise typer.BadParameter("--terms learns from a corpus alone, without pairs or --tables",
                                      param_hint="--terms")
         with boundary():
-            _learn_terms(terms, output or Path("corpus-terms.toml"), s, min_docs)
+            _learn_terms(terms, output or DEFAULT_TERMS_OUTPUT, s, min_docs)
         return
-    output = output or Path("learned-rules.toml")
+    output = output or DEFAULT_OUTPUT
     if tables is not None:
         with boundary():
             _learn_tables(pairs, tables, spintax or [], unpaired)

@@ -64,6 +64,10 @@ Model = Annotated[Optional[str], typer.Option("--model", metavar="auto|off|FILE.
                                                    "bundled SmolLM2 when installed), off (tables and calibration "
                                                    "only), or a GGUF file (default: model in repair.toml, else "
                                                    "$REPAIR_MODEL, else auto).", show_default=False)]
+ModelDevice = Annotated[Optional[str], typer.Option(
+    "--model-device", metavar="auto|cpu|gpu",
+    help="Where the language model runs: auto (a GPU when this llama-cpp-python build can offload layers), cpu or "
+         "gpu (default: model-device in repair.toml, else auto).", show_default=False)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
                                    help="Worker processes cleaning documents in parallel; the output is the same.")]

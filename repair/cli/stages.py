@@ -86,14 +86,14 @@ def _stage_command(name: str, doc: str) -> None:
     upto = STAGE_ORDER[: STAGE_ORDER.index(name) + 1]
 
     def command(paths: opt.Paths = None, output: StageOutput = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
-                only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
+                only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None, model_device: opt.ModelDevice = None,
                 config: opt.ConfigFile = None, isolated: opt.Isolated = False, quiet: opt.Quiet = False,
                 extend_rules: opt.ExtendRules = None, show: opt.ShowSettings = False, include: opt.Include = None,
                 exclude: opt.Exclude = None, respect_gitignore: opt.RespectGitignore = None,
                 max_errors: opt.MaxErrors = None) -> None:
         with boundary():
             s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                              text_field=text_field, extend_rules=extend_rules, model=model, include=include,
+                              text_field=text_field, extend_rules=extend_rules, model=model, model_device=model_device, include=include,
                               exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
             if show:
                 show_settings(s)
@@ -118,7 +118,7 @@ Proposes repairs without changing the text. Runs earlier stages on records that 
 
 @app.command("emit")
 def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
-         only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None,
+         only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None, model_device: opt.ModelDevice = None,
          decisions: DecisionsFile = None, review: Review = False, no_report: NoReport = False, jobs: opt.Jobs = 1,
          config: opt.ConfigFile = None,
          isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
@@ -132,7 +132,7 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
-                          text_field=text_field, extend_rules=extend_rules, model=model, include=include,
+                          text_field=text_field, extend_rules=extend_rules, model=model, model_device=model_device, include=include,
                           exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors,
                           review=_review(review, no_report))
         if show:
@@ -149,7 +149,7 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
 def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
         only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, no_diffs: NoDiffs = False,
         review: Review = False, no_report: NoReport = False, grammar: GrammarFlag = None, lt_server: LtServer = None,
-        grammar_scope: GrammarScope = None, model: opt.Model = None, jobs: opt.Jobs = 1, executor: ExecutorKind = None,
+        grammar_scope: GrammarScope = None, model: opt.Model = None, model_device: opt.ModelDevice = None, jobs: opt.Jobs = 1, executor: ExecutorKind = None,
         scheduler: Scheduler = None, workers: Workers = None, resume: Resume = False, config: opt.ConfigFile = None,
         isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
         show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
@@ -167,7 +167,7 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
                           text_field=text_field, grammar=grammar, lt_server=lt_server,
                           grammar_scope=grammar_scope.value if grammar_scope else None, extend_rules=extend_rules,
-                          include=include, exclude=exclude, respect_gitignore=respect_gitignore, model=model,
+                          include=include, exclude=exclude, respect_gitignore=respect_gitignore, model=model, model_device=model_device,
                           executor=executor, scheduler=scheduler, workers=workers, max_errors=max_errors,
                           review=_review(review, no_report))
         if show:

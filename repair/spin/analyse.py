@@ -64,7 +64,8 @@ class SpinModel:
 
     @classmethod
     def load(cls, folder: str | Path = RULES_DIR, *, model_path: str | Path | None = None, use_model: bool = True,
-             rules=None, extra: Sequence[str | Path] = (), builtin_tables: bool = True) -> "SpinModel":
+             rules=None, extra: Sequence[str | Path] = (), builtin_tables: bool = True,
+             device: str = "auto") -> "SpinModel":
         """The shipped model in ``folder`` (tables, calibration, classifier), with the tables of the
         ``extra`` folders (``repair learn`` output) added to its own, and the language model when
         ``use_model`` and it can run here (see :func:`repair.spin.lm.available`)."""
@@ -72,7 +73,7 @@ class SpinModel:
 
         scorer = None
         if use_model and available(model_path)[0]:
-            scorer = get_scorer(model_path)
+            scorer = get_scorer(model_path, device)
         folder = Path(folder)
         tables = Tables.load(folder) if builtin_tables else Tables()
         for more in extra:

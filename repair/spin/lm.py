@@ -70,72 +70,153 @@ def available(model_path: str | Path | None = None) -> tuple[bool, str]:
 
 
 class LlamaScorer:
-    """A :class:`Scorer` over a llama.cpp model, reusing the key/value cache of a shared prefix."""
+    """A :class:`Scorer` over a llama.cpp model.
 
-    def __init__(self, model_path: str | Path | None = None, *, n_threads: int | None = None, n_ctx: int = 1024):
+    The left context of a call shares its beginning with the previous call's (spans of one
+    sentence), which stays in the key/value cache (sequence 0); only the rest is evaluated. The
+    candidates of a call are evaluated together in the same ``llama_decode`` as that rest, each in
+    its own sequence that shares the left context's cache cells, and logits are computed only where
+    a probability is read (the last left token and each candidate token but its last): one decode
+    per call instead of one per candidate, and no logits for the left context.
+
+    ``device``: ``"cpu"`` keeps every layer on the CPU; ``"gpu"`` offloads them all (a GPU build of
+    llama-cpp-python); ``"auto"`` offloads when the build supports it.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, *, n_threads: int | None = None, n_ctx: int = 1024,
+                 n_seq: int = 8, device: str = "auto"):
         ok, why = available(model_path)
         if not ok:
             raise RuntimeError(why)
+        import llama_cpp
         import numpy as np
-        from llama_cpp import Llama
+        from llama_cpp import _internals
+        from llama_cpp._logger import set_verbose
 
-        self._np = np
+        set_verbose(False)  # llama.cpp's load and context logs are not ours to print
+        self._np, self._c = np, llama_cpp
         self.path = Path(model_path) if model_path else find_model()
         self.name = self.path.name
+        self.device = device_of(device)
         threads = n_threads or max(1, min(2, os.cpu_count() or 1))
-        self._llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_batch=n_ctx, n_threads=threads,
-                          n_threads_batch=threads, logits_all=True, verbose=False)
-        self._n_ctx = n_ctx
+        mp = llama_cpp.llama_model_default_params()
+        mp.n_gpu_layers = -1 if self.device == "gpu" else 0
+        self._model = _internals.LlamaModel(path_model=str(self.path), params=mp, verbose=False)
+        cp = llama_cpp.llama_context_default_params()
+        cp.n_ctx, cp.n_batch, cp.n_ubatch, cp.n_seq_max = n_ctx, n_ctx, min(512, n_ctx), n_seq
+        cp.n_threads = cp.n_threads_batch = threads
+        cp.kv_unified = True  # one cache for all sequences: a cell of the left context serves every candidate
+        self._ctx = _internals.LlamaContext(model=self._model, params=cp, verbose=False)
+        self._batch = llama_cpp.llama_batch_init(n_ctx, 0, n_seq)
+        self._mem = llama_cpp.llama_get_memory(self._ctx.ctx)
+        self._n_ctx, self._n_seq, self._n_vocab = n_ctx, n_seq, self._model.n_vocab()
+        self._cached: list[int] = []  # the tokens in sequence 0, from position 0
+        self._used = 0  # candidate sequences (1..) holding cells from the last call
+        self._open = True
         atexit.register(self.close)  # before the interpreter tears down what llama.cpp's finaliser needs
         self.tokens_evaluated = 0
         self.calls = 0
 
     def close(self) -> None:
         """Free the model now (once); scoring after it is an error."""
-        llm, self._llm = self._llm, None
-        if llm is not None:
-            llm.close()
+        if self._open:
+            self._open = False
+            self._c.llama_batch_free(self._batch)
+            self._ctx.close()
+            self._model.close()
 
     def _tok(self, text: str, bos: bool) -> list[int]:
-        return self._llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
+        return self._model.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
 
-    def _eval_to(self, toks: list[int]) -> None:
-        llm = self._llm
-        have = list(llm.input_ids[:llm.n_tokens])
+    def _logprob(self, row: int, token: int) -> float:
+        np = self._np
+        x = np.ctypeslib.as_array(self._c.llama_get_logits_ith(self._ctx.ctx, row), shape=(self._n_vocab,))
+        m = float(x.max())
+        return float(x[token]) - m - math.log(float(np.exp(x - m).sum()))
+
+    def _decode(self, items: list[tuple[int, int, tuple[int, ...], bool]]) -> None:
+        """One ``llama_decode`` of (token, position, sequences, wants logits) items."""
+        b = self._batch
+        for i, (tok, pos, seqs, want) in enumerate(items):
+            b.token[i], b.pos[i], b.n_seq_id[i], b.logits[i] = tok, pos, len(seqs), want
+            for j, s in enumerate(seqs):
+                b.seq_id[i][j] = s
+        b.n_tokens = len(items)
+        rc = self._c.llama_decode(self._ctx.ctx, b)
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+        self.tokens_evaluated += len(items)
+
+    def score(self, left: str, continuations: Sequence[str]) -> list[float]:
+        if not self._open:
+            raise RuntimeError("the language model was closed")
+        c, mem = self._c, self._mem
+        self.calls += 1
+        base = self._tok(left, True) or self._tok("\n", False)  # SmolLM2 adds no BOS: a text start is a newline
+        conts = [self._tok(x, False) for x in continuations]
+        longest = max((len(x) for x in conts), default=0)
+        if len(base) + longest >= self._n_ctx:
+            base = base[:1] + base[len(base) + longest - self._n_ctx + 2:]
         common = 0
-        for a, b in zip(have, toks, strict=False):
+        for a, b in zip(self._cached, base, strict=False):
             if a != b:
                 break
             common += 1
-        if common == len(toks):
-            common -= 1  # re-evaluate the last token so its logits are fresh
-        llm.n_tokens = common
-        llm.eval(toks[common:])
-        self.tokens_evaluated += len(toks) - common
-
-    def score(self, left: str, continuations: Sequence[str]) -> list[float]:
-        np = self._np
-        self.calls += 1
-        base = self._tok(left, True) or self._tok("\n", False)  # SmolLM2 adds no BOS: a text start is a newline
-        conts = [self._tok(c, False) for c in continuations]
-        longest = max((len(c) for c in conts), default=0)
-        if len(base) + longest >= self._n_ctx:
-            base = base[:1] + base[len(base) + longest - self._n_ctx + 2:]
-        self._eval_to(base)
+        common = min(common, len(base) - 1)  # the last left token is evaluated again: its logits are read
+        for s in range(1, self._used + 1):
+            c.llama_memory_seq_rm(mem, s, -1, -1)
+        self._used = 0
+        c.llama_memory_seq_rm(mem, 0, common, -1)
+        self._cached = base[:common]
         n = len(base)
-        out: list[float] = []
-        for c in conts:
-            if not c:
-                out.append(0.0)
-                continue
-            self._llm.n_tokens = n
-            self._llm.eval(c)
-            self.tokens_evaluated += len(c)
-            logits = np.asarray(self._llm.scores[n - 1:n - 1 + len(c)], dtype=np.float64)
-            m = logits.max(axis=1, keepdims=True)
-            lse = (m[:, 0] + np.log(np.exp(logits - m).sum(axis=1)))
-            out.append(float(sum(logits[i, t] - lse[i] for i, t in enumerate(c))))
+        out = [0.0] * len(conts)
+        todo = [i for i, x in enumerate(conts) if x]
+        rest = base[common:]
+        last_row: int | None = None  # the batch row of the last left token in the decode that holds it
+        first = True
+        while first or todo:
+            room = self._n_ctx - (len(rest) if first else 0)
+            group: list[int] = []
+            while todo and len(group) < self._n_seq - 1 and sum(len(conts[i]) for i in group) + len(conts[todo[0]]) <= room:
+                group.append(todo.pop(0))
+            if todo and not group and not first:
+                raise RuntimeError("a candidate longer than the model's context")
+            seqs = tuple(range(1, len(group) + 1))
+            for s in seqs:  # the left context already in sequence 0 serves each candidate too
+                c.llama_memory_seq_cp(mem, 0, s, 0, common if first else n)
+            items = []
+            if first:
+                items = [(t, common + k, (0, *seqs), k == len(rest) - 1) for k, t in enumerate(rest)]
+                last_row = len(items) - 1
+            starts = []
+            for s, i in zip(seqs, group, strict=True):
+                starts.append(len(items))
+                items += [(t, n + k, (s,), k < len(conts[i]) - 1) for k, t in enumerate(conts[i])]
+            self._decode(items)
+            if first:
+                first_lp = {}  # the first candidate token's log-probability, from the last left token's row
+                for i in {conts[j][0] for j in range(len(conts)) if conts[j]}:
+                    first_lp[i] = self._logprob(last_row, i)
+                self._cached = list(base)
+                first = False
+            for start, i in zip(starts, group, strict=True):
+                toks = conts[i]
+                out[i] = first_lp[toks[0]] + sum(self._logprob(start + k, toks[k + 1]) for k in range(len(toks) - 1))
+            for s in seqs:
+                c.llama_memory_seq_rm(mem, s, -1, -1)
         return out
+
+
+def device_of(device: str) -> str:
+    """``cpu`` or ``gpu`` for a ``--model-device`` of cpu, gpu or auto (gpu when this build of
+    llama-cpp-python can offload layers)."""
+    if device not in ("auto", "cpu", "gpu"):
+        raise ValueError(f"model device must be auto, cpu or gpu, not {device!r}")
+    if device == "auto":
+        import llama_cpp
+
+        return "gpu" if llama_cpp.llama_supports_gpu_offload() else "cpu"
+    return device
 
 
 class RecordedScorer:
@@ -177,14 +258,14 @@ class RecordedScorer:
             self.path.write_text(json.dumps(self.table, sort_keys=True) + "\n", encoding="utf-8")
 
 
-_LOADED: dict[str, LlamaScorer] = {}
+_LOADED: dict[str, "LlamaScorer"] = {}
 
 
-def get_scorer(model_path: str | Path | None = None) -> LlamaScorer:
-    """The process's one model for ``model_path`` (loaded on first use)."""
-    key = str(model_path or "")
+def get_scorer(model_path: str | Path | None = None, device: str = "auto") -> LlamaScorer:
+    """The process's one model for ``model_path`` on ``device`` (loaded on first use)."""
+    key = f"{model_path or ''}\x00{device}"
     if key not in _LOADED:
-        _LOADED[key] = LlamaScorer(model_path)
+        _LOADED[key] = LlamaScorer(model_path, device=device)
     return _LOADED[key]
 
 

