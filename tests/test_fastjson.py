@@ -13,7 +13,8 @@ _FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                     st.integers(-12, 20).flatmap(lambda e: st.floats(10.0 ** (e - 1), 10.0 ** e)),
                     st.sampled_from([1e-4, 9.99e-5, 7.9e-5, 1e-8, 1e16, 0.0, -0.0, 0.0041, 5e-324]))
 _STRINGS = st.one_of(st.text(max_size=12),
-                     st.sampled_from(["2e35b1df88259154", ":1e5,", "0.00001", ",0.0000", "[1E3", "null", "é\n", "2e-3", "re-elected", "1e+16"]))
+                     st.sampled_from(["2e35b1df88259154", ":1e5,", "0.00001", ",0.0000", "[1E3", "null", "é\n", "2e-3",
+                                      "re-elected", "1e+16"]))
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2 ** 70), 2 ** 70), _FLOATS, _STRINGS)
 _VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                           st.dictionaries(_STRINGS, inner, max_size=4)),

@@ -135,7 +135,7 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
                 if e.context is None or e.context.ok(text, s, t):
                     hits.append(_Hit(s, t, e, after))
         else:
-            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width)
+            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width, gate.lead)
     return hits
 
 
@@ -163,10 +163,10 @@ def _entry_hits(hits: list[_Hit], raw: str, text: str, start: int, stop: int, en
 
 
 def _pattern_hits(hits: list[_Hit], text: str, rx: re.Pattern[str], e: Entry, where: list[tuple[int, int]] | None,
-                  width: int | None) -> None:
+                  width: int | None, lead: int | None = None) -> None:
     """The matches of a pattern or signal rule (looked for near ``where`` only, when given) in their context."""
     ctx, replace, template, exact = e.context, e.replace, e.template, e.exact
-    for m in finditer(rx, text, where, width):
+    for m in finditer(rx, text, where, width, lead):
         s, t = m.span()
         if s == t or (ctx is not None and not ctx.ok(text, s, t)):
             continue
