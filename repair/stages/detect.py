@@ -58,7 +58,7 @@ from repair.spans import Placed
 from repair.stages.detect_rules import STAGE, Compiled, Entry, compile_rules
 from repair.stages.emit import DEFAULT_THRESHOLD as SURE
 from repair.words import count as count_words
-from repair.words import match_case
+from repair.words import match_case, recount
 
 # a family gate needs one of the family's tells (an entry of at least this weight) in the text:
 # ordinary spinner words (weight < 1) must not vouch for their own family when shared signals alone
@@ -294,11 +294,12 @@ class Evidence(NamedTuple):
         return _family(self.weights) if self.hits and score(self.weights, self.words) > 0 else None
 
 
-def evidence(text: str, rules: RuleSet, without: Collection[str] = ()) -> Evidence:
+def evidence(text: str, rules: RuleSet, without: Collection[str] = (), *, words: int | None = None) -> Evidence:
     """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count.
 
     ``without``: rule ids whose candidates are dropped, as if those rules were not in ``rules``
-    (no other rule's candidates depend on them), without compiling the rules again.
+    (no other rule's candidates depend on them), without compiling the rules again. ``words``: the
+    text's word count, when the caller knows it already.
     """
     comp = rules.compiled(STAGE, compile_rules)
     hits = _candidates(text, comp) if text else []
@@ -322,7 +323,7 @@ def evidence(text: str, rules: RuleSet, without: Collection[str] = ()) -> Eviden
         n = per_entry[e.rule, e.phrase] = per_entry.get((e.rule, e.phrase), 0) + 1
         if e.weight > 0 and n <= PER_RULE_CAP:
             weights[e.family] = weights.get(e.family, 0.0) + e.weight
-    return Evidence(hits, weights, per_rule, count_words(text))
+    return Evidence(hits, weights, per_rule, count_words(text) if words is None else words)
 
 
 def _family(weights: dict[str, float]) -> str | None:
@@ -368,7 +369,7 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     decided = (assume, also)
     _gate(hits, weights, words, *decided)
     found: list[Change] = []
-    for h in _look_again(text, rules, without, hits, decided, others):
+    for h in _look_again(text, rules, without, hits, decided, others, words):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
         found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
@@ -395,7 +396,8 @@ def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assum
 
 
 def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
-                decided: tuple[Assume | None, Assume | None], others: Sequence[Change] = ()) -> list[_Hit]:
+                decided: tuple[Assume | None, Assume | None], others: Sequence[Change] = (),
+                words: int | None = None) -> list[_Hit]:
     """The repairs of ``hits`` (gated), with what a run on their output would still repair folded in.
 
     A repair changes the evidence it was decided on: its output can hold a tell of its own ("totally
@@ -404,7 +406,8 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
     gate that opens only then). Running again would repair those, so detect looks at its sure repairs'
     output (and that of the sure ones among ``others`` where its own leave room, as emit will) as a
     second run would, with its evidence and gates, and folds each further repair into one change over
-    the original span, until nothing more would change (idempotence, issue 11).
+    the original span, until nothing more would change (idempotence, issue 11). ``words``: the word
+    count of ``text`` (the repaired text's is then counted around the repairs only).
     """
     extra: list[_Hit] = []
     kept = _resolve(hits, text)
@@ -435,8 +438,9 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
             pos = h.end
         parts.append(text[pos:])
         repaired = "".join(parts)
-        again, weights, _, words = evidence(repaired, rules, without)
-        _gate(again, weights, words, *decided)
+        n = None if words is None else recount(text, words, repaired, [(h.start, h.end, ns, ne) for h, ns, ne in places])
+        again, weights, _, n = evidence(repaired, rules, without, words=n)
+        _gate(again, weights, n, *decided)
         more = [h for h in _resolve(again, repaired) if h.conf >= SURE and h.after != repaired[h.start:h.end]]
         if not more:
             break
