@@ -128,6 +128,9 @@ def _sequence_lead(tree: Any, items: list[Any]) -> tuple[frozenset[str], int] | 
     i = 0
     while i < len(items):
         op, av = items[i]
+        doubled = _repeated_group(items, i)
+        if doubled is not None and all(len(e) >= _LEAD_MIN for e in doubled[0]):
+            return doubled[0], lead  # (the|a) \\1: "the the" or "a a" starts here
         if op not in (C.AT, C.ASSERT, C.ASSERT_NOT):
             for k in range(len(items), i, -1):  # the longest run of items from here that spells a few strings
                 strings = _strings(items[i:k])

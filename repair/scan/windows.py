@@ -48,9 +48,11 @@ def scan_gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[S
     strings, folded = found
     lo, hi = match_width(rx)  # type: ignore[arg-type]
     width = hi if windows and lo > 0 else None
-    if width is None and windows and lo > 0:
+    if windows and lo > 0:
         led = _lead_gate(rx, needs)  # type: ignore[arg-type]
-        if led is not None:
+        # a match starts within ``lead`` of strings of its first items: fewer places to try than within
+        # ``width`` of the cover (" but" is in many texts, "not but" in few)
+        if led is not None and (width is None or led[0].lead < width - min(len(e) for e in strings)):  # type: ignore[operator]
             return led
     return ScanGate(needs, True, folded, width), strings
 

@@ -46,7 +46,7 @@ def _lead_spots(strings: frozenset[str], folded: bool, text: str) -> list[tuple[
 @given(st.sampled_from([r"\b(?:stated|said) by (?:the )?[a-z]+|[,.]” (?:told|added) (?:[A-Z][a-z]+ ){1,3}",
                         r"\b(play|plays|played) (a|an|the) ((?:[a-z]+ )?)purpose\b",
                         r"\b(the|a|any) (?:2nd|2d)(?=[,.]| of\b)", r"(?<=[a-z] )[a-z]{0,2}x{1,3} said[a-z]*",
-                        r"(?i)\bsaid (?:the )?[a-z]+"]),
+                        r"(?i)\bsaid (?:the )?[a-z]+", r"(?i)\b(the|a|an) \1\b", r"\b(not|never) but(?= [a-z])"]),
        st.text(alphabet=st.sampled_from(list("the a an ys played purpose said by told added ,.” 2nd xX Tom Ann")),
                max_size=80))
 def test_finditer_after_a_lead_is_finditer(pattern, text):
