@@ -50,34 +50,6 @@ def count(text: str) -> int:
     return n
 
 
-def recount(old: str, words: int, new: str, spans: list[tuple[int, int, int, int]]) -> int:
-    """``count(new)``, where ``new`` is ``old`` (of ``words`` words) with ``old[s:e]`` replaced so that it
-    is ``new[ns:ne]``, for each ``(s, e, ns, ne)`` of ``spans`` (sorted, not overlapping, and the text
-    between two of them unchanged): only the stretches around the replacements are counted again.
-
-    Whether a character starts a run of word characters or is an apostrophe joining two depends on
-    it and its two neighbours only, so the count changes only within one character of a replacement;
-    a stretch taken two characters wider on each side (the same characters in both texts) is counted
-    in both, and the difference is the change.
-
-    >>> old = "The State Division's chief, Mr. X, said."
-    >>> new = old.replace("Division's", "Department’s").replace("Mr. X", "X")
-    >>> recount(old, count(old), new, [(10, 20, 10, 22), (29, 34, 31, 32)]) == count(new)
-    True
-    """
-    i = 0
-    while i < len(spans):
-        s, _, ns, _ = spans[i]
-        j = i
-        while j + 1 < len(spans) and spans[j + 1][0] - spans[j][1] < 4:  # their stretches would overlap
-            j += 1
-        e, ne = spans[j][1], spans[j][3]
-        left, right = min(2, s), min(2, len(old) - e)
-        words += count(new[ns - left:ne + right]) - count(old[s - left:e + right])
-        i = j + 1
-    return words
-
-
 _MARKS = re.compile("[" + re.escape("".join(map(chr, UNIFY_TABLE))) + "]")
 _MARK_TO = {chr(k): v for k, v in UNIFY_TABLE.items()}
 

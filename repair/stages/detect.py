@@ -58,7 +58,7 @@ from repair.spans import Placed
 from repair.stages.detect_rules import STAGE, Compiled, Entry, compile_rules
 from repair.stages.emit import DEFAULT_THRESHOLD as SURE
 from repair.words import count as count_words
-from repair.words import match_case, recount
+from repair.words import match_case
 
 # a family gate needs one of the family's tells (an entry of at least this weight) in the text:
 # ordinary spinner words (weight < 1) must not vouch for their own family when shared signals alone
@@ -294,12 +294,11 @@ class Evidence(NamedTuple):
         return _family(self.weights) if self.hits and score(self.weights, self.words) > 0 else None
 
 
-def evidence(text: str, rules: RuleSet, without: Collection[str] = (), *, words: int | None = None) -> Evidence:
+def evidence(text: str, rules: RuleSet, without: Collection[str] = ()) -> Evidence:
     """Candidates, weighted tells by family (capped per rule), hit counts by rule, word count.
 
     ``without``: rule ids whose candidates are dropped, as if those rules were not in ``rules``
-    (no other rule's candidates depend on them), without compiling the rules again. ``words``: the
-    text's word count, when the caller knows it already.
+    (no other rule's candidates depend on them), without compiling the rules again.
     """
     comp = rules.compiled(STAGE, compile_rules)
     hits = _candidates(text, comp) if text else []
@@ -323,7 +322,7 @@ def evidence(text: str, rules: RuleSet, without: Collection[str] = (), *, words:
         n = per_entry[e.rule, e.phrase] = per_entry.get((e.rule, e.phrase), 0) + 1
         if e.weight > 0 and n <= PER_RULE_CAP:
             weights[e.family] = weights.get(e.family, 0.0) + e.weight
-    return Evidence(hits, weights, per_rule, count_words(text) if words is None else words)
+    return Evidence(hits, weights, per_rule, count_words(text))
 
 
 def _family(weights: dict[str, float]) -> str | None:
@@ -369,7 +368,7 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     decided = (assume, also)
     _gate(hits, weights, words, *decided)
     found: list[Change] = []
-    for h in _look_again(text, rules, without, hits, decided, others, words):
+    for h in _look_again(text, rules, without, hits, decided, others):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
         found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
@@ -396,8 +395,7 @@ def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assum
 
 
 def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
-                decided: tuple[Assume | None, Assume | None], others: Sequence[Change] = (),
-                words: int | None = None) -> list[_Hit]:
+                decided: tuple[Assume | None, Assume | None], others: Sequence[Change] = ()) -> list[_Hit]:
     """The repairs of ``hits`` (gated), with what a run on their output would still repair folded in.
 
     A repair changes the evidence it was decided on: its output can hold a tell of its own ("totally
@@ -406,8 +404,7 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
     gate that opens only then). Running again would repair those, so detect looks at its sure repairs'
     output (and that of the sure ones among ``others`` where its own leave room, as emit will) as a
     second run would, with its evidence and gates, and folds each further repair into one change over
-    the original span, until nothing more would change (idempotence, issue 11). ``words``: the word
-    count of ``text`` (the repaired text's is then counted around the repairs only).
+    the original span, until nothing more would change (idempotence, issue 11).
     """
     extra: list[_Hit] = []
     kept = _resolve(hits, text)
@@ -438,9 +435,8 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
             pos = h.end
         parts.append(text[pos:])
         repaired = "".join(parts)
-        n = None if words is None else recount(text, words, repaired, [(h.start, h.end, ns, ne) for h, ns, ne in places])
-        again, weights, _, n = evidence(repaired, rules, without, words=n)
-        _gate(again, weights, n, *decided)
+        again, weights, _, words = evidence(repaired, rules, without)
+        _gate(again, weights, words, *decided)
         more = [h for h in _resolve(again, repaired) if h.conf >= SURE and h.after != repaired[h.start:h.end]]
         if not more:
             break
