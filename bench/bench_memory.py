@@ -8,6 +8,10 @@ Memory must not grow with the corpus. Two measures:
   ``--jobs 2`` that is the parent, which reads and writes; its workers hold a few chunks each).
 
 ``growth`` is the 10N figure over the N figure: about 1 means flat.
+
+``rss-20MB-200MB``: the peak RSS of ``repair run FILE -o OUT.jsonl`` on 20 MB and 200 MB of JSONL
+(the issue's sizes; ``rss-1GB`` adds 1 GB when ``REPAIR_BENCH_1GB=1``: it takes about 8 minutes,
+more than the whole ``make bench`` may).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from bench import scaled, synthetic_corpus, write_jsonl
+from bench import ROOT, scaled, synthetic_corpus, write_jsonl
 from repair.readers import read_documents
 from repair.errors import InputError
 from repair.executor import PipelineWork, imap
@@ -57,8 +61,12 @@ def traced_peak(path: Path, out: Path, work: PipelineWork) -> int:
 
 
 def repair_command() -> list[str]:
-    script = Path(sys.executable).parent / "repair"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from repair.cli import main; main()"]
+    """``repair`` of this checkout (not whichever the environment's ``repair`` script imports)."""
+    return [sys.executable, "-c", "from repair.cli import main; main()"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def cli_peak_rss(path: Path, out: Path, jobs: int = 1) -> tuple[float, float, float]:
@@ -68,7 +76,7 @@ def cli_peak_rss(path: Path, out: Path, jobs: int = 1) -> tuple[float, float, fl
 
     t0 = time.perf_counter()
     proc = subprocess.Popen(repair_command() + ["run", str(path), "-o", str(out), "-q", "--jobs", str(jobs)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -103,4 +111,51 @@ def _memory() -> dict[str, Any]:
     return fig
 
 
-BENCHMARKS = {"streaming-N-vs-10N": _memory}
+MB = 1_000_000
+BIG = os.environ.get("REPAIR_BENCH_1GB", "") not in ("", "0")  # the 1 GB row: about 8 minutes here
+
+
+def write_sized(path: Path, texts: list[str], target: int) -> Path:
+    """``texts`` as ``{"id", "text"}`` lines, cycled until the file holds ``target`` bytes (streamed)."""
+    import json
+
+    size = i = 0
+    with open(path, "w", encoding="utf-8") as f:
+        while size < target:
+            line = json.dumps({"id": f"doc-{i}", "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n"
+            f.write(line)
+            size += len(line.encode("utf-8"))
+            i += 1
+    return path
+
+
+def _rss_at(sizes: list[int]) -> dict[str, Any]:
+    """Peak RSS of ``repair run FILE.jsonl -o OUT.jsonl`` (one process) on JSONL of these sizes (clean
+    news-like documents, cycled); ``growth`` is the largest over the smallest."""
+    texts = synthetic_corpus(scaled(2 * MB), seed=7)
+    fig: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        for target in sizes:
+            target = scaled(target)
+            corpus = write_sized(d / "in.jsonl", texts, target)
+            rss, wall, cpu = cli_peak_rss(corpus, d / "out.jsonl")
+            label = f"{target // MB}MB" if target >= MB else f"{target // 1000}KB"
+            fig[f"rss_MB_{label}"] = round(rss, 1)
+            fig[f"MB_per_s_{label}"] = round(corpus.stat().st_size / MB / wall, 2)
+            (d / "out.jsonl").unlink()
+            corpus.unlink()
+    values = [v for k, v in fig.items() if k.startswith("rss_MB_")]
+    fig["growth"] = values[-1] / values[0]
+    return fig
+
+
+def _rss_1gb() -> dict[str, Any]:
+    if not BIG:
+        return {"skipped": "1 GB takes about 8 minutes here: REPAIR_BENCH_1GB=1 python -m bench.run -k rss-1GB"}
+    return _rss_at([20 * MB, 1000 * MB])
+
+
+BENCHMARKS = {"streaming-N-vs-10N": _memory,
+              "rss-20MB-200MB": lambda: _rss_at([20 * MB, 200 * MB]),
+              "rss-1GB": _rss_1gb}

@@ -70,7 +70,8 @@ def dumps(rec: dict[str, Any]) -> str:
     >>> print(dumps({"x": float("nan"), "id": "a" + chr(0xD800)}))
     {"x":null,"id":"a\\ud800"}
     """
-    return fastjson.dumps(rec, _json_dumps, _jsonable)  # orjson where its bytes are json's (repair.fastjson)
+    # orjson where its bytes are json's (repair.fastjson); _json_dumps writes NaN and infinities as null, as orjson does
+    return fastjson.dumps(rec, _json_dumps, _jsonable, nan_null=True)
 
 
 def _json_dumps(rec: Any) -> str:

@@ -83,6 +83,72 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 
 
+def literal_lead(rx: re.Pattern[str]) -> tuple[frozenset[str], bool, int] | None:
+    """``(strings, folded, lead)``: every match of ``rx`` contains one of ``strings`` starting at most
+    ``lead`` characters after the match starts, or None. For a pattern whose matches are unbounded
+    (``stated by [a-z]+``) but whose start is not: a match then starts within ``lead`` characters
+    before one of the strings (see :func:`repair.scan.windows.finditer`).
+
+    The strings are those the first run of items of the pattern (of each alternative, at the top
+    level) made of literals and groups of a few literal strings can match; everything before it
+    must have a bounded width (lookarounds and anchors count as nothing), whose sum is ``lead``. ``folded`` as in
+    :func:`literal_cover`.
+
+    >>> strings, folded, lead = literal_lead(re.compile(r"\\b(?:stated|said) by [a-z]+|[,.]” (?:told|added) [A-Z]"))
+    >>> sorted(strings), folded, lead
+    ([',” added ', ',” told ', '.” added ', '.” told ', 'said by ', 'stated by '], False, 0)
+    >>> literal_lead(re.compile(r"\\b[a-z]{1,2}(?:a|b) endured [a-z]+"))[1:]  # "a endured " or "b endured ", 2 in at most
+    (False, 2)
+    >>> literal_lead(re.compile(r"\\b[A-Z][a-z]+ endured \\w+")) is None  # no bound before " endured "
+    True
+    """
+    try:
+        tree = _parsed(rx.pattern, rx.flags)
+        found = _sequence_lead(tree, list(tree.data))
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+    if found is None:
+        return None
+    strings, lead = found
+    folded = bool(tree.state.flags & re.IGNORECASE)
+    if folded:
+        strings = frozenset(e.lower() for e in strings)
+        if any(len(e.lower()) != len(e) for e in strings):
+            return None
+    return strings, folded, lead
+
+
+def _sequence_lead(tree: Any, items: list[Any]) -> tuple[frozenset[str], int] | None:
+    if len(items) == 1 and items[0][0] is C.BRANCH:  # a|b|c at the top level: each alternative on its own
+        parts = [_sequence_lead(tree, list(b.data)) for b in items[0][1][1]]
+        if any(p is None for p in parts):
+            return None
+        return frozenset().union(*(p[0] for p in parts)), max(p[1] for p in parts)  # type: ignore[index]
+    lead = 0  # the longest stretch the items before this one can match
+    i = 0
+    while i < len(items):
+        op, av = items[i]
+        doubled = _repeated_group(items, i)
+        if doubled is not None and all(len(e) >= _LEAD_MIN for e in doubled[0]):
+            return doubled[0], lead  # (the|a) \\1: "the the" or "a a" starts here
+        if op not in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            for k in range(len(items), i, -1):  # the longest run of items from here that spells a few strings
+                strings = _strings(items[i:k])
+                if strings is not None:
+                    if all(len(e) >= _LEAD_MIN for e in strings):
+                        return strings, lead
+                    break
+        hi = P.SubPattern(tree.state, [(op, av)]).getwidth()[1]
+        if hi >= C.MAXREPEAT:
+            return None
+        lead += hi
+        i += 1
+    return None
+
+
+_LEAD_MIN = 3  # shorter strings are in nearly every text
+
+
 def line_end_cover(rx: re.Pattern[str]) -> tuple[str, ...] | None:
     """For a multiline pattern that ends with a character (or a class, once or more) and ``$``:
     those characters. Every match ends with one of them followed by a line break, or ends the

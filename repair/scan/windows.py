@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from repair.scan.prefilter import literal_cover, match_width
+from repair.scan.prefilter import literal_cover, literal_lead, match_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class ScanGate:
     cover: bool = False  # every match contains one of some literals (derived from the regex): run only near them
     folded: bool = False  # those literals are compared case-blind (no use on text with odd case characters)
     width: int | None = None  # the longest match, when bounded and never empty: try only close to a literal
+    lead: int | None = None  # else, when a match (never empty) starts at most this far before one of them
 
 
 MIN_LITERAL = 3  # shorter ASCII literals are in nearly every text
@@ -38,23 +39,43 @@ def scan_gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[S
     lower-casing maps each of its characters to one character, context-free (not a capital sigma).
     """
     found = literal_cover(rx) if rx is not None else None
-    if found is None:
-        return ScanGate(needs), frozenset()
+    if found is None or any(len(e) < MIN_LITERAL and e.isascii() for e in found[0]) or (
+            not found[1] and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in found[0] for ch in e)):
+        # none, or " a", ". " (in every text, and looking for them costs), or a literal whose case does not fold
+        # one to one: perhaps a match starts close to other strings
+        led = _lead_gate(rx, needs) if windows and rx is not None and match_width(rx)[0] > 0 else None
+        return led if led is not None else (ScanGate(needs), frozenset())
     strings, folded = found
-    if any(len(e) < MIN_LITERAL and e.isascii() for e in strings):
-        return ScanGate(needs), frozenset()  # " a", ". ": in every text, and looking for them costs
-    if not folded and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in strings for ch in e):
-        return ScanGate(needs), frozenset()
     lo, hi = match_width(rx)  # type: ignore[arg-type]
     width = hi if windows and lo > 0 else None
+    if windows and lo > 0:
+        led = _lead_gate(rx, needs)  # type: ignore[arg-type]
+        # a match starts within ``lead`` of strings of its first items: fewer places to try than within
+        # ``width`` of the cover (" but" is in many texts, "not but" in few)
+        if led is not None and (width is None or led[0].lead < width - min(len(e) for e in strings)):  # type: ignore[operator]
+            return led
     return ScanGate(needs, True, folded, width), strings
+
+
+def _lead_gate(rx: re.Pattern[str], needs: bool) -> tuple[ScanGate, frozenset[str]] | None:
+    """The gate of a pattern whose matches are unbounded (or have no literal cover) but start within a
+    bounded stretch before one of a few strings (:func:`~repair.scan.prefilter.literal_lead`)."""
+    found = literal_lead(rx)
+    if found is None:
+        return None
+    strings, folded, lead = found
+    if any(len(e) < MIN_LITERAL and e.isascii() for e in strings):
+        return None
+    if not folded and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in strings for ch in e):
+        return None
+    return ScanGate(needs, True, folded, None, lead), strings
 
 
 TRY_COST = 16  # one rx.match call costs about as much as scanning this many characters
 
 
 def finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None,
-             width: int | None) -> Iterator[re.Match[str]]:
+             width: int | None, lead: int | None = None) -> Iterator[re.Match[str]]:
     """The matches of ``rx.finditer(text)``, looked for only where one can start.
 
     ``spots`` are the (start, length) of literals every match contains (None: unknown) and
@@ -62,12 +83,16 @@ def finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None
     characters before one of them, and nowhere else. Trying ``rx.match`` at those positions, in
     order and never inside the previous match, finds what ``finditer`` finds; when they are many,
     one scan from the first of them is cheaper (and finds the same: no match starts before it).
+    Without ``width``, ``lead`` (when known) bounds how far before one of those strings a match starts.
     """
-    if spots is None or width is None:
+    if spots is None or (width is None and lead is None):
         return rx.finditer(text)
     if not spots:
         return iter(())  # no literal: no match
-    windows = sorted({(max(0, p + k - width), p) for p, k in spots})  # (first, last) possible start
+    if width is not None:
+        windows = sorted({(max(0, p + k - width), p) for p, k in spots})  # (first, last) possible start
+    else:
+        windows = sorted({(max(0, p - lead), p) for p, _ in spots})  # type: ignore[operator]
     first = windows[0][0]
     if sum(hi - lo + 1 for lo, hi in windows) * TRY_COST > len(text) - first:
         return rx.finditer(text, first)

@@ -42,11 +42,13 @@ reported as measured).
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Collection, NamedTuple, Sequence
+from typing import Any, Callable, Collection, NamedTuple, Sequence
 
 from repair.model import FLAG_CAP, SPUN, Change, StageResult
 from repair.rules import RuleSet
@@ -135,7 +137,7 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
                 if e.context is None or e.context.ok(text, s, t):
                     hits.append(_Hit(s, t, e, after))
         else:
-            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width)
+            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width, gate.lead)
     return hits
 
 
@@ -162,15 +164,28 @@ def _entry_hits(hits: list[_Hit], raw: str, text: str, start: int, stop: int, en
         hits.append(_Hit(start, stop, e, after))
 
 
+@functools.lru_cache(maxsize=1024)
+def _expander(rx: re.Pattern[str], template: str) -> Callable[[re.Match[str]], str]:
+    """``lambda m: m.expand(template)``, with the template parsed once: Python 3.11's ``Match.expand``
+    parses it on every call (``re._expand``; later versions cache it themselves)."""
+    if sys.version_info[:2] == (3, 11):
+        from re import _parser
+
+        parsed = _parser.parse_template(template, rx)
+        return functools.partial(_parser.expand_template, parsed)
+    return lambda m: m.expand(template)
+
+
 def _pattern_hits(hits: list[_Hit], text: str, rx: re.Pattern[str], e: Entry, where: list[tuple[int, int]] | None,
-                  width: int | None) -> None:
+                  width: int | None, lead: int | None = None) -> None:
     """The matches of a pattern or signal rule (looked for near ``where`` only, when given) in their context."""
     ctx, replace, template, exact = e.context, e.replace, e.template, e.exact
-    for m in finditer(rx, text, where, width):
+    expand = _expander(rx, replace) if template else None  # type: ignore[arg-type]
+    for m in finditer(rx, text, where, width, lead):
         s, t = m.span()
         if s == t or (ctx is not None and not ctx.ok(text, s, t)):
             continue
-        after = m.expand(replace) if template else replace  # a template without "\\" expands to itself
+        after = expand(m) if expand is not None else replace  # a template without "\\" expands to itself
         if after is not None and not exact:
             after = match_case(text[s:t], after)
         hits.append(_Hit(s, t, e, after))

@@ -6,7 +6,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repair.scan.prefilter import literal_cover
+from repair.scan.prefilter import literal_cover, literal_lead
 from repair.scan.windows import finditer, scan_gate, tried
 
 
@@ -35,3 +35,32 @@ def test_windows_of_literals_of_different_lengths():
     text = "qqqqqqabcde"
     windows = sorted({(max(0, p + k - 7), p) for p, k in [(6, 5), (7, 1)]})
     assert [m.span() for m in tried(rx, text, windows)] == [m.span() for m in rx.finditer(text)] == [(1, 8)]
+
+
+def _lead_spots(strings: frozenset[str], folded: bool, text: str) -> list[tuple[int, int]]:
+    hay = text.lower()  # as detect looks for them: in the lower-cased text (more spots than needed is fine)
+    return [(m.start(), len(s)) for s in strings for m in re.finditer(f"(?={re.escape(s.lower())})", hay)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from([r"\b(?:stated|said) by (?:the )?[a-z]+|[,.]” (?:told|added) (?:[A-Z][a-z]+ ){1,3}",
+                        r"\b(play|plays|played) (a|an|the) ((?:[a-z]+ )?)purpose\b",
+                        r"\b(the|a|any) (?:2nd|2d)(?=[,.]| of\b)", r"(?<=[a-z] )[a-z]{0,2}x{1,3} said[a-z]*",
+                        r"(?i)\bsaid (?:the )?[a-z]+", r"(?i)\b(the|a|an) \1\b", r"\b(not|never) but(?= [a-z])"]),
+       st.text(alphabet=st.sampled_from(list("the a an ys played purpose said by told added ,.” 2nd xX Tom Ann")),
+               max_size=80))
+def test_finditer_after_a_lead_is_finditer(pattern, text):
+    # an unbounded pattern whose matches start a bounded stretch before one of a few strings (literal_lead)
+    rx = re.compile(pattern)
+    gate, strings = scan_gate(rx, False, True)
+    assert gate.cover and gate.width is None and gate.lead is not None
+    spots = _lead_spots(strings, gate.folded, text)
+    expected = [m.span() for m in rx.finditer(text)]
+    assert [m.span() for m in finditer(rx, text, spots, None, gate.lead)] == expected
+    assert [m.span() for m in tried(rx, text, sorted({(max(0, p - gate.lead), p) for p, _ in spots}))] == expected
+
+
+def test_no_lead_before_an_unbounded_stretch():
+    assert literal_lead(re.compile(r"\b[A-Z][a-z]+ endured \w+")) is None
+    assert literal_lead(re.compile(r"(?:ab|c)x+")) is None  # "c" is too short to look for
+    assert scan_gate(re.compile(r"\b[A-Z][a-z]+ endured \w+"), False, True)[0].lead is None
