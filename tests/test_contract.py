@@ -8,6 +8,7 @@ output changes nothing; plain ASCII prose passes through unchanged; empty text i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,10 @@ from repair.stages.normalise import normalise
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 CFG = Config.load()
-PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# ``make fuzz`` (REPAIR_FUZZ_EXAMPLES) runs the contract properties as long as the idempotence ones
+FUZZ = int(os.environ.get("REPAIR_FUZZ_EXAMPLES", "0"))
+PROPS = settings(max_examples=FUZZ or 120, deadline=None, database=None if FUZZ else settings.default.database,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def assert_contract(src: str, doc: Document) -> None:

@@ -502,6 +502,33 @@ def test_a_document_over_the_size_limit_is_one_error(tmp_path: Path, monkeypatch
     assert "MB limit for one document" in rep["failures"][0]["error"]
 
 
+def test_a_100_mb_document_is_refused_by_default_without_being_read(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11's case with the default limit (10 MB): a 100 MB file (sparse: no disk used) is one
+    error naming it, never read into memory (its 7.7 GB peak); the other file is cleaned."""
+    from repair import readers
+
+    monkeypatch.delenv("REPAIR_MAX_DOCUMENT_MB", raising=False)
+    src = tmp_path / "in"
+    src.mkdir()
+    with open(src / "huge.txt", "wb") as f:
+        f.write(b"The State Division said. ")
+        f.truncate(100_000_000)
+    (src / "small.txt").write_text("The State Division said.\n", encoding="utf-8")
+    real, read = readers.read_bytes, []
+
+    def spy(path):
+        read.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(readers, "read_bytes", spy)
+    res = invoke("run", str(src), "-o", str(tmp_path / "out"), "-q")
+    assert res.exit_code == 1 and len(errors(res.stderr)) == 1
+    assert "huge.txt" in res.stderr and "over the 10 MB limit for one document" in res.stderr
+    assert read == ["small.txt"]
+    assert report(tmp_path / "out")["documents"] == 1
+
+
 def test_a_huge_line_is_skipped_without_being_held(monkeypatch: pytest.MonkeyPatch) -> None:
     """A line over the limit is read in pieces and dropped: the reader never holds more than the limit."""
     import io
