@@ -82,7 +82,6 @@ class Learned:
     terms: list[str] = field(default_factory=list)
     docs: int = 0
     clean_docs: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def learn_terms(docs: Iterable[tuple[str, str]], is_spun: Callable[[str], bool], *, known: Iterable[str] = (),
@@ -107,7 +106,6 @@ def learn_terms(docs: Iterable[tuple[str, str]], is_spun: Callable[[str], bool],
     keep = [(n, t) for t, n in seen.items() if n >= min_docs and t.casefold() not in skip]
     keep.sort(key=lambda x: (-x[0], x[1]))
     res.terms = [t for _, t in keep]
-    res.counts = {t: n for n, t in keep}
     return res
 
 

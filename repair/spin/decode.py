@@ -38,7 +38,7 @@ from repair.model import Change
 from repair.words import TOKEN, match_case, unify_marks
 
 from .align import Tok, is_word, tokenize
-from .lm import Scorer
+from .lm import Scorer, ask_many
 from .logistic import predict
 from .table import RULES_DIR, Entry, Table
 
@@ -294,13 +294,6 @@ def _features(span: Span, cand: str, gain: float | None, text: str) -> list[floa
     return [1.0, max(-20.0, min(20.0, gain)), max(0.0, min(20.0, gain)), *common]
 
 
-def score_many(scorer: Scorer, asks: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
-    """The scorer's answers to many (left, continuations) questions: in batches when it can
-    (:meth:`repair.spin.lm.LlamaScorer.score_many`), else one at a time."""
-    many = getattr(scorer, "score_many", None)
-    return many(asks) if many is not None else [scorer.score(left, conts) for left, conts in asks]
-
-
 def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: list[Tok] | None = None) -> list[Scored]:
     """Pick each span's best candidate and its features (model gain and channel); ``toks`` (the
     text's :func:`tokenize`) are needed only with a ``scorer``."""
@@ -327,7 +320,7 @@ def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: l
         right = text[sp.end:_right_end(text, toks, sp.first_token + n_tok)]
         asks.append((stripped, [ws + c + right for c in [sp.before, *cased]]))
         options.append((cands, cased))
-    for sp, (cands, cased), lps in zip(spans, options, score_many(scorer, asks), strict=True):
+    for sp, (cands, cased), lps in zip(spans, options, ask_many(scorer, asks), strict=True):
         base = lps[0]
         totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands, strict=False)]
         best = max(range(len(cands)), key=lambda i: totals[i])

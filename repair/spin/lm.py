@@ -6,10 +6,9 @@ and per path (:func:`get_scorer`).
 
 The one question asked of the model (:class:`Scorer`): given the text on the left, how likely
 is each candidate continuation (the candidate phrase plus a few words of right context)? Answers
-are log-probabilities in nats. Candidates of one span share the left context, which is evaluated
-once; spans of one sentence share its beginning, which is kept in the key/value cache between calls.
-The decoder asks all the questions of a document at once (:meth:`LlamaScorer.score_many`): they go
-to the model in decodes of hundreds of tokens, three times cheaper per token than one by one.
+are log-probabilities in nats. The decoder asks all the questions of a document at once
+(:func:`ask_many`): they go to the model in decodes of hundreds of tokens, where left contexts that
+share a beginning (the candidates of one span, the spans of one sentence) share its cache cells.
 
 If llama_cpp or the model is missing, :func:`available` says why and callers take the rules-only
 path.
@@ -23,7 +22,7 @@ import math
 import os
 from hashlib import blake2b
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterator, NamedTuple, Protocol, Sequence
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # spin-waiting OpenMP threads ran 2.5x slower on busy cores
 
@@ -72,14 +71,14 @@ def available(model_path: str | Path | None = None) -> tuple[bool, str]:
 
 
 class LlamaScorer:
-    """A :class:`Scorer` over a llama.cpp model.
+    """A :class:`Scorer` over a llama.cpp model that answers many questions per decode.
 
-    The left context of a call shares its beginning with the previous call's (spans of one
-    sentence), which stays in the key/value cache (sequence 0); only the rest is evaluated. The
-    candidates of a call are evaluated together in the same ``llama_decode`` as that rest, each in
-    its own sequence that shares the left context's cache cells, and logits are computed only where
-    a probability is read (the last left token and each candidate token but its last): one decode
-    per call instead of one per candidate, and no logits for the left context.
+    :meth:`score_many` puts as many (left context, candidates) questions as fit into one
+    ``llama_decode``: their left contexts form a token trie (a shared beginning is one cache cell,
+    tagged with the sequence of every candidate that reads it), each candidate has its own
+    sequence, and logits are computed only where a probability is read (the last left token and
+    each candidate token but its last). A decode of hundreds of tokens costs a third of a
+    token-by-token one per token on a CPU.
 
     ``device``: ``"cpu"`` keeps every layer on the CPU; ``"gpu"`` offloads them all (a GPU build of
     llama-cpp-python); ``"auto"`` offloads when the build supports it.
@@ -107,13 +106,11 @@ class LlamaScorer:
         cp = llama_cpp.llama_context_default_params()
         cp.n_ctx, cp.n_batch, cp.n_ubatch, cp.n_seq_max = n_ctx, n_ctx, min(512, n_ctx), n_seq
         cp.n_threads = cp.n_threads_batch = threads
-        cp.kv_unified = True  # one cache for all sequences: a cell of the left context serves every candidate
+        cp.kv_unified = True  # one cache for all sequences: a cell of a left context serves every candidate
         self._ctx = _internals.LlamaContext(model=self._model, params=cp, verbose=False)
         self._batch = llama_cpp.llama_batch_init(n_ctx, 0, n_seq)
         self._mem = llama_cpp.llama_get_memory(self._ctx.ctx)
         self._n_ctx, self._n_seq, self._n_vocab = n_ctx, n_seq, self._model.n_vocab()
-        self._cached: list[int] = []  # the tokens in sequence 0, from position 0
-        self._used = 0  # candidate sequences (1..) holding cells from the last call
         self._open = True
         atexit.register(self.close)  # before the interpreter tears down what llama.cpp's finaliser needs
         self.tokens_evaluated = 0
@@ -136,153 +133,99 @@ class LlamaScorer:
         m = float(x.max())
         return float(x[token]) - m - math.log(float(np.exp(x - m).sum()))
 
-    def _decode(self, items: list[tuple[int, int, tuple[int, ...], bool]]) -> None:
-        """One ``llama_decode`` of (token, position, sequences, wants logits) items."""
-        b = self._batch
-        for i, (tok, pos, seqs, want) in enumerate(items):
-            b.token[i], b.pos[i], b.n_seq_id[i], b.logits[i] = tok, pos, len(seqs), want
-            for j, s in enumerate(seqs):
-                b.seq_id[i][j] = s
-        b.n_tokens = len(items)
-        rc = self._c.llama_decode(self._ctx.ctx, b)
-        if rc != 0:
-            raise RuntimeError(f"llama_decode returned {rc}")
-        self.tokens_evaluated += len(items)
-
     def score(self, left: str, continuations: Sequence[str]) -> list[float]:
-        if not self._open:
-            raise RuntimeError("the language model was closed")
-        c, mem = self._c, self._mem
-        self.calls += 1
-        base = self._tok(left, True) or self._tok("\n", False)  # SmolLM2 adds no BOS: a text start is a newline
-        conts = [self._tok(x, False) for x in continuations]
-        longest = max((len(x) for x in conts), default=0)
-        if len(base) + longest >= self._n_ctx:
-            base = base[:1] + base[len(base) + longest - self._n_ctx + 2:]
-        common = 0
-        for a, b in zip(self._cached, base, strict=False):
-            if a != b:
-                break
-            common += 1
-        common = min(common, len(base) - 1)  # the last left token is evaluated again: its logits are read
-        for s in range(1, self._used + 1):
-            c.llama_memory_seq_rm(mem, s, -1, -1)
-        self._used = 0
-        c.llama_memory_seq_rm(mem, 0, common, -1)
-        self._cached = base[:common]
-        n = len(base)
-        out = [0.0] * len(conts)
-        todo = [i for i, x in enumerate(conts) if x]
-        rest = base[common:]
-        last_row: int | None = None  # the batch row of the last left token in the decode that holds it
-        first = True
-        while first or todo:
-            room = self._n_ctx - (len(rest) if first else 0)
-            group: list[int] = []
-            while todo and len(group) < self._n_seq - 1 and sum(len(conts[i]) for i in group) + len(conts[todo[0]]) <= room:
-                group.append(todo.pop(0))
-            if todo and not group and not first:
-                raise RuntimeError("a candidate longer than the model's context")
-            seqs = tuple(range(1, len(group) + 1))
-            for s in seqs:  # the left context already in sequence 0 serves each candidate too
-                c.llama_memory_seq_cp(mem, 0, s, 0, common if first else n)
-            items = []
-            if first:
-                items = [(t, common + k, (0, *seqs), k == len(rest) - 1) for k, t in enumerate(rest)]
-                last_row = len(items) - 1
-            starts = []
-            for s, i in zip(seqs, group, strict=True):
-                starts.append(len(items))
-                items += [(t, n + k, (s,), k < len(conts[i]) - 1) for k, t in enumerate(conts[i])]
-            self._decode(items)
-            if first:
-                first_lp = {}  # the first candidate token's log-probability, from the last left token's row
-                for i in {conts[j][0] for j in range(len(conts)) if conts[j]}:
-                    first_lp[i] = self._logprob(last_row, i)
-                self._cached = list(base)
-                first = False
-            for start, i in zip(starts, group, strict=True):
-                toks = conts[i]
-                out[i] = first_lp[toks[0]] + sum(self._logprob(start + k, toks[k + 1]) for k in range(len(toks) - 1))
-            for s in seqs:
-                c.llama_memory_seq_rm(mem, s, -1, -1)
-        return out
-
+        return self.score_many([(left, continuations)])[0]
 
     def score_many(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
-        """:meth:`score` for many (left, continuations) requests at once: as many as fit go into one
-        decode. Their left contexts form a token trie (a shared beginning is one cache cell, tagged
-        with the sequence of every candidate that reads it); each candidate has its own sequence. A
-        decode of hundreds of tokens costs a third of a token-by-token one per token on a CPU."""
+        """:meth:`score` for each (left, continuations) request, as few decodes as fit them."""
         if not self._open:
             raise RuntimeError("the language model was closed")
         self.calls += len(requests)
-        toks = []
-        for left, conts in requests:
-            base = self._tok(left, True) or self._tok("\n", False)
-            ctoks = [self._tok(x, False) for x in conts]
-            longest = max((len(x) for x in ctoks), default=0)
-            if len(base) + longest >= self._n_ctx:
-                base = base[:1] + base[len(base) + longest - self._n_ctx + 2:]
-            toks.append((base, ctoks))
-        out: list[list[float]] = [[0.0] * len(c) for _, c in toks]
-        i = 0
-        while i < len(toks):
-            group, trie, n_tok, n_seq = [], {}, 0, 0
-            while i < len(toks):
-                base, ctoks = toks[i]
-                seqs = sum(1 for c in ctoks if c)
-                cost = _trie_new(trie, base) + sum(len(c) for c in ctoks)
-                if group and (n_tok + cost > self._n_ctx or n_seq + seqs > self._n_seq):
-                    break
-                if not group and (cost > self._n_ctx or seqs > self._n_seq):  # too big to share a decode
-                    self.calls -= 1  # (score counts it)
-                    out[i] = self.score(*requests[i])
-                    i += 1
-                    break
-                if seqs:
-                    group.append(i)
-                    _trie_add(trie, base, i)
-                    n_tok += cost
-                    n_seq += seqs
-                i += 1
-            if group:
-                self._decode_group(group, toks, trie, out)
+        out: list[list[float]] = [[0.0] * len(conts) for _, conts in requests]
+        group: list[_Part] = []
+        trie: dict = {}
+        n_tok = n_seq = 0
+        for part in self._parts(requests):
+            cost = _trie_new(trie, part.left) + sum(len(t) for _, t in part.conts)
+            if group and (n_tok + cost > self._n_ctx or n_seq + len(part.conts) > self._n_seq):
+                self._decode_group(group, trie, out)
+                group, trie, n_tok, n_seq = [], {}, 0, 0
+                cost = len(part.left) + sum(len(t) for _, t in part.conts)
+            _trie_add(trie, part.left, len(group))
+            group.append(part)
+            n_tok += cost
+            n_seq += len(part.conts)
+        if group:
+            self._decode_group(group, trie, out)
         return out
 
-    def _decode_group(self, group: list[int], toks: list, trie: dict, out: list[list[float]]) -> None:
-        c = self._c
-        c.llama_memory_seq_rm(self._mem, -1, -1, -1)
-        self._cached, self._used = [], 0
-        seq_of: dict[tuple[int, int], int] = {}
-        for r in group:
-            for j, ct in enumerate(toks[r][1]):
-                if ct:
-                    seq_of[(r, j)] = len(seq_of)
+    def _parts(self, requests: Sequence[tuple[str, Sequence[str]]]) -> Iterator["_Part"]:
+        """The requests tokenised (a left context too long for the window loses its beginning), each
+        cut into parts whose candidates fit one decode beside their left context."""
+        for r, (left, conts) in enumerate(requests):
+            base = self._tok(left, True) or self._tok("\n", False)  # SmolLM2 adds no BOS: a text start is a newline
+            ctoks = [(j, t) for j, t in enumerate(self._tok(x, False) for x in conts) if t]
+            longest = max((len(t) for _, t in ctoks), default=0)
+            if len(base) + longest >= self._n_ctx:
+                base = base[:1] + base[len(base) + longest - self._n_ctx + 2:]
+            part: list[tuple[int, list[int]]] = []
+            size = len(base)
+            for j, t in ctoks:
+                if part and (len(part) == self._n_seq or size + len(t) > self._n_ctx):
+                    yield _Part(r, base, part)
+                    part, size = [], len(base)
+                part.append((j, t))
+                size += len(t)
+            if part:
+                yield _Part(r, base, part)
+
+    def _decode_group(self, group: list["_Part"], trie: dict, out: list[list[float]]) -> None:
+        """One decode of ``group``'s left contexts (the trie) and candidates, into ``out``."""
+        c, b = self._c, self._batch
+        seqs_of, n = [], 0
+        for part in group:  # a sequence per candidate
+            seqs_of.append(tuple(range(n, n + len(part.conts))))
+            n += len(part.conts)
         items: list[tuple[int, int, tuple[int, ...], bool]] = []
         leaf_row: dict[int, int] = {}
 
         def walk(node: dict, depth: int) -> None:  # parents before children: a later micro-batch sees them
-            for t, (reqs, kids, ends) in node.items():
-                seqs = tuple(seq_of[(r, j)] for r in sorted(reqs) for j in range(len(toks[r][1])) if (r, j) in seq_of)
-                row = len(items)
-                items.append((t, depth, seqs, bool(ends)))
-                for r in ends:
-                    leaf_row[r] = row
+            for t, (parts, kids, ends) in node.items():
+                items.append((t, depth, tuple(s for p in sorted(parts) for s in seqs_of[p]), bool(ends)))
+                for p in ends:
+                    leaf_row[p] = len(items) - 1
                 walk(kids, depth + 1)
 
         walk(trie, 0)
-        starts: dict[tuple[int, int], int] = {}
-        for (r, j), s in seq_of.items():
-            ct, n = toks[r][1][j], len(toks[r][0])
-            starts[(r, j)] = len(items)
-            items += [(t, n + k, (s,), k < len(ct) - 1) for k, t in enumerate(ct)]
-        self._decode(items)
-        for (r, j), start in starts.items():
-            ct = toks[r][1][j]
-            out[r][j] = self._logprob(leaf_row[r], ct[0]) + sum(
-                self._logprob(start + k, ct[k + 1]) for k in range(len(ct) - 1))
+        starts = []
+        for p, part in enumerate(group):
+            for s, (_, t) in zip(seqs_of[p], part.conts, strict=True):
+                starts.append(len(items))
+                items += [(tok, len(part.left) + k, (s,), k < len(t) - 1) for k, tok in enumerate(t)]
         c.llama_memory_seq_rm(self._mem, -1, -1, -1)
+        for i, (tok, pos, seqs, want) in enumerate(items):
+            b.token[i], b.pos[i], b.n_seq_id[i], b.logits[i] = tok, pos, len(seqs), want
+            for k, s in enumerate(seqs):
+                b.seq_id[i][k] = s
+        b.n_tokens = len(items)
+        rc = c.llama_decode(self._ctx.ctx, b)
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+        self.tokens_evaluated += len(items)
+        rows = iter(starts)
+        for p, part in enumerate(group):
+            for j, t in part.conts:
+                start = next(rows)
+                out[part.request][j] = self._logprob(leaf_row[p], t[0]) + sum(
+                    self._logprob(start + k, t[k + 1]) for k in range(len(t) - 1))
+
+
+class _Part(NamedTuple):
+    """A request's left context and some of its (non-empty) candidates, by index."""
+
+    request: int
+    left: list[int]
+    conts: list[tuple[int, list[int]]]
 
 
 def _trie_new(trie: dict, toks: list[int]) -> int:
@@ -296,15 +239,22 @@ def _trie_new(trie: dict, toks: list[int]) -> int:
     return 0
 
 
-def _trie_add(trie: dict, toks: list[int], r: int) -> None:
-    """Add request ``r``'s left tokens: each node is [requests reading it, children, requests ending there]."""
+def _trie_add(trie: dict, toks: list[int], part: int) -> None:
+    """Add a part's left tokens: each node is [parts reading it, children, parts ending there]."""
     node = trie
     for k, t in enumerate(toks):
         nxt = node.setdefault(t, [set(), {}, []])
-        nxt[0].add(r)
+        nxt[0].add(part)
         if k == len(toks) - 1:
-            nxt[2].append(r)
+            nxt[2].append(part)
         node = nxt[1]
+
+
+def ask_many(scorer: Scorer, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+    """The scorer's answers to many (left, continuations) requests: together when it can
+    (:meth:`LlamaScorer.score_many`), else one at a time."""
+    many = getattr(scorer, "score_many", None)
+    return many(requests) if many is not None else [scorer.score(left, conts) for left, conts in requests]
 
 
 def device_of(device: str) -> str:
@@ -361,9 +311,7 @@ class RecordedScorer:
             if self.live is None:
                 self.misses += 1
                 raise KeyError("no recorded score and no live model")
-            many = getattr(self.live, "score_many", None)
-            asked = [requests[i] for i in todo]
-            vals = many(asked) if many is not None else [self.live.score(left, conts) for left, conts in asked]
+            vals = ask_many(self.live, [requests[i] for i in todo])
             for i, v in zip(todo, vals, strict=True):
                 self.table.update(zip(keys[i], v, strict=False))
             self._new += len(todo)
