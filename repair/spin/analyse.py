@@ -22,7 +22,7 @@ from repair.words import count
 from .align import tokenize
 from .classify import Classifier, doc_features, family_of
 from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Span, SpanIndex, name_like, scan, score_spans
-from .lm import Scorer
+from .lm import Scorer, rare_rate
 from .table import RULES_DIR, Table, Tables
 
 # confidence at or above which a proposal is applied (in a document detected as spun): an edit at
@@ -40,7 +40,7 @@ class SpinResult:
     changes: list[Change]  # proposals; ``applied`` set on those to apply
     path: str  # "model" (the language model judged) or "rules-only"
     features: list[float] = field(default_factory=list)
-    prefiltered: bool = False  # called clean by the cheap first pass (the model never ran)
+    prefiltered: bool = False  # called clean by the cheap first pass (the model read its words, judged no repair)
     model_seconds: float = 0.0
 
 
@@ -116,9 +116,9 @@ class SpinModel:
     def rules_score(self, text: str) -> float:
         if self.rules is None:
             return 0.0
-        from repair.stages.detect import detect
+        from repair.stages.detect import evidence
 
-        return detect(text, self.rules).spin_score
+        return evidence(text, self.rules).spin_score
 
     def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None,
                 words: int | None = None) -> SpinResult:
@@ -136,19 +136,29 @@ class SpinModel:
         # the cheap first pass: without model features in the classifier, the model runs only in
         # documents already detected as spun (its proposals elsewhere are only flagged)
         use = self.scorer is not None and (force_model or cheap_score >= self.classifier.prefilter)
+        rare = 0.0
+        t0 = time.perf_counter()
+        if self.scorer is not None and self.classifier.lm:
+            # every document's word surprisals (one decode): a translated article has no table evidence
+            rare = rare_rate(self.scorer, text)
+            if not use:  # called clean by the first pass: spun only if its words say so
+                cheap = doc_features(evidence, dw, [], rs, self.table, rare)
+                cheap_score = self.classifier.spin_score(cheap)
+                use = cheap_score >= SPUN
+        secs = time.perf_counter() - t0
         if not use and max(cheap_score, rs) < SPUN:
             # neither the rules nor the tables find spin: nothing to propose (a clean article's
             # ordinary words, "because" or "business", are no review work)
             return SpinResult(round(cheap_score, 4), None, [], "model" if self.scorer else "rules-only", cheap,
-                              self.scorer is not None)
+                              self.scorer is not None, secs)
         spans = self._index.find(scanned)  # the spans that weigh as evidence or are proposals
         proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
         t0 = time.perf_counter()
         scored = score_spans(text, proposals, self.scorer if use else None, tokenize(text) if use else None)
-        secs = time.perf_counter() - t0 if use else 0.0
+        secs += time.perf_counter() - t0 if use else 0.0
         if use and self.classifier.lm:
             feats = doc_features(evidence, dw, [x for x in scored if not name_like(text, x.span.start)], rs,
-                                 self.table)
+                                 self.table, rare)
             spin = self.classifier.spin_score(feats)
         else:
             feats, spin = cheap, cheap_score

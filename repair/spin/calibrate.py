@@ -26,9 +26,9 @@ from rapidfuzz.distance import Levenshtein
 from repair.words import match_case
 
 from .align import is_word, tokenize
-from .classify import Classifier, doc_features
+from .classify import FEATURES_LM, Classifier, doc_features
 from .decode import MIN_P_CHANGE, Calibration, Scored, find_spans, score_spans, surface
-from .lm import Scorer
+from .lm import Scorer, rare_rate
 from .logistic import fit, predict
 from .table import RULES_DIR, PairLike, Table, Tables, learn_tables
 
@@ -102,7 +102,8 @@ def _doc(c: Collected, text: str, table: Table, scorer: Scorer | None, y: int, k
     scorer = scorer if (lm_doc or kind == "spun") else None
     scored = score_spans(text, props, scorer, toks)
     c.doc_nolm.append(doc_features(spans, words, None, rules_score, table))
-    c.doc_lm.append(doc_features(spans, words, scored, rules_score, table) if (scorer and lm_doc) else [])
+    rare = rare_rate(scorer, text) if (scorer and lm_doc) else 0.0
+    c.doc_lm.append(doc_features(spans, words, scored, rules_score, table, rare) if (scorer and lm_doc) else [])
     c.doc_y.append(y)
     c.doc_kind.append(kind)
     return scored, toks
@@ -115,10 +116,10 @@ def collect(pairs: Sequence[PairLike], unpaired: Iterable[tuple[str, str]], scor
     The model scores the proposals of the spun texts (for the calibration); with ``lm_doc`` it also
     scores every training document for the classifier's model features (three times the model time).
     """
-    from repair.stages.detect import detect
+    from repair.stages.detect import evidence
 
     def rs(text: str) -> float:
-        return detect(text, rules).spin_score if rules is not None else 0.0
+        return evidence(text, rules).spin_score if rules is not None else 0.0
 
     c = Collected()
     for i, p in enumerate(pairs):
@@ -160,18 +161,29 @@ def fit_classifier(c: Collected) -> Classifier:
     w = [1.0 if y else pos / max(neg, 1) for y in c.doc_y]  # balance the classes
     clf = Classifier(meta={"docs": len(c.doc_y), "positives": pos, "negatives": neg}, min_words=MIN_WORDS)
     clf.nolm = fit(c.doc_nolm, c.doc_y, l2=1.0, weights=w)
-    rows = [(x, y) for x, y in zip(c.doc_lm, c.doc_y, strict=False) if x]
+    prefilter = _prefilter(clf, c)
+    rows = []
+    for x, x0, y in zip(c.doc_lm, c.doc_nolm, c.doc_y, strict=False):
+        if x and predict(clf.nolm, x0) < prefilter:  # as analyse sees it: no candidate judged, words read
+            x = [*x[:FEATURES_LM.index("lm_wins")], 0.0, 0.0, *x[FEATURES_LM.index("lm_share") + 1:]]
+        if x:
+            rows.append((x, y))
     if rows:
         pos_lm = sum(y for _, y in rows)
         wl = [1.0 if y else pos_lm / max(len(rows) - pos_lm, 1) for _, y in rows]
         clf.lm = fit([x for x, _ in rows], [y for _, y in rows], l2=1.0, weights=wl)
         clf.meta["lm_docs"] = len(rows)
-    # the cheap first pass: documents whose no-model score is below it are called clean without the
-    # model; low enough that (nearly) every training spun document passes
-    spun_scores = sorted(predict(clf.nolm, x) for x, y, k in zip(c.doc_nolm, c.doc_y, c.doc_kind, strict=False) if y and k == "spun")
-    low = spun_scores[max(0, len(spun_scores) // 20)] if spun_scores else 0.1
-    clf.prefilter = round(min(PREFILTER_MAX, 0.5 * low), 4) if clf.lm else 0.5
+    clf.prefilter = prefilter if clf.lm else 0.5
     return clf
+
+
+def _prefilter(clf: Classifier, c: Collected) -> float:
+    """The cheap first pass: below this no-model score the model judges no candidate of a document
+    (it still reads its words); low enough that (nearly) every training spun document passes."""
+    spun_scores = sorted(predict(clf.nolm, x) for x, y, k in zip(c.doc_nolm, c.doc_y, c.doc_kind, strict=False)
+                         if y and k == "spun")
+    low = spun_scores[max(0, len(spun_scores) // 20)] if spun_scores else 0.1
+    return round(min(PREFILTER_MAX, 0.5 * low), 4)
 
 
 def cross_validated(c: Collected, lm: bool = True, folds: int = 5) -> list[float]:

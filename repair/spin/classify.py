@@ -6,6 +6,9 @@ Features (per document, from the merged table's spans):
 - ``llr``: the sum of those forms' change log-odds, per 100 words (log1p of the positive part);
 - ``lm_wins``: spans where the model prefers a table candidate over the spun form by more than
   :data:`WIN_NATS`, per 100 words (log1p; only on the model path);
+- ``lm_rare``: ten times the share of the document's lower-case words the model finds rare
+  (:func:`repair.spin.lm.rare_rate`; only on the model path, read for every document, whatever the
+  first pass says: a machine-translated article carries no table evidence but odd word choices);
 - ``rules``: today's rules' ``spin_score`` (``repair.detect``), when given.
 
 Weights are fitted by :mod:`repair.spin.calibrate` on the training pairs (spun 1, original 0, with
@@ -36,7 +39,7 @@ from .table import RULES_DIR, Table
 WIN_NATS = 2.0
 STRONG_LR = 1.5  # a strong form is 4.5 times likelier in spun text than in the originals
 FEATURES_NOLM = ("bias", "strong", "llr", "lr", "rules")
-FEATURES_LM = ("bias", "strong", "llr", "lr", "rules", "lm_wins", "lm_share")
+FEATURES_LM = ("bias", "strong", "llr", "lr", "rules", "lm_wins", "lm_share", "lm_rare")
 
 
 def _per100(x: float, words: int) -> float:
@@ -57,8 +60,9 @@ def _capped(spans: Sequence[Span | Evidence]) -> list[Span | Evidence]:
 
 
 def doc_features(spans: Sequence[Span | Evidence], words: int, scored: Sequence[Scored] | None = None,
-                 rules_score: float = 0.0, table: Table | None = None) -> list[float]:
-    """The classifier's feature vector (``FEATURES_LM`` if ``scored`` is given, else ``FEATURES_NOLM``).
+                 rules_score: float = 0.0, table: Table | None = None, rare: float = 0.0) -> list[float]:
+    """The classifier's feature vector (``FEATURES_LM`` if ``scored`` is given, else ``FEATURES_NOLM``);
+    ``rare`` is the document's :func:`repair.spin.lm.rare_rate` (model path only).
 
     With ``table`` (the one the spans came from), each form weighs by how much likelier it is in
     spun than in original text (``Entry.log_lr``); without, by its change rate's log-odds.
@@ -72,7 +76,7 @@ def doc_features(spans: Sequence[Span | Evidence], words: int, scored: Sequence[
         return f
     wins = sum(1 for s in scored if s.gain is not None and s.gain > WIN_NATS)
     share = wins / len(scored) if scored else 0.0
-    return f + [_per100(wins, words), share]
+    return f + [_per100(wins, words), share, 10.0 * rare]
 
 
 @dataclass(slots=True)

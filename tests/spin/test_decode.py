@@ -6,8 +6,8 @@ import pytest
 
 from repair.model import apply_changes
 from repair.spin.analyse import SpinModel
-from repair.spin.calibrate import build, collect, fit_calibration, fit_classifier, label, reliability, synthesize
-from repair.spin.classify import Classifier, doc_features
+from repair.spin.calibrate import Collected, build, collect, fit_calibration, fit_classifier, label, reliability, synthesize
+from repair.spin.classify import FEATURES_LM, FEATURES_NOLM, Classifier, doc_features
 from repair.spin.decode import Calibration, decode, find_spans, score_spans, surface
 from repair.spin.logistic import fit, predict
 from repair.spin.table import Tables, learn_tables, spintax_table
@@ -83,6 +83,41 @@ def test_collect_and_fit_leave_one_out(pairs, fake):
     assert len(cal.lm) == len(c.prop_lm[0]) and len(clf.lm) == len(c.doc_lm[0])
     rel = reliability([0.1, 0.95, 0.95], [0, 1, 1])
     assert rel[-1][2] == 2 and rel[-1][4] == 1.0
+
+
+def test_collect_takes_the_rules_score_as_a_feature(pairs, fake):
+    from repair.pipeline import Config
+
+    rules = Config.load(model="off").rules
+    spun = "The metropolis stated it grew. ISIS-Okay claimed the assault. " * 3
+    original = spun.replace("metropolis", "city").replace("ISIS-Okay", "ISIS-K").replace("stated", "said")
+    c = collect([*pairs, type(pairs[0])("p5", "okay", spun, original)], [], None, rules=rules)
+    i = c.doc_kind.index("spun", 4 * 3)  # the fifth pair's spun text: the rules see its tells
+    assert c.doc_nolm[i][FEATURES_NOLM.index("rules")] > 0.5
+    assert all(row[FEATURES_NOLM.index("rules")] < 0.5 for row, k in zip(c.doc_nolm, c.doc_kind, strict=True)
+               if k == "original")
+
+
+def test_the_classifier_learns_model_features_as_the_first_pass_leaves_them():
+    """A document the first pass calls clean has no candidate judged (analyse): its training row's
+    judged-candidate features count as zero, whatever the model said when the row was collected."""
+    c = Collected()
+    for k in range(40):
+        spun = k % 2 == 0
+        dens = 2.0 + k / 20 if spun else k / 200  # originals: almost no table evidence
+        c.doc_nolm.append([1.0, dens, dens, dens, 0.0])
+        c.doc_lm.append([1.0, dens, dens, dens, 0.0, 1.0 if spun else 0.2, 0.5, 2.0 if spun else 1.2])
+        c.doc_y.append(int(spun))
+        c.doc_kind.append("spun" if spun else "original")
+    clf = fit_classifier(c)
+    low = [k for k, x in enumerate(c.doc_nolm) if predict(clf.nolm, x) < clf.prefilter]
+    assert clf.lm and len(clf.lm) == len(FEATURES_LM) and low
+    for k in low:
+        c.doc_lm[k][FEATURES_LM.index("lm_wins")] = 99.0  # ignored: not judged below the first pass
+        c.doc_lm[k][FEATURES_LM.index("lm_share")] = 1.0
+    assert fit_classifier(c).lm == clf.lm
+    c.doc_lm[low[0]][FEATURES_LM.index("lm_rare")] = 9.0  # the rate is read in every document: it counts
+    assert fit_classifier(c).lm != clf.lm
 
 
 def test_model_repairs_spun_text_and_leaves_clean_text(pairs, fake):

