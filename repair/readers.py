@@ -39,7 +39,7 @@ from repair.decoding import (
     too_big,
 )
 from repair.document import Document
-from repair.errors import InputError, RepairError
+from repair.errors import InputError, MissingInput, RepairError
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
@@ -117,9 +117,9 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
         elif is_file:
             yield Source(path, path.name, _kind(path))
         elif path.exists():
-            yield InputError(p, "not a regular file or folder")
+            yield MissingInput(p, "not a regular file or folder")
         else:
-            yield InputError(p, "no such file or folder")
+            yield MissingInput(p, "no such file or folder")
 
 
 def is_output_folder(folder: Path) -> bool:

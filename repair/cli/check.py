@@ -165,8 +165,10 @@ def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output
             err.print(f"[red]error:[/red] no documents selected by {escape(' '.join(map(str, paths or ['-'])))}; "
                       "check the paths and suffixes (.txt, .jsonl, .ndjson, .parquet), or pass --allow-empty",
                       soft_wrap=True)
-        else:
+        elif report.documents or not report.unreadable:
             report = _settle_baseline(report, base, flags, quiet)
+        elif flags.write is not None or flags.update:  # every document failed to read: no figures to record
+            err.print("[red]error:[/red] no baseline written: no document could be read", soft_wrap=True)
         _emit(report, fmt, output, View(top, quiet, explain or verbose))
     raise typer.Exit(report.exit_code)
 

@@ -36,14 +36,36 @@ def write(root: Path, files: dict[str, str]) -> None:
     (lambda p: (p / "empty").mkdir(), "empty"),
     (lambda p: write(p, {"notes/a.md": CLEAN, "notes/b.csv": "a,b\n"}), "notes"),
     (lambda p: None, "corpsu"),
-    (lambda p: (p / "bad").mkdir() or (p / "bad" / "x.txt").write_bytes(b"\xff\xfe\x00"), "bad"),
-], ids=["empty-folder", "unknown-suffixes", "typo", "only-unreadable"])
+], ids=["empty-folder", "unknown-suffixes", "typo"])
 def test_empty_selection_fails_with_exit_2(isolated: Path, setup, arg: str) -> None:
     setup(isolated)
     r = check(arg, "--format", "json")
     assert r.exit_code == 2, r.output
     data = json.loads(r.stdout)
     assert data["exit_code"] == 2 and not data["passed"] and data["corpus"]["documents"] == 0
+
+
+def test_documents_that_all_fail_to_read_fail_the_check_with_exit_1_and_an_error_each(isolated: Path) -> None:
+    """Not an empty selection (exit 2): the documents are there and failed, as any unreadable one does."""
+    write(isolated, {"bad/feed.jsonl": '{"id": 1,\nnot json\n{"id": "x", "txt": "a"}\n'})
+    (isolated / "bad" / "x.txt").write_bytes(b"\xff\xfe\x00")
+    r = check("bad", "--format", "json", "--write-baseline", "base.json")
+    assert r.exit_code == 1, r.output
+    data = json.loads(r.stdout)
+    assert data["exit_code"] == 1 and not data["passed"] and data["corpus"]["documents"] == 0
+    assert [(u["path"], u["line"]) for u in data["unreadable"]] == [
+        ("bad/feed.jsonl", 1), ("bad/feed.jsonl", 2), ("bad/feed.jsonl", 3), ("bad/x.txt", None)]
+    assert "no documents selected" not in data["summary"] and not (isolated / "base.json").exists()
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[:4] == [f"error: {u['path']}:{u['line']}: {u['error']}" for u in data["unreadable"][:3]] \
+        + [f"error: bad/x.txt: {data['unreadable'][3]['error']}"]
+    # -q: the same, one line each on stdout
+    r = check("bad", "-q")
+    assert r.exit_code == 1 and [line.split(": ")[0] for line in r.stdout.splitlines()] == [
+        "bad/feed.jsonl:1", "bad/feed.jsonl:2", "bad/feed.jsonl:3", "bad/x.txt"]
+    # a typo'd path beside them does not make it an empty selection either; alone it does
+    assert check("bad", "corpsu", "--format", "json").exit_code == 1
+    assert check("corpsu", "nope", "--format", "json").exit_code == 2
 
 
 def test_allow_empty_passes_an_empty_folder(isolated: Path) -> None:
