@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from repair.cli import app
 
 runner = CliRunner()
+SEED4 = Path(__file__).resolve().parents[2] / "seeds" / "004_0ec5a602defd3933.txt"
 
 CLEAN = ("The city council approved a budget for the central library on Tuesday evening. The plan adds two "
          "reading rooms and extends opening hours on weekends.\n")
@@ -112,6 +113,28 @@ def test_records_are_named_by_file_and_id_or_line(isolated: Path) -> None:
     write(isolated, {"feeds/a.jsonl": json.dumps({"id": "n1", "text": CLEAN}) + "\n" + json.dumps({"text": CLEAN}) + "\n",
                      "other/a.jsonl": json.dumps({"id": "n1", "text": CLEAN}) + "\n"})
     assert ids(check("feeds", "other", "--format", "json")) == ["feeds/a.jsonl#n1", "feeds/a.jsonl:2", "other/a.jsonl#n1"]
+
+
+def test_a_records_file_of_an_earlier_run_is_judged_by_its_recorded_figures(isolated: Path) -> None:
+    """`repair check out/records.jsonl` judges what the run recorded (spin score, applied and flagged
+    changes), as `repair check` on the inputs does, instead of detecting again on the cleaned text."""
+    spun = SEED4.read_text(encoding="utf-8")
+    write(isolated, {"corpus/a.txt": DEBRIS, "corpus/b.txt": CLEAN, "corpus/spun.txt": spun,
+                     "feeds/f.jsonl": "".join(json.dumps({"id": i, "text": t}) + "\n"
+                                              for i, t in (("n1", spun), ("n2", CLEAN)))})
+    assert runner.invoke(app, ["run", "corpus", "feeds", "-o", "out", "-q"]).exit_code == 0
+    direct, recorded = (check(*args, "--format", "json") for args in (("corpus", "feeds"), ("out/records.jsonl",)))
+    assert direct.exit_code == recorded.exit_code == 1, recorded.output
+    figures = [{d["id"]: d["figures"] for d in json.loads(r.stdout)["documents"]} for r in (direct, recorded)]
+    assert figures[1] == figures[0] and len(figures[0]) == 5
+    assert figures[1]["corpus/spun.txt"]["spin_score"] > 0.5 and figures[1]["feeds/f.jsonl#n1"]["spin_score"] > 0.5
+    # the recorded figure, whatever detection would say of the text now
+    lines = [json.loads(x) for x in (isolated / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    for rec in lines:
+        rec["repair"]["spin_score"] = 0.0123
+    (isolated / "out" / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    data = json.loads(check("out/records.jsonl", "--format", "json").stdout)
+    assert {d["figures"]["spin_score"] for d in data["documents"]} == {0.0123}
 
 
 def test_a_baseline_for_the_corpus_matches_a_run_on_one_file(isolated: Path) -> None:
