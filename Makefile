@@ -46,7 +46,7 @@ bench: $(BIN)/repair
 
 demo: $(BIN)/repair
 	$(BIN)/repair run seeds/ -o out/ --review
-	@echo "Open out/index.html for the review report, out/ for the cleaned seeds, out/diffs/ for diffs and out/report.json for counts."
+	@echo "Open out/index.html for the review report, out/cleaned/ for the cleaned seeds, out/diffs/ for diffs and out/report.json for counts."
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info .pytest_cache

@@ -127,6 +127,10 @@ class Document:
     # what a stage says about the run rather than this document, e.g. why LanguageTool could not be
     # used ({"grammar": reason}): the commands say it once (stderr, report.json); never in the record
     notes: dict[str, str] = field(default_factory=dict)
+    # read from an emitted record (what ``run``/``emit`` write: a repair block without ``stages`` or
+    # ``pending``), so its changes and spin score are final: ``repair check`` and ``repair diff`` take
+    # them as recorded. Never written to a record
+    emitted: bool = False
 
     def __post_init__(self) -> None:
         if not self.text and self.source and not self.changes:
@@ -218,6 +222,7 @@ class Document:
             stages=list(block.get("stages", [])),
             origin=dict(block.get("origin", origin or {})),
             extra={k: v for k, v in block.items() if k not in known},
+            emitted="stages" not in block and "pending" not in block,
         )
         check_changes(source, changes)
         return doc

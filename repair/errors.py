@@ -27,6 +27,12 @@ class InputError(RepairError):
         super().__init__(f"{where}: {message}")
 
 
+class MissingInput(InputError):
+    """A path given on the command line names no file or folder (a typo, a file not there): nothing
+    was selected there. ``repair check`` counts it as an empty selection (a usage error, exit 2)
+    rather than a document that failed to read (exit 1)."""
+
+
 class ReplayError(RepairError):
     """A list of changes does not fit the text it claims to describe (wrong `before`, overlapping spans)."""
 

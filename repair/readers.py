@@ -6,8 +6,8 @@
 - a folder is searched recursively for ``*.txt``, ``*.jsonl``, ``*.ndjson`` and ``*.parquet``, and
   the first three compressed (``.gz``, ``.bz2``, ``.zst``: read transparently, see
   :mod:`repair.compressed`) (sorted, so runs repeat; hidden files and folders are skipped); a
-  folder that is a repair output (:func:`is_output_folder`) is read as its cleaned data, without
-  the tool's own files (``records.jsonl``, ``documents.jsonl``, ``diffs/``, ``review/``, ...);
+  folder that is a repair output (:func:`is_output_folder`) is read as its cleaned data (its
+  ``cleaned/`` folder), without the tool's own files (``records.jsonl``, ``diffs/``, ``review/``, ...);
 - a ``.parquet`` file (needs the optional ``pyarrow``: ``pip install 'repair[parquet]'``) is one
   document per row, read in record batches, with the same fields rules as ``.jsonl``; a repair
   block written by an earlier stage is a JSON string in the ``repair`` column;
@@ -39,15 +39,18 @@ from repair.decoding import (
     too_big,
 )
 from repair.document import Document
-from repair.errors import InputError, RepairError
+from repair.errors import InputError, MissingInput, RepairError
 
 SUFFIXES_TEXT = (".txt",)
 SUFFIXES_JSONL = (".jsonl", ".ndjson")
 SUFFIXES_PARQUET = (".parquet",)
 #: the files a repair output folder holds all of (``repair run -o FOLDER`` writes them)
 OUTPUT_MARKERS = ("report.json", "documents.jsonl", "records.jsonl")
-#: a repair output folder's own files and folders, beside the cleaned data (no document's output path
-#: starts with one of these: repair.writers gives such a path a ``_`` in front)
+#: the sub-folder of a repair output folder that holds its cleaned data, at the inputs' relative paths,
+#: and nothing else (repair.writers.FolderSink)
+OUTPUT_DATA = "cleaned"
+#: a repair output folder's own files and folders, in the layout before the cleaned data had a
+#: sub-folder of its own (such a folder is read without them)
 OUTPUT_OWN = frozenset({*OUTPUT_MARKERS, "index.html", "diffs", "review"})
 PARQUET_BATCH = 1024  # rows per record batch read from a Parquet file
 
@@ -117,9 +120,9 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
         elif is_file:
             yield Source(path, path.name, _kind(path))
         elif path.exists():
-            yield InputError(p, "not a regular file or folder")
+            yield MissingInput(p, "not a regular file or folder")
         else:
-            yield InputError(p, "no such file or folder")
+            yield MissingInput(p, "no such file or folder")
 
 
 def is_output_folder(folder: Path) -> bool:
@@ -137,11 +140,14 @@ def _walk(root: Path) -> Iterator[Source | InputError]:
     what is a file), so time grows linearly with the number of files. A folder that cannot be
     listed, or an entry that cannot be examined, is an InputError (never silently skipped)."""
     stack: list[tuple[Iterator[os.DirEntry[str]], str]] = []
+    own = is_output_folder(root)
+    if own and (root / OUTPUT_DATA).is_dir():  # its cleaned data, with paths relative to it (as the inputs')
+        root, own = root / OUTPUT_DATA, False
     listed = _listing(root)
     if isinstance(listed, InputError):
         yield listed
         return
-    if is_output_folder(root):
+    if own:  # an output folder from before cleaned/
         listed = [e for e in listed if e.name.casefold() not in OUTPUT_OWN]
     stack.append((iter(listed), ""))
     while stack:

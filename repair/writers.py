@@ -5,15 +5,19 @@ crash never leaves a half-written output, and no output may land on an input.
 
 Folder layout (``repair run seeds/ -o out/``)::
 
-    out/<rel path>            cleaned text, for each .txt input (same relative path)
-    out/<rel path>.jsonl      the input's records with the cleaned text, fields as in the input and no
-                              ``repair`` block (a drop-in replacement), for each .jsonl input
-    out/<rel path>.parquet    the same for each .parquet input (needs pyarrow)
-    out/diffs/<rel>.diff      unified diff of each changed document
-    out/documents.jsonl       one line per document: id, spin score, counts, where its files are
-    out/records.jsonl         the full record (text + repair block) of every document: the only copy
-    out/report.json           counts by stage and rule, failures, spin-score histogram
-    out/index.html, review/   the HTML review report, with ``--review`` (:mod:`repair.review.html`)
+    out/cleaned/<rel path>          cleaned text, for each .txt input (same relative path)
+    out/cleaned/<rel path>.jsonl    the input's records with the cleaned text, fields as in the input and
+                                    no ``repair`` block (a drop-in replacement), for each .jsonl input
+    out/cleaned/<rel path>.parquet  the same for each .parquet input (needs pyarrow)
+    out/diffs/<rel>.diff            unified diff of each changed text document (see :func:`diff_name`)
+    out/diffs/<rel>/<line>.diff     ... and of each changed record, by its line (row) in its file
+    out/documents.jsonl             one line per document: id, spin score, counts, where its files are
+    out/records.jsonl               the full record (text + repair block) of every document: the only copy
+    out/report.json                 counts by stage and rule, failures, spin-score histogram
+    out/index.html, review/         the HTML review report, with ``--review`` (:mod:`repair.review.html`)
+
+The user's data lives under ``cleaned/`` and nothing else does, so no input path (a folder named
+``diffs/`` or ``review/``, a file named ``records.jsonl``) can collide with the tool's own files.
 
 A ``.txt`` output (:class:`TextSink`) is the cleaned text of one text input and nothing else.
 """
@@ -38,7 +42,7 @@ from repair.compressed import split_suffix
 from repair.counts import Stats
 from repair.document import Document
 from repair.errors import ConfigError, RepairError
-from repair.readers import DERIVED, SUFFIXES_JSONL, SUFFIXES_PARQUET, reads_from
+from repair.readers import DERIVED, OUTPUT_DATA, SUFFIXES_JSONL, SUFFIXES_PARQUET, reads_from
 from repair.staging import OutputLock, StagedFolder, lock_file
 
 
@@ -339,8 +343,31 @@ def refuse_text_output(output: Path, paths: Iterable[Path | str]) -> None:
             raise ConfigError(f"-o {output}: {p} holds records, but {TEXT_OUTPUT_ONLY}")
 
 
+def diff_name(rel: str, kind: str, line: Any, doc_id: str) -> str:
+    """The stable name of a document's diff in a folder output (a path from the folder).
+
+    A text document's is its cleaned path plus ``.diff``; a record's is a folder named after its
+    cleaned file holding ``<line>.diff``, its line in a JSON lines file (its row in a Parquet file),
+    unique within the file; a record without a line number (a piped one) is ``id-<id>.diff``, the
+    id reduced to letters, digits, ``.``, ``_`` and ``-``. To the cleaned file's path the tool adds
+    only these (never ``#``, ``?``, ``%`` or ``:``, which break URLs and tools), so a name depends on
+    the document alone; :class:`FolderSink` numbers the rare name two documents would share
+    (records piped twice: ``-2``, ``-3``, ... before ``.diff``).
+
+    >>> diff_name("2021/a.txt", "txt", None, "2021/a.txt"), diff_name("feed.jsonl", "jsonl", 3, "x#1")
+    ('diffs/2021/a.txt.diff', 'diffs/feed.jsonl/3.diff')
+    >>> diff_name("stdin.jsonl", "jsonl", None, "a/b#1")
+    'diffs/stdin.jsonl/id-a_b_1.diff'
+    """
+    if kind == "txt":
+        return f"diffs/{rel}.diff"
+    if isinstance(line, int) and not isinstance(line, bool) and line > 0:
+        return f"diffs/{rel}/{line}.diff"
+    return f"diffs/{rel}/id-{_safe_name(doc_id)}.diff"
+
+
 class FolderSink:
-    """Cleaned files at their relative paths, diffs, per-document index, records and report.json."""
+    """Cleaned files at their relative paths under ``cleaned/``, diffs, per-document index, records and report.json."""
 
     def __init__(self, out: Path, *, inputs: tuple[Path, ...] = (), diffs: bool = True) -> None:
         self.out = out
@@ -372,29 +399,29 @@ class FolderSink:
         return kind, self._claim(rel, str(doc.origin.get("path", doc.id)))
 
     def _claim(self, rel: str, source: str) -> str:
-        """The output path of ``source``: ``rel``, or ``rel`` with ``-2``, ``-3``, ... when another
-        input (``x.txt`` in two folders given) or one of the folder's own files already has it
-        (compared without case, for case-insensitive file systems)."""
+        """The output path of ``source`` under ``cleaned/``: ``rel``, or ``rel`` with ``-2``, ``-3``, ...
+        when another input (``x.txt`` in two folders given) already has it (compared without case,
+        for case-insensitive file systems)."""
         key = (rel, source)
         if key not in self._outputs:
             stem, dot, ext = rel.rpartition(".") if "." in rel.rsplit("/", 1)[-1] else (rel, "", "")
             name, n = rel, 2
-            while name.casefold() in self._taken or name.casefold() in _OWN_FILES:
+            while name.casefold() in self._taken:
                 name = f"{stem}-{n}{dot}{ext}"
                 n += 1
             self._outputs[key] = name
             self._taken.add(name.casefold())
         return self._outputs[key]
 
-    def _diff_name(self, name: str) -> str:
-        """``diffs/<name>.diff``, numbered when two documents (duplicate ids) share a name."""
-        base = f"diffs/{_safe_rel(name, reserved=False)}"
-        rel, n = f"{base}.diff", 2
-        while rel.casefold() in self._diff_names:
-            rel = f"{base}-{n}.diff"
+    def _diff_name(self, rel: str, kind: str, doc: Document) -> str:
+        """:func:`diff_name`, numbered when two documents would share it (records piped twice)."""
+        name = diff_name(rel, kind, doc.origin.get("line"), doc.id)
+        base, n = name.removesuffix(".diff"), 2
+        while name.casefold() in self._diff_names:
+            name = f"{base}-{n}.diff"
             n += 1
-        self._diff_names.add(rel.casefold())
-        return rel
+        self._diff_names.add(name.casefold())
+        return name
 
     def add(self, doc: Document) -> None:
         kind, rel = self._target(doc)
@@ -405,25 +432,26 @@ class FolderSink:
         cleaned = {k: v for k, v in record.items() if k != "repair"} if kind != "txt" else None
         cleaned_line = dumps(cleaned) + "\n" if kind == "jsonl" else ""
         self.stats.add(doc)
+        data = self.dir / OUTPUT_DATA
         if kind == "txt":
-            write_atomic(self.dir / rel, doc.text)
+            write_atomic(data / rel, doc.text)
         elif kind == "parquet":
             if rel not in self._parquet:
-                self._parquet[rel] = ParquetWriter(self.dir / rel)
+                self._parquet[rel] = ParquetWriter(data / rel)
             self._parquet[rel].add(cleaned)
         else:
             if rel not in self._jsonl:
-                cm = atomic_writer(self.dir / rel)
+                cm = atomic_writer(data / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
             self._jsonl[rel][1].write(cleaned_line)
         diff_rel = None
         if self.diffs and doc.text != doc.source:
-            name = rel if kind == "txt" else f"{rel}#{_safe_name(doc.id)}"
-            diff_rel = self._diff_name(name)
-            write_atomic(self.dir / diff_rel, unified_diff(doc, name))
+            diff_rel = self._diff_name(rel, kind, doc)
+            line = doc.origin.get("line")
+            write_atomic(self.dir / diff_rel, unified_diff(doc, rel if kind == "txt" or not line else f"{rel}:{line}"))
         entry = {
             "id": doc.id,
-            "output": rel,
+            "output": f"{OUTPUT_DATA}/{rel}",
             "line": doc.origin.get("line"),
             "diff": diff_rel,
             "spin_score": round(doc.spin_score, 4),
@@ -467,33 +495,25 @@ class FolderSink:
                 self._staged.abort()
 
 
-_OWN_FILES = frozenset({"documents.jsonl", "records.jsonl", "report.json", "index.html"})
-
-
 def _safe_name(s: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in s)[:120] or "doc"
 
 
-#: the folder's own files and sub-folders: a document's output path never starts with one of these
-_RESERVED = frozenset({"diffs", "review", "documents.jsonl", "records.jsonl", "report.json", "index.html"})
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _safe_rel(rel: str, *, reserved: bool = True) -> str:
-    """A relative output path from an untrusted one: inside the output folder, outside its own files.
+def _safe_rel(rel: str) -> str:
+    """A relative output path from an untrusted one, inside ``cleaned/`` (which holds nothing else).
 
     No absolute paths, no ``..``; control characters and lone surrogates become ``_``;
-    a hidden name (``.x``) becomes ``_.x``; each name fits in :data:`MAX_NAME_BYTES`; with ``reserved``,
-    a path starting with one of the folder's own names (``review/``, ``diffs/``, ``report.json``, ...)
-    gets a ``_`` in front, so a record can never overwrite the report or another document's page.
+    a hidden name (``.x``) becomes ``_.x``; each name fits in :data:`MAX_NAME_BYTES`. A name such as
+    ``review`` or ``records.jsonl`` is kept: under ``cleaned/`` it cannot reach the tool's own files.
 
     >>> _safe_rel("../a/./b.txt"), _safe_rel("review/x.html"), _safe_rel(".lock"), _safe_rel("a\x1b[31m")
-    ('a/b.txt', '_review/x.html', '_.lock', 'a_[31m')
+    ('a/b.txt', 'review/x.html', '_.lock', 'a_[31m')
     """
     parts = [fit_name(_UNSAFE_CHARS.sub("_", p)) for p in rel.split("/") if p not in ("", ".", "..")]
     parts = ["_" + p if p.startswith(".") else p for p in parts]
-    if reserved and parts and parts[0].casefold() in _RESERVED:
-        parts[0] = "_" + parts[0]
     return "/".join(parts) or "doc"
 
 

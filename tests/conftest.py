@@ -68,6 +68,30 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     return project
 
 
+HOUSE_PACK = """\
+[pack]
+stage = "normalise"
+kind = "replace"
+family = "house-style"
+
+[[rule]]
+id = "house.colour"
+pattern = 'colour'
+replace = "color"
+why = "House style spells it the American way."
+examples = [ { in = "the colour red", out = "the color red" }, { in = "the color red", out = "the color red" } ]
+"""
+
+
+@pytest.fixture()
+def house_pack(tmp_path: Path) -> Path:
+    """``tmp_path/house.toml``: a one-rule normalise pack (``house.colour``: colour -> color, family
+    ``house-style``, with a why and examples), for --rules, --extend-rules and `repair rules`."""
+    p = tmp_path / "house.toml"
+    p.write_text(HOUSE_PACK, encoding="utf-8")
+    return p
+
+
 @pytest.fixture(scope="session")
 def cfg() -> Config:
     return Config.load()

@@ -90,11 +90,11 @@ def test_run_to_a_folder_writes_the_documented_layout(corpus: Path, tmp_path: Pa
     out = tmp_path / "out"
     res = invoke("run", str(corpus), "-o", str(out))
     assert res.exit_code == 0, res.output
-    # cleaned text at the same relative path, nested folders included
+    # cleaned text at the same relative path under cleaned/, nested folders included
     for seed in SEEDS.glob("*.txt"):
-        assert (out / "seeds" / seed.name).is_file()
-    assert (out / "more" / "deep" / "note.txt").read_text(encoding="utf-8") == "The State Department said.\n"
-    feed = records((out / "more" / "feed.jsonl").read_text(encoding="utf-8"))
+        assert (out / "cleaned" / "seeds" / seed.name).is_file()
+    assert (out / "cleaned" / "more" / "deep" / "note.txt").read_text(encoding="utf-8") == "The State Department said.\n"
+    feed = records((out / "cleaned" / "more" / "feed.jsonl").read_text(encoding="utf-8"))
     assert [r["text"] for r in feed] == ["A plain sentence.\n", "Nothing to fix here.\n"]
     assert feed[0]["lang"] == "en" and feed[0]["n"] == [1, {"a": None}]
     assert feed[1]["url"] == "https://example.org/x?a=1&b=2"
@@ -104,7 +104,7 @@ def test_run_to_a_folder_writes_the_documented_layout(corpus: Path, tmp_path: Pa
     assert not any("seeds/000" in str(p) for p in (out / "diffs").rglob("*.diff"))
     # the index, the records and the report
     index = records((out / "documents.jsonl").read_text(encoding="utf-8"))
-    assert len(index) == 8 and {e["output"] for e in index} >= {"more/deep/note.txt", "more/feed.jsonl"}
+    assert len(index) == 8 and {e["output"] for e in index} >= {"cleaned/more/deep/note.txt", "cleaned/more/feed.jsonl"}
     recs = records((out / "records.jsonl").read_text(encoding="utf-8"))
     assert len(recs) == 8
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -259,8 +259,8 @@ def test_bad_input_is_reported_and_the_batch_goes_on(messy: Path, tmp_path: Path
     assert "3 documents cleaned, 7 failed" in res.stderr
     assert res.stderr.rstrip().endswith(f"report.json are in {out}.")
     # the good documents were all processed
-    assert (out / "sub" / "e_good.txt").read_text(encoding="utf-8") == "Fine text.\n"
-    assert [r["id"] for r in records((out / "d_docs.jsonl").read_text(encoding="utf-8"))] == ["ok1", "ok2"]
+    assert (out / "cleaned" / "sub" / "e_good.txt").read_text(encoding="utf-8") == "Fine text.\n"
+    assert [r["id"] for r in records((out / "cleaned" / "d_docs.jsonl").read_text(encoding="utf-8"))] == ["ok1", "ok2"]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["documents"] == 3 and report["failed"] == 7
     assert {(f["path"], f["line"]) for f in report["failures"]} >= {(str(messy / "d_docs.jsonl"), 2)}

@@ -25,19 +25,6 @@ runner = CliRunner()
 FEED_LINES = 1000
 PAIR = {"id": "1", "family": "okay", "spun": "The State Division stated it.",
         "original": "The State Department said it."}
-PACK = """\
-[pack]
-stage = "normalise"
-kind = "replace"
-family = "house-style"
-
-[[rule]]
-id = "house.colour"
-pattern = 'colour'
-replace = "color"
-why = "House style spells it the American way."
-examples = [ { in = "the colour red", out = "the color red" } ]
-"""
 
 
 def invoke(*args: str | Path):
@@ -237,13 +224,12 @@ def test_learn_stops_at_max_errors(bad_pairs: Path, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, house_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """news/a.txt, news/b.txt (colour, for the house pack), pairs.jsonl and house.toml, as the cwd."""
     (tmp_path / "news").mkdir()
     (tmp_path / "news" / "a.txt").write_text("The State Division said on Monday.\n", encoding="utf-8")
     (tmp_path / "news" / "b.txt").write_text("The colour of the bridge will change.\n", encoding="utf-8")
     (tmp_path / "pairs.jsonl").write_text(json.dumps(PAIR) + "\n", encoding="utf-8")
-    (tmp_path / "house.toml").write_text(PACK, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -16,7 +16,7 @@ def test_no_report_leaves_out_the_html_but_keeps_files_diffs_and_counts(tmp_path
     assert res.exit_code == 0, res.output
     assert not (out / "index.html").exists() and not (out / "review").exists()
     assert (out / "report.json").is_file() and (out / "records.jsonl").is_file()
-    assert sorted(p.name for p in out.glob("*.txt")) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert sorted(p.name for p in (out / "cleaned").glob("*.txt")) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert list((out / "diffs").glob("*.diff"))
 
 

@@ -18,27 +18,7 @@ from repair.settings import Settings, settings_from_mapping
 
 runner = CliRunner()
 
-PACK = """\
-[pack]
-stage = "normalise"
-kind = "replace"
-family = "house-style"
-
-[[rule]]
-id = "house.colour"
-pattern = 'colour'
-replace = "color"
-why = "House style spells it the American way."
-examples = [ { in = "the colour red", out = "the color red" }, { in = "the color red", out = "the color red" } ]
-"""
 TEXT = "[ad_1]\nThe colour of the bridge will change, officials said on Monday.\n"
-
-
-@pytest.fixture()
-def pack(tmp_path: Path) -> Path:
-    p = tmp_path / "house.toml"
-    p.write_text(PACK, encoding="utf-8")
-    return p
 
 
 @pytest.fixture()
@@ -55,19 +35,19 @@ def rules_of(out: str) -> set[str]:
 # ---- --rules replaces, --extend-rules adds --------------------------------------------------------
 
 
-def test_extend_rules_adds_to_the_builtin_rules(pack: Path, doc: Path) -> None:
-    r = runner.invoke(app, ["run", str(doc), "--isolated", "--extend-rules", str(pack)])
+def test_extend_rules_adds_to_the_builtin_rules(house_pack: Path, doc: Path) -> None:
+    r = runner.invoke(app, ["run", str(doc), "--isolated", "--extend-rules", str(house_pack)])
     assert r.exit_code == 0, r.output
     assert {"house.colour", "boilerplate.ad-marker"} <= rules_of(r.stdout)
 
 
-def test_rules_replaces_the_builtin_rules(pack: Path, doc: Path) -> None:
-    r = runner.invoke(app, ["run", str(doc), "--isolated", "--rules", str(pack)])
+def test_rules_replaces_the_builtin_rules(house_pack: Path, doc: Path) -> None:
+    r = runner.invoke(app, ["run", str(doc), "--isolated", "--rules", str(house_pack)])
     assert r.exit_code == 0, r.output
     assert rules_of(r.stdout) == {"house.colour"}
 
 
-def test_extend_rules_in_the_config_file_is_relative_to_it(tmp_path: Path, pack: Path, doc: Path) -> None:
+def test_extend_rules_in_the_config_file_is_relative_to_it(tmp_path: Path, house_pack: Path, doc: Path) -> None:
     cfg = tmp_path / "conf" / "repair.toml"
     cfg.parent.mkdir()
     cfg.write_text('extend-rules = ["../house.toml"]\n', encoding="utf-8")
@@ -82,9 +62,9 @@ def test_config_keys_may_use_dashes_but_not_both_spellings() -> None:
         settings_from_mapping({"text-field": "body", "text_field": "x"}, "repair.toml")
 
 
-def test_extend_rules_with_a_duplicate_id_is_a_rule_error(tmp_path: Path, doc: Path) -> None:
+def test_extend_rules_with_a_duplicate_id_is_a_rule_error(tmp_path: Path, house_pack: Path, doc: Path) -> None:
     dup = tmp_path / "dup.toml"
-    dup.write_text(PACK.replace("house.colour", "boilerplate.ad-marker"), encoding="utf-8")
+    dup.write_text(house_pack.read_text(encoding="utf-8").replace("house.colour", "boilerplate.ad-marker"), encoding="utf-8")
     r = runner.invoke(app, ["run", str(doc), "--isolated", "--extend-rules", str(dup)])
     assert r.exit_code == 1
     assert "boilerplate.ad-marker" in r.output
@@ -132,8 +112,8 @@ def test_known_selectors_still_select() -> None:
 # ---- repair rules -------------------------------------------------------------------------------
 
 
-def test_rules_lists_every_rule_in_use_as_json(pack: Path) -> None:
-    r = runner.invoke(app, ["rules", "--json", "--isolated", "--extend-rules", str(pack)])
+def test_rules_lists_every_rule_in_use_as_json(house_pack: Path) -> None:
+    r = runner.invoke(app, ["rules", "--json", "--isolated", "--extend-rules", str(house_pack)])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     ids = {x["id"] for x in data["rules"]}

@@ -73,8 +73,8 @@ def test_run_writes_a_compressed_input_plain_under_its_plain_name(isolated: Path
     (isolated / "in" / "feed.jsonl.bz2").write_bytes(bz2.compress(records(1)))
     r = runner.invoke(app, ["run", "in", "-o", "out", "--isolated", "--no-report", "-q"])
     assert r.exit_code == 0, r.output
-    assert (isolated / "out" / "page.txt").read_text(encoding="utf-8").startswith("The bridge")
-    assert json.loads((isolated / "out" / "feed.jsonl").read_text(encoding="utf-8"))["id"] == "r0"
+    assert (isolated / "out" / "cleaned" / "page.txt").read_text(encoding="utf-8").startswith("The bridge")
+    assert json.loads((isolated / "out" / "cleaned" / "feed.jsonl").read_text(encoding="utf-8"))["id"] == "r0"
 
 
 def test_help_lists_the_suffixes_read() -> None:

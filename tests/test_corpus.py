@@ -219,7 +219,7 @@ def test_folder_sink_keeps_paths_inside_the_output(tmp_path: Path):
     doc = Document.from_text("x", id="evil", origin={"rel": "../../escape.txt", "kind": "txt"})
     sink.add(doc)
     sink.close()
-    assert (out / "escape.txt").read_text(encoding="utf-8") == "x"
+    assert (out / "cleaned" / "escape.txt").read_text(encoding="utf-8") == "x"
     assert not (tmp_path.parent / "escape.txt").exists()
 
 

@@ -53,9 +53,10 @@ def test_a_folder_run_writes_data_records_index_report_and_diffs_and_no_html(tmp
     inp, out = _corpus(tmp_path), tmp_path / "out"
     res = invoke("run", str(inp), "-o", str(out), "-q")
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["diffs", "documents.jsonl", "feed.jsonl", "records.jsonl",
-                                                      "report.json", "seeds"]
-    assert sorted(p.name for p in (out / "seeds").iterdir()) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert sorted(p.name for p in out.iterdir()) == ["cleaned", "diffs", "documents.jsonl", "records.jsonl",
+                                                      "report.json"]
+    assert sorted(p.name for p in (out / "cleaned").iterdir()) == ["feed.jsonl", "seeds"]
+    assert sorted(p.name for p in (out / "cleaned" / "seeds").iterdir()) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert len(_lines(out / "records.jsonl")) == len(_lines(out / "documents.jsonl")) == 5 + 3
     assert all(e["review"] is None for e in _lines(out / "documents.jsonl"))
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["documents"] == 8
@@ -64,7 +65,7 @@ def test_a_folder_run_writes_data_records_index_report_and_diffs_and_no_html(tmp
 def test_a_jsonl_input_comes_back_as_the_users_records_without_the_repair_block(tmp_path: Path) -> None:
     inp, out = _corpus(tmp_path), tmp_path / "out"
     assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
-    cleaned = _lines(out / "feed.jsonl")
+    cleaned = _lines(out / "cleaned" / "feed.jsonl")
     records = [r for r in _lines(out / "records.jsonl") if r["repair"]["origin"]["kind"] == "jsonl"]
     # a drop-in replacement: the same fields in the same order, only the text cleaned
     assert [list(r) for r in cleaned] == [list(r) for r in RECORDS]
@@ -75,7 +76,7 @@ def test_a_jsonl_input_comes_back_as_the_users_records_without_the_repair_block(
     # the repair blocks live once, in records.jsonl: no record is written twice
     assert [{k: v for k, v in r.items() if k != "repair"} for r in records] == cleaned
     record_lines = set((out / "records.jsonl").read_text(encoding="utf-8").splitlines())
-    assert not record_lines & set((out / "feed.jsonl").read_text(encoding="utf-8").splitlines())
+    assert not record_lines & set((out / "cleaned" / "feed.jsonl").read_text(encoding="utf-8").splitlines())
 
 
 def test_a_parquet_input_comes_back_without_the_repair_columns(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_a_parquet_input_comes_back_without_the_repair_columns(tmp_path: Path) -
     pq.write_table(pa.table({"id": ["a", "c"], "text": [RECORDS[0]["text"], RECORDS[2]["text"]], "n": [1, 3]}), src)
     out = tmp_path / "out"
     assert invoke("run", str(src), "-o", str(out), "-q").exit_code == 0
-    table = pq.read_table(out / "in.parquet")
+    table = pq.read_table(out / "cleaned" / "in.parquet")
     assert table.column_names == ["id", "text", "n"]
     assert table.to_pylist()[0] == {"id": "a", "text": "The State Department said on Monday.\n", "n": 1}
     records = _lines(out / "records.jsonl")
@@ -100,6 +101,82 @@ def test_a_jsonl_file_output_still_holds_the_records(tmp_path: Path) -> None:
     inp = _corpus(tmp_path)
     assert invoke("run", str(inp / "feed.jsonl"), "-o", str(tmp_path / "out.jsonl"), "-q").exit_code == 0
     assert all("repair" in r for r in _lines(tmp_path / "out.jsonl"))
+
+
+# ---- the user's data and the tool's own files never share a name ------------------------------
+
+def test_input_folders_named_like_the_tools_own_keep_their_paths_under_cleaned(tmp_path: Path) -> None:
+    """An input holding diffs/, review/, records.jsonl or documents.jsonl: its cleaned copy is under
+    cleaned/ at the same relative paths (nothing renamed), the tool's files beside it stay the
+    tool's, and check/run read the folder back as exactly those documents."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    text = "[ad_1]\nThe State Division said on Monday.\n"
+    files = {"diffs/a.txt": text, "review/b.txt": text, "cleaned/c.txt": text, "index.html.txt": text,
+             "records.jsonl": json.dumps({"id": "r1", "text": text}) + "\n",
+             "documents.jsonl": json.dumps({"id": "d1", "text": text}) + "\n"}
+    for rel, body in files.items():
+        (inp / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inp / rel).write_text(body, encoding="utf-8")
+    assert invoke("run", str(inp), "-o", str(out), "-q", "--review").exit_code == 0
+    cleaned = sorted(p.relative_to(out / "cleaned").as_posix() for p in (out / "cleaned").rglob("*") if p.is_file())
+    assert cleaned == sorted(files)
+    assert sorted(p.name for p in out.iterdir()) == ["cleaned", "diffs", "documents.jsonl", "index.html",
+                                                      "records.jsonl", "report.json", "review"]
+    entries, records = _lines(out / "documents.jsonl"), _lines(out / "records.jsonl")
+    assert len(entries) == len(records) == len(files) and all("repair" in r for r in records)
+    assert sorted(e["output"] for e in entries) == sorted(f"cleaned/{rel}" for rel in files)
+    for e in entries:  # every path the index gives is the document's own file
+        assert "The State Department said" in (out / e["output"]).read_text(encoding="utf-8")
+        assert (out / e["diff"]).is_file() and (out / e["review"]).is_file()
+    # read back: each document once, none of the tool's files, at the same relative paths
+    report = json.loads(invoke("check", str(out), "--no-baseline", "--format", "json").stdout)
+    assert report["unreadable"] == [] and report["corpus"]["documents"] == len(files)
+    assert invoke("run", str(out), "-o", str(tmp_path / "again"), "-q").exit_code == 0
+    assert sorted(p.relative_to(tmp_path / "again" / "cleaned").as_posix()
+                  for p in (tmp_path / "again" / "cleaned").rglob("*") if p.is_file()) == sorted(files)
+
+
+def test_diff_names_are_safe_stable_and_one_per_document(tmp_path: Path) -> None:
+    """A record's diff is diffs/<file>/<line>.diff (no '#', '?', '%' or ':' added); a text's is
+    diffs/<path>.diff; a name does not change when other documents come and go."""
+    text = "[ad_1]\nThe State Division said on Monday.\n"
+    inp = tmp_path / "in"
+    (inp / "sub").mkdir(parents=True)
+    (inp / "sub" / "a.txt").write_text(text, encoding="utf-8")
+    ids = ["x#1", "x/1", "x_1", "x?1%20", "x#1", "clean"]
+    (inp / "feed.jsonl").write_text("".join(json.dumps({"id": i, "text": text if i != "clean" else "Fine.\n"}) + "\n"
+                                            for i in ids), encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
+    entries = _lines(out / "documents.jsonl")
+    diffs = {(e["id"], e["line"]): e["diff"] for e in entries}
+    assert diffs == {("sub/a.txt", None): "diffs/sub/a.txt.diff", ("x#1", 1): "diffs/feed.jsonl/1.diff",
+                     ("x/1", 2): "diffs/feed.jsonl/2.diff", ("x_1", 3): "diffs/feed.jsonl/3.diff",
+                     ("x?1%20", 4): "diffs/feed.jsonl/4.diff", ("x#1", 5): "diffs/feed.jsonl/5.diff",
+                     ("clean", 6): None}
+    written = sorted(p.relative_to(out).as_posix() for p in (out / "diffs").rglob("*") if p.is_file())
+    assert written == sorted(d for d in diffs.values() if d)
+    assert not any(ch in name for name in written for ch in "#?%:")
+    head = (out / "diffs" / "feed.jsonl" / "2.diff").read_text(encoding="utf-8").splitlines()[:2]
+    assert head == ["--- a/feed.jsonl:2", "+++ b/feed.jsonl:2"]
+    # stable: another input file and the same documents keep their names
+    (inp / "0first.txt").write_text(text, encoding="utf-8")
+    again = tmp_path / "again"
+    assert invoke("run", str(inp), "-o", str(again), "-q").exit_code == 0
+    assert {(e["id"], e["line"]): e["diff"] for e in _lines(again / "documents.jsonl")} == \
+        {**diffs, ("0first.txt", None): "diffs/0first.txt.diff"}
+
+
+def test_records_that_share_a_file_and_line_still_get_a_diff_each(tmp_path: Path) -> None:
+    """Records piped twice (two stage outputs of one file) carry the same file and line: numbered."""
+    src = tmp_path / "f.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "[ad_1]\nThe State Division said.\n"}) + "\n", encoding="utf-8")
+    detected = invoke("detect", str(src))
+    assert detected.exit_code == 0, detected.output
+    (tmp_path / "d.jsonl").write_text(detected.stdout * 2, encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("emit", str(tmp_path / "d.jsonl"), "-o", str(out), "-q").exit_code == 0
+    assert [e["diff"] for e in _lines(out / "documents.jsonl")] == ["diffs/f.jsonl/1.diff", "diffs/f.jsonl/1-2.diff"]
 
 
 # ---- the review report: opt-in, sharded -------------------------------------------------------
@@ -223,7 +300,7 @@ def test_a_folder_run_resumes_to_the_new_layout(tmp_path: Path, monkeypatch: pyt
     assert res.exit_code == 0, res.output
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert files == {p.relative_to(whole).as_posix(): p.read_bytes() for p in whole.rglob("*") if p.is_file()}
-    assert "index.html" not in files and not any("repair" in r for r in _lines(out / "big.jsonl"))
+    assert "index.html" not in files and not any("repair" in r for r in _lines(out / "cleaned" / "big.jsonl"))
     assert _beside(out) == set()
 
 
@@ -237,7 +314,7 @@ def test_a_txt_output_is_the_cleaned_text_of_one_text_input_and_nothing_else(tmp
     assert sorted(p.name for p in work.iterdir()) == ["clean.txt"]  # no folder, no records, no lock left
     folder = tmp_path / "folder"
     assert invoke("run", str(SEED4), "-o", str(folder), "-q").exit_code == 0
-    assert (work / "clean.txt").read_bytes() == (folder / SEED4.name).read_bytes()
+    assert (work / "clean.txt").read_bytes() == (folder / "cleaned" / SEED4.name).read_bytes()
     assert (work / "clean.txt").read_text(encoding="utf-8") != SEED4.read_text(encoding="utf-8")
 
     # stdin text, emit, and a compressed text file: the same one file

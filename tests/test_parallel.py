@@ -145,7 +145,7 @@ def test_cli_emit_to_a_folder_with_jobs_2_matches_one_job(tmp_path):
     # the cleaned files, diffs, index, records and report (the HTML report carries a per-run token)
     one, two = tmp_path / "1", tmp_path / "2"
     rels = ["records.jsonl", "documents.jsonl", "report.json"]
-    rels += [str(p.relative_to(corpus)) for p in corpus.rglob("*.txt")]
+    rels += [f"cleaned/{p.relative_to(corpus)}" for p in corpus.rglob("*.txt")]
     rels += [str(p.relative_to(one)) for p in (one / "diffs").rglob("*.diff")]
     assert len(rels) > 20
     for rel in rels:

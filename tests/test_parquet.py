@@ -140,7 +140,7 @@ def test_folder_output_keeps_parquet_at_its_relative_path(seeds_parquet: Path, t
     out = tmp_path / "out"
     res = runner.invoke(app, ["run", str(seeds_parquet.parent), "-o", str(out), "-q"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    rows = pq.read_table(out / "seeds.parquet").to_pylist()
+    rows = pq.read_table(out / "cleaned" / "seeds.parquet").to_pylist()
     assert [r["id"] for r in rows] == [p.name for p in SEEDS]
     assert "Source link" not in rows[4]["text"]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))

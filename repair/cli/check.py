@@ -147,7 +147,7 @@ def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output
           allow_rules_change: AllowRulesChange = False, max_errors: opt.MaxErrors = None) -> None:
     """Judge a corpus for CI: exit 0 when every figure is within its limit, 1 when any is not, 2 on a usage or configuration error.
 
-    Runs the pipeline without writing anything. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
+    Runs the pipeline without writing anything; records of an earlier run (out/records.jsonl) are judged by the figures they record, not cleaned again. Per document: spin score, mojibake fixed per 10k characters, share of boilerplate lines, spun phrases per 1,000 words and, with --grammar, grammar matches per 1,000 words; for the corpus the same plus the share of spun documents.
 
     Limits come from \\[tool.repair.check] in pyproject.toml (or \\[check] in repair.toml), then --max and --corpus-max. With a baseline ([bold]--write-baseline .repair-baseline.json[/bold] records one) only regressions fail.
     """
@@ -165,8 +165,10 @@ def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output
             err.print(f"[red]error:[/red] no documents selected by {escape(' '.join(map(str, paths or ['-'])))}; "
                       "check the paths and suffixes (.txt, .jsonl, .ndjson, .parquet), or pass --allow-empty",
                       soft_wrap=True)
-        else:
+        elif report.documents or not report.unreadable:
             report = _settle_baseline(report, base, flags, quiet)
+        elif flags.write is not None or flags.update:  # every document failed to read: no figures to record
+            err.print("[red]error:[/red] no baseline written: no document could be read", soft_wrap=True)
         _emit(report, fmt, output, View(top, quiet, explain or verbose))
     raise typer.Exit(report.exit_code)
 
@@ -220,7 +222,11 @@ def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baselin
         checker.fail(e)
         log(e)
 
+    after_emit = [stage for stage in cfg.stages if stage not in pipeline.STAGE_ORDER]  # grammar, when on
+
     def work(doc: Document) -> Document:
+        if doc.emitted:  # a record of an earlier run (out/records.jsonl): judged by its recorded figures
+            return pipeline.run_document(doc, cfg, stages=after_emit) if after_emit else doc
         return pipeline.run_document(doc, cfg)
 
     with log:

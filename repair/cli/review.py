@@ -195,7 +195,7 @@ def iter_diff(doc: Document, *, context: int = 0, show_all: bool = False) -> Ite
 
 def _prepare(cfg: Config) -> Callable[[Document], Document]:
     def work(doc: Document) -> Document:
-        if doc.changes and not doc.stages and not doc.pending:
+        if doc.emitted:
             return doc  # an emitted record: show it as recorded
         return run_document(doc, cfg)
 

@@ -41,7 +41,7 @@ from repair.writers import FolderSink, JsonlSink, ParquetSink, TextSink, refuse_
 Output = Annotated[
     Optional[Path],
     typer.Option("--output", "-o", help="A .jsonl (or .parquet) file for the records; a folder for the cleaned files "
-                                        "at the inputs' relative paths, records.jsonl, documents.jsonl, diffs and "
+                                        "(in its cleaned/ folder, at the inputs' relative paths), records.jsonl, documents.jsonl, diffs and "
                                         "report.json (--review adds the HTML review report); or a .txt file for the "
                                         "cleaned text of one text input alone (its record is not kept: use a folder "
                                         "or a .jsonl output for that). Default: JSON lines on stdout.",
@@ -126,7 +126,7 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
          respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Apply proposals at or above --threshold, flag the rest; write records or a folder.
 
-    With -o FOLDER: cleaned files at the inputs' relative paths, records.jsonl, unified diffs and
+    With -o FOLDER: cleaned files at the inputs' relative paths under cleaned/, records.jsonl, unified diffs and
     report.json; --review adds the review report (index.html). With --decisions FILE: re-decide
     emitted records as a reviewer chose.
     """
@@ -156,7 +156,7 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
         respect_gitignore: opt.RespectGitignore = None, max_errors: opt.MaxErrors = None) -> None:
     """Run every stage (normalise, detect, match, emit) in one process.
 
-    [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files, records.jsonl, diffs and report.json in out/.
+    [bold]repair run seeds/ -o out/[/bold] cleans a folder: cleaned files in out/cleaned/; records.jsonl, diffs and report.json in out/.
     [bold]--review[/bold] adds the HTML review report (out/index.html); [bold]-o clean.txt[/bold] takes one text file.
     [bold]--grammar[/bold] adds a LanguageTool check after emit (see the README, "Grammar checks").
     [bold]--executor dask --scheduler ADDRESS[/bold] cleans on a Dask cluster; the output is the same.
@@ -317,7 +317,7 @@ def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) 
                       "there is left as it was).", soft_wrap=True)
         elif isinstance(sink, FolderSink):
             review = any(isinstance(x, HtmlReport) for x in sink.listeners)
-            err.print(f"Cleaned files, records.jsonl, diffs and report.json are in [bold]{where}[/bold].",
+            err.print(f"Cleaned files (in cleaned/), records.jsonl, diffs and report.json are in [bold]{where}[/bold].",
                       soft_wrap=True)
             if review:
                 err.print(f"Review report: [bold]{escape(str(output / 'index.html'))}[/bold].", soft_wrap=True)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from repair.document import Document
-from repair.errors import InputError
+from repair.errors import InputError, MissingInput
 from repair.gate.figures import Counts, RuleFamilies, grammar_state
 from repair.gate.jsoncols import text_hash
 from repair.gate.judge import Baseline, Verdict, judge
@@ -61,10 +61,14 @@ class Report:
     corpus_note: str | None = None  # why the corpus figures were not judged (a partial run)
     provenance: dict[str, Any] | None = None  # what judged: tool version, rules hash, model, threshold, options
     grammar_reasons: dict[str, int] = field(default_factory=dict)  # why the stage was skipped: documents per reason
+    missing: int = 0  # entries of ``unreadable`` that are paths naming no file or folder (MissingInput)
 
     @property
     def empty(self) -> bool:
-        return not self.documents and self.empty_fails
+        """Nothing was selected: no document, and nothing that failed to read but paths naming no file
+        (an empty folder, a typo'd path). Documents that all failed to read are no empty selection:
+        they fail the check (exit 1) with an error each."""
+        return not self.documents and len(self.unreadable) <= self.missing and self.empty_fails
 
     @property
     def corpus_failures(self) -> list[Verdict]:
@@ -84,7 +88,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 passed, 1 a document or the corpus failed, 2 nothing was selected (a usage error)."""
+        """0 passed, 1 a document or the corpus failed or a document could not be read, 2 nothing was
+        selected (a usage error)."""
         if self.empty:
             return 2
         return 0 if self.passed else 1
@@ -157,6 +162,7 @@ class Checker:
         self.unreadable: list[dict[str, Any]] = []
         self._grammar_reasons: dict[str, int] = defaultdict(int)
         self._grammar_ran = 0
+        self._missing = 0
 
     def add(self, doc: Document) -> DocumentResult:
         grammar, reason = grammar_state(doc, self.grammar_enabled)
@@ -199,6 +205,8 @@ class Checker:
 
     def fail(self, err: InputError) -> None:
         self.unreadable.append({"path": err.path, "line": err.line, "error": err.reason})
+        if isinstance(err, MissingInput):
+            self._missing += 1
 
     def finish(self) -> Report:
         corpus = self.counts.figures(corpus=True)
@@ -221,7 +229,7 @@ class Checker:
             limits={"document": dict(self.settings.document), "corpus": dict(self.settings.corpus)},
             baseline=str(self.baseline.path) if self.baseline and self.baseline.path else None,
             fail_on_skip=self.settings.fail_on_skip, empty_fails=not self.allow_empty, corpus_note=note,
-            grammar_reasons=dict(self._grammar_reasons))
+            grammar_reasons=dict(self._grammar_reasons), missing=self._missing)
 
     def _grammar_status(self) -> tuple[str, str | None, int]:
         """The run's grammar status, its reason (the commonest) and how many documents skipped it."""

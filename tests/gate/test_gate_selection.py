@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from repair.cli import app
 
 runner = CliRunner()
+SEED4 = Path(__file__).resolve().parents[2] / "seeds" / "004_0ec5a602defd3933.txt"
 
 CLEAN = ("The city council approved a budget for the central library on Tuesday evening. The plan adds two "
          "reading rooms and extends opening hours on weekends.\n")
@@ -36,14 +37,36 @@ def write(root: Path, files: dict[str, str]) -> None:
     (lambda p: (p / "empty").mkdir(), "empty"),
     (lambda p: write(p, {"notes/a.md": CLEAN, "notes/b.csv": "a,b\n"}), "notes"),
     (lambda p: None, "corpsu"),
-    (lambda p: (p / "bad").mkdir() or (p / "bad" / "x.txt").write_bytes(b"\xff\xfe\x00"), "bad"),
-], ids=["empty-folder", "unknown-suffixes", "typo", "only-unreadable"])
+], ids=["empty-folder", "unknown-suffixes", "typo"])
 def test_empty_selection_fails_with_exit_2(isolated: Path, setup, arg: str) -> None:
     setup(isolated)
     r = check(arg, "--format", "json")
     assert r.exit_code == 2, r.output
     data = json.loads(r.stdout)
     assert data["exit_code"] == 2 and not data["passed"] and data["corpus"]["documents"] == 0
+
+
+def test_documents_that_all_fail_to_read_fail_the_check_with_exit_1_and_an_error_each(isolated: Path) -> None:
+    """Not an empty selection (exit 2): the documents are there and failed, as any unreadable one does."""
+    write(isolated, {"bad/feed.jsonl": '{"id": 1,\nnot json\n{"id": "x", "txt": "a"}\n'})
+    (isolated / "bad" / "x.txt").write_bytes(b"\xff\xfe\x00")
+    r = check("bad", "--format", "json", "--write-baseline", "base.json")
+    assert r.exit_code == 1, r.output
+    data = json.loads(r.stdout)
+    assert data["exit_code"] == 1 and not data["passed"] and data["corpus"]["documents"] == 0
+    assert [(u["path"], u["line"]) for u in data["unreadable"]] == [
+        ("bad/feed.jsonl", 1), ("bad/feed.jsonl", 2), ("bad/feed.jsonl", 3), ("bad/x.txt", None)]
+    assert "no documents selected" not in data["summary"] and not (isolated / "base.json").exists()
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[:4] == [f"error: {u['path']}:{u['line']}: {u['error']}" for u in data["unreadable"][:3]] \
+        + [f"error: bad/x.txt: {data['unreadable'][3]['error']}"]
+    # -q: the same, one line each on stdout
+    r = check("bad", "-q")
+    assert r.exit_code == 1 and [line.split(": ")[0] for line in r.stdout.splitlines()] == [
+        "bad/feed.jsonl:1", "bad/feed.jsonl:2", "bad/feed.jsonl:3", "bad/x.txt"]
+    # a typo'd path beside them does not make it an empty selection either; alone it does
+    assert check("bad", "corpsu", "--format", "json").exit_code == 1
+    assert check("corpsu", "nope", "--format", "json").exit_code == 2
 
 
 def test_allow_empty_passes_an_empty_folder(isolated: Path) -> None:
@@ -90,6 +113,28 @@ def test_records_are_named_by_file_and_id_or_line(isolated: Path) -> None:
     write(isolated, {"feeds/a.jsonl": json.dumps({"id": "n1", "text": CLEAN}) + "\n" + json.dumps({"text": CLEAN}) + "\n",
                      "other/a.jsonl": json.dumps({"id": "n1", "text": CLEAN}) + "\n"})
     assert ids(check("feeds", "other", "--format", "json")) == ["feeds/a.jsonl#n1", "feeds/a.jsonl:2", "other/a.jsonl#n1"]
+
+
+def test_a_records_file_of_an_earlier_run_is_judged_by_its_recorded_figures(isolated: Path) -> None:
+    """`repair check out/records.jsonl` judges what the run recorded (spin score, applied and flagged
+    changes), as `repair check` on the inputs does, instead of detecting again on the cleaned text."""
+    spun = SEED4.read_text(encoding="utf-8")
+    write(isolated, {"corpus/a.txt": DEBRIS, "corpus/b.txt": CLEAN, "corpus/spun.txt": spun,
+                     "feeds/f.jsonl": "".join(json.dumps({"id": i, "text": t}) + "\n"
+                                              for i, t in (("n1", spun), ("n2", CLEAN)))})
+    assert runner.invoke(app, ["run", "corpus", "feeds", "-o", "out", "-q"]).exit_code == 0
+    direct, recorded = (check(*args, "--format", "json") for args in (("corpus", "feeds"), ("out/records.jsonl",)))
+    assert direct.exit_code == recorded.exit_code == 1, recorded.output
+    figures = [{d["id"]: d["figures"] for d in json.loads(r.stdout)["documents"]} for r in (direct, recorded)]
+    assert figures[1] == figures[0] and len(figures[0]) == 5
+    assert figures[1]["corpus/spun.txt"]["spin_score"] > 0.5 and figures[1]["feeds/f.jsonl#n1"]["spin_score"] > 0.5
+    # the recorded figure, whatever detection would say of the text now
+    lines = [json.loads(x) for x in (isolated / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    for rec in lines:
+        rec["repair"]["spin_score"] = 0.0123
+    (isolated / "out" / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    data = json.loads(check("out/records.jsonl", "--format", "json").stdout)
+    assert {d["figures"]["spin_score"] for d in data["documents"]} == {0.0123}
 
 
 def test_a_baseline_for_the_corpus_matches_a_run_on_one_file(isolated: Path) -> None:
