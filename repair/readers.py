@@ -119,10 +119,34 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Source | InputError]:
             yield from _walk(path)
         elif is_file:
             yield Source(path, path.name, _kind(path))
-        elif path.exists():
-            yield MissingInput(p, "not a regular file or folder")
         else:
-            yield MissingInput(p, "no such file or folder")
+            yield MissingInput(p, _nothing_there(path))
+
+
+def _nothing_there(path: Path) -> str:
+    """Why a path that is neither a file nor a folder names nothing to read."""
+    return "not a regular file or folder" if path.exists() else "no such file or folder"
+
+
+def missing_inputs(paths: Iterable[str | Path]) -> list[MissingInput]:
+    """The paths given that name no file or folder (``-``, stdin, is never one), as :func:`discover`
+    says them: what every command refuses as a usage error before it reads or writes anything.
+
+    >>> [str(e) for e in missing_inputs(["-", ".", "no/such.txt"])]
+    ['no/such.txt: no such file or folder']
+    """
+    out = []
+    for p in paths:
+        if str(p) == "-":
+            continue
+        path = Path(p)
+        try:
+            if path.is_dir() or path.is_file():
+                continue
+        except OSError:  # cannot be examined: read (and reported) as any unreadable input
+            continue
+        out.append(MissingInput(str(p), _nothing_there(path)))
+    return out
 
 
 def is_output_folder(folder: Path) -> bool:

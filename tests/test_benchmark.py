@@ -217,7 +217,7 @@ def test_bench_cli_empty_files(tmp_path: Path, files):
 def test_bench_cli_missing_file_is_an_error(tmp_path: Path, files):
     rules, p, _ = files
     r = CliRunner().invoke(app, ["bench", str(p), str(tmp_path / "nope.jsonl"), "--rules", str(rules)])
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a path that names nothing: a usage error, as on every command
     assert "nope.jsonl" in r.stderr and "no such file" in r.stderr
 
 

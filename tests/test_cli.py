@@ -282,13 +282,13 @@ def test_bad_stdin():
     assert res.exit_code == 1 and "<stdin>: empty input" in res.stderr
 
 
-def test_missing_path_fails_but_others_run(tmp_path: Path):
+def test_missing_path_is_a_usage_error_before_anything_runs(tmp_path: Path):
     good = tmp_path / "g.txt"
     good.write_text("Good.\n", encoding="utf-8")
     res = invoke("run", str(tmp_path / "nope.txt"), str(good))
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert f"error: {tmp_path / 'nope.txt'}: no such file or folder" in res.stderr
-    assert [r["text"] for r in records(res.stdout)] == ["Good.\n"]
+    assert res.stdout == ""
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")

@@ -359,12 +359,12 @@ def test_a_mistyped_input_path_creates_no_output(tmp_path: Path, target: str) ->
     work = tmp_path / "work"
     work.mkdir()
     res = invoke("run", str(tmp_path / "no-such-file.txt"), "-o", str(work / target), "-q")
-    assert res.exit_code == 1, res.output
+    assert res.exit_code == 2, res.output
     assert list(work.iterdir()) == []
     # a previous output there is left as it was
     assert invoke("run", str(SEED4), "-o", str(work / target), "-q").exit_code == 0
     before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
     res = invoke("run", str(tmp_path / "no-such-folder"), "-o", str(work / target), "-q")
-    assert res.exit_code == 1, res.output
+    assert res.exit_code == 2, res.output
     assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
     assert _beside(work / target) == set()

@@ -14,7 +14,16 @@ from rich.table import Table
 
 from repair.authoring.benchmark import Report, run_files
 from repair.cli import options as opt
-from repair.cli.common import ErrorLog, app, boundary, err, load_config, load_settings, show_settings
+from repair.cli.common import (
+    ErrorLog,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    refuse_missing_inputs,
+    show_settings,
+)
 from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
 from repair.selection import selection_of
@@ -53,6 +62,7 @@ def bench(pairs: PairsFile, clean: CleanFile, rules: opt.RulesDirs = None, thres
                           exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show:
             show_settings(s, as_json=as_json)
+        refuse_missing_inputs([pairs, clean, learn_from])
         cfg = load_config(s, stages=STAGE_ORDER)
         if learn_from is not None:
             if learn_from.resolve() == pairs.resolve():

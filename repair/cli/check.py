@@ -27,6 +27,7 @@ from repair.cli.common import (
     load_config,
     load_settings,
     process,
+    refuse_missing_inputs,
     show_settings,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, LtServer, Scope
@@ -73,7 +74,8 @@ FailOnSkip = Annotated[Optional[bool], typer.Option("--fail-on-skip/--no-fail-on
                                                     "stage fails the check.", show_default=False)]
 Top = Annotated[int, typer.Option("--top", min=1, help="Documents listed in the human table.")]
 AllowEmpty = Annotated[bool, typer.Option("--allow-empty", help="Pass when no document is selected (default: a "
-                                          "usage error, exit 2: an empty folder or a mistyped path).")]
+                                          "usage error, exit 2: an empty folder, only unknown suffixes). A path that names "
+                                          "nothing is a usage error even so.")]
 NoCorpus = Annotated[bool, typer.Option("--no-corpus", help="Judge documents only; corpus figures are reported, not "
                                         "judged (the pre-commit hook: a few staged files are not the corpus).")]
 Explain = Annotated[bool, typer.Option("--explain", help="Say what each corpus figure measures.")]
@@ -178,6 +180,7 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
              fmt: Format = Format.human) -> tuple[Settings, Optional[Baseline], pipeline.Config]:
     """Check the flags, load the settings (file, then flags), the baseline and the rules."""
     flags.validate()
+    refuse_missing_inputs(paths or [])
     doc_limits = _limit_pairs(o.maximum, DOCUMENT_LIMITS, "--max")
     corpus_limits = _limit_pairs(o.corpus_max, CORPUS_LIMITS, "--corpus-max")
     for flag, target in (("--output", output), ("--write-baseline", flags.write)):

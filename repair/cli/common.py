@@ -17,7 +17,7 @@ from repair.document import Document
 from repair.errors import ConfigError, InputError, RepairError, Repeats, TooManyErrors, printable
 from repair.executor import imap
 from repair.pipeline import Config
-from repair.readers import count_documents, read_documents
+from repair.readers import count_documents, missing_inputs, read_documents
 from repair.settings import Settings
 
 app = typer.Typer(
@@ -129,6 +129,15 @@ def refuse_terminal_stdin(paths: Optional[list[Path]], *, announce: bool = False
         err.print("reading from stdin (end with Ctrl-D)")
 
 
+def refuse_missing_inputs(paths: Iterable[Optional[Path]]) -> None:
+    """A path given that names no file or folder (a typo) is a usage error (exit 2) on every command,
+    said in one line naming it, before anything is read or written (no output file or folder is
+    created). ``None`` entries (an option not given) and ``-`` (stdin) are skipped."""
+    missing = missing_inputs(p for p in paths if p is not None)
+    if missing:
+        raise ConfigError("; ".join(str(m) for m in missing) + "; nothing was read or written")
+
+
 def load_config(settings: Settings, **kw) -> Config:
     """The pipeline for ``settings`` (``kw``: ``stages``, see :meth:`Config.from_settings`).
 
@@ -169,6 +178,7 @@ def process(paths: Optional[list[Path]], text_field: str, handle: Callable[[Docu
     already streaming (a resumable run's, see :class:`repair.resume.WorkFolder`), instead of reading ``paths``.
     """
     refuse_terminal_stdin(paths, announce=True)
+    refuse_missing_inputs(paths or [])  # a command that has not said so already
     if items is not None:
         pass
     elif executor is not None:  # a Dask cluster reads its partitions itself

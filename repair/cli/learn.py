@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from repair.cli import options as opt
-from repair.cli.common import ErrorLog, app, boundary, err, load_settings, show_settings
+from repair.cli.common import ErrorLog, app, boundary, err, load_settings, refuse_missing_inputs, show_settings
 from repair.selection import selection_of
 from repair.writers import refuse_output_over_inputs
 
@@ -74,6 +74,7 @@ def learn(pairs: Annotated[Optional[Path], typer.Argument(help='JSON lines {"id"
                           respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show:
             show_settings(s)
+        refuse_missing_inputs([pairs, clean, unpaired, *(spintax or []), *(terms or [])])
     if terms:
         if pairs is not None or tables is not None:
             raise typer.BadParameter("--terms learns from a corpus alone, without pairs or --tables",
@@ -208,6 +209,7 @@ def import_pps(source: Annotated[Path, typer.Argument(help="The PPS export (JSON
                     errors.append(it)
 
     with boundary():
+        refuse_missing_inputs([source, *(clean or [])])
         refuse_output_over_inputs(output, [source, *(clean or [])])
         v = run_import(source, output, texts())
     with ErrorLog() as log:

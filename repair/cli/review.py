@@ -15,7 +15,17 @@ from rich.table import Table
 from rich.text import Text
 
 from repair.cli import options as opt
-from repair.cli.common import ErrorLog, app, boundary, err, load_config, load_settings, process, show_settings
+from repair.cli.common import (
+    ErrorLog,
+    app,
+    boundary,
+    err,
+    load_config,
+    load_settings,
+    process,
+    refuse_missing_inputs,
+    show_settings,
+)
 from repair.document import Document
 from repair.errors import ConfigError, printable
 from repair.model import Change, check_changes
@@ -233,6 +243,7 @@ def diff(paths: opt.Paths = None, rules: opt.RulesDirs = None, text_field: opt.T
                           respect_gitignore=respect_gitignore, max_errors=max_errors)
         if show_settings_:
             show_settings(s)
+        refuse_missing_inputs(paths or [])
         cfg = load_config(s, stages=STAGE_ORDER)
         out = (_StdoutConsole(width=width, highlight=False, soft_wrap=False) if width
                else _StdoutConsole(highlight=False))

@@ -20,6 +20,7 @@ from repair.cli.common import (
     load_config,
     load_settings,
     process,
+    refuse_missing_inputs,
     refuse_terminal_stdin,
     show_settings,
     terminate_as_interrupt,
@@ -138,6 +139,7 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
         if show:
             show_settings(s)
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
+        refuse_missing_inputs(paths or [])
         if decisions is not None:
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
@@ -214,6 +216,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
                           f"{'--grammar' if decisions is None else '--decisions'} (they run in one process); "
                           "use --jobs 1")
     refuse_terminal_stdin(paths)  # before any output is created
+    refuse_missing_inputs(paths or [])
     text_out = output is not None and final and _is_text_target(output)
     if text_out:
         assert output is not None

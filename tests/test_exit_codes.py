@@ -1,0 +1,69 @@
+"""One exit-code rule on every command: 0 ok, 1 documents failed (or the gate failed), 2 usage or
+configuration error. A path that names nothing is a usage error on every command that reads paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from repair.cli import app
+from tests.cli_text import mentions
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The council met on Tuesday.\n", encoding="utf-8")
+    (tmp_path / "pairs.jsonl").write_text(json.dumps({"id": "1", "family": "x", "spun": "a big dog",
+                                                      "original": "a large dog"}) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+# every command that reads input paths, with the missing path in each place it can be named
+MISSING = {
+    "run": ["run", "a.txt", "nosuch.txt", "-o", "out"],
+    "run-jsonl": ["run", "nosuch.jsonl", "-o", "out.jsonl"],
+    "run-text": ["run", "nosuch.txt", "-o", "out.txt"],
+    "normalise": ["normalise", "nosuch", "-o", "out.jsonl"],
+    "detect": ["detect", "nosuch", "-o", "out.jsonl"],
+    "match": ["match", "nosuch", "-o", "out.jsonl"],
+    "emit": ["emit", "nosuch", "-o", "out"],
+    "emit-parquet": ["emit", "a.txt", "nosuch", "-o", "out.parquet"],
+    "diff": ["diff", "a.txt", "nosuch"],
+    "check": ["check", "a.txt", "nosuch", "--format", "json", "-o", "out.json"],
+    "learn": ["learn", "nosuch", "-o", "out.toml"],
+    "learn-clean": ["learn", "pairs.jsonl", "--clean", "nosuch", "-o", "out.toml"],
+    "learn-terms": ["learn", "--terms", "nosuch", "-o", "out.toml"],
+    "learn-tables": ["learn", "nosuch", "--tables", "out"],
+    "learn-spintax": ["learn", "--tables", "out", "--spintax", "nosuch"],
+    "bench": ["bench", "pairs.jsonl", "nosuch"],
+    "import-pps": ["import-pps", "nosuch", "-o", "out.toml"],
+}
+
+
+@pytest.mark.parametrize("args", MISSING.values(), ids=MISSING.keys())
+def test_a_path_that_names_nothing_is_a_usage_error(project: Path, args: list[str]):
+    before = sorted(p.name for p in project.iterdir())
+    res = invoke(*args)
+    assert res.exit_code == 2, res.output
+    assert res.stdout == ""
+    said = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and mentions(said[0], "nosuch") and mentions(said[0], "no such file or folder")
+    assert sorted(p.name for p in project.iterdir()) == before  # no output file or folder created
+
+
+def test_a_document_that_fails_to_read_still_exits_1_and_the_batch_goes_on(project: Path):
+    (project / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
+    res = invoke("run", "bad.txt", "a.txt", "-o", "out")
+    assert res.exit_code == 1
+    report = json.loads((project / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["documents"] == 1 and report["failed"] == 1
