@@ -36,14 +36,21 @@ def write(root: Path, files: dict[str, str]) -> None:
 @pytest.mark.parametrize("setup, arg", [
     (lambda p: (p / "empty").mkdir(), "empty"),
     (lambda p: write(p, {"notes/a.md": CLEAN, "notes/b.csv": "a,b\n"}), "notes"),
-    (lambda p: None, "corpsu"),
-], ids=["empty-folder", "unknown-suffixes", "typo"])
+], ids=["empty-folder", "unknown-suffixes"])
 def test_empty_selection_fails_with_exit_2(isolated: Path, setup, arg: str) -> None:
     setup(isolated)
     r = check(arg, "--format", "json")
     assert r.exit_code == 2, r.output
     data = json.loads(r.stdout)
     assert data["exit_code"] == 2 and not data["passed"] and data["corpus"]["documents"] == 0
+
+
+def test_a_typod_path_is_a_usage_error_with_no_report(isolated: Path) -> None:
+    """As on every command: exit 2 before anything runs, so no report (--allow-empty does not pass it)."""
+    write(isolated, {"corpus/a.txt": CLEAN})
+    for args in (["corpsu"], ["corpus", "corpsu"], ["corpsu", "--allow-empty"]):
+        r = check(*args, "--format", "json")
+        assert r.exit_code == 2 and r.stdout == "", r.output
 
 
 def test_documents_that_all_fail_to_read_fail_the_check_with_exit_1_and_an_error_each(isolated: Path) -> None:
@@ -64,9 +71,8 @@ def test_documents_that_all_fail_to_read_fail_the_check_with_exit_1_and_an_error
     r = check("bad", "-q")
     assert r.exit_code == 1 and [line.split(": ")[0] for line in r.stdout.splitlines()] == [
         "bad/feed.jsonl:1", "bad/feed.jsonl:2", "bad/feed.jsonl:3", "bad/x.txt"]
-    # a typo'd path beside them does not make it an empty selection either; alone it does
-    assert check("bad", "corpsu", "--format", "json").exit_code == 1
-    assert check("corpsu", "nope", "--format", "json").exit_code == 2
+    # a typo'd path beside them is a usage error (as on every command), whatever the others hold
+    assert check("bad", "corpsu", "--format", "json").exit_code == 2
 
 
 def test_allow_empty_passes_an_empty_folder(isolated: Path) -> None:
