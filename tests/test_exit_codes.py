@@ -67,3 +67,49 @@ def test_a_document_that_fails_to_read_still_exits_1_and_the_batch_goes_on(proje
     assert res.exit_code == 1
     report = json.loads((project / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["documents"] == 1 and report["failed"] == 1
+
+
+# ---- records already emitted are not run through the stages again ------------------------------
+
+SPUN = "The Joined States Division of State said on Tuesday that the talks would continue.\n"
+
+
+@pytest.mark.parametrize("records", ["out/records.jsonl", "out.parquet"])
+@pytest.mark.parametrize("command", ["run", "normalise", "detect", "match", "emit"])
+def test_emitted_records_are_refused_by_the_stage_commands(project: Path, records: str, command: str):
+    if records.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    (project / "a.txt").write_text(SPUN, encoding="utf-8")
+    target = "out" if records.startswith("out/") else records
+    assert invoke("run", "a.txt", "-o", target, "-q").exit_code == 0
+    recorded = (project / records).read_bytes()
+    for args in ([records], [records, "-o", "again.jsonl"], [records, "-o", "again"]):
+        res = invoke(command, *args, "-q")
+        assert res.exit_code == 2, res.output
+        said = [line for line in res.stderr.splitlines() if line.strip()]
+        assert len(said) == 1 and mentions(said[0], f"{records}:1") and mentions(said[0], "repair check")
+        assert res.stdout == ""
+        assert not (project / "again.jsonl").exists() and not (project / "again").exists()
+    assert (project / records).read_bytes() == recorded
+
+
+def test_emitted_records_are_still_judged_shown_and_redecided(project: Path):
+    (project / "a.txt").write_text(SPUN, encoding="utf-8")
+    assert invoke("run", "a.txt", "-o", "out", "-q").exit_code == 0
+    rec = json.loads((project / "out" / "records.jsonl").read_text(encoding="utf-8"))
+    check = invoke("check", "out/records.jsonl", "--format", "json", "--no-baseline")
+    assert check.exit_code in (0, 1)
+    assert json.loads(check.stdout)["documents"][0]["figures"]["spin_score"] == rec["repair"]["spin_score"]
+    assert invoke("diff", "out/records.jsonl", "-u").exit_code == 0
+    (project / "decisions.json").write_text(json.dumps({"version": 1, "documents": {}}), encoding="utf-8")
+    res = invoke("emit", "--decisions", "decisions.json", "out/records.jsonl", "-o", "final.jsonl", "-q")
+    assert res.exit_code == 0, res.output
+    again = json.loads((project / "final.jsonl").read_text(encoding="utf-8"))
+    assert again["repair"]["spin_score"] == rec["repair"]["spin_score"]
+
+
+def test_records_of_a_stage_command_go_on_through_the_later_stages(project: Path):
+    assert invoke("detect", "a.txt", "-o", "d.jsonl", "-q").exit_code == 0
+    res = invoke("emit", "d.jsonl", "-o", "e.jsonl", "-q")
+    assert res.exit_code == 0, res.output
+    assert "stages" not in json.loads((project / "e.jsonl").read_text(encoding="utf-8"))["repair"]
