@@ -36,7 +36,7 @@ from repair.errors import ConfigError, InputError, Repeats, printable
 from repair.gate.check import Checker, Report, rejudge
 from repair.gate.figures import FIGURES, RuleFamilies, figure
 from repair.gate.formats import RENDERERS, render_github
-from repair.gate.judge import Baseline
+from repair.gate.judge import Baseline, MadeBy
 from repair.provenance import record_provenance
 from repair.schema import parse_limit
 from repair.selection import selection_of
@@ -161,8 +161,9 @@ def check(paths: opt.Paths = None, fmt: FormatOpt = Format.human, output: Output
                           exclude=exclude, respect_gitignore=respect_gitignore, max_errors=max_errors)
     with boundary():  # the one settings path and the one error boundary, as on every command
         settings, base, cfg = _prepare(paths, output, config, isolated, flags, overrides, show=show, fmt=fmt)
-        report = _run(paths, settings, base, cfg, quiet, allow_empty=allow_empty, judge_corpus=not no_corpus)
-        report.provenance = {**record_provenance(cfg), "config": str(settings.path) if settings.path else None}
+        made = MadeBy(base, record_provenance(cfg), allow=flags.allow_rules_change)
+        report = _run(paths, settings, base, cfg, quiet, made, allow_empty=allow_empty, judge_corpus=not no_corpus)
+        report.provenance = {**made.provenance(), "config": str(settings.path) if settings.path else None}
         if report.empty:
             err.print(f"[red]error:[/red] no documents selected by {escape(' '.join(map(str, paths or ['-'])))}; "
                       "check the paths and suffixes (.txt, .jsonl, .ndjson, .parquet), or pass --allow-empty",
@@ -199,19 +200,15 @@ def _prepare(paths: Optional[list[Path]], output: Optional[Path], config: Option
         show_settings(settings, as_json=fmt is Format.json)
     cfg = load_config(settings)
     base = _baseline(settings, flags)
-    if base is not None and base.rules_hash and not flags.allow_rules_change:
-        now = record_provenance(cfg)["rules_hash"]
-        if base.rules_hash != now:
-            made = base.provenance.get("version", "an unknown version")
-            raise ConfigError(f"{base.path}: recorded with other rules (rules hash {base.rules_hash}, repair {made}; "
-                              f"these rules: {now}), so its figures are not comparable; write a new baseline with "
-                              "--write-baseline, or pass --allow-rules-change")
     return settings, base, cfg
 
 
 def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baseline], cfg: pipeline.Config,
-         quiet: bool, *, allow_empty: bool = False, judge_corpus: bool = True) -> Report:
+         quiet: bool, made: MadeBy, *, allow_empty: bool = False, judge_corpus: bool = True) -> Report:
     """Run the pipeline on every document and judge it; unreadable documents are reported and counted.
+
+    ``made`` compares what made each document's figures with the baseline's provenance before it is
+    judged (the rules in use; a record of an earlier run: its own provenance), and refuses other rules.
 
     Document ids are relative to the project root (the configuration file's folder, else the cwd).
     """
@@ -229,11 +226,20 @@ def _run(paths: Optional[list[Path]], settings: Settings, base: Optional[Baselin
 
     def work(doc: Document) -> Document:
         if doc.emitted:  # a record of an earlier run (out/records.jsonl): judged by its recorded figures
-            return pipeline.run_document(doc, cfg, stages=after_emit) if after_emit else doc
+            if after_emit:
+                recorded = doc.extra.get("provenance")
+                doc = pipeline.run_document(doc, cfg, stages=after_emit)
+                doc.extra["provenance"] = recorded  # what made its figures (the grammar stage adds one)
+            return doc
         return pipeline.run_document(doc, cfg)
 
+    def judge(doc: Document) -> None:  # in this process: a refused baseline stops the run (exit 2)
+        recorded = doc.extra.get("provenance") if doc.emitted else None
+        made.see(recorded if isinstance(recorded, dict) else None, doc.read_at or doc.id)
+        checker.add(doc)
+
     with log:
-        process(paths, settings.text_field, checker.add, on_error, quiet=quiet, work=work,
+        process(paths, settings.text_field, judge, on_error, quiet=quiet, work=work,
                 select=selection_of(settings))
     report = checker.finish()
     if report.grammar == "skipped" and not quiet:

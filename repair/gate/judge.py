@@ -9,7 +9,9 @@ raises one.
 
 A baseline records what made it (``provenance``: the tool version and the rules hash, see
 :mod:`repair.provenance`): figures measured with other rules are not comparable, so
-``repair check`` refuses such a baseline unless told ``--allow-rules-change``. Version 2 baselines
+``repair check`` refuses such a baseline unless told ``--allow-rules-change`` (:class:`MadeBy`
+compares each document's figures by what made them: the rules in use for a document cleaned now,
+the record's own provenance for a record of an earlier run). Version 2 baselines
 key documents by their path from the project root (:func:`repair.gate.check.stable_id`); a
 version 1 baseline (keyed by the path below the folder given) is refused with a way out.
 """
@@ -185,4 +187,78 @@ def _figure_map(value: Any, where: str) -> dict[str, float]:
     return out
 
 
-__all__ = ["BASELINE_VERSION", "Baseline", "Verdict", "judge"]
+COMPARED = ("rules_hash", "model", "threshold", "version")  # provenance fields a mismatch message names
+
+
+class MadeBy:
+    """What made the figures a check judges, compared with the baseline's provenance.
+
+    A document cleaned now has the figures of ``current`` (the rules in use); a record of an earlier
+    run (:attr:`Document.emitted`) has those of the provenance it carries (``repair.provenance``;
+    a record without one is taken as made by ``current``). :meth:`see` refuses (``ConfigError``,
+    exit 2) the first figures made with a rules hash other than the baseline's, naming the records
+    or the rules in use, and every provenance field that differs; ``allow`` (``--allow-rules-change``)
+    lets them through. :meth:`provenance` is what made everything seen, for the report and a baseline
+    written from it: the records' provenance when every document was a record and they agree.
+
+    >>> base = Baseline(path=Path("base.json"), provenance={"rules_hash": "a1", "version": "1.0", "threshold": 0.5})
+    >>> made = MadeBy(base, {"rules_hash": "a1", "version": "1.1", "threshold": 0.5})
+    >>> made.see(None)  # cleaned now, with the rules in use: the same rules hash
+    >>> try:
+    ...     made.see({"rules_hash": "b2", "version": "1.0", "threshold": 0.9}, "out/records.jsonl:1")
+    ... except ConfigError as e:
+    ...     for part in str(e).split(", so")[0].split("; "):
+    ...         print(part)
+    base.json: made with other rules than the records out/records.jsonl:1 (rules hash a1, repair 1.0 in the baseline
+    b2, repair 1.0 in the records
+    threshold differs too: 0.5 and 0.9)
+    """
+
+    def __init__(self, baseline: "Baseline | None", current: Mapping[str, Any], *, allow: bool = False) -> None:
+        self.baseline = baseline
+        self.current = dict(current)
+        self.allow = allow
+        self._checked: set[str | None] = set()  # rules hashes found comparable (None: the rules in use)
+        self._records: dict[str, Any] | None = None  # the one provenance every record so far carries
+        self._mixed = False  # documents cleaned now, records without provenance, or records that disagree
+
+    def see(self, made: Mapping[str, Any] | None, where: str = "") -> None:
+        """Figures made by ``made`` (a record's provenance, read at ``where``; None: cleaned now)."""
+        if made is None or not made.get("rules_hash"):
+            self._mixed = True
+        elif self._records is None and not self._mixed:
+            self._records = dict(made)
+        elif self._records != dict(made):
+            self._mixed = True
+        key = made.get("rules_hash") if made is not None and made.get("rules_hash") else None
+        if key in self._checked:
+            return
+        base = self.baseline
+        if base is not None and base.rules_hash and not self.allow:
+            theirs = dict(made) if key is not None else self.current
+            if theirs.get("rules_hash") != base.rules_hash:
+                raise ConfigError(self._mismatch(base, theirs, f"the records {where}".rstrip() if key is not None
+                                                 else "the rules in use"))
+        self._checked.add(key)
+
+    @staticmethod
+    def _mismatch(base: "Baseline", theirs: Mapping[str, Any], whose: str) -> str:
+        mine = base.provenance
+        short = "the records" if whose.startswith("the records") else "these rules"
+        others = [f"{k} differs too: {mine.get(k)} and {theirs.get(k)}" for k in COMPARED[1:-1]
+                  if k in mine and k in theirs and mine.get(k) != theirs.get(k)]
+        return (f"{base.path}: made with other rules than {whose} (rules hash {base.rules_hash}, repair "
+                f"{mine.get('version', 'an unknown version')} in the baseline; {theirs.get('rules_hash')}, repair "
+                f"{theirs.get('version', 'an unknown version')} in {short}" + "".join(f"; {o}" for o in others)
+                + "), so its figures are not comparable; write a new baseline with --write-baseline, or pass "
+                "--allow-rules-change")
+
+    def provenance(self) -> dict[str, Any]:
+        """What made the figures: the records' provenance when every document seen was a record
+        carrying the same one, else the rules in use."""
+        if self._records is not None and not self._mixed:
+            return dict(self._records)
+        return dict(self.current)
+
+
+__all__ = ["BASELINE_VERSION", "Baseline", "MadeBy", "Verdict", "judge"]

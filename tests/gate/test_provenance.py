@@ -12,6 +12,7 @@ from repair.cli import app
 from repair.pipeline import Config
 from repair.provenance import rules_hash, tool_version
 from repair.rules import load_rules
+from tests.cli_text import mentions
 
 runner = CliRunner()
 TEXT = "[ad_1]\nThe council approved the library budget on Tuesday evening after a long debate.\n"
@@ -88,3 +89,58 @@ def test_a_version_1_baseline_is_refused_with_a_way_out(isolated: Path) -> None:
     r = runner.invoke(app, ["check", "corpus"])
     assert r.exit_code == 2
     assert "--write-baseline" in r.output.replace("\n", "")
+
+
+# ---- records of an earlier run: their own provenance is what the baseline is compared with ----------
+
+
+def _house_hash(root: Path) -> str:
+    return rules_hash(load_rules([load_rules().roots[0], root / "house.toml"]))
+
+
+def test_records_are_compared_by_the_rules_that_made_them_not_the_rules_in_use(isolated: Path) -> None:
+    corpus(isolated)
+    (isolated / "house.toml").write_text(PACK, encoding="utf-8")
+    assert runner.invoke(app, ["run", "corpus", "-o", "out", "-q"]).exit_code == 0  # the built-in rules
+    r = runner.invoke(app, ["check", "out/records.jsonl", "--write-baseline", "base.json", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((isolated / "base.json").read_text(encoding="utf-8"))["provenance"]["rules_hash"] \
+        == rules_hash(load_rules())
+    # other rules in use do not change what the records were made with: comparable
+    r = runner.invoke(app, ["check", "out/records.jsonl", "--baseline", "base.json", "--extend-rules", "house.toml",
+                            "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["provenance"]["rules_hash"] == rules_hash(load_rules())
+
+
+def test_records_made_with_other_rules_are_refused_naming_the_records(isolated: Path) -> None:
+    corpus(isolated)
+    (isolated / "house.toml").write_text(PACK, encoding="utf-8")
+    assert runner.invoke(app, ["check", "corpus", "--write-baseline", "base.json"]).exit_code == 0  # built-in
+    made = runner.invoke(app, ["run", "corpus", "-o", "out", "-q", "--extend-rules", "house.toml", "--threshold", "0.9"])
+    assert made.exit_code == 0, made.output
+    # the rules in use are the baseline's, the records' are not
+    r = runner.invoke(app, ["check", "out/records.jsonl", "--baseline", "base.json", "--format", "json"])
+    assert r.exit_code == 2 and r.stdout == ""
+    said = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(said) == 1
+    for phrase in ("base.json", "the records out/records.jsonl:1", rules_hash(load_rules()), _house_hash(isolated),
+                   "threshold differs too: 0.8 and 0.9", "--allow-rules-change"):
+        assert mentions(said[0], phrase), phrase
+    r = runner.invoke(app, ["check", "out/records.jsonl", "--baseline", "base.json", "--allow-rules-change",
+                            "--format", "json"])
+    assert r.exit_code in (0, 1) and json.loads(r.stdout)["provenance"]["rules_hash"] == _house_hash(isolated)
+    # a baseline written from those records says the records' rules, whatever rules are in use now
+    r = runner.invoke(app, ["check", "out/records.jsonl", "--write-baseline", "records-base.json"])
+    assert json.loads((isolated / "records-base.json").read_text(encoding="utf-8"))["provenance"]["rules_hash"] \
+        == _house_hash(isolated)
+
+
+def test_inputs_cleaned_now_are_still_compared_by_the_rules_in_use(isolated: Path) -> None:
+    corpus(isolated)
+    (isolated / "house.toml").write_text(PACK, encoding="utf-8")
+    assert runner.invoke(app, ["check", "corpus", "--write-baseline", "base.json"]).exit_code == 0
+    r = runner.invoke(app, ["check", "corpus", "--baseline", "base.json", "--extend-rules", "house.toml"])
+    assert r.exit_code == 2
+    said = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and mentions(said[0], "the rules in use") and mentions(said[0], _house_hash(isolated))
