@@ -92,14 +92,6 @@ def check_block(block: dict[str, Any]) -> None:
             raise BlockError(f"repair.stages[{i}] must be a string, not {type(s).__name__}")
 
 
-def _place(origin: dict[str, Any] | None) -> str:
-    """``file:line`` (or ``file``) of a reader's origin, '' without one."""
-    if not origin or not origin.get("path"):
-        return ""
-    line = origin.get("line")
-    return f"{origin['path']}:{line}" if line is not None else str(origin["path"])
-
-
 _TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", list: "a list", dict: "an object",
                type(None): "null"}
 
@@ -139,9 +131,17 @@ class Document:
     # ``pending``), so its changes and spin score are final: ``repair check`` and ``repair diff`` take
     # them as recorded. Never written to a record
     emitted: bool = False
-    # where a record was read (``file:line``; its ``origin`` is where the run before read it), for
-    # the messages about it. Never written to a record
-    read_at: str = ""
+    # where a record was read (the reader's origin: path, line; the record's own ``origin`` is where
+    # the run before read it), for the messages about it. Never written to a record
+    read_from: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def read_at(self) -> str:
+        """``file:line`` (or ``file``) where the record was read, '' when not read from one."""
+        path, line = self.read_from.get("path"), self.read_from.get("line")
+        if not path:
+            return ""
+        return f"{path}:{line}" if line is not None else str(path)
 
     def __post_init__(self) -> None:
         if not self.text and self.source and not self.changes:
@@ -234,7 +234,7 @@ class Document:
             origin=dict(block.get("origin", origin or {})),
             extra={k: v for k, v in block.items() if k not in known},
             emitted="stages" not in block and "pending" not in block,
-            read_at=_place(origin),
+            read_from=dict(origin or {}),
         )
         check_changes(source, changes)
         return doc

@@ -85,12 +85,29 @@ def test_emitted_records_are_refused_by_the_stage_commands(project: Path, record
     recorded = (project / records).read_bytes()
     for args in ([records], [records, "-o", "again.jsonl"], [records, "-o", "again"]):
         res = invoke(command, *args, "-q")
-        assert res.exit_code == 2, res.output
+        assert res.exit_code == 1, res.output  # a document that cannot be processed, as an unreadable one
         said = [line for line in res.stderr.splitlines() if line.strip()]
         assert len(said) == 1 and mentions(said[0], f"{records}:1") and mentions(said[0], "repair check")
         assert res.stdout == ""
         assert not (project / "again.jsonl").exists() and not (project / "again").exists()
     assert (project / records).read_bytes() == recorded
+
+
+def test_emitted_records_fail_one_by_one_and_the_batch_goes_on(project: Path):
+    (project / "a.txt").write_text(SPUN, encoding="utf-8")
+    lines = "".join(json.dumps({"id": f"n{i}", "text": SPUN}) + "\n" for i in range(5))
+    (project / "raw.jsonl").write_text(lines, encoding="utf-8")
+    assert invoke("run", "raw.jsonl", "-o", "out", "-q").exit_code == 0
+    (project / "in").mkdir()
+    (project / "in" / "old.jsonl").write_bytes((project / "out" / "records.jsonl").read_bytes())
+    (project / "in" / "a.txt").write_text(SPUN, encoding="utf-8")
+    res = invoke("run", "in", "-o", "again", "-q")
+    assert res.exit_code == 1
+    report = json.loads((project / "again" / "report.json").read_text(encoding="utf-8"))
+    assert report["documents"] == 1 and report["failed"] == 5
+    assert [(f["path"], f["line"]) for f in report["failures"]] == [(str(Path("in/old.jsonl")), n) for n in range(1, 6)]
+    said = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(said) == 4 and mentions(said[-1], "and 2 more lines (4 to 5)")  # repeated errors collapse
 
 
 def test_emitted_records_are_still_judged_shown_and_redecided(project: Path):

@@ -623,7 +623,7 @@ def test_a_corpus_mixing_bad_inputs_with_good_ones(tmp_path: Path, monkeypatch: 
     (src / "e\n::add-mask::x.txt").write_bytes(b"\x00binary")
     write_lines(src / "sub" / "mixed.jsonl", GOOD, DEEP, HUGE_INT, '{"text": "a \\ud800 b", "id": "\\udc00"}',
                 json.dumps({"text": "a b", "repair": {"skipped": {"overlap": "many"}}}),
-                json.dumps({"text": "a b", "repair": {"origin": {"rel": "review/good0.txt.html"}}}),
+                json.dumps({"text": "a b", "repair": {"origin": {"rel": "review/good0.txt.html"}, "stages": []}}),
                 '{"text": 5}', "not json", json.dumps({"text": "x" * 20_000}), GOOD)
     out = tmp_path / "out"
     res = invoke("run", str(src), "-o", str(out), "--review")

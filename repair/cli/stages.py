@@ -108,15 +108,15 @@ def _stage_command(name: str, doc: str) -> None:
 _stage_command("normalise", """Fix encodings (ftfy), Unicode form, line breaks, spaces and scraping debris.
 
 Writes JSON lines (one record per document) for the next stage; removed boilerplate lines are
-recorded as changes like any other. Records already emitted (out/records.jsonl) are refused (exit 2).""")
+recorded as changes like any other. Records already emitted (out/records.jsonl) fail, each as an unreadable document does (exit 1).""")
 _stage_command("detect", """Find spun passages and score each document (spin_score, family).
 
 Proposes repairs without changing the text. Runs normalise first on records that have not had it.
-Records already emitted (out/records.jsonl) are refused (exit 2): judge them with repair check.""")
+Records already emitted (out/records.jsonl) fail, each as an unreadable document does (exit 1): judge them with repair check.""")
 _stage_command("match", """Resolve spun names and set phrases to canonical terms (rapidfuzz on candidate windows).
 
 Proposes repairs without changing the text. Runs earlier stages on records that have not had them.
-Records already emitted (out/records.jsonl) are refused (exit 2): judge them with repair check.""")
+Records already emitted (out/records.jsonl) fail, each as an unreadable document does (exit 1): judge them with repair check.""")
 
 
 @app.command("emit")
@@ -131,8 +131,8 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
 
     With -o FOLDER: cleaned files at the inputs' relative paths under cleaned/, records.jsonl, unified diffs and
     report.json; --review adds the review report (index.html). With --decisions FILE: re-decide
-    emitted records as a reviewer chose. Without it, records already emitted (out/records.jsonl) are
-    refused (exit 2, nothing written): their figures are final; judge them with repair check.
+    emitted records as a reviewer chose. Without it, records already emitted (out/records.jsonl) fail,
+    each as an unreadable document does (exit 1): their figures are final; judge them with repair check.
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
@@ -167,7 +167,7 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
     [bold]--executor dask --scheduler ADDRESS[/bold] cleans on a Dask cluster; the output is the same.
     [bold]--resume[/bold] goes on from where an interrupted run (SIGTERM, Ctrl-C, a crash) writing the same -o stopped.
     Settings come from repair.toml (or \\[tool.repair]) as for [bold]repair check[/bold]; flags override them.
-    Records already emitted (out/records.jsonl) are refused (exit 2): judge them with [bold]repair check[/bold].
+    Records already emitted (out/records.jsonl) fail, each as an unreadable document does (exit 1): judge them with [bold]repair check[/bold].
     """
     with boundary():
         s = load_settings(config, isolated, rules=rules, only=only, skip=skip, threshold=threshold,
@@ -275,7 +275,7 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
             items = folder.items(run_parts)
             sink.published.append(folder.finish)  # under the output's lock: no later run finds it half-removed
         with log:
-            process(paths, text_field, partial(_add_staged, sink.add, redecide=decisions is not None, lost=unwritten(output)), on_error,
+            process(paths, text_field, partial(_add_staged, sink.add, on_error, redecide=decisions is not None), on_error,
                     quiet=quiet, work=work, jobs=jobs, select=select,
                     executor=executor, items=items)
         nothing = output is not None and log.count > 0 and sink.stats.documents == 0
@@ -301,17 +301,23 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         raise typer.Exit(1)
 
 
-def _add_staged(add: Any, doc: Any, *, redecide: bool, lost: str) -> None:
+def _add_staged(add: Any, on_error: Any, doc: Any, *, redecide: bool) -> None:
     """``add`` a cleaned document, unless it was read from an emitted record (:attr:`Document.emitted`:
     what ``run``/``emit`` write, e.g. out/records.jsonl): the stages would run again on its cleaned
-    text and replace its recorded spin score and changes, so the run stops with a usage error
-    (exit 2) and writes nothing (``lost``: what that leaves unwritten). ``emit --decisions`` (``redecide``) is what re-decides such records."""
+    text and replace its recorded spin score and changes, so it fails as a document that cannot be
+    read does (one line naming its file and line, collapsed when it repeats; exit 1; the rest of the
+    batch goes on, and a run that cleans nothing writes nothing). ``emit --decisions`` (``redecide``)
+    is what re-decides such records."""
     if doc.emitted and not redecide:
-        raise ConfigError(f"{doc.read_at or doc.id}: already emitted records (written by "
-                          "repair run or emit); running the stages again would overwrite their recorded figures: "
-                          "judge them with repair check, show them with repair diff, or re-decide them with "
-                          f"repair emit --decisions; {lost}")
+        where = doc.read_from or doc.origin
+        on_error(InputError(str(where.get("path") or doc.id), EMITTED, where.get("line")))
+        return
     add(doc)
+
+
+EMITTED = ("already emitted (a record written by repair run or emit): its figures are final, and running the stages "
+           "again would overwrite them; judge it with repair check, show it with repair diff, re-decide it with "
+           "repair emit --decisions, or run on the original input")
 
 
 def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) -> None:
