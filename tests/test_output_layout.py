@@ -256,12 +256,16 @@ def test_emit_diff_and_check_read_a_folder_output(tmp_path: Path) -> None:
     assert invoke("run", str(inp), "-o", str(out), "-q").exit_code == 0
     records = _lines(out / "records.jsonl")
 
+    # emitted records are not emitted again (their figures are final): each fails, nothing is written
     final = tmp_path / "final.jsonl"
     res = invoke("emit", str(out / "records.jsonl"), "-o", str(final), "-q")
-    assert res.exit_code == 0, res.output
-    assert [r["text"] for r in _lines(final)] == [r["text"] for r in records]
-    res = invoke("emit", str(out / "records.jsonl"), "-o", str(tmp_path / "again"), "-q")
+    assert res.exit_code == 1 and not final.exists(), res.output
+    # emit --decisions re-decides them (no decision: the tool's choice), one record each
+    decisions = tmp_path / "decisions.json"
+    decisions.write_text(json.dumps({"version": 1, "documents": {}}), encoding="utf-8")
+    res = invoke("emit", "--decisions", str(decisions), str(out / "records.jsonl"), "-o", str(tmp_path / "again"), "-q")
     assert res.exit_code == 0 and len(_lines(tmp_path / "again" / "records.jsonl")) == len(records)
+    assert [r["text"] for r in _lines(tmp_path / "again" / "records.jsonl")] == [r["text"] for r in records]
 
     res = invoke("diff", str(out / "records.jsonl"), "-u")
     assert res.exit_code == 0, res.output
