@@ -9,7 +9,7 @@ Folder layout (``repair run seeds/ -o out/``)::
     out/cleaned/<rel path>.jsonl    the input's records with the cleaned text, fields as in the input and
                                     no ``repair`` block (a drop-in replacement), for each .jsonl input
     out/cleaned/<rel path>.parquet  the same for each .parquet input (needs pyarrow)
-    out/diffs/<rel>.diff            unified diff of each changed text document (see :func:`diff_name`)
+    out/diffs/<rel>.diff            unified diff of each changed text document (see :func:`document_name`)
     out/diffs/<rel>/<line>.diff     ... and of each changed record, by its line (row) in its file
     out/documents.jsonl             one line per document: id, spin score, counts, where its files are
     out/records.jsonl               the full record (text + repair block) of every document: the only copy
@@ -343,27 +343,61 @@ def refuse_text_output(output: Path, paths: Iterable[Path | str]) -> None:
             raise ConfigError(f"-o {output}: {p} holds records, but {TEXT_OUTPUT_ONLY}")
 
 
-def diff_name(rel: str, kind: str, line: Any, doc_id: str) -> str:
-    """The stable name of a document's diff in a folder output (a path from the folder).
+def document_name(rel: str, kind: str, line: Any, doc_id: str) -> str:
+    """The stable name of a document in a folder output, from its source file and line: its diff is
+    ``diffs/<name>.diff``, its review page ``review/<shard>/<name>.html``.
 
-    A text document's is its cleaned path plus ``.diff``; a record's is a folder named after its
-    cleaned file holding ``<line>.diff``, its line in a JSON lines file (its row in a Parquet file),
-    unique within the file; a record without a line number (a piped one) is ``id-<id>.diff``, the
-    id reduced to letters, digits, ``.``, ``_`` and ``-``. To the cleaned file's path the tool adds
-    only these (never ``#``, ``?``, ``%`` or ``:``, which break URLs and tools), so a name depends on
-    the document alone; :class:`FolderSink` numbers the rare name two documents would share
-    (records piped twice: ``-2``, ``-3``, ... before ``.diff``).
+    A text document's is its cleaned path; a record's is a folder named after its cleaned file
+    holding ``<line>``, its line in a JSON lines file (its row in a Parquet file), unique within the
+    file; a record without a line number (a piped one) is ``id-<id>``, the id reduced to letters,
+    digits, ``.``, ``_`` and ``-``. To the cleaned file's path the tool adds only these (never ``#``,
+    ``?``, ``%`` or ``:``, which break URLs and tools), so a name depends on the document alone, not
+    on which other documents the run holds or their order; :class:`UniqueNames` numbers the rare
+    name two documents would share (records piped twice: ``-2``, ``-3``, ...).
 
-    >>> diff_name("2021/a.txt", "txt", None, "2021/a.txt"), diff_name("feed.jsonl", "jsonl", 3, "x#1")
-    ('diffs/2021/a.txt.diff', 'diffs/feed.jsonl/3.diff')
-    >>> diff_name("stdin.jsonl", "jsonl", None, "a/b#1")
-    'diffs/stdin.jsonl/id-a_b_1.diff'
+    >>> document_name("2021/a.txt", "txt", None, "2021/a.txt"), document_name("feed.jsonl", "jsonl", 3, "x#1")
+    ('2021/a.txt', 'feed.jsonl/3')
+    >>> document_name("stdin.jsonl", "jsonl", None, "a/b#1")
+    'stdin.jsonl/id-a_b_1'
     """
     if kind == "txt":
-        return f"diffs/{rel}.diff"
+        return rel
     if isinstance(line, int) and not isinstance(line, bool) and line > 0:
-        return f"diffs/{rel}/{line}.diff"
-    return f"diffs/{rel}/id-{_safe_name(doc_id)}.diff"
+        return f"{rel}/{line}"
+    return f"{rel}/id-{_safe_name(doc_id)}"
+
+
+class UniqueNames:
+    """:func:`document_name` s given out in one output: a name already taken (compared without case,
+    for case-insensitive file systems) gets ``-2``, ``-3``, ... in the order documents come.
+
+    >>> names = UniqueNames()
+    >>> names.claim("stdin.jsonl/id-a"), names.claim("stdin.jsonl/id-A"), names.claim("a.txt")
+    ('stdin.jsonl/id-a', 'stdin.jsonl/id-A-2', 'a.txt')
+    """
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def claim(self, name: str) -> str:
+        base, n = name, 2
+        while name.casefold() in self._taken:
+            name = f"{base}-{n}"
+            n += 1
+        self._taken.add(name.casefold())
+        return name
+
+
+def target_of(doc: Document) -> tuple[str, str]:
+    """A document's kind as written (``txt``, ``jsonl`` or ``parquet``) and its path under ``cleaned/``
+    (before :class:`FolderSink` numbers a path two inputs share), from its origin."""
+    kind = doc.origin.get("kind", "txt")
+    rel = _safe_rel(str(doc.origin.get("rel") or _safe_name(doc.id)))
+    if kind == "parquet":
+        rel = rel if rel.endswith(".parquet") else rel + ".parquet"
+    elif kind != "txt":
+        kind, rel = "jsonl", rel if rel.endswith((".jsonl", ".ndjson")) else rel + ".jsonl"
+    return kind, rel
 
 
 class FolderSink:
@@ -378,24 +412,18 @@ class FolderSink:
         self.dir = self._staged.staging  # everything is written here, and published as a whole on close
         self._outputs: dict[tuple[str, str], str] = {}  # (relative path, input) -> output path
         self._taken: set[str] = set()  # output paths given out, casefolded
-        self._diff_names: set[str] = set()
+        self._names = UniqueNames()  # each document's name: its diff's and its review page's
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
         self._index_cm = atomic_writer(self.dir / "documents.jsonl")
         self._index = self._index_cm.__enter__()
         self._records_cm = atomic_writer(self.dir / "records.jsonl")
         self._records = self._records_cm.__enter__()
-        self.listeners: list[Any] = []  # objects with add(doc, entry) and close(stats), e.g. the HTML report
+        self.listeners: list[Any] = []  # objects with add(doc, entry, name=) and close(stats), e.g. the HTML report
         self.published: list[Callable[[], None]] = []  # run once the folder is in place, its lock still held
 
     def _target(self, doc: Document) -> tuple[str, str]:
-        kind = doc.origin.get("kind", "txt")
-        rel = str(doc.origin.get("rel") or _safe_name(doc.id))
-        rel = _safe_rel(rel)
-        if kind == "parquet":
-            rel = rel if rel.endswith(".parquet") else rel + ".parquet"
-        elif kind != "txt":
-            kind, rel = "jsonl", rel if rel.endswith((".jsonl", ".ndjson")) else rel + ".jsonl"
+        kind, rel = target_of(doc)
         return kind, self._claim(rel, str(doc.origin.get("path", doc.id)))
 
     def _claim(self, rel: str, source: str) -> str:
@@ -412,16 +440,6 @@ class FolderSink:
             self._outputs[key] = name
             self._taken.add(name.casefold())
         return self._outputs[key]
-
-    def _diff_name(self, rel: str, kind: str, doc: Document) -> str:
-        """:func:`diff_name`, numbered when two documents would share it (records piped twice)."""
-        name = diff_name(rel, kind, doc.origin.get("line"), doc.id)
-        base, n = name.removesuffix(".diff"), 2
-        while name.casefold() in self._diff_names:
-            name = f"{base}-{n}.diff"
-            n += 1
-        self._diff_names.add(name.casefold())
-        return name
 
     def add(self, doc: Document) -> None:
         kind, rel = self._target(doc)
@@ -444,9 +462,10 @@ class FolderSink:
                 cm = atomic_writer(data / rel)
                 self._jsonl[rel] = (cm, cm.__enter__())
             self._jsonl[rel][1].write(cleaned_line)
+        name = self._names.claim(document_name(rel, kind, doc.origin.get("line"), doc.id))
         diff_rel = None
         if self.diffs and doc.text != doc.source:
-            diff_rel = self._diff_name(rel, kind, doc)
+            diff_rel = f"diffs/{name}.diff"
             line = doc.origin.get("line")
             write_atomic(self.dir / diff_rel, unified_diff(doc, rel if kind == "txt" or not line else f"{rel}:{line}"))
         entry = {
@@ -462,7 +481,7 @@ class FolderSink:
             "review": None,  # its page in the review report, when one is written (the listener says)
         }
         for listener in self.listeners:
-            listener.add(doc, entry)
+            listener.add(doc, entry, name=name)
         self._index.write(dumps(entry) + "\n")
         self._records.write(record_line)
 

@@ -227,16 +227,18 @@ def test_review_pages_are_sharded_and_every_path_follows(tmp_path: Path) -> None
     folders = [p for p in review.iterdir() if p.is_dir()]
     assert 200 < len(folders) <= 256  # 600 pages over (nearly) all 256 sub-folders, none in review/ itself
     assert all(len(p.name) == 2 and all(ch in "0123456789abcdef" for ch in p.name) for p in folders)
-    pages = sorted(review.glob("*/*.html"))
-    assert len(pages) == 600 and all(p.parent.name == shard(p.name) for p in pages)
+    pages = sorted(review.glob("*/**/*.html"))  # review/<shard>/in.jsonl/<line>.html
+    names = [p.relative_to(review).as_posix().split("/", 1) for p in pages]
+    assert len(pages) == 600 and all(folder == shard(name) for folder, name in names)
+    assert sorted(name for _, name in names) == sorted(f"in.jsonl/{n}.html" for n in range(1, 601))
     entries = _lines(out / "documents.jsonl")
     assert sorted(out / e["review"] for e in entries) == pages
     data = json.loads((review / "data.js").read_text(encoding="utf-8").removeprefix("window.REPAIR_REPORT = ")
                       .rstrip().rstrip(";"))
     at = data["fields"].index("page")
     assert sorted(f"review/{d[at]}" for d in data["docs"]) == sorted(e["review"] for e in entries)
-    page = pages[0].read_text(encoding="utf-8")
-    for link in ('href="../report.css"', 'src="../data.js"', 'src="../report.js"', 'href="../../index.html"'):
+    page = pages[0].read_text(encoding="utf-8")  # one folder deeper than review/<shard>/
+    for link in ('href="../../report.css"', 'src="../../data.js"', 'src="../../report.js"', 'href="../../../index.html"'):
         assert link in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'src="review/data.js"' in index and 'href="review/report.css"' in index
@@ -372,3 +374,48 @@ def test_a_mistyped_input_path_creates_no_output(tmp_path: Path, target: str) ->
     assert res.exit_code == 2, res.output
     assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
     assert _beside(work / target) == set()
+
+
+def _review_links(out: Path) -> list[str]:
+    """Each document's page (documents.jsonl's review), checked against data.js and the page's own links."""
+    import re
+
+    entries = _lines(out / "documents.jsonl")
+    data = json.loads((out / "review" / "data.js").read_text(encoding="utf-8").removeprefix("window.REPAIR_REPORT = ")
+                      .rstrip().rstrip(";"))
+    at = data["fields"].index("page")
+    assert sorted(f"review/{d[at]}" for d in data["docs"]) == sorted(e["review"] for e in entries)
+    for e in entries:
+        page = out / e["review"]
+        html = page.read_text(encoding="utf-8")
+        assert f'data-page="{e["review"].removeprefix("review/")}"' in html
+        for link in re.findall(r'(?:href|src)="([^"#]+)"', html):  # every relative link resolves
+            assert (page.parent / link).resolve().is_file(), (e["review"], link)
+    return [e["review"] for e in entries]
+
+
+def test_review_page_names_are_stable_when_documents_are_added_or_removed(tmp_path: Path) -> None:
+    """A page is named after its source file and line (row), as its diff is, not a number in processing order."""
+    inp = tmp_path / "in"
+    (inp / "2021").mkdir(parents=True)
+    text = "[ad_1]\nThe State Division said on Monday.\n"
+    (inp / "2021" / "b.txt").write_text(text, encoding="utf-8")
+    (inp / "c.txt").write_text(text, encoding="utf-8")
+    feed = [json.dumps({"id": "same", "text": text}) for _ in range(3)]  # one id three times
+    (inp / "feed.jsonl").write_text("\n".join(feed) + "\n", encoding="utf-8")
+    assert invoke("run", str(inp), "-o", str(tmp_path / "one"), "-q", "--review").exit_code == 0
+    first = _review_links(tmp_path / "one")
+    entries = _lines(tmp_path / "one" / "documents.jsonl")
+    for e in entries:  # the page and the diff share the document's name
+        assert e["review"].split("/", 2)[2].removesuffix(".html") == e["diff"].removeprefix("diffs/").removesuffix(".diff")
+    assert sorted(p.split("/", 2)[2] for p in first) == [
+        "2021/b.txt.html", "c.txt.html", "feed.jsonl/1.html", "feed.jsonl/2.html", "feed.jsonl/3.html"]
+    # add a document before the others and remove one: every other page keeps its name
+    (inp / "0-new.txt").write_text(text, encoding="utf-8")
+    (inp / "c.txt").unlink()
+    (inp / "feed.jsonl").write_text("\n".join([json.dumps({"id": "new", "text": "Other news.\n"}), *feed[1:]]) + "\n",
+                                    encoding="utf-8")
+    assert invoke("run", str(inp), "-o", str(tmp_path / "two"), "-q", "--review").exit_code == 0
+    second = _review_links(tmp_path / "two")
+    pages_one = {e["review"] for e in entries if e["output"] != "cleaned/c.txt"}
+    assert pages_one <= set(second) and len(second) == 5

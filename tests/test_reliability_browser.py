@@ -34,7 +34,7 @@ def test_a_proto_id_keeps_its_decisions(tmp_path: Path, doc_id: str) -> None:
     assert r.exit_code == 0, r.output
     page_name = json.loads((out / "documents.jsonl").read_text(encoding="utf-8"))["id"]
     assert page_name == doc_id
-    (page_file,) = [p for p in (out / "review").glob("*/*.html")]
+    (page_file,) = [p for p in (out / "review").glob("*/**/*.html")]
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:

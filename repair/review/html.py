@@ -3,9 +3,13 @@
 Layout in the output folder (next to what :class:`~repair.writers.FolderSink` writes)::
 
     index.html                the corpus: counts by stage and rule, charts, the document list
-    review/<xx>/<doc>.html    one page per document: original left, cleaned right, by paragraph; ``xx``
-                              is :func:`shard` of the page's name (256 sub-folders, so a million
-                              documents make about 3,900 files a folder, not a million in one)
+    review/<xx>/<name>.html   one page per document: original left, cleaned right, by paragraph. ``name``
+                              is the document's stable name (its source file, and line or row for a
+                              record: :func:`repair.writers.document_name`, as its diff), so a page
+                              keeps its address when documents are added or removed: ``a.txt``,
+                              ``2021/b.txt``, ``feed.jsonl/3``. ``xx`` is :func:`shard` of the name
+                              (256 sub-folders, so a million documents make about 3,900 pages a
+                              folder, not a million in one)
     review/data.js            the document list (sorted by spin score) for the index, paging, J/K and the
                               queue: counts, rules with counts, and the span of each change that asks for a
                               decision (see :func:`kind`)
@@ -36,10 +40,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from repair.atomic import fit_name, write_atomic
+from repair.atomic import write_atomic
 from repair.document import Document
 from repair.model import FLAG_CAP, SPUN, Change, check_changes
 from repair.review.align import Row, is_removal, iter_rows, visible, word_core
+from repair.writers import UniqueNames, document_name, target_of
 
 REVIEW_DIR = "review"
 SHARD_HEX = 2  # hex digits of a page name's hash naming its sub-folder of review/ (16 ** 2 = 256 folders)
@@ -217,8 +222,10 @@ def _head(title: str, css: str) -> str:
 
 
 def render_document(doc: Document, *, token: str, page: str = "") -> str:
-    """The review page of one document (pure: returns the HTML). The page lives in ``review/<shard>/``
-    (``page`` is its path from ``review/``): the assets are one folder up, the index two."""
+    """The review page of one document (pure: returns the HTML). ``page`` is its path from ``review/``
+    (``<shard>/<name>.html``, the name possibly with folders): the assets are in ``review/``, as many
+    folders up as the page is deep, the index one more."""
+    up = "../" * max(1, page.count("/"))
     changes = check_changes(doc.source, doc.changes)
     applied = sum(c.applied for c in changes)
     flagged = len(changes) - applied
@@ -234,9 +241,9 @@ def render_document(doc: Document, *, token: str, page: str = "") -> str:
     if not changes:
         body = '<p class="none">No changes: the cleaned text is the original.</p>' + body
     return (
-        _head(f"{doc.id} \u00b7 repair review", "../report.css")
+        _head(f"{doc.id} \u00b7 repair review", f"{up}report.css")
         + f'<body class="doc" data-token="{esc(token)}" data-doc="{esc(doc.id)}" data-page="{esc(page)}">\n'
-        + '<header><nav><a href="../../index.html" id="to-index">\u2190 all documents</a>'
+        + f'<header><nav><a href="{up}../index.html" id="to-index">\u2190 all documents</a>'
           '<a id="prev-doc" hidden>\u2190 previous</a><a id="next-doc" hidden>next \u2192</a></nav>'
         + f'<h1>{esc(doc.id)}</h1>'
         + f'<p class="meta">spin score <b>{doc.spin_score:.2f}</b>{family} \u00b7 <b>{applied}</b> applied \u00b7 '
@@ -254,7 +261,7 @@ def render_document(doc: Document, *, token: str, page: str = "") -> str:
         + body
         + '\n</main><div id="status" role="status"></div>\n'
         + f'<script id="changes" type="application/json">{json_for_html(data)}</script>\n'
-        + '<script src="../data.js"></script><script src="../report.js"></script>\n</body></html>\n'
+        + f'<script src="{up}data.js"></script><script src="{up}report.js"></script>\n</body></html>\n'
     )
 
 
@@ -397,24 +404,20 @@ class HtmlReport:
         self.title = title
         self.token = report_token(out)
         self.entries: list[list[Any]] = []
-        self._names: set[str] = set()
+        self._names = UniqueNames()  # used when no name is given (a report written on its own)
+        self._pages: set[str] = set()  # pages written, from review/
 
-    def _page_name(self, doc_id: str) -> str:
-        base = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in doc_id)[:100].lstrip(".") or "doc"
-        base = fit_name(base)  # 100 CJK characters are 300 bytes: over the 255 a file name may have
-        name = f"{base}.html"
-        n = 2
-        while name.lower() in self._names or name.lower() in ("report.css.html", "report.js.html", "data.js.html"):
-            name = f"{base}-{n}.html"
-            n += 1
-        self._names.add(name.lower())
-        return name
-
-    def add(self, doc: Document, entry: dict[str, Any] | None = None) -> None:
+    def add(self, doc: Document, entry: dict[str, Any] | None = None, *, name: str | None = None) -> None:
         """Write ``doc``'s page; ``entry`` (its line in ``documents.jsonl``, if any) gets the page's
-        path from the output folder as ``review``."""
-        name = self._page_name(doc.id)
+        path from the output folder as ``review``. ``name``: the document's name in the output
+        (:class:`~repair.writers.FolderSink` gives it, the name of its diff); else it is made from the
+        document's origin the same way (:func:`~repair.writers.document_name`)."""
+        if name is None:
+            as_kind, rel = target_of(doc)
+            name = self._names.claim(document_name(rel, as_kind, doc.origin.get("line"), doc.id))
+        name = f"{name}.html"
         page = f"{shard(name)}/{name}"
+        self._pages.add(page)
         write_atomic(self.dir / page, render_document(doc, token=self.token, page=page))
         if entry is not None:
             entry["review"] = f"{REVIEW_DIR}/{page}"
@@ -440,8 +443,8 @@ class HtmlReport:
                 "docs": self.entries}
         write_atomic(self.dir / "data.js", f"window.REPAIR_REPORT = {json_for_html(data)};\n")
         write_atomic(self.out / "index.html", render_index(d, token=self.token, title=self.title))
-        for old in self.dir.glob("*/*.html"):  # pages of an earlier run into the same folder
-            if old.name.lower() not in self._names or old.parent.name != shard(old.name):
+        for old in self.dir.glob("*/**/*.html"):  # pages of an earlier run into the same folder
+            if old.relative_to(self.dir).as_posix() not in self._pages:
                 old.unlink()
 
 

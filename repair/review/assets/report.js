@@ -68,9 +68,12 @@
     if (!dirty) { dirty = true; setTimeout(flush, 0); }
   }
   function go(href) { flush(); location.href = href; }
-  /* a page's address: review/<shard>/<name>.html; docs[].page is "<shard>/<name>.html", relative to review/ */
+  /* a page's address: review/<shard>/<name>.html; docs[].page is "<shard>/<name>.html", relative to review/,
+     and <name> may hold folders (feed.jsonl/3, 2021/a.txt): a document page is as many folders below
+     review/ as its own path has, so the way back up is counted from its data-page */
   function pageHref(p) { return String(p).split("/").map(encodeURIComponent).join("/"); }
-  var FROM_PAGE = "../", FROM_INDEX = "review/", INDEX_FROM_PAGE = "../../index.html";
+  var DEPTH = Math.max(1, String(body.getAttribute("data-page") || "").split("/").length - 1);
+  var FROM_PAGE = new Array(DEPTH + 1).join("../"), FROM_INDEX = "review/", INDEX_FROM_PAGE = FROM_PAGE + "../index.html";
   window.addEventListener("pagehide", flush);
   window.addEventListener("storage", function (ev) { if (ev.key === KEY && !dirty) cache = null; });
 
