@@ -14,16 +14,7 @@ from rich.table import Table
 
 from repair.authoring.benchmark import Report, run_files
 from repair.cli import options as opt
-from repair.cli.common import (
-    ErrorLog,
-    app,
-    boundary,
-    err,
-    load_config,
-    load_settings,
-    refuse_missing_inputs,
-    show_settings,
-)
+from repair.cli.common import ErrorLog, app, boundary, err, load_config, load_settings, refuse_missing_inputs, show_settings
 from repair.errors import ConfigError
 from repair.pipeline import STAGE_ORDER
 from repair.selection import selection_of

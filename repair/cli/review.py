@@ -15,17 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from repair.cli import options as opt
-from repair.cli.common import (
-    ErrorLog,
-    app,
-    boundary,
-    err,
-    load_config,
-    load_settings,
-    process,
-    refuse_missing_inputs,
-    show_settings,
-)
+from repair.cli.common import ErrorLog, app, boundary, err, load_config, load_settings, process, refuse_missing_inputs, show_settings
 from repair.document import Document
 from repair.errors import ConfigError, printable
 from repair.model import Change, check_changes
