@@ -42,7 +42,7 @@ from .lm import Scorer, ask_many
 from .logistic import predict
 from .table import RULES_DIR, Entry, Table
 
-RIGHT_WORDS = 3  # words of right context the model sees after a candidate
+RIGHT_WORDS = 6  # words of right context the model sees after a candidate
 LEFT_CHARS = 300  # at most this much left context (from the sentence start, or earlier if short)
 MAX_CANDIDATES = 4  # the most frequent originals of a form that the model compares
 MIN_P_CHANGE = 0.2  # forms the spinner changed less often than this (smoothed) are not proposed
