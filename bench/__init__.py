@@ -19,8 +19,8 @@ cannot run here (missing data, missing tool) returns ``{"skipped": "why"}``; one
 is reported with its error and the others still run. ``--quick`` (or ``REPAIR_BENCH_QUICK=1``)
 shrinks the corpora so a whole run takes seconds: size yours with :func:`scaled`.
 
-Benchmarks measure; they never assert. Targets are stated in the README's "Performance"
-section and compared by reading the table (the ``*_ratio`` figures).
+Benchmarks measure; they never assert. Targets are stated in docs/performance.md (and
+the README's "Performance" summary) and compared by reading the table (the ``*_ratio`` figures).
 """
 
 from __future__ import annotations

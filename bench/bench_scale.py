@@ -1,6 +1,6 @@
 """Scale: ``repair run`` against ``ftfy.fix_text`` alone, start-up, and Dask vs a local run, in one table.
 
-``ratio`` is always "bigger is better" and has its ``goal`` beside it (README, "Performance"):
+``ratio`` is always "bigger is better" and has its ``goal`` beside it (docs/performance.md):
 
 - ``ftfy-<corpus>``: CPU seconds of ``ftfy.fix_text`` over the corpus's texts (in this process,
   nothing else timed) over CPU seconds of a whole ``repair run IN.jsonl -o OUT.jsonl`` (a

@@ -1,6 +1,6 @@
 """Throughput: ``ftfy.fix_text`` alone vs the whole pipeline vs each stage alone, in MB/s of UTF-8.
 
-The target (README, "Performance"): the pipeline at least as fast as ``ftfy.fix_text`` on the
+The target (docs/performance.md): the pipeline at least as fast as ``ftfy.fix_text`` on the
 same text (``pipeline_vs_ftfy`` >= 1). Each stage is timed alone on documents that already went
 through the stages before it, so ``share_<stage>`` says where a run's time goes. ``hotspots``
 profiles the pipeline on the synthetic corpus and lists the functions with the most self time.

@@ -1,7 +1,7 @@
 """Shared fixtures, and the isolation every test gets without asking for it.
 
 Tests never depend on the terminal width, the user name, the temp folder or a config file above
-the checkout (README). So, for every test in this folder:
+the checkout (docs/development.md). So, for every test in this folder:
 
 - the working directory is an empty project folder of its own in pytest's temp area;
 - configuration discovery never searches pytest's temp root or anything above it

