@@ -35,7 +35,7 @@ from .table import RULES_DIR, PairLike, Table, Tables, learn_tables
 MIN_WORDS = 200  # a shorter document counts as this long when it is classified (as the rules count it)
 SYNTH_RATE = 0.6  # share of table-known originals a synthetic spin replaces
 PREFILTER_MAX = 0.1
-LM_DOC_KINDS = ("spun", "original")  # documents whose model features train the classifier's model path
+LM_DOC_KINDS = ("spun", "original", "unpaired")  # documents whose model features train the classifier's model path
 
 
 def label(spun: str, original: str, s: Scored, toks_spun=None, toks_orig=None) -> int:
