@@ -344,12 +344,22 @@ def _channel(e: Entry, cand: str) -> float:
     return math.log((e.to.get(cand, 0) + 0.5) / (e.changed + 0.5 * k))
 
 
+_SENTENCE_START = re.compile(r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$")
+
+
+def cap_mid(span: Span, text: str) -> float:
+    """1.0 for a capitalised span inside a sentence (a feature of the channel), else 0.0."""
+    return 1.0 if span.before[:1].isupper() and span.start > 0 and not _SENTENCE_START.search(
+        text[max(0, span.start - 4):span.start]) else 0.0
+
+
 def _features(span: Span, cand: str, gain: float | None, text: str) -> list[float]:
+    """The calibration's features of a span and candidate; without a model (``gain`` None) they depend
+    on the span's form, its spelling and :func:`cap_mid` alone (:meth:`SpinModel.analyse` keeps them so)."""
     e = span.entry
-    cap_mid = 1.0 if span.before[:1].isupper() and span.start > 0 and not re.search(
-        r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$", text[max(0, span.start - 4):span.start]) else 0.0
+    cap_mid_ = cap_mid(span, text)
     common = [math.log(span.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source != "learned" else 0.0,
-              float(span.key.count(" ") + 1), cap_mid]
+              float(span.key.count(" ") + 1), cap_mid_]
     if gain is None:
         return [1.0, *common]
     return [1.0, max(-20.0, min(20.0, gain)), max(0.0, min(20.0, gain)), *common]
