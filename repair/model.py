@@ -109,6 +109,32 @@ class Change:
                       self.note)
 
 
+def _fast_init() -> None:
+    """Give :class:`Change` an ``__init__`` that sets its slots through their descriptors: twice as fast as
+    the one a frozen dataclass generates (``object.__setattr__`` by name, per field), and a run makes
+    several Changes per proposal. The same signature, defaults and (frozen) behaviour."""
+    s_stage, s_rule, s_start, s_end, s_before, s_after, s_conf, s_applied, s_note = (
+        Change.__dict__[f].__set__ for f in Change.__dataclass_fields__)
+
+    def __init__(self: Change, stage: str, rule: str, start: int, end: int, before: str, after: str,
+                 confidence: float = 1.0, applied: bool = True, note: Note | None = None) -> None:
+        s_stage(self, stage)
+        s_rule(self, rule)
+        s_start(self, start)
+        s_end(self, end)
+        s_before(self, before)
+        s_after(self, after)
+        s_conf(self, confidence)
+        s_applied(self, applied)
+        s_note(self, note)
+
+    __init__.__qualname__ = "Change.__init__"
+    Change.__init__ = __init__  # type: ignore[method-assign]
+
+
+_fast_init()
+
+
 NO_INFO: Mapping[str, Any] = MappingProxyType({})
 
 

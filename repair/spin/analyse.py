@@ -21,7 +21,7 @@ from repair.words import count
 
 from .align import tokenize
 from .classify import Classifier, doc_features, family_of
-from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Span, SpanIndex, name_like, scan, score_spans
+from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Span, SpanIndex, cap_mid, name_like, scan, score_spans
 from .lm import Scorer, rare_rate
 from .table import RULES_DIR, Table, Tables
 
@@ -31,6 +31,8 @@ from .table import RULES_DIR, Table, Tables
 APPLY_AT = 0.6
 APPLY_AT_NO_MODEL = 0.8  # without the model the channel alone is less sure: apply only its surest proposals
 SPUN = 0.5
+_MEMO_MAX = 200_000  # memoised proposals kept per model (a long run's spellings; cleared when full)
+_UNSEEN = object()
 
 
 @dataclass(slots=True)
@@ -55,6 +57,10 @@ class SpinModel:
         # tables do not change once loaded: each is compiled once for scanning
         self._index = SpanIndex(self.table, weightless=False)
         self._name_swaps: tuple[tuple[str, str, float], ...] | None = None
+        # without the model, a proposal's candidate and confidence by (form, spelling, cap_mid), and each
+        # family table's evidence of a form (the tables and the calibration do not change once loaded)
+        self._scored: dict[tuple[str, str, float], tuple[str | None, float]] = {}
+        self._known: dict[str, dict[str, Evidence | None]] = {}
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -153,6 +159,8 @@ class SpinModel:
                               self.scorer is not None, secs)
         spans = self._index.find(scanned)  # the spans that weigh as evidence or are proposals
         proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
+        if not use:
+            return self._without_model(text, spans, proposals, words, cheap, cheap_score, secs)
         t0 = time.perf_counter()
         scored = score_spans(text, proposals, self.scorer if use else None, tokenize(text) if use else None)
         secs += time.perf_counter() - t0 if use else 0.0
@@ -176,3 +184,49 @@ class SpinModel:
                                   spin >= SPUN and conf >= at))
         return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
                           self.scorer is not None and not use, secs)
+
+    def _family(self, spans: Sequence[Span], words: int) -> str | None:
+        """:func:`family_of` the spans as each family's table knows them (:meth:`_family_evidence`),
+        with each table's evidence of a form looked up once per model."""
+        known = self._known
+        per: dict[str, list[Evidence]] = {}
+        for f, t in self.tables.items():
+            memo = known.get(f)
+            if memo is None:
+                memo = known[f] = {}
+            out = per[f] = []
+            for s in spans:
+                ev = memo.get(s.key, _UNSEEN)
+                if ev is _UNSEEN:
+                    got = self._family_evidence(t, [s])
+                    ev = memo[s.key] = got[0] if got else None
+                if ev is not None:
+                    out.append(ev)
+        return family_of(per, words)
+
+    def _without_model(self, text: str, spans: Sequence[Span], proposals: Sequence[Span], words: int,
+                       feats: list[float], spin: float, secs: float = 0.0) -> SpinResult:
+        """The end of :meth:`analyse` when the language model does not run: each proposal's candidate
+        and confidence depend on its form, its spelling and :func:`cap_mid` alone (see
+        :func:`repair.spin.decode._features`), so they are worked out once per model and looked up."""
+        family = self._family(spans, words) if spin >= SPUN else None
+        memo = self._scored
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        rule = f"learned.{family or 'spin'}"
+        spun = spin >= SPUN
+        at = self.apply_at_no_model
+        changes: list[Change] = []
+        for sp in proposals:
+            k = (sp.key, sp.before, cap_mid(sp, text))
+            got = memo.get(k)
+            if got is None:
+                s = score_spans(text, [sp], None)[0]
+                got = memo[k] = (None if s.after == sp.before else s.after, self.calibration.confidence(s))
+            after, conf = got
+            if after is None:
+                continue
+            changes.append(Change(STAGE, rule, sp.start, sp.end, sp.before, after, round(conf, 4),
+                                  spun and conf >= at))
+        return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
+                          self.scorer is not None, secs)

@@ -27,8 +27,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -126,17 +127,48 @@ class SpanIndex:
             a.make_automaton()
         self._automaton = a
 
+    def _hits(self, sc: Scanned) -> list:
+        """The automaton's leftmost-longest matches in ``sc.joined`` (one scan per text, shared by
+        :meth:`find` and :meth:`evidence`)."""
+        memo = sc.memo
+        got = memo.get("hits")
+        if got is None or got[0] is not self:
+            got = memo["hits"] = (self, list(self._automaton.iter_long(sc.joined)))
+        return got[1]
+
     def find(self, text: str | Scanned) -> list[Span]:
         sc = text if isinstance(text, Scanned) else scan(text)
         if self._empty or not sc.text:
             return []
+        if not sc.raw:
+            return self._find_slow(sc)
+        joined, text = sc.joined, sc.text
+        cum = sc.places()
+        out: list[Span] = []
+        seen = 0  # tokens before ``pos`` in ``joined``
+        pos = 0
+        for end, (key, n, e, p, lr, keep, _) in self._hits(sc):
+            if not keep:
+                continue
+            at = end - len(key) - n  # the pattern's leading space (its length is len(key) + n + 1)
+            seen += joined.count("  ", pos, at + 1)
+            pos = at + 1
+            c0 = at - 2 * seen  # the span's first and last characters among the text's non-space ones
+            c1 = end - 2 * (seen + n)
+            s = c0 + bisect_right(cum, c0) - 1
+            t = c1 + bisect_right(cum, c1)
+            out.append(Span(s, t, text[s:t], key, e, seen, p, lr))
+        return out
+
+    def _find_slow(self, sc: Scanned) -> list[Span]:
+        """:meth:`find` where lower-casing changed a token's length (positions by the tokens' matches)."""
         joined, text = sc.joined, sc.text
         out: list[Span] = []
         matches = TOKEN.finditer(sc.unified)
         tok = 0  # tokens the match iterator has passed
         seen = 0  # tokens before ``pos`` in ``joined``
         pos = 0
-        for end, (key, n, e, p, lr, keep, _) in self._automaton.iter_long(joined):
+        for end, (key, n, e, p, lr, keep, _) in self._hits(sc):
             if not keep:
                 continue
             at = end - len(key) - n  # the pattern's leading space (its length is len(key) + n + 1)
@@ -156,9 +188,10 @@ class SpanIndex:
             return []
         raw, joined = sc.raw, sc.joined
         out: list[Evidence] = []
-        matches = TOKEN.finditer(sc.unified)
+        cum: list[int] | None = None
+        matches = None  # without ``raw``: the tokens' matches, for their places
         tok = seen = pos = 0
-        for end, (key, n, _, p, lr, _, weighs) in self._automaton.iter_long(joined):
+        for end, (key, n, _, p, lr, _, weighs) in self._hits(sc):
             if not weighs:
                 continue
             at = end - len(key) - n
@@ -167,9 +200,17 @@ class SpanIndex:
                 continue
             seen += joined.count("  ", pos, at + 1)
             pos = at + 1
-            first = next(islice(matches, seen - tok, None))
-            tok = seen + 1
-            if not name_like(sc.text, first.start()):
+            if raw:
+                if cum is None:
+                    cum = sc.places()
+                c0 = at - 2 * seen
+                start = c0 + bisect_right(cum, c0) - 1
+            else:
+                if matches is None:
+                    matches = TOKEN.finditer(sc.unified)
+                start = next(islice(matches, seen - tok, None)).start()
+                tok = seen + 1
+            if not name_like(sc.text, start):
                 out.append(Evidence(key, p, lr))
         return out
 
@@ -181,16 +222,36 @@ class Scanned(NamedTuple):
     unified: str  # quotes and dashes unified (same length as ``text``)
     raw: str  # the tokens joined by two spaces, padded; "" when lower case changed a length
     joined: str  # the same, lower-cased: what the automata scan
+    memo: dict  # what the scans of this text share (the automaton's matches, the places of the tokens)
+
+    def places(self) -> list[int]:
+        """``cum``: the text's non-space characters before each of its space-separated pieces (every other
+        white space made a space first), so that the ``c``-th non-space character (the ``c``-th character
+        of the tokens joined without spaces: every non-space character is in a token) is at
+        ``c + bisect_right(cum, c) - 1`` in the text (a piece ``i`` starts at ``cum[i] + i``)."""
+        cum = self.memo.get("places")
+        if cum is None:
+            pieces = _OTHER_SPACE.sub(" ", self.unified).split(" ")
+            cum = self.memo["places"] = list(accumulate(map(len, pieces), initial=0))
+        return cum
+
+
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than a space
 
 
 def scan(text: str) -> Scanned:
     unified = unify_marks(text)
-    toks = TOKEN.findall(unified)
+    toks: list[str] = []
+    for piece in unified.split():  # tokens never cross white space; most pieces are one word (all \w)
+        if piece.isalnum():
+            toks.append(piece)
+        else:
+            toks += TOKEN.findall(piece)
     raw = "  ".join(toks)
     low = raw.lower()
     if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
-        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ")
-    return Scanned(text, unified, " " + raw + " ", " " + low + " ")
+        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", {})
+    return Scanned(text, unified, " " + raw + " ", " " + low + " ", {})
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,
@@ -283,12 +344,22 @@ def _channel(e: Entry, cand: str) -> float:
     return math.log((e.to.get(cand, 0) + 0.5) / (e.changed + 0.5 * k))
 
 
+_SENTENCE_START = re.compile(r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$")
+
+
+def cap_mid(span: Span, text: str) -> float:
+    """1.0 for a capitalised span inside a sentence (a feature of the channel), else 0.0."""
+    return 1.0 if span.before[:1].isupper() and span.start > 0 and not _SENTENCE_START.search(
+        text[max(0, span.start - 4):span.start]) else 0.0
+
+
 def _features(span: Span, cand: str, gain: float | None, text: str) -> list[float]:
+    """The calibration's features of a span and candidate; without a model (``gain`` None) they depend
+    on the span's form, its spelling and :func:`cap_mid` alone (:meth:`SpinModel.analyse` keeps them so)."""
     e = span.entry
-    cap_mid = 1.0 if span.before[:1].isupper() and span.start > 0 and not re.search(
-        r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$", text[max(0, span.start - 4):span.start]) else 0.0
+    cap_mid_ = cap_mid(span, text)
     common = [math.log(span.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source != "learned" else 0.0,
-              float(span.key.count(" ") + 1), cap_mid]
+              float(span.key.count(" ") + 1), cap_mid_]
     if gain is None:
         return [1.0, *common]
     return [1.0, max(-20.0, min(20.0, gain)), max(0.0, min(20.0, gain)), *common]

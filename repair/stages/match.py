@@ -338,8 +338,30 @@ def _most_restored(found: dict[tuple[int, int], _Restored], ranges: list[tuple[i
     return [found[ij] for ij in sorted(best[-1][1])]
 
 
+# _lookup's answers per gazetteer (its terms and term list: both kept alive with the entry, so their ids
+# cannot be reused while it exists): a run looks the same spun names up again and again
+_LOOKED_UP: dict[tuple[int, int], tuple[dict, list, dict[tuple[str, float], tuple[str | None, float]]]] = {}
+_LOOKED_UP_MAX = 100_000  # answers kept per gazetteer (cleared when full)
+
+
 def _lookup(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None, float]:
     """The gazetteer term ``restored`` names and how sure: exactly (100), else fuzzily, else (None, 0)."""
+    key = (id(g.terms), id(g.term_list))
+    hit = _LOOKED_UP.get(key)
+    if hit is None or hit[0] is not g.terms or hit[1] is not g.term_list:
+        if len(_LOOKED_UP) > 8:
+            _LOOKED_UP.clear()
+        hit = _LOOKED_UP[key] = (g.terms, g.term_list, {})
+    memo = hit[2]
+    got = memo.get((restored, min_score))
+    if got is None:
+        if len(memo) > _LOOKED_UP_MAX:
+            memo.clear()
+        got = memo[restored, min_score] = _look_up(g, restored, min_score)
+    return got
+
+
+def _look_up(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None, float]:
     canon = g.terms.get(restored.casefold())
     score = 100.0 if canon else 0.0
     if canon is None and len(restored) >= 8:
