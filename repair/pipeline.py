@@ -145,8 +145,10 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     evidence = dict(det.info["evidence"])
     evidence.pop("assumed", None)
     if doc.text:
+        # no wall-clock time here: a record depends on the document and the settings only, so a rerun
+        # or a resumed run (repair.resume) writes the same bytes (the model's time is evaluate's figure)
         evidence["model"] = {"path": res.path, "spin_score": res.spin_score, "family": res.family,
-                             "rules_spin_score": rules_score, "seconds": round(res.model_seconds, 3)}
+                             "rules_spin_score": rules_score}
     if evidence:
         doc.evidence = evidence
 
