@@ -31,7 +31,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import ahocorasick
 
@@ -136,23 +136,29 @@ class SpanIndex:
             got = memo["hits"] = (self, list(self._automaton.iter_long(sc.joined)))
         return got[1]
 
+    def _kept(self, sc: Scanned) -> Iterator[tuple[int, int, int, tuple]]:
+        """The hits :meth:`find` keeps, as (end, start of the pattern's leading space, tokens before
+        it in ``sc.joined``, the pattern's value)."""
+        joined = sc.joined
+        seen = pos = 0
+        for end, value in self._hits(sc):
+            if not value[5]:  # keep
+                continue
+            at = end - len(value[0]) - value[1]  # the pattern's leading space (its length is len(key) + n + 1)
+            seen += joined.count("  ", pos, at + 1)
+            pos = at + 1
+            yield end, at, seen, value
+
     def find(self, text: str | Scanned) -> list[Span]:
         sc = text if isinstance(text, Scanned) else scan(text)
         if self._empty or not sc.text:
             return []
         if not sc.raw:
             return self._find_slow(sc)
-        joined, text = sc.joined, sc.text
+        text = sc.text
         cum = sc.places()
         out: list[Span] = []
-        seen = 0  # tokens before ``pos`` in ``joined``
-        pos = 0
-        for end, (key, n, e, p, lr, keep, _) in self._hits(sc):
-            if not keep:
-                continue
-            at = end - len(key) - n  # the pattern's leading space (its length is len(key) + n + 1)
-            seen += joined.count("  ", pos, at + 1)
-            pos = at + 1
+        for end, at, seen, (key, n, e, p, lr, _, _) in self._kept(sc):
             c0 = at - 2 * seen  # the span's first and last characters among the text's non-space ones
             c1 = end - 2 * (seen + n)
             s = c0 + bisect_right(cum, c0) - 1
@@ -162,18 +168,11 @@ class SpanIndex:
 
     def _find_slow(self, sc: Scanned) -> list[Span]:
         """:meth:`find` where lower-casing changed a token's length (positions by the tokens' matches)."""
-        joined, text = sc.joined, sc.text
+        text = sc.text
         out: list[Span] = []
         matches = TOKEN.finditer(sc.unified)
         tok = 0  # tokens the match iterator has passed
-        seen = 0  # tokens before ``pos`` in ``joined``
-        pos = 0
-        for end, (key, n, e, p, lr, keep, _) in self._hits(sc):
-            if not keep:
-                continue
-            at = end - len(key) - n  # the pattern's leading space (its length is len(key) + n + 1)
-            seen += joined.count("  ", pos, at + 1)
-            pos = at + 1
+        for _, _, seen, (key, n, e, p, lr, _, _) in self._kept(sc):
             first = next(islice(matches, seen - tok, None))
             last = first if n == 1 else next(islice(matches, n - 2, None))
             tok = seen + n
