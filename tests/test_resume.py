@@ -33,8 +33,11 @@ runner = CliRunner()
 # run the CLI with WorkFolder._commit wrapped: once `after` partitions are recorded, say so in `flag`
 # and wait (for the test's signal: the run cannot finish before it arrives)
 HOOK = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
+# Ctrl-C as at a terminal: a test run started in the background by a shell (cmd &) inherits SIGINT
+# ignored, and so would this run, which then never stops
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import repair.resume as r
 flag, after = Path(sys.argv.pop(1)), int(sys.argv.pop(1))
 commit = r.WorkFolder._commit
