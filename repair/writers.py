@@ -379,10 +379,13 @@ class UniqueNames:
     def __init__(self) -> None:
         self._taken: set[str] = set()
 
-    def claim(self, name: str) -> str:
-        base, n = name, 2
+    def claim(self, name: str, *, keep_suffix: bool = False) -> str:
+        """``name``, or numbered when taken; ``keep_suffix``: the number goes before the file's
+        suffix (``x-2.txt``)."""
+        stem, dot, ext = name.rpartition(".") if keep_suffix and "." in name.rsplit("/", 1)[-1] else (name, "", "")
+        n = 2
         while name.casefold() in self._taken:
-            name = f"{base}-{n}"
+            name = f"{stem}-{n}{dot}{ext}"
             n += 1
         self._taken.add(name.casefold())
         return name
@@ -411,7 +414,7 @@ class FolderSink:
         self._staged = StagedFolder(out)
         self.dir = self._staged.staging  # everything is written here, and published as a whole on close
         self._outputs: dict[tuple[str, str], str] = {}  # (relative path, input) -> output path
-        self._taken: set[str] = set()  # output paths given out, casefolded
+        self._paths = UniqueNames()  # output paths given out
         self._names = UniqueNames()  # each document's name: its diff's and its review page's
         self._jsonl: dict[str, tuple[Any, IO[str]]] = {}
         self._parquet: dict[str, ParquetWriter] = {}
@@ -432,13 +435,7 @@ class FolderSink:
         for case-insensitive file systems)."""
         key = (rel, source)
         if key not in self._outputs:
-            stem, dot, ext = rel.rpartition(".") if "." in rel.rsplit("/", 1)[-1] else (rel, "", "")
-            name, n = rel, 2
-            while name.casefold() in self._taken:
-                name = f"{stem}-{n}{dot}{ext}"
-                n += 1
-            self._outputs[key] = name
-            self._taken.add(name.casefold())
+            self._outputs[key] = self._paths.claim(rel, keep_suffix=True)
         return self._outputs[key]
 
     def add(self, doc: Document) -> None:
