@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .decode import STRONG_EVIDENCE as STRONG
-from .decode import Evidence, Scored, Span
+from .decode import Evidence, Scored, Span, check_features
 from .logistic import predict
 from .table import RULES_DIR, Table
 
@@ -106,6 +106,7 @@ class Classifier:
         if not p.is_file():
             return cls()
         d = json.loads(p.read_text(encoding="utf-8"))
+        check_features(p, d, FEATURES_LM, FEATURES_NOLM)
         return cls(list(d.get("lm", [])), list(d.get("nolm", [])), float(d.get("prefilter", 0.02)),
                    dict(d.get("meta", {})), int(d.get("min_words", 0)))
 

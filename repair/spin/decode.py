@@ -41,7 +41,7 @@ from repair.words import TOKEN, match_case, unify_marks
 from .align import Tok, is_word, tokenize
 from .lm import Scorer, ask_many
 from .logistic import predict
-from .table import RULES_DIR, Entry, Table
+from .table import RULES_DIR, Entry, Table, TableError
 
 RIGHT_WORDS = 6  # words of right context the model sees after a candidate
 LEFT_CHARS = 300  # at most this much left context (from the sentence start, or earlier if short)
@@ -334,7 +334,7 @@ class Scored:
 
 
 FEATURES_LM = ("bias", "gain", "gain_pos", "log_p_change", "log_p_cand", "log_pairs", "spintax", "n_tokens",
-               "capital_mid")
+               "capital_mid", "gain_over_3", "gain_over_8", "gain_under_-3", "doc_gain", "margin")
 FEATURES_NOLM = ("bias", "log_p_change", "log_p_cand", "log_pairs", "spintax", "n_tokens", "capital_mid")
 
 
@@ -352,16 +352,32 @@ def cap_mid(span: Span, text: str) -> float:
         text[max(0, span.start - 4):span.start]) else 0.0
 
 
-def _features(span: Span, cand: str, gain: float | None, text: str) -> list[float]:
+LONE_MARGIN = 5.0  # a candidate with no rival (the table knows one original): as if it beat one by 5 nats
+
+
+def _clip(nats: float) -> float:
+    return max(-20.0, min(20.0, nats))
+
+
+def _features(span: Span, cand: str, gain: float | None, text: str, doc_gain: float | None = None,
+              margin: float = LONE_MARGIN) -> list[float]:
     """The calibration's features of a span and candidate; without a model (``gain`` None) they depend
-    on the span's form, its spelling and :func:`cap_mid` alone (:meth:`SpinModel.analyse` keeps them so)."""
+    on the span's form, its spelling and :func:`cap_mid` alone (:meth:`SpinModel.analyse` keeps them so).
+
+    With a model, besides the gain itself: the gain past 3 and 8 nats and below -3 (a hinge each, so
+    the confidence need not grow in a straight line with it), ``doc_gain`` (the mean gain of the same
+    form and candidate everywhere in the document: the spinner swaps a word the same way wherever it
+    stands, and one clear context speaks for a murky one) and ``margin`` (how far the candidate's gain
+    beats the best other candidate's)."""
     e = span.entry
     cap_mid_ = cap_mid(span, text)
     common = [math.log(span.p_change), _channel(e, cand), math.log1p(e.pairs), 1.0 if e.source != "learned" else 0.0,
               float(span.key.count(" ") + 1), cap_mid_]
     if gain is None:
         return [1.0, *common]
-    return [1.0, max(-20.0, min(20.0, gain)), max(0.0, min(20.0, gain)), *common]
+    g = _clip(gain)
+    return [1.0, g, max(0.0, g), *common, max(0.0, g - 3.0), max(0.0, g - 8.0), min(0.0, g + 3.0),
+            _clip(gain if doc_gain is None else doc_gain), _clip(margin)]
 
 
 def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: list[Tok] | None = None) -> list[Scored]:
@@ -390,12 +406,21 @@ def score_spans(text: str, spans: Sequence[Span], scorer: Scorer | None, toks: l
         right = text[sp.end:_right_end(text, toks, sp.first_token + n_tok)]
         asks.append((stripped, [ws + c + right for c in [sp.before, *cased]]))
         options.append((cands, cased))
-    for sp, (cands, cased), lps in zip(spans, options, ask_many(scorer, asks), strict=True):
-        base = lps[0]
-        totals = [lp - base + _channel(sp.entry, c) for lp, c in zip(lps[1:], cands, strict=False)]
+    picked = []  # (span, best candidate's index, its gain, its margin over the others)
+    for sp, (cands, _), lps in zip(spans, options, ask_many(scorer, asks), strict=True):
+        gains = [lp - lps[0] for lp in lps[1:]]
+        totals = [g + _channel(sp.entry, c) for g, c in zip(gains, cands, strict=False)]
         best = max(range(len(cands)), key=lambda i: totals[i])
-        gain = lps[1 + best] - base
-        out.append(Scored(sp, cased[best], cands[best], gain, _features(sp, cands[best], gain, text)))
+        rivals = [g for i, g in enumerate(gains) if i != best]
+        picked.append((sp, best, gains[best], gains[best] - max(rivals) if rivals else LONE_MARGIN))
+    # the document's mean gain of each (form, candidate): every occurrence speaks for the others
+    pooled: dict[tuple[str, str], list[float]] = {}
+    for (sp, best, gain, _), (cands, _) in zip(picked, options, strict=True):
+        pooled.setdefault((sp.key, cands[best]), []).append(gain)
+    for (sp, best, gain, margin), (cands, cased) in zip(picked, options, strict=True):
+        same = pooled[(sp.key, cands[best])]
+        out.append(Scored(sp, cased[best], cands[best], gain,
+                          _features(sp, cands[best], gain, text, sum(same) / len(same), margin)))
     return out
 
 
@@ -423,10 +448,20 @@ class Calibration:
         if not p.is_file():
             return cls()
         d = json.loads(p.read_text(encoding="utf-8"))
+        check_features(p, d, FEATURES_LM, FEATURES_NOLM)
         return cls(list(d.get("lm", [])), list(d.get("nolm", [])), dict(d.get("meta", {})))
 
     def save(self, path: str | Path = RULES_DIR / "calibration.json") -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def check_features(path: Path, fitted: dict, lm: Sequence[str], nolm: Sequence[str]) -> None:
+    """Refuse weights fitted over other features than this version computes (a model file from an
+    older or newer repair): they would be multiplied with the wrong numbers."""
+    for key, names in (("features_lm", lm), ("features_nolm", nolm)):
+        if key in fitted and list(fitted[key]) != list(names):
+            raise TableError(f"{path}: fitted for other {key} than this version of repair computes; rebuild it "
+                             "with python -m repair.spin.calibrate (see docs/spin-model.md)")
 
 
 def _default_confidence(s: Scored) -> float:

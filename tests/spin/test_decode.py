@@ -162,3 +162,62 @@ def test_evaluate_scores_a_tiny_benchmark(pairs, fake):
     ok = r["families"]["okay"]
     assert ok["restoration"] == 1.0 and ok["fix_precision"] == 1.0 and ok["span_recall"] == 1.0
     assert r["clean"]["edits"] == 0 and ok["auc"] == 1.0
+
+
+class _ByContext:
+    """A stand-in model preferring each candidate over the spun form by a set number of nats, more
+    after "bridge" than elsewhere (so one form's occurrences gain differently)."""
+
+    name = "by-context"
+
+    def __init__(self, prefer: dict[str, float]):
+        self.prefer = prefer
+
+    def score(self, left, continuations):
+        lift = 2.0 if "bridge" in left else 1.0
+        return [lift * self.prefer.get(c.split()[0].lower(), 0.0) for c in continuations]
+
+
+def _feature(s, name):
+    from repair.spin.decode import FEATURES_LM as NAMES
+
+    return s.features[NAMES.index(name)]
+
+
+def test_doc_gain_pools_a_forms_occurrences_in_the_document():
+    t = spintax_table(["metropolis|city"])
+    text = "The bridge to the metropolis reopened. Buses left the metropolis early."
+    a, b = score_spans(text, find_spans(text, t), _ByContext({"city": 6.0}))
+    assert (a.gain, b.gain) == (12.0, 6.0)  # each occurrence keeps its own gain
+    assert _feature(a, "doc_gain") == _feature(b, "doc_gain") == 9.0  # and shares the document's mean
+    alone = "Buses left the metropolis early."
+    (c,) = score_spans(alone, find_spans(alone, t), _ByContext({"city": 6.0}))
+    assert _feature(c, "doc_gain") == c.gain == 6.0
+
+
+def test_margin_and_gain_hinges():
+    from repair.spin.decode import LONE_MARGIN
+
+    text = "Buses left the metropolis early."
+    (s,) = score_spans(text, find_spans(text, spintax_table(["{metropolis|city|town}"])),
+                       _ByContext({"city": 9.0, "town": 7.0}))
+    assert s.after == "city" and s.gain == 9.0 and _feature(s, "margin") == 2.0  # beats "town" by 2
+    assert (_feature(s, "gain_over_3"), _feature(s, "gain_over_8"), _feature(s, "gain_under_-3")) == (6.0, 1.0, 0.0)
+    (lone,) = score_spans(text, find_spans(text, spintax_table(["metropolis|city"])), _ByContext({"city": -5.0}))
+    assert _feature(lone, "margin") == LONE_MARGIN and _feature(lone, "gain_under_-3") == -2.0
+
+
+def test_weights_fitted_over_other_features_are_refused(tmp_path):
+    from repair.spin.table import TableError
+
+    old = Calibration(lm=[0.0] * 9).to_json()
+    old["features_lm"] = old["features_lm"][:9]  # a calibration from before the pooled features
+    (tmp_path / "calibration.json").write_text(__import__("json").dumps(old), encoding="utf-8")
+    with pytest.raises(TableError, match="calibration.json: fitted for other features_lm"):
+        Calibration.load(tmp_path / "calibration.json")
+    clf = Classifier().to_json()
+    clf["features_nolm"] = ["bias"]
+    (tmp_path / "classifier.json").write_text(__import__("json").dumps(clf), encoding="utf-8")
+    with pytest.raises(TableError, match="classifier.json: fitted for other features_nolm"):
+        Classifier.load(tmp_path / "classifier.json")
+    assert Calibration.load().lm and Classifier.load().lm  # the shipped ones match this version
