@@ -88,3 +88,13 @@ def test_contexts_answer_as_when_searching_80_characters_back(parts, data):
         for s in starts:
             e = min(len(text), s + 3)
             assert ctx.ok(text, s, e) == full.ok(text, s, e), (ctx, text, s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 20)), max_size=12),
+       st.integers(0, 80), st.integers(0, 20))
+def test_cover_holds_as_a_scan_of_the_spans_says(spans, s, n):
+    """``_Cover.holds`` (the second look's "inside a folded-in repair" test) answers as the scan it replaced."""
+    spans = [(a, a + k) for a, k in spans]
+    e = s + n
+    assert D._Cover(spans).holds(s, e) == any(a <= s and e <= b for a, b in spans)
