@@ -130,8 +130,11 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
         # second run, where repairs left the rules short of spun and the model not, must not open more)
         also = _detect.Assume(spun, family)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
-    learned = _learned([c for c in res.changes if keeps(c.rule, cfg.only, cfg.skip)], res.spin_score >= SPUN,
-                       doc.text)
+    proposed = res.changes
+    if cfg.only or cfg.skip:  # (all the proposals of a document share one or two rule ids)
+        kept = {r: keeps(r, cfg.only, cfg.skip) for r in {c.rule for c in proposed}}
+        proposed = [c for c in proposed if kept[c.rule]]
+    learned = _learned(proposed, res.spin_score >= SPUN, doc.text)
     # detect sees the learned repairs' output too: a rule's repair of it is folded into one change
     det = _detect.detect(doc.text, cfg.rules, assume=assume, also=also, found=found, others=learned)
     doc.pending.extend(det.changes)
@@ -157,9 +160,13 @@ def _learned(changes: Iterable[Change], spun: bool, text: str) -> list[Change]:
     """The spin model's proposals as proposals for emit: never applied in a document not spun, nor
     inside a name (a capitalised word mid-sentence: "White House" is no spun "home"; names are the
     match stage's, with its gazetteer)."""
-    return [Change(c.stage, c.rule, c.start, c.end, c.before, c.after,
-                   c.confidence if spun and not name_like(text, c.start) else min(c.confidence, FLAG_CAP), False)
-            for c in changes]
+    out = []
+    for c in changes:
+        conf = c.confidence if spun and not name_like(text, c.start) else min(c.confidence, FLAG_CAP)
+        # a proposal already so (most: flagged by the model, no note) is kept as it is (a Change is immutable)
+        out.append(c if not c.applied and c.note is None and conf == c.confidence else
+                   Change(c.stage, c.rule, c.start, c.end, c.before, c.after, conf, False))
+    return out
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:

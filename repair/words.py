@@ -42,9 +42,11 @@ def count(text: str) -> int:
     (True, 0, 4)
     """
     # runs of word characters never span white space: a whitespace-separated token that is all letters and
-    # digits is one run (most are), the others are counted by the regex (a fifth faster than findall on the text)
+    # digits is one run (most are), the others are counted by the regex, in one call over them joined by spaces
+    # (which join no runs)
     toks = text.split()
-    n = len(toks) + sum(len(_RUN.findall(t)) - 1 for t in toks if not t.isalnum())
+    odd = [t for t in toks if not t.isalnum()]
+    n = len(toks) - len(odd) + len(_RUN.findall(" ".join(odd))) if odd else len(toks)
     for q in "'’":
         i = text.find(q, 1)
         while i >= 0:

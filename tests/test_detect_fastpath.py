@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from repair.rules import load_rules
 from repair.scan.windows import ScanGate
 from repair.stages import detect as D
-from repair.stages.detect_rules import Compiled, compile_rules
+from repair.stages.detect_rules import LOOK_BEHIND, Compiled, compile_rules
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,3 +60,41 @@ def test_some_scans_are_narrowed():
     fast, _ = _compiled()
     assert sum(g.cover for g in fast.gates) >= 10
     assert any(g.width is not None for g in fast.gates)
+
+
+@functools.lru_cache(maxsize=1)
+def _contexts() -> list:
+    """Every distinct context condition of the built-in detect rules (patterns, builtins, entries)."""
+    fast, _ = _compiled()
+    found = {e.context for _, e in fast.patterns + fast.builtins if e.context is not None}
+    found |= {e.context for k in fast.automaton.values() for e in k.entries if e.context is not None}
+    return sorted(found, key=repr)
+
+
+def test_some_contexts_search_less_far_back():
+    assert any(c.before_reach < LOOK_BEHIND or c.not_before_reach < LOOK_BEHIND for c in _contexts())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_ODD), st.integers(0, 10_000)), min_size=1, max_size=8), st.data())
+def test_contexts_answer_as_when_searching_80_characters_back(parts, data):
+    """A context's ``before``/``not_before`` search starts at its longest match back, not 80 characters
+    back: the same answer at every place of the text."""
+    pieces = _pieces()
+    text = "".join(p if isinstance(p, str) else pieces[p % len(pieces)] for p in parts)
+    starts = data.draw(st.lists(st.integers(0, len(text)), min_size=1, max_size=10))
+    for ctx in _contexts():
+        full = dataclasses.replace(ctx, before_reach=LOOK_BEHIND, not_before_reach=LOOK_BEHIND)
+        for s in starts:
+            e = min(len(text), s + 3)
+            assert ctx.ok(text, s, e) == full.ok(text, s, e), (ctx, text, s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 20)), max_size=12),
+       st.integers(0, 80), st.integers(0, 20))
+def test_cover_holds_as_a_scan_of_the_spans_says(spans, s, n):
+    """``_Cover.holds`` (the second look's "inside a folded-in repair" test) answers as the scan it replaced."""
+    spans = [(a, a + k) for a, k in spans]
+    e = s + n
+    assert D._Cover(spans).holds(s, e) == any(a <= s and e <= b for a, b in spans)

@@ -4,7 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import repair.stages.match as M
 from repair.errors import RuleError
 from repair.rules import load_rules
 from repair.stages.match import match
@@ -73,3 +76,24 @@ def test_bad_match_rule(tmp_path: Path):
     (tmp_path / "g.toml").write_text('[[rule]]\nid = "x.s"\nstage = "match"\nkind = "substitutions"\nentries = [["a"]]\n')
     with pytest.raises(RuleError, match="g.toml: rule 'x.s'"):
         match("A", load_rules([tmp_path]))
+
+
+def _window_in_full(text: str, start: int, end: int) -> list:
+    """The window of name words around [start, end) with every token within REACH characters read first."""
+    left = M._tokens(text, max(0, start - M.REACH), start)
+    right = M._tokens(text, end, min(len(text), end + M.REACH))
+    return (M._run(text, reversed(left), start, True)[0][::-1] + M._tokens(text, start, end)
+            + M._run(text, right, end, False)[0])
+
+
+_NAMEISH = ["State", "Department", "of", "the", "and", "&", "U.S.", "U.S.-based", "Washington", "O’Neil", "de",
+            "New", "York", "Times", "said", "a", "-", ".", ",", " ", "  ", "\n", "9", "A9b", "x.y", "Mc-Donald's"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NAMEISH), min_size=1, max_size=60), st.data())
+def test_window_reads_near_first_and_finds_what_the_full_reach_finds(parts, data):
+    text = "".join(p if p in (" ", "  ", "\n", "-", ".", ",") else p + " " for p in parts)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 12)))
+    assert M._window(text, start, end) == _window_in_full(text, start, end)

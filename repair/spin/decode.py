@@ -190,9 +190,10 @@ class SpanIndex:
         cum: list[int] | None = None
         matches = None  # without ``raw``: the tokens' matches, for their places
         tok = seen = pos = 0
-        for end, (key, n, _, p, lr, _, weighs) in self._hits(sc):
-            if not weighs:
+        for end, value in self._hits(sc):
+            if not value[6]:  # weighs nothing (most hits: "the", "to"): not unpacked
                 continue
+            key, n, _, p, lr, _, _ = value
             at = end - len(key) - n
             if names or (raw and not raw[at + 1].isupper()):
                 out.append(Evidence(key, p, lr))  # not capitalised: not name-like

@@ -267,6 +267,11 @@ class _Cover:
             top = max(top, e)
             self.max_end.append(top)
 
+    def holds(self, s: int, e: int) -> bool:
+        """Whether [s, e) is inside one of the spans (or is one of them)."""
+        i = bisect.bisect_right(self.starts, s)  # spans starting at or before s
+        return i > 0 and self.max_end[i - 1] >= e
+
     def strictly(self, s: int, e: int) -> bool:
         i = bisect.bisect_left(self.starts, s)  # spans starting before s
         if i and self.max_end[i - 1] >= e:
@@ -444,8 +449,8 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
             folded = _fold_in(h, places, repaired)
             extra = [x for x in extra if not folded.start <= x.start <= x.end <= folded.end]  # taken in
             extra.append(folded)
-        kept = _resolve([h for h in hits if not any(x.start <= h.start and h.end <= x.end for x in extra)] + extra,
-                        text)
+        inside = _Cover([(x.start, x.end) for x in extra])
+        kept = _resolve([h for h in hits if not inside.holds(h.start, h.end)] + extra, text)
     return kept
 
 

@@ -24,11 +24,15 @@ import ahocorasick
 
 from repair.errors import RuleError
 from repair.rules import Rule, RuleSet
+from repair.scan.prefilter import match_width
 from repair.scan.windows import ScanGate, scan_gate
 from repair.tells import signals, spelling
 
 STAGE = "detect"
 GATES = ("none", "spun", "family")
+
+
+LOOK_BEHIND = 80  # a ``before``/``not_before`` condition reads at most this many characters before a match
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +41,17 @@ class Context:
     after: re.Pattern[str] | None = None
     not_before: re.Pattern[str] | None = None
     not_after: re.Pattern[str] | None = None
+    # where the ``before`` and ``not_before`` searches start: LOOK_BEHIND characters back, or the longest
+    # match of the condition when that is shorter (a match ends at the start of the candidate: none starts
+    # further back, and one that starts later is tried alike, since ``\b``, ``^`` and lookbehinds read the
+    # whole text, not from the search's start). The regex tries each start: fewer to try, same answer.
+    before_reach: int = LOOK_BEHIND
+    not_before_reach: int = LOOK_BEHIND
 
     def ok(self, text: str, start: int, end: int) -> bool:
-        if self.before is not None and not self.before.search(text, max(0, start - 80), start):
+        if self.before is not None and not self.before.search(text, max(0, start - self.before_reach), start):
             return False
-        if self.not_before is not None and self.not_before.search(text, max(0, start - 80), start):
+        if self.not_before is not None and self.not_before.search(text, max(0, start - self.not_before_reach), start):
             return False
         if self.after is not None and not self.after.match(text, end):
             return False
@@ -108,6 +118,14 @@ def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
         raise RuleError(f"{rule.where()}: '{key}' does not compile ({e}); check the escapes") from None
 
 
+def _reach(rx: re.Pattern[str] | None) -> int:
+    """How far before a match a ``before``/``not_before`` condition ``rx`` needs searching (see :class:`Context`)."""
+    if rx is None:
+        return LOOK_BEHIND
+    hi = match_width(rx)[1]
+    return LOOK_BEHIND if hi is None else min(hi, LOOK_BEHIND)
+
+
 def _families(rule: Rule, family: str) -> tuple[str, ...]:
     raw = rule.get("families", [family])
     if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
@@ -133,11 +151,14 @@ def _common(rule: Rule, default_gate: str | None) -> tuple[str, float, float, st
     gate = str(rule.get("gate", default_gate))
     if gate not in GATES:
         raise RuleError(f"{rule.where()}: gate {gate!r} is not one of {', '.join(GATES)}")
+    before, not_before = _regex(rule, "before", True), _regex(rule, "not_before", True)
     ctx = Context(
-        before=_regex(rule, "before", True),
+        before=before,
         after=_regex(rule, "after", False),
-        not_before=_regex(rule, "not_before", True),
+        not_before=not_before,
         not_after=_regex(rule, "not_after", False),
+        before_reach=_reach(before),
+        not_before_reach=_reach(not_before),
     )
     return family, conf, weight, gate, (ctx if ctx != Context() else None)
 

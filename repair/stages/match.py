@@ -164,17 +164,47 @@ def _tokens(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text, lo, hi)]
 
 
+REACH = 120  # characters on each side of a swap word searched for the words of its name
+NEAR = 32  # the characters tokenised first (a run of name words seldom reaches further)
+
+
 def _window(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """Capitalised words around [start, end) (connectors allowed inside), at most MAX_WINDOW each side."""
-    left = _tokens(text, max(0, start - 120), start)
-    right = _tokens(text, end, min(len(text), end + 120))
-    return _run(text, reversed(left), start, True)[::-1] + _tokens(text, start, end) + _run(text, right, end, False)
+    """Capitalised words around [start, end) (connectors allowed inside), at most MAX_WINDOW each side,
+    within REACH characters."""
+    return _side(text, start, True)[::-1] + _tokens(text, start, end) + _side(text, end, False)
 
 
-def _run(text: str, toks: Iterable[tuple[int, int, str]], edge: int, leftward: bool) -> list[tuple[int, int, str]]:
-    """The name words and connectors of ``toks`` (nearest first) that run on from ``edge``, ending on a name word."""
+def _side(text: str, edge: int, leftward: bool) -> list[tuple[int, int, str]]:
+    """:func:`_run` over the tokens within REACH characters before (``leftward``) or after ``edge``,
+    tokenising the NEAR characters first. A token cut by the shorter reach is the farthest one only
+    (a ``_WORD`` match that starts inside a word ends where the word does, so the tokens after it
+    are the same; one cut at the end is the last): when the run stops before looking at it, the
+    longer reach would give the same run."""
+    n = len(text)
+    for reach in (NEAR, REACH):
+        if leftward:
+            lo = max(0, edge - reach)
+            toks = _tokens(text, lo, edge)
+            out, looked = _run(text, reversed(toks), edge, True)
+            cut = lo > 0
+        else:
+            hi = min(n, edge + reach)
+            toks = _tokens(text, edge, hi)
+            out, looked = _run(text, toks, edge, False)
+            cut = hi < n
+        if not cut or looked < len(toks):
+            break
+    return out
+
+
+def _run(text: str, toks: Iterable[tuple[int, int, str]], edge: int,
+         leftward: bool) -> tuple[list[tuple[int, int, str]], int]:
+    """The name words and connectors of ``toks`` (nearest first) that run on from ``edge``, ending on a name
+    word; and how many tokens were looked at (the one the run stopped at included)."""
     out: list[tuple[int, int, str]] = []
+    looked = 0
     for tok in toks:
+        looked += 1
         gap = text[tok[1]:edge] if leftward else text[edge:tok[0]]
         if gap.strip() not in ("", "-") or len(out) >= MAX_WINDOW:
             break
@@ -184,7 +214,7 @@ def _run(text: str, toks: Iterable[tuple[int, int, str]], edge: int, leftward: b
         edge = tok[0] if leftward else tok[1]
     while out and not _is_name_word(out[-1][2]):
         out.pop()
-    return out
+    return out, looked
 
 
 def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, str]]:
