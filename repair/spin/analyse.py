@@ -45,6 +45,11 @@ class SpinResult:
     prefiltered: bool = False  # called clean by the cheap first pass (the model read its words, judged no repair)
     model_seconds: float = 0.0
 
+    @property
+    def judged(self) -> bool:
+        """True when the language model judged every proposal in context (not the channel alone)."""
+        return self.path == "model" and not self.prefiltered
+
 
 class SpinModel:
     """Tables + calibration + classifier (+ an optional language model scorer)."""

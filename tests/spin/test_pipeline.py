@@ -103,3 +103,33 @@ def test_the_learned_tables_swaps_resolve_names_the_gazetteer_knows(tmp_path):
     skipped = run_document(Document.from_text(text), Config.load(tables=(str(tmp_path / "t"),), skip=["learned"]))
     assert not [c for c in skipped.changes if c.stage == "match"]
     assert "Zorp Madrid" in run_document(Document.from_text(text), Config.load()).text
+
+
+class _Proposes:
+    """A spin model finding every text spun and proposing one swap at 0.9, judged by a language model or not."""
+
+    def __init__(self, swap: tuple[str, str], path: str) -> None:
+        self.swap, self.path = swap, path
+
+    def name_swaps(self) -> tuple:
+        return ()
+
+    def analyse(self, text: str, **_: object):
+        from repair.model import Change
+        from repair.spin.analyse import SpinResult
+
+        i = text.index(self.swap[0])
+        found = [Change("detect", "learned.okay", i, i + len(self.swap[0]), self.swap[0], self.swap[1], 0.9, False)]
+        return SpinResult(0.9, "okay", found, self.path, prefiltered=False)
+
+
+@pytest.mark.parametrize("path, applied", [("model", True), ("rules-only", False)])
+def test_a_swap_inside_a_name_applies_only_where_the_model_judged_it(monkeypatch, path, applied):
+    # "the Purple Lantern Theatre" (a name no gazetteer knows): a capitalised word mid-sentence. The model
+    # reads it in its sentence; the channel alone would swap the form wherever it stands ("White House"
+    # is no spun "home")
+    monkeypatch.setattr(Config, "spin_model", lambda self: _Proposes(("Purple", "Red"), path))
+    doc = run_document(Document.from_text("Tickets for the Purple Lantern Theatre sold out.\n"), Config.load())
+    (c,) = [c for c in doc.changes if c.rule == "learned.okay"]
+    assert c.applied is applied and c.confidence == (0.9 if applied else FLAG_CAP)
+    assert ("the Red Lantern Theatre" in doc.text) is applied
