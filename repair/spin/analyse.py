@@ -166,20 +166,19 @@ class SpinModel:
         proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
         if not use:
             return self._without_model(text, spans, proposals, words, cheap, cheap_score, secs)
-        t0 = time.perf_counter()
-        scored = score_spans(text, proposals, self.scorer if use else None, tokenize(text) if use else None)
-        secs += time.perf_counter() - t0 if use else 0.0
-        if use and self.classifier.lm:
+        t0 = time.perf_counter()  # from here on the model judges every proposal
+        scored = score_spans(text, proposals, self.scorer, tokenize(text))
+        secs += time.perf_counter() - t0
+        if self.classifier.lm:
             feats = doc_features(evidence, dw, [x for x in scored if not name_like(text, x.span.start)], rs,
                                  self.table, rare)
             spin = self.classifier.spin_score(feats)
         else:
             feats, spin = cheap, cheap_score
-        family = None
-        if spin >= SPUN:  # the family of a spun document: the table explaining the most evidence
-            family = family_of({f: self._family_evidence(t, spans) for f, t in self.tables.items()}, words)
+        # the family of a spun document: the table explaining the most evidence
+        family = self._family(spans, words) if spin >= SPUN else None
         changes: list[Change] = []
-        at = self.apply_at if use else self.apply_at_no_model
+        at = self.apply_at
         for s in scored:
             if s.after == s.span.before:
                 continue
@@ -187,8 +186,7 @@ class SpinModel:
             rule = f"learned.{family or 'spin'}"
             changes.append(Change(STAGE, rule, s.span.start, s.span.end, s.span.before, s.after, round(conf, 4),
                                   spin >= SPUN and conf >= at))
-        return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
-                          self.scorer is not None and not use, secs)
+        return SpinResult(round(spin, 4), family, changes, "model", feats, False, secs)
 
     def _family(self, spans: Sequence[Span], words: int) -> str | None:
         """:func:`family_of` the spans as each family's table knows them (:meth:`_family_evidence`),
