@@ -46,7 +46,6 @@ import functools
 import math
 import re
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Collection, NamedTuple, Sequence
 
@@ -114,16 +113,44 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
         text = text.translate(_SPACES)  # a no-break space between words is a space to the rules (same length)
     folded, odd = _fold(text)
     needed: set[int] = set()  # scans one of whose `needs` occurs
-    near: dict[int, list[tuple[int, int]]] = defaultdict(list)  # scan -> (start, length) of its literals
+    near: dict[int, list[tuple[int, int]]] = {}  # scan -> (start, length) of its literals
+    n = len(text)
+    add = hits.append
     for end, key in comp.automaton.iter(folded) if comp.automaton is not None else ():
         length, entries, needed_by, covers = key  # a Key: unpacked at once, not four attribute lookups
         start = end - length + 1
         if needed_by:
             needed.update(needed_by)
         for i in covers:
-            near[i].append((start, length))
-        if entries:
-            _entry_hits(hits, raw, text, start, end + 1, entries)
+            if i in near:
+                near[i].append((start, length))
+            else:
+                near[i] = [(start, length)]
+        if not entries:
+            continue
+        # the entries spelled as text[start:stop] (lower-cased) that hold there: a whole word or phrase,
+        # spelled exactly when they must be, in their context (inline: the loop's hot path)
+        stop = end + 1
+        if start > 0:
+            c = text[start - 1]
+            if (c.isalnum() or c == "_") and ((c := text[start]).isalnum() or c == "_"):
+                continue  # a word character on both sides of the start: inside a word
+        if stop < n:
+            c = text[stop]
+            if (c.isalnum() or c == "_") and ((c := text[end]).isalnum() or c == "_"):
+                continue
+        span = raw[start:stop]
+        c = span[0]
+        as_written = c.isalpha() and not c.isupper()  # match_case keeps the replacement as it is
+        for e in entries:
+            if e.exact and text[start:stop] != e.phrase:
+                continue
+            if e.context is not None and not e.context.ok(text, start, stop):
+                continue
+            after = e.replace
+            if not (after is None or e.exact or as_written):
+                after = match_case(span, after)
+            add(_Hit(start, stop, e, after))
     for i in sorted(needed.union(comp.unconditional)):  # the scans worth running, patterns then builtins
         gate = comp.gates[i]
         where: list[tuple[int, int]] | None = None  # where to look (None: everywhere)
@@ -139,29 +166,6 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
         else:
             _pattern_hits(hits, text, *comp.patterns[i], where, gate.width, gate.lead)
     return hits
-
-
-def _entry_hits(hits: list[_Hit], raw: str, text: str, start: int, stop: int, entries: tuple[Entry, ...]) -> None:
-    """The entries spelled as ``text[start:stop]`` (lower-cased) that hold there: a whole word or phrase,
-    spelled exactly when they must be, in their context. ``raw`` is ``text`` before spaces were made plain."""
-    end = stop - 1
-    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and \
-            (text[start].isalnum() or text[start] == "_"):
-        return  # a word character on both sides of the start: inside a word
-    if stop < len(text) and (text[stop].isalnum() or text[stop] == "_") and (text[end].isalnum() or text[end] == "_"):
-        return
-    span = raw[start:stop]
-    as_written = span[0].isalpha() and not span[0].isupper()  # match_case keeps the replacement as it is
-    for e in entries:
-        if e.exact and text[start:stop] != e.phrase:
-            continue
-        if e.context is not None and not e.context.ok(text, start, stop):
-            continue
-        if e.replace is None or e.exact or as_written:
-            after = e.replace
-        else:
-            after = match_case(span, e.replace)
-        hits.append(_Hit(start, stop, e, after))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -392,11 +396,15 @@ def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assum
     told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
     if assume is not None:  # the caller's decision, not the evidence's: a family gate opens for that family only
         spun, family, told, weights = assume.spun, assume.family, {assume.family}, {}
+    decided: dict[int, float] = {}  # id(entry) -> its gated confidence: the decision is the entry's, not the hit's
     for h in hits:
         e = h.entry
-        ok = _gate_ok(e, spun, family, weights, told, words) or (
-            also is not None and _gate_ok(e, also.spun, also.family, {}, {also.family}))
-        h.conf = e.confidence if ok else min(e.confidence, FLAG_CAP)
+        conf = decided.get(id(e))
+        if conf is None:
+            ok = _gate_ok(e, spun, family, weights, told, words) or (
+                also is not None and _gate_ok(e, also.spun, also.family, {}, {also.family}))
+            conf = decided[id(e)] = e.confidence if ok else min(e.confidence, FLAG_CAP)
+        h.conf = conf
 
 
 def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
