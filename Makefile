@@ -28,11 +28,11 @@ browser:
 # A narrow terminal, so CI catches output that only reads right when wide. tests/conftest.py pins
 # the same COLUMNS=40 for every test (whatever the caller's terminal); set here too for repair/'s doctests.
 test: $(BIN)/repair
-	$(BIN)/ruff check repair tests
+	$(BIN)/ruff check repair tests bench
 	COLUMNS=40 $(BIN)/python -m pytest
 
 lint: $(BIN)/repair
-	$(BIN)/ruff check repair tests
+	$(BIN)/ruff check repair tests bench
 
 # The idempotence and replay properties (tests/test_idempotence.py) on many more random news-like
 # texts than CI tries, with random seeds: FUZZ_EXAMPLES=200000 make fuzz for a longer run.

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import ROOT, scaled, synthetic_corpus, write_jsonl
-from repair.readers import read_documents
 from repair.errors import InputError
 from repair.executor import PipelineWork, imap
 from repair.pipeline import Config
+from repair.readers import read_documents
 from repair.writers import JsonlSink
 
 

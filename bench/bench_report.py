@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import best_time, scaled, seed_texts
-from repair.model import Change, apply_changes
 from repair.document import Document
+from repair.model import Change, apply_changes
 from repair.pipeline import Config, run_document
 from repair.review.decisions import parse, redecide
 from repair.review.html import render_document, write_report

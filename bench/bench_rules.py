@@ -15,8 +15,8 @@ import time
 from typing import Any
 
 from bench import scaled, synthetic_corpus, utf8_size
-from repair.scan.prefilter import Folded, Prefilter
 from repair.rules import load_rules
+from repair.scan.prefilter import Folded, Prefilter
 
 
 def _compile(rule: Any) -> re.Pattern[str] | None:
@@ -43,7 +43,7 @@ def _scan_seconds(rx: re.Pattern[str], texts: list[str], folded: list[Folded] | 
                 pass
     else:
         assert folded is not None
-        for t, f in zip(texts, folded):
+        for t, f in zip(texts, folded, strict=True):
             if pf.may_match(f):
                 for _ in rx.finditer(t):
                     pass

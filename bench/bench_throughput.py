@@ -75,7 +75,7 @@ def hotspots(texts: list[str], top: int = 8) -> dict[str, Any]:
     total = sum(v[2] for v in st.stats.values()) or 1.0  # type: ignore[attr-defined]
     rows = sorted(st.stats.items(), key=lambda kv: -kv[1][2])[:top]  # type: ignore[attr-defined]
     out: dict[str, Any] = {}
-    for i, ((path, line, func), (cc, nc, tt, ct, _)) in enumerate(rows, start=1):
+    for i, ((path, line, func), (_cc, nc, tt, ct, _)) in enumerate(rows, start=1):
         where = path.split("/repair/", 1)[-1] if "/repair/" in path else path.rsplit("/", 1)[-1]
         out[f"self#{i}"] = f"{100 * tt / total:4.1f}% self, {100 * ct / total:4.1f}% cum, {nc} calls: {where}:{line} {func}"
     return out

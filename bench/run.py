@@ -91,7 +91,7 @@ def render(results: dict[str, dict[str, Any]]) -> str:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         out.append(f"== {mod}")
         for i, r in enumerate(rows):
-            out.append("  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))))
+            out.append("  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths, strict=False))))
             if i == 0:
                 out.append("  ".join("-" * w for w in widths))
         out.extend(notes)
