@@ -67,12 +67,15 @@ def test_compiled_rules_pickle_in_full(cfg):
 def test_a_fresh_process_reads_the_cache_written_by_another(tmp_path, fresh_memo):
     Config.load()
     assert len(_cached_files()) == 1
+    entry = _cached_files()[0]
+    before = (entry.stat().st_ino, entry.stat().st_mtime_ns)  # a rebuild replaces the file (a new inode)
     code = ("import time; t = time.perf_counter(); from repair.pipeline import Config; t1 = time.perf_counter();"
             "from repair import rulecache; c = Config.load(); print(c.rules.cache_key, time.perf_counter() - t1)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)}).stdout.split()
     assert out[0] == Config.load().rules.cache_key
-    assert len(_cached_files()) == 1  # read, not rebuilt
+    assert _cached_files() == [entry]
+    assert (entry.stat().st_ino, entry.stat().st_mtime_ns) == before  # read, not rebuilt
 
 
 def test_editing_a_rule_file_invalidates_the_cache(tmp_path, fresh_memo):
