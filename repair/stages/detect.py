@@ -423,8 +423,8 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
     kept = _resolve(hits, text)
     outside = [_Hit(c.start, c.end, Entry(c.rule, "", c.before, c.after, c.confidence, 0.0, "none", (), True, None),
                     c.after, c.confidence)
-               for c in sorted(others, key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))
-               if c.confidence >= SURE and c.before != c.after]
+               for c in sorted((c for c in others if c.confidence >= SURE and c.before != c.after),
+                               key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))]
     for _ in range(_LOOKS):
         sure = [h for h in kept if h.conf >= SURE and h.after != text[h.start:h.end]]
         taken = Placed()
