@@ -401,3 +401,24 @@ def test_progress_bar_goes_to_stderr_never_stdout(monkeypatch):
 def _changes(rec: dict):
     from repair.model import Change
     return [Change.from_json(c) for c in rec["repair"]["changes"]]
+
+
+def test_each_command_registers_from_its_own_module():
+    """`repair COMMAND` imports only the module :data:`repair.cli.COMMANDS` names for it: the map must
+    hold every command, and that module alone must register the command (a fresh process each)."""
+    import repair.cli as cli
+
+    registered = {c.name or c.callback.__name__: c.callback.__module__ for c in app.registered_commands}
+    assert {name: f"repair.cli.{mod}" for name, mod in cli.COMMANDS.items()} == registered
+    assert set(cli.COMMANDS.values()) <= set(cli.COMMAND_MODULES)
+    code = ("import sys; from repair.cli import load_commands; from repair.cli.common import app; "
+            "load_commands(sys.argv[1:]); print(' '.join(c.name or c.callback.__name__ for c in app.registered_commands))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for mod in sorted(set(cli.COMMANDS.values())):
+        names = [n for n, m in cli.COMMANDS.items() if m == mod]
+        out = subprocess.run([sys.executable, "-c", code, names[0], "--help"], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        assert set(names) <= set(out)
+    everything = subprocess.run([sys.executable, "-c", code, "--help"], env=env, capture_output=True, text=True,
+                                check=True).stdout.split()
+    assert everything == list(registered)  # no command (help, --version): all of them, in the usual order
