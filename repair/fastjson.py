@@ -64,13 +64,31 @@ def dumps(rec: Any, slow: Callable[[Any], str], default: Callable[[Any], Any] | 
 
     ``nan_null``: ``slow`` writes NaN and the infinities as ``null``, as orjson does (so no need to look for them).
     """
+    out = _orjson(rec, default, nan_null)
+    return slow(rec) if out is None else out.decode("utf-8")
+
+
+def dumps_utf8(rec: Any, slow: Callable[[Any], str], default: Callable[[Any], Any] | None = None, *,
+               nan_null: bool = False, errors: str = "strict") -> bytes:
+    """:func:`dumps` encoded in UTF-8 (with ``errors`` for what ``slow`` writes): for a file opened in binary,
+    orjson's bytes as they are, not decoded to be encoded again.
+
+    >>> dumps_utf8({"b": "é"}, lambda r: "json") == dumps({"b": "é"}, lambda r: "json").encode()
+    True
+    """
+    out = _orjson(rec, default, nan_null)
+    return slow(rec).encode("utf-8", errors) if out is None else out
+
+
+def _orjson(rec: Any, default: Callable[[Any], Any] | None, nan_null: bool) -> bytes | None:
+    """orjson's line for ``rec`` where it is json's, else None (see the module's docstring)."""
     if orjson is None:
-        return slow(rec)
+        return None
     try:
         out = orjson.dumps(rec, default=default,
                            option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
     except TypeError:  # orjson.JSONEncodeError: a lone surrogate, a big integer, a key not a string, ...
-        return slow(rec)
+        return None
     if _maybe_apart(out) or (not nan_null and b"null" in out and not finite(rec)):
-        return slow(rec)
-    return out.decode("utf-8")
+        return None
+    return out

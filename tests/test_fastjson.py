@@ -58,3 +58,10 @@ def test_maybe_apart_looks_for_every_mark(s):
     every = any(out[i - 1:i] in [bytes([d]) for d in b"0123456789"] and out[i:i + 2] in (b"e-", b"e+")
                 for i in range(1, len(out))) or b"0.0000" in out
     assert fastjson._maybe_apart(out) == every
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_STRINGS, _VALUES, max_size=6))
+def test_the_bytes_are_the_lines_encoding(rec):
+    assert writers.dumps_utf8(rec) == writers.dumps(rec).encode("utf-8", "backslashreplace")
+    assert fastjson.dumps_utf8(rec, _json) == fastjson.dumps(rec, _json).encode("utf-8", "surrogatepass")
