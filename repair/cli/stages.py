@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from repair.cli import options as opt
 from repair.cli.common import (
@@ -18,6 +16,7 @@ from repair.cli.common import (
     boundary,
     clean,
     err,
+    escape,
     load_config,
     load_settings,
     process,
@@ -28,7 +27,6 @@ from repair.cli.common import (
     unwritten,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
-from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
 from repair.errors import ConfigError, InputError, RepairError
 from repair.executor import PipelineWork, imap_partitions
 from repair.model import SPUN
@@ -123,7 +121,7 @@ Records already emitted (out/records.jsonl) fail, each as an unreadable document
 @app.command("emit")
 def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
          only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None, model_device: opt.ModelDevice = None,
-         decisions: DecisionsFile = None, review: Review = False, no_report: NoReport = False, jobs: opt.Jobs = 1,
+         decisions: opt.DecisionsFile = None, review: Review = False, no_report: NoReport = False, jobs: opt.Jobs = 1,
          config: opt.ConfigFile = None,
          isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
          show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
@@ -145,6 +143,8 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         refuse_missing_inputs(paths or [])
         if decisions is not None:
+            from repair.cli.review import check_decision_inputs
+
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
              decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
@@ -351,6 +351,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     totals = {"accepted": 0, "rejected": 0, "changed": 0, "warnings": 0}
     if decisions is not None:
+        from repair.cli.review import decision_work
+
         work = decision_work(cfg, decisions, totals)
 
     folder: WorkFolder | None = None
@@ -385,6 +387,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         sink.close(ok=ok)
     stats = sink.stats
     if decisions is not None:
+        from repair.cli.review import decisions_summary
+
         decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or log.count):
         _summary(stats, output, sink=sink, written=not nothing)
@@ -414,6 +418,8 @@ EMITTED = ("already emitted (a record written by repair run or emit): its figure
 
 
 def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) -> None:
+    from rich.table import Table
+
     d = stats.as_dict()
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("stage")
