@@ -33,8 +33,6 @@ from repair.model import SPUN
 from repair.partitions import TARGET_BYTES, plan
 from repair.pipeline import STAGE_ORDER, Config
 from repair.resume import WorkFolder, fingerprint
-from repair.review.decisions import load as load_decisions
-from repair.review.html import HtmlReport
 from repair.selection import selection_of
 from repair.writers import FolderSink, JsonlSink, ParquetSink, TextSink, refuse_text_output
 
@@ -147,7 +145,7 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
 
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
-             decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
+             decisions=_load_decisions(decisions) if decisions is not None else None, jobs=jobs,
              report=s.review, select=selection_of(s), max_errors=s.max_errors)
 
 
@@ -277,6 +275,12 @@ def quick_run(kw: dict[str, Any]) -> None:
     sys.exit(0)
 
 
+def _load_decisions(path: Path) -> Any:
+    from repair.review.decisions import load
+
+    return load(path)
+
+
 def _executor(s: Any, jobs: int) -> Any:
     """The Dask executor the settings ask for, or None for a local run."""
     ex = s.executor
@@ -332,6 +336,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     elif output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         if report:
+            from repair.review.html import HtmlReport  # the review package only for a review
+
             sink.listeners.append(HtmlReport(output, into=sink.dir))  # index.html + review/: the side-by-side review report
     elif output is not None and output.suffix.lower() == ".parquet":
         sink = ParquetSink(output, final=final, inputs=inputs)
@@ -442,6 +448,8 @@ def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) 
             err.print(f"No document was cleaned, so nothing was written to [bold]{where}[/bold] (a previous output "
                       "there is left as it was).", soft_wrap=True)
         elif isinstance(sink, FolderSink):
+            from repair.review.html import HtmlReport
+
             review = any(isinstance(x, HtmlReport) for x in sink.listeners)
             err.print(f"Cleaned files (in cleaned/), records.jsonl, diffs and report.json are in [bold]{where}[/bold].",
                       soft_wrap=True)
