@@ -49,6 +49,8 @@ import pickle
 import shutil
 import tempfile
 from copyreg import dispatch_table
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -294,6 +296,33 @@ _DISPATCH = dict(dispatch_table)
 # a Change as its fields: 4x faster than the default reduction of a frozen, slotted dataclass
 _DISPATCH[Change] = lambda c: (Change, (c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence,
                                         c.applied, c.note))
+
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
+_doc_values = attrgetter(*_DOC_FIELDS)
+_change_values = attrgetter(*(f.name for f in dataclasses.fields(Change)))
+_LISTS = tuple(i for i, name in enumerate(_DOC_FIELDS) if name in ("changes", "pending"))
+
+
+def _reduce_document(d: Document) -> Any:
+    """A Document as its fields, its changes (a spun article has hundreds) as tuples of theirs: one C-level
+    ``map`` a list instead of a reduction per change, twice as fast to pickle as the default."""
+    values = list(_doc_values(d))
+    for i in _LISTS:
+        if not isinstance(values[i], list) or not set(map(type, values[i])) <= {Change}:
+            return d.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # not the usual shape: the default reduction
+        values[i] = list(map(_change_values, values[i]))
+    return _document, (tuple(values),)
+
+
+def _document(values: tuple[Any, ...]) -> Document:
+    """The Document :func:`_reduce_document` took apart (no ``__init__``: the fields as they were)."""
+    d = Document.__new__(Document)
+    for i, (name, v) in enumerate(zip(_DOC_FIELDS, values, strict=True)):
+        setattr(d, name, list(starmap(Change, v)) if i in _LISTS else v)
+    return d
+
+
+_DISPATCH[Document] = _reduce_document
 
 
 class _Recorder:

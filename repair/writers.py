@@ -78,6 +78,12 @@ def dumps(rec: dict[str, Any]) -> str:
     return fastjson.dumps(rec, _json_dumps, _jsonable, nan_null=True)
 
 
+def dumps_utf8(rec: dict[str, Any]) -> bytes:
+    """:func:`dumps` as the UTF-8 bytes a record file holds (what :func:`repair.atomic.atomic_writer`'s text
+    file writes: a lone surrogate, which :func:`dumps` never leaves, as its escape)."""
+    return fastjson.dumps_utf8(rec, _json_dumps, _jsonable, nan_null=True, errors="backslashreplace")
+
+
 def _json_dumps(rec: Any) -> str:
     try:
         line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=_jsonable, allow_nan=False)
@@ -241,11 +247,15 @@ class JsonlSink:
             self._f = sys.stdout
 
     def add(self, doc: Document) -> None:
-        line = dumps(doc.to_record(final=self.final)) + "\n"  # a record that cannot be written raises before any write
-        self.stats.add(doc)
-        self._f.write(line)
-        if self._cm is None:
+        if self._cm is None:  # stdout
+            line = dumps(doc.to_record(final=self.final)) + "\n"  # a record that cannot be written raises before any write
+            self.stats.add(doc)
+            self._f.write(line)
             self._f.flush()
+            return
+        data = dumps_utf8(doc.to_record(final=self.final)) + b"\n"
+        self.stats.add(doc)
+        self._f.buffer.write(data)  # the bytes its text layer would write (it is given nothing else)
 
     def close(self, ok: bool = True) -> None:
         try:

@@ -401,3 +401,69 @@ def test_progress_bar_goes_to_stderr_never_stdout(monkeypatch):
 def _changes(rec: dict):
     from repair.model import Change
     return [Change.from_json(c) for c in rec["repair"]["changes"]]
+
+
+def test_each_command_registers_from_its_own_module():
+    """`repair COMMAND` imports only the module :data:`repair.cli.COMMANDS` names for it: the map must
+    hold every command, and that module alone must register the command (a fresh process each)."""
+    import repair.cli as cli
+
+    registered = {c.name or c.callback.__name__: c.callback.__module__ for c in app.registered_commands}
+    assert {name: f"repair.cli.{mod}" for name, mod in cli.COMMANDS.items()} == registered
+    assert set(cli.COMMANDS.values()) <= set(cli.COMMAND_MODULES)
+    code = ("import sys; from repair.cli import load_commands; from repair.cli.common import app; "
+            "load_commands(sys.argv[1:]); print(' '.join(c.name or c.callback.__name__ for c in app.registered_commands))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for mod in sorted(set(cli.COMMANDS.values())):
+        names = [n for n, m in cli.COMMANDS.items() if m == mod]
+        out = subprocess.run([sys.executable, "-c", code, names[0], "--help"], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        assert set(names) <= set(out)
+    everything = subprocess.run([sys.executable, "-c", code, "--help"], env=env, capture_output=True, text=True,
+                                check=True).stdout.split()
+    assert everything == list(registered)  # no command (help, --version): all of them, in the usual order
+
+
+@pytest.mark.parametrize("args", [
+    ["a.jsonl", "-o", "o.jsonl", "--quiet", "--isolated"],
+    ["a", "b/c.txt", "--output", "out/"],
+    ["-q", "a", "--no-diffs", "--review", "--no-report", "--resume", "-o", "x.parquet"],
+    ["a"],
+])
+def test_a_plain_run_command_line_gives_what_typer_gives(args):
+    """`repair run` parsed without typer (stages.quick_run_args) passes run() the values typer passes."""
+    from repair.cli import stages
+
+    ctx = typer.main.get_command(app).commands["run"].make_context("run", list(args))
+    assert stages.quick_run_args(args) == ctx.params
+    assert set(stages.QUICK_DEFAULTS) == set(ctx.params)
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--help"], ["-"], ["a", "-"], ["a", "-o"], ["a", "-o", "-"], ["a", "-o", ""], [""], ["a", "--jobs", "2"],
+    ["a", "-q", "-q"], ["a", "-o", "x", "-o", "y"], ["a", "--", "b"], ["a", "-qo", "x"], ["a", "--output=x"],
+    ["a", "--grammar"], ["a", "--show-settings"], ["a", "--model", "off"], ["-o", "x"],
+])
+def test_other_run_command_lines_go_through_typer(args):
+    from repair.cli import stages
+
+    assert stages.quick_run_args(args) is None
+
+
+def test_a_plain_run_does_what_typer_does(tmp_path: Path):
+    """The same run (a good one, a failing one) through the quick path and through typer (``--jobs 1``, the
+    default, sends it there): the same output, messages and exit code."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "The  Nationwide Safety Company said.\n"}) + "\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "REPAIR_MODEL": "off", "COLUMNS": "100"}
+    code = "from repair.cli import main; main()"
+    for inputs in ([str(src)], [str(tmp_path / "missing.jsonl")]):
+        got = []
+        for extra in ([], ["--jobs", "1"]):
+            out = tmp_path / f"out{len(extra)}.jsonl"
+            p = subprocess.run([sys.executable, "-c", code, "run", *inputs, "-o", str(out), "--isolated", *extra],
+                               env=env, capture_output=True, text=True, cwd=tmp_path)
+            got.append((p.returncode, p.stdout, p.stderr.replace(str(out), "OUT"),
+                        out.read_text() if out.exists() else None))
+        assert got[0] == got[1]

@@ -48,3 +48,20 @@ def test_a_hash_in_a_string_keeps_orjsons_line():
     assert fastjson.dumps(rec, slow) == _json(rec)
     assert not calls  # the fast line was kept
     assert fastjson.dumps({"a": 7.9e-5}, slow) == '{"a":7.9e-05}' and calls
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789e+-. x", max_size=30))
+def test_maybe_apart_looks_for_every_mark(s):
+    """The "+" shortcut (no "+" in the line: no "e+" search) finds what searching for each mark finds."""
+    out = s.encode()
+    every = any(out[i - 1:i] in [bytes([d]) for d in b"0123456789"] and out[i:i + 2] in (b"e-", b"e+")
+                for i in range(1, len(out))) or b"0.0000" in out
+    assert fastjson._maybe_apart(out) == every
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_STRINGS, _VALUES, max_size=6))
+def test_the_bytes_are_the_lines_encoding(rec):
+    assert writers.dumps_utf8(rec) == writers.dumps(rec).encode("utf-8", "backslashreplace")
+    assert fastjson.dumps_utf8(rec, _json) == fastjson.dumps(rec, _json).encode("utf-8", "surrogatepass")

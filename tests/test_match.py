@@ -97,3 +97,85 @@ def test_window_reads_near_first_and_finds_what_the_full_reach_finds(parts, data
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, min(len(text), start + 12)))
     assert M._window(text, start, end) == _window_in_full(text, start, end)
+
+
+# --- the per-window shortcuts of _restore and _variants, held to the plain forms they replaced ----------------
+
+def _variants_plain(g, words):
+    """Every slot one word (or swapped words), the product over all of them: what _variants shortens."""
+    import itertools
+
+    slots, i = [], 0
+    while i < len(words):
+        for n in range(min(g.max_sub_words, len(words) - i), 0, -1):
+            key = " ".join(words[i:i + n])
+            if key in g.subs:
+                slots.append([(key, 0, 1.0, "")] + [(c, 1, conf, rid) for c, rid, conf in g.subs[key]])
+                i += n
+                break
+        else:
+            slots.append([(words[i], 0, 1.0, "")])
+            i += 1
+    out = []
+    for combo in itertools.islice(itertools.product(*slots), M.MAX_VARIANTS):
+        swaps = sum(c[1] for c in combo)
+        if swaps:
+            out.append((" ".join(c[0] for c in combo), swaps, min(c[2] for c in combo),
+                        next(c[3] for c in combo if c[1])))
+    return out
+
+
+def _restore_plain(g, text, start, stop, spots, min_score, free_from):
+    """_restore as it read before: offsets found by scanning the window, sub-windows tried anew."""
+    win = M._window(text, start, stop)
+    if not win or " ".join(w for _, _, w in win).casefold() in g.terms:
+        return []
+    ranges = []
+    for s, t in spots:
+        if s < max(start, free_from) or t > win[-1][1]:
+            continue
+        lo = next((k for k, tok in enumerate(win) if tok[0] >= s), len(win))
+        hi = max((k for k, tok in enumerate(win) if tok[1] <= t), default=-1) + 1
+        if lo >= hi or win[lo][0] != s or win[hi - 1][1] != t:
+            continue
+        if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
+               for i in range(0, lo + 1) for j in range(hi, len(win) + 1)):
+            continue
+        if (lo, hi) not in ranges:
+            ranges.append((lo, hi))
+    words = [w for _, _, w in win]
+    name = [M._is_name_word(w) for w in words]
+    found = {}
+    for lo, hi in ranges:
+        for i in range(0, lo + 1):
+            if win[i][0] < free_from:
+                continue
+            for j in range(hi, len(win) + 1):
+                if (i, j) not in found:
+                    best = M._best_restoration(g, win, i, j, min_score, words, name)
+                    if best is not None:
+                        found[i, j] = best
+    return M._most_restored(found, ranges)
+
+
+_GAZ = M.with_swaps(M.compile_rules(RULES), [("Purple", "Red", 0.8), ("Bull Ring", "Red Bull", 0.7)], "learned")
+_SPUN_WORDS = ["Nationwide", "Safety", "Company", "Division", "Protection", "Homeland", "State", "of", "the", "Purple",
+               "Bull", "Ring", "National", "Security", "Council", "and", "Worldwide", "Financial", "Fund", "said",
+               "Department", "&", "New", "York", "Instances", ",", "-"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SPUN_WORDS), min_size=1, max_size=10))
+def test_variants_are_the_plain_products(words):
+    assert M._variants(_GAZ, words) == _variants_plain(_GAZ, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SPUN_WORDS), min_size=1, max_size=24), st.integers(0, 40))
+def test_restore_finds_what_the_plain_form_finds(words, free_from):
+    text = " ".join(words)
+    g = _GAZ
+    spots = [(end - len(spun) + 1, end + 1) for end, spun in g.automaton.iter(text)]
+    spots = [(a, b) for a, b in spots if not ((a > 0 and text[a - 1].isalnum()) or (b < len(text) and text[b].isalnum()))]
+    for a, b in spots:
+        assert M._restore(g, text, a, b, spots, 92.0, free_from) == _restore_plain(g, text, a, b, spots, 92.0, free_from)

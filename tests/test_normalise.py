@@ -233,3 +233,31 @@ def test_tail_headings_anywhere_never_take_paragraphs(paragraphs, headings, gap)
         assert p in out
     for _, heading in headings:
         assert heading not in out.splitlines()
+
+
+_PIECES = ["The State Department said.", "[ad_1]", "Source link", "Related Articles", "Leave a Reply", "a  b",
+           "x\u00a0y", "Caf\u00c3\u00a9", "\r\n", "\n", "\n\n\n", " \t", "\u200b", "AT&amp;T", "Tags: Kabul",
+           "It\u2019s \u201cdone\u201d", "\u00c0\u00a0\u20ac", "Share this:", "\t", "  "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_passes_left_idle_are_not_run_again_and_nothing_changes(pieces):
+    """normalise skips a pass on the very text it left unchanged; every pass run every round gives the same."""
+    from repair.model import compose
+    from repair.stages import normalise as N
+
+    text = "".join(pieces)
+    compiled = RULES.compiled(N.STAGE, N.compile_rules)
+    changes, cur = [], text
+    for _ in range(N._MAX_ROUNDS):
+        start = cur
+        for p in compiled.passes:
+            res = p(cur)
+            if res.changes:
+                changes = compose(text, changes, cur, res.changes).changes
+                cur = res.text
+        if cur == start:
+            break
+    got = normalise(text, RULES)
+    assert (got.text, got.changes) == (cur, tuple(changes))

@@ -302,3 +302,35 @@ def test_a_local_run_resumes_on_dask_and_a_dask_run_locally(tmp_path, monkeypatc
     res = runner.invoke(app, ["run", str(inp), "-o", str(out), "--config", cfg, "-q", "--resume"])
     assert res.exit_code == 1, res.output
     _same(tmp_path / "whole", out)
+
+
+def test_a_recorded_document_reads_back_as_it_was(tmp_path):
+    """The recorder's own reduction of a Document (its changes as tuples) gives back what the default
+    one does: every field equal and of the same type; a Document of another shape takes the default."""
+    import io
+    import pickle
+    from collections import Counter
+
+    from repair.model import Change, Note
+
+    changes = [Change("detect", "r.a", 0, 3, "abc", "x", 0.95, True),
+               Change("grammar", "lt.b", 4, 5, "d", "e", 0.5, False, Note("m", "c", "t", ("e", "f")))]
+    docs = [Document(id="a", source="abc d", text="x e", fields={"k": [1, 2.5]}, changes=changes,
+                     pending=changes[1:], spin_score=0.7, family="thesaurus", evidence={"words": 2},
+                     skipped=Counter(overlap=2), stages=["normalise"], origin={"path": "p", "line": 3},
+                     extra={"x": 1}, notes={"grammar": "n"}, emitted=True, read_from={"path": "q"}),
+            Document(id="b", source="s", text=""),  # no __post_init__ on the way back: text stays ""
+            Document(id="c", source="s", changes=("not", "a list"))]  # type: ignore[arg-type]
+    docs[1].text = ""
+    for d in docs:
+        f = io.BytesIO()
+        p = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+        p.dispatch_table = resume._DISPATCH
+        p.dump(d)
+        back = pickle.loads(f.getvalue())
+        default = pickle.loads(pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL))
+        for name in Document.__dataclass_fields__:
+            got, want = getattr(back, name), getattr(default, name)
+            assert got == want and type(got) is type(want), name
+            if isinstance(want, list):
+                assert [type(x) for x in got] == [type(x) for x in want]

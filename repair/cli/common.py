@@ -7,11 +7,9 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from repair.document import Document
 from repair.errors import ConfigError, InputError, RepairError, Repeats, TooManyErrors, printable
@@ -20,6 +18,9 @@ from repair.pipeline import Config
 from repair.readers import count_documents, missing_inputs, read_documents
 from repair.settings import Settings
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
@@ -27,7 +28,42 @@ app = typer.Typer(
     help="Clean scraped news text: fix encodings, strip scraping debris, detect and repair spun wording.\n\n"
          "Stages: normalise -> detect -> match -> emit. [bold]repair run[/bold] does all of them.",
 )
-err = Console(stderr=True, highlight=False)
+
+
+class _Stderr:
+    """The console on stderr (:data:`err`), made on first use: rich (some 25 ms to import) is not imported by
+    a run that prints nothing, as a quiet run that goes well."""
+
+    __slots__ = ("_console",)
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+err: Any = _Stderr()
+
+
+def _real(console: Any) -> Console:
+    """A rich Console for ``console``: :data:`err`'s own, or ``console`` itself (a test's)."""
+    return console.console if isinstance(console, _Stderr) else console
+
+
+def escape(text: str) -> str:
+    """``rich.markup.escape`` (rich imported when something is printed)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 SHOWN_PER_KIND = 3  # errors of one kind shown in full before the rest are counted
 
 class Terminated(KeyboardInterrupt):
@@ -210,7 +246,7 @@ def _loop(items: Iterable, handle: Callable[[Document], None], on_error: Callabl
         total = count_documents([str(p) for p in (paths or [])])  # None on stdin: no ETA then
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                      TextColumn("eta"), TimeRemainingColumn(), console=err, transient=True) as bar:
+                      TextColumn("eta"), TimeRemainingColumn(), console=_real(err), transient=True) as bar:
             task = bar.add_task("documents", total=total, rate="")
             import time
 

@@ -11,9 +11,8 @@ from enum import Enum
 from typing import Annotated, Any, Callable, Optional
 
 import typer
-from rich.markup import escape
 
-from repair.cli.common import err
+from repair.cli.common import err, escape
 from repair.document import Document
 from repair.languagetool.settings import STAGE
 

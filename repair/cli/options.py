@@ -71,6 +71,13 @@ ModelDevice = Annotated[Optional[str], typer.Option(
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1,
                                    help="Worker processes cleaning documents in parallel; the output is the same.")]
+DecisionsFile = Annotated[
+    Optional[Path],
+    typer.Option("--decisions", exists=True, dir_okay=False,
+                 help="A decisions file exported from the review report: re-apply exactly the accepted changes of "
+                      "emitted records (e.g. out/records.jsonl); changes without a decision keep the tool's choice.",
+                 show_default=False),
+]
 MaxErrors = Annotated[Optional[int], typer.Option("--max-errors", metavar="N", min=0,
                                                   help="Stop at the N-th failed document: exit 1, and no output file "
                                                        "or folder is written (default: max-errors in repair.toml, "

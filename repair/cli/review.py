@@ -26,13 +26,7 @@ from repair.review.decisions import Decisions, redecide  # noqa: F401
 from repair.selection import selection_of
 from repair.writers import unified_diff
 
-DecisionsFile = Annotated[
-    Optional[Path],
-    typer.Option("--decisions", exists=True, dir_okay=False,
-                 help="A decisions file exported from the review report: re-apply exactly the accepted changes of "
-                      "emitted records (e.g. out/records.jsonl); changes without a decision keep the tool's choice.",
-                 show_default=False),
-]
+DecisionsFile = opt.DecisionsFile  # declared with the shared options: `repair run` imports no rich for it
 
 
 # ---------------------------------------------------------------- emit --decisions

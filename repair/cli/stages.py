@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from repair.cli import options as opt
 from repair.cli.common import (
@@ -17,6 +16,7 @@ from repair.cli.common import (
     boundary,
     clean,
     err,
+    escape,
     load_config,
     load_settings,
     process,
@@ -27,15 +27,12 @@ from repair.cli.common import (
     unwritten,
 )
 from repair.cli.grammar import GrammarFlag, GrammarScope, GrammarWatch, LtServer
-from repair.cli.review import DecisionsFile, check_decision_inputs, decision_work, decisions_summary
 from repair.errors import ConfigError, InputError, RepairError
 from repair.executor import PipelineWork, imap_partitions
 from repair.model import SPUN
 from repair.partitions import TARGET_BYTES, plan
 from repair.pipeline import STAGE_ORDER, Config
 from repair.resume import WorkFolder, fingerprint
-from repair.review.decisions import load as load_decisions
-from repair.review.html import HtmlReport
 from repair.selection import selection_of
 from repair.writers import FolderSink, JsonlSink, ParquetSink, TextSink, refuse_text_output
 
@@ -122,7 +119,7 @@ Records already emitted (out/records.jsonl) fail, each as an unreadable document
 @app.command("emit")
 def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = None, text_field: opt.TextField = None,
          only: opt.Only = None, skip: opt.Skip = None, threshold: opt.Threshold = None, model: opt.Model = None, model_device: opt.ModelDevice = None,
-         decisions: DecisionsFile = None, review: Review = False, no_report: NoReport = False, jobs: opt.Jobs = 1,
+         decisions: opt.DecisionsFile = None, review: Review = False, no_report: NoReport = False, jobs: opt.Jobs = 1,
          config: opt.ConfigFile = None,
          isolated: opt.Isolated = False, quiet: opt.Quiet = False, extend_rules: opt.ExtendRules = None,
          show: opt.ShowSettings = False, include: opt.Include = None, exclude: opt.Exclude = None,
@@ -144,9 +141,11 @@ def emit(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = 
         cfg = load_config(s, stages=STAGE_ORDER)  # emit is the last stage: grammar runs under `run` only
         refuse_missing_inputs(paths or [])
         if decisions is not None:
+            from repair.cli.review import check_decision_inputs
+
             check_decision_inputs(paths)
         _run(cfg, paths, output, s.text_field, quiet, final=True, diffs=True,
-             decisions=load_decisions(decisions) if decisions is not None else None, jobs=jobs,
+             decisions=_load_decisions(decisions) if decisions is not None else None, jobs=jobs,
              report=s.review, select=selection_of(s), max_errors=s.max_errors)
 
 
@@ -182,6 +181,104 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
             _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
                  report=s.review, select=selection_of(s), executor=_executor(s, jobs), resume=resume,
                  partition_bytes=max(1, int(s.executor.partition_mb * (1 << 20))), max_errors=s.max_errors)
+
+
+# `repair run FILES -o OUT --quiet`, the way a batch job calls it, parsed without typer's parameter machinery
+# (which imports pydantic and builds a validator per parameter: some 60 ms of a run's start-up). Only such
+# plain command lines take this path; anything else (help, another option, a repeated one, stdin, a value
+# starting with "-") goes through typer. The arguments are what typer passes (tests/test_cli.py checks it).
+_QUICK_FLAGS = {"--quiet": "quiet", "-q": "quiet", "--isolated": "isolated", "--no-diffs": "no_diffs",
+                "--review": "review", "--no-report": "no_report", "--resume": "resume"}
+_QUICK_VALUES = {"--output": "output", "-o": "output"}
+QUICK_DEFAULTS: dict[str, Any] = {
+    "paths": (), "output": None, "rules": (), "text_field": None, "only": (), "skip": (), "threshold": None,
+    "no_diffs": False, "review": False, "no_report": False, "grammar": None, "lt_server": None, "grammar_scope": None,
+    "model": None, "model_device": None, "jobs": 1, "executor": None, "scheduler": None, "workers": None,
+    "resume": False, "config": None, "isolated": False, "quiet": False, "extend_rules": (), "show": False,
+    "include": (), "exclude": (), "respect_gitignore": None, "max_errors": None}
+
+
+def quick_run_args(args: list[str]) -> dict[str, Any] | None:
+    """The arguments typer gives :func:`run` for ``repair run ARGS``, when ``args`` are input paths, ``-o``
+    and the flags above, each at most once; else None (typer parses them)."""
+    kw: dict[str, Any] = {}
+    paths: list[Path] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in _QUICK_FLAGS and _QUICK_FLAGS[a] not in kw:
+            kw[_QUICK_FLAGS[a]] = True
+        elif a in _QUICK_VALUES and _QUICK_VALUES[a] not in kw and i + 1 < len(args) and args[i + 1][:1] not in ("", "-"):
+            kw[_QUICK_VALUES[a]] = Path(args[i + 1])
+            i += 1
+        elif a[:1] in ("", "-"):
+            return None
+        else:
+            paths.append(Path(a))
+        i += 1
+    if not paths:
+        return None
+    return {**QUICK_DEFAULTS, **kw, "paths": paths}
+
+
+def quick_run(kw: dict[str, Any]) -> None:
+    """:func:`run` with ``kw`` (from :func:`quick_run_args`), its outcome handled as typer's standalone mode
+    handles a command's (``typer.core.TyperCommand.main``: exit codes, Ctrl-C, a closed pipe, the traceback
+    of an unexpected error); exits."""
+    import errno
+
+    from typer import _click
+    from typer.core import HAS_RICH
+    from typer.main import DeveloperExceptionConfig, _typer_developer_exception_attr_name, except_hook
+
+    if sys.excepthook != except_hook:
+        sys.excepthook = except_hook
+    try:
+        try:
+            try:
+                run(**kw)
+            except EOFError as e:
+                _click.echo(file=sys.stderr)
+                raise typer.Abort() from e
+            except KeyboardInterrupt as e:
+                raise typer.Exit(130) from e
+            except _click.exceptions.ClickException as e:
+                if HAS_RICH:
+                    from typer import rich_utils
+
+                    rich_utils.rich_format_error(e)
+                else:
+                    e.show()
+                sys.exit(e.exit_code)
+            except OSError as e:
+                if e.errno != errno.EPIPE:
+                    raise
+                sys.stdout = _click.utils.PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
+                sys.stderr = _click.utils.PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
+                sys.exit(1)
+        except typer.Exit as e:
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            if HAS_RICH:
+                from typer import rich_utils
+
+                rich_utils.rich_abort_error()
+            else:
+                _click.echo("Aborted!", file=sys.stderr)
+            sys.exit(1)
+    except Exception as e:  # as typer.Typer.__call__ marks a command's error, for its traceback
+        setattr(e, _typer_developer_exception_attr_name,
+                DeveloperExceptionConfig(pretty_exceptions_enable=app.pretty_exceptions_enable,
+                                         pretty_exceptions_show_locals=app.pretty_exceptions_show_locals,
+                                         pretty_exceptions_short=app.pretty_exceptions_short))
+        raise
+    sys.exit(0)
+
+
+def _load_decisions(path: Path) -> Any:
+    from repair.review.decisions import load
+
+    return load(path)
 
 
 def _executor(s: Any, jobs: int) -> Any:
@@ -239,6 +336,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
     elif output is not None and final and _is_folder_target(output):
         sink = FolderSink(output, inputs=inputs, diffs=diffs)
         if report:
+            from repair.review.html import HtmlReport  # the review package only for a review
+
             sink.listeners.append(HtmlReport(output, into=sink.dir))  # index.html + review/: the side-by-side review report
     elif output is not None and output.suffix.lower() == ".parquet":
         sink = ParquetSink(output, final=final, inputs=inputs)
@@ -258,6 +357,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
 
     totals = {"accepted": 0, "rejected": 0, "changed": 0, "warnings": 0}
     if decisions is not None:
+        from repair.cli.review import decision_work
+
         work = decision_work(cfg, decisions, totals)
 
     folder: WorkFolder | None = None
@@ -292,6 +393,8 @@ def _run(cfg: Config, paths: Optional[list[Path]], output: Optional[Path], text_
         sink.close(ok=ok)
     stats = sink.stats
     if decisions is not None:
+        from repair.cli.review import decisions_summary
+
         decisions_summary(decisions, totals, quiet)
     if not quiet and (output is not None or log.count):
         _summary(stats, output, sink=sink, written=not nothing)
@@ -321,6 +424,8 @@ EMITTED = ("already emitted (a record written by repair run or emit): its figure
 
 
 def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) -> None:
+    from rich.table import Table
+
     d = stats.as_dict()
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("stage")
@@ -343,6 +448,8 @@ def _summary(stats, output: Optional[Path], *, sink: Any, written: bool = True) 
             err.print(f"No document was cleaned, so nothing was written to [bold]{where}[/bold] (a previous output "
                       "there is left as it was).", soft_wrap=True)
         elif isinstance(sink, FolderSink):
+            from repair.review.html import HtmlReport
+
             review = any(isinstance(x, HtmlReport) for x in sink.listeners)
             err.print(f"Cleaned files (in cleaned/), records.jsonl, diffs and report.json are in [bold]{where}[/bold].",
                       soft_wrap=True)

@@ -58,8 +58,8 @@ def _parse_badness() -> Any:
 _BADNESS_TREE = _parse_badness()
 
 
-def _mojibake_class() -> str | None:
-    """A character class that every match of ftfy's badness regex must contain, or None.
+def _mojibake_codepoints() -> set[int] | None:
+    """The characters one of which every match of ftfy's badness regex must contain, or None.
 
     ftfy's ``is_bad`` (the test behind every encoding fix) is one regex of ~40 alternatives; it is
     the slowest part of normalising clean text. Each alternative has positions that must match
@@ -100,7 +100,7 @@ def _mojibake_class() -> str | None:
         if not usable:
             return None
         chosen |= min(usable, key=lambda cs: (len(cs & typographic), len(cs)))
-    return _char_class(chosen)
+    return chosen
 
 
 # Text that none of ftfy's fixes can change is passed through without calling ftfy. The fixes
@@ -108,16 +108,21 @@ def _mojibake_class() -> str | None:
 # ligatures, half/full-width forms, surrogates, terminal escapes (ESC is a control) and the
 # control characters ftfy removes. Built from ftfy's own tables; tests/scan/test_ftfy_gate.py checks
 # that a text needing each fix still gets it.
-_FTFY_CHARS = re.compile(
-    _char_class([*range(0x80, 0xA0), *LIGATURES, *WIDTH_MAP, *range(0xD800, 0xE000), *CONTROL_CHARS, 0x1B]))
+_FTFY_CODEPOINTS = {*range(0x80, 0xA0), *LIGATURES, *WIDTH_MAP, *range(0xD800, 0xE000), *CONTROL_CHARS, 0x1B}
+_FTFY_CHARS = re.compile(_char_class(_FTFY_CODEPOINTS))
 
 
 def ftfy_triggered(text: str) -> bool:
     """An HTML entity or a character one of ftfy's character fixes handles (two fast scans)."""
     return _FTFY_CHARS.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None)
 
-MOJIBAKE_CLASS = _mojibake_class()
+_MOJIBAKE_CODEPOINTS = _mojibake_codepoints()
+MOJIBAKE_CLASS = _char_class(_MOJIBAKE_CODEPOINTS) if _MOJIBAKE_CODEPOINTS is not None else None
 MOJIBAKE_CHARS = re.compile(MOJIBAKE_CLASS if MOJIBAKE_CLASS is not None else r"[^\x00-\x7f]")
+# the characters of both tests: a text holding none of them (most text, spun or not) is told apart in one
+# scan instead of two
+_WATCHED = (re.compile(_char_class(_FTFY_CODEPOINTS | _MOJIBAKE_CODEPOINTS)) if _MOJIBAKE_CODEPOINTS is not None
+            else None)
 
 
 def _badness_window() -> int | None:
@@ -161,6 +166,8 @@ _CHARS_PER_WINDOW = 24
 
 def needs_ftfy(text: str) -> bool:
     """Whether some line of ``text`` needs ftfy (a cheap whole-text test, never a false "no")."""
+    if _WATCHED is not None and _WATCHED.search(text) is None:
+        return "&" in text and HTML_ENTITY_RE.search(text) is not None  # neither kind of character: as below
     if ftfy_triggered(text):
         return True
     if _BAD_WIDTH is None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
@@ -220,20 +221,29 @@ def _run(text: str, toks: Iterable[tuple[int, int, str]], edge: int,
 def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, str]]:
     """Word-by-word restorations of ``words``: (text, swaps made, lowest swap confidence, rule of a swap)."""
     slots: list[list[tuple[str, int, float, str]]] = []
+    subs, most, count = g.subs, g.max_sub_words, len(words)
+    kept: list[str] = []  # words with no swap since the last slot that has some: one slot of their own
     i = 0
-    while i < len(words):
-        took = False
-        for n in range(min(g.max_sub_words, len(words) - i), 0, -1):
-            key = " ".join(words[i:i + n])
-            if key in g.subs:
-                opts = [(key, 0, 1.0, "")] + [(c, 1, conf, rid) for c, rid, conf in g.subs[key]]
-                slots.append(opts)
+    while i < count:
+        for n in range(min(most, count - i), 0, -1):
+            key = words[i] if n == 1 else " ".join(words[i:i + n])
+            got = subs.get(key)
+            if got is not None:
+                if kept:
+                    slots.append([(" ".join(kept), 0, 1.0, "")])
+                    kept = []
+                slots.append([(key, 0, 1.0, "")] + [(c, 1, conf, rid) for c, rid, conf in got])
                 i += n
-                took = True
                 break
-        if not took:
-            slots.append([(words[i], 0, 1.0, "")])
+        else:
+            kept.append(words[i])
             i += 1
+    if not slots:
+        return []  # no word has a swap: no restoration
+    if kept:
+        slots.append([(" ".join(kept), 0, 1.0, "")])
+    # a run of words without swaps is one slot of one option (it multiplies nothing, joins the same and adds
+    # its 1.0 to the confidences' minimum as each of its words did)
     out = []
     for combo in itertools.islice(itertools.product(*slots), MAX_VARIANTS):
         swaps = sum(c[1] for c in combo)
@@ -300,50 +310,56 @@ def _restore(g: _Gazetteer, text: str, start: int, stop: int, spots: list[tuple[
     win = _window(text, start, stop)
     if not win:
         return []
-    full = " ".join(w for _, _, w in win)
-    if full.casefold() in g.terms:
+    words = [w for _, _, w in win]  # the window's words, their offsets and name-ness: read once per window
+    if " ".join(words).casefold() in g.terms:
         return []  # the whole run is a real name as it stands
+    n = len(win)
+    starts = [tok[0] for tok in win]  # both ascending: the tokens are in text order and do not overlap
+    ends = [tok[1] for tok in win]
+    terms = g.terms
     ranges = []  # the swap words of the run, as word ranges of ``win``
+    first = max(start, free_from)
     for s, t in spots:
-        if s < max(start, free_from) or t > win[-1][1]:
+        if s < first or t > ends[-1]:
             continue
-        lo = next((k for k, tok in enumerate(win) if tok[0] >= s), len(win))
-        hi = max((k for k, tok in enumerate(win) if tok[1] <= t), default=-1) + 1
-        if lo >= hi or win[lo][0] != s or win[hi - 1][1] != t:
+        lo = bisect_left(starts, s)  # the first word starting at or after s
+        hi = bisect_right(ends, t)  # one past the last word ending at or before t
+        if lo >= hi or starts[lo] != s or ends[hi - 1] != t:
             continue  # not whole words of this window ("Okay" in "ISIS-Okay"): left to its own turn
-        if any(" ".join(w for _, _, w in win[i:j]).casefold() in g.terms
-               for i in range(0, lo + 1) for j in range(hi, len(win) + 1)):
+        if any(" ".join(words[i:j]).casefold() in terms for i in range(0, lo + 1) for j in range(hi, n + 1)):
             continue  # the swap word sits inside a real name ("National Safety Council")
         if (lo, hi) not in ranges:
             ranges.append((lo, hi))
+    name = [_is_name_word(w) for w in words]
     found: dict[tuple[int, int], _Restored] = {}
+    tried: set[tuple[int, int]] = set()  # sub-windows looked at (with or without a restoration)
     for lo, hi in ranges:
         for i in range(0, lo + 1):
-            if win[i][0] < free_from:
+            if starts[i] < free_from:
                 continue
-            for j in range(hi, len(win) + 1):
-                if (i, j) not in found:
-                    best = _best_restoration(g, win, i, j, min_score)
+            for j in range(hi, n + 1):
+                if (i, j) not in tried:
+                    tried.add((i, j))
+                    best = _best_restoration(g, win, i, j, min_score, words, name)
                     if best is not None:
                         found[i, j] = best
     return _most_restored(found, ranges)
 
 
-def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], i: int, j: int,
-                      min_score: float) -> _Restored | None:
-    """The best canonical name for the sub-window ``win[i:j]`` of name words, if any."""
-    words = [w for _, _, w in win[i:j]]
-    if not _is_name_word(words[0]) or not _is_name_word(words[-1]):
+def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], i: int, j: int, min_score: float,
+                      words: list[str], name: list[bool]) -> _Restored | None:
+    """The best canonical name for the sub-window ``win[i:j]`` of name words, if any (``words``: the
+    window's words, ``name``: whether each is a name word)."""
+    if not name[i] or not name[j - 1]:
         return None
     best = None
-    for restored, swaps, conf, rid in _variants(g, words):
+    for restored, swaps, conf, rid in _variants(g, words[i:j]):
         canon, score = _lookup(g, restored, min_score)
         if canon is None:
             continue
         key = (score, swaps, j - i)
         if best is None or key > best.key:
-            inside = ((i > 0 and _is_name_word(win[i - 1][2]))
-                      or (j < len(win) and (_is_name_word(win[j][2]) or win[j][2] == "of")))
+            inside = (i > 0 and name[i - 1]) or (j < len(win) and (name[j] or words[j] == "of"))
             best = _Restored(key, win[i][0], win[j - 1][1], canon, conf, rid, inside)
     return best
 

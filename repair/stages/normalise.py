@@ -322,14 +322,21 @@ def normalise(text: str, rules: RuleSet) -> StageResult:
     cur = text
     # A fix can expose another one to an earlier pass (ftfy sees "\u00c0\u20ac" as mojibake once
     # the no-break space before it became a space), so a text that changed goes round again
-    # (clean text takes one round): normalising normalised text changes nothing.
+    # (clean text takes one round): normalising normalised text changes nothing. A pass is a function of
+    # its text alone: one that left this very text as it was (the passes after the round's last change)
+    # is not run on it again.
+    idle: list[str | None] = [None] * len(compiled.passes)  # the text each pass last left unchanged
     for _ in range(_MAX_ROUNDS):
         start = cur
-        for p in compiled.passes:
+        for i, p in enumerate(compiled.passes):
+            if idle[i] is cur:
+                continue
             res = p(cur)
             if res.changes:
                 changes = compose(text, changes, cur, res.changes).changes
                 cur = res.text
+            else:
+                idle[i] = cur
         if cur == start:
             break
     return StageResult(cur, tuple(changes))

@@ -165,3 +165,22 @@ def test_whole_text_gate_respects_line_starts():
     line = "\u00c3 la carte"
     assert G.ftfy_may_change(line)
     assert G.needs_ftfy("A first line.\n" + line)
+
+
+_SAMPLES = [*NEEDS_FTFY.values(), *CLEAN, "a&b", "&amp", "x\u00e9y", "\u00c3", "\u2019\u00a0", "\x01", "\u0394"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SAMPLES), max_size=5), st.text(max_size=12))
+def test_the_one_scan_shortcut_answers_as_the_two_tests(picks, noise):
+    """needs_ftfy's first scan (for either kind of watched character) says what the full test says."""
+    text = "\n".join(picks) + noise
+    watched = G._WATCHED
+    assert watched is not None
+    try:
+        G._WATCHED = None  # the full test alone
+        slow = G.needs_ftfy(text)
+    finally:
+        G._WATCHED = watched
+    assert G.needs_ftfy(text) == slow
+    assert (watched.search(text) is None) == (G._FTFY_CHARS.search(text) is None and G.MOJIBAKE_CHARS.search(text) is None)

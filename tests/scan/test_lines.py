@@ -47,3 +47,14 @@ def test_line_rules_still_remove_debris_among_clean_lines():
     assert res.changes == ()
     res = line_pass(text + "Source link\n")
     assert [c.rule for c in res.changes] == ["boilerplate.source-link"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "b", "aa", "a", "ba", "abab", "x y", " ", "bb"]), min_size=1, max_size=4, unique=True),
+       st.text(alphabet="abxy \n", max_size=60))
+def test_literal_starts_by_find_are_the_automatons(cover, text):
+    from repair.scan.lines import literal_starts
+    from repair.scan.prefilter import Prefilter
+
+    pf = Prefilter(tuple(sorted(cover)))
+    assert literal_starts(pf, text) == pf.starts(text)
