@@ -59,14 +59,7 @@ def _main(version: Annotated[bool, typer.Option("--version", "-V", is_eager=True
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    load_commands(argv)
-    if argv and argv[0] == "run":
-        from repair.cli.stages import quick_run, quick_run_args
-
-        kw = quick_run_args(argv[1:])
-        if kw is not None:
-            quick_run(kw)  # a plain `repair run FILES -o OUT`: no typer parsing (see quick_run_args)
+    load_commands(sys.argv[1:])
     _app()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -181,98 +180,6 @@ def run(paths: opt.Paths = None, output: Output = None, rules: opt.RulesDirs = N
             _run(load_config(s), paths, output, s.text_field, quiet, final=True, diffs=not no_diffs, jobs=jobs,
                  report=s.review, select=selection_of(s), executor=_executor(s, jobs), resume=resume,
                  partition_bytes=max(1, int(s.executor.partition_mb * (1 << 20))), max_errors=s.max_errors)
-
-
-# `repair run FILES -o OUT --quiet`, the way a batch job calls it, parsed without typer's parameter machinery
-# (which imports pydantic and builds a validator per parameter: some 60 ms of a run's start-up). Only such
-# plain command lines take this path; anything else (help, another option, a repeated one, stdin, a value
-# starting with "-") goes through typer. The arguments are what typer passes (tests/test_cli.py checks it).
-_QUICK_FLAGS = {"--quiet": "quiet", "-q": "quiet", "--isolated": "isolated", "--no-diffs": "no_diffs",
-                "--review": "review", "--no-report": "no_report", "--resume": "resume"}
-_QUICK_VALUES = {"--output": "output", "-o": "output"}
-QUICK_DEFAULTS: dict[str, Any] = {
-    "paths": (), "output": None, "rules": (), "text_field": None, "only": (), "skip": (), "threshold": None,
-    "no_diffs": False, "review": False, "no_report": False, "grammar": None, "lt_server": None, "grammar_scope": None,
-    "model": None, "model_device": None, "jobs": 1, "executor": None, "scheduler": None, "workers": None,
-    "resume": False, "config": None, "isolated": False, "quiet": False, "extend_rules": (), "show": False,
-    "include": (), "exclude": (), "respect_gitignore": None, "max_errors": None}
-
-
-def quick_run_args(args: list[str]) -> dict[str, Any] | None:
-    """The arguments typer gives :func:`run` for ``repair run ARGS``, when ``args`` are input paths, ``-o``
-    and the flags above, each at most once; else None (typer parses them)."""
-    kw: dict[str, Any] = {}
-    paths: list[Path] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in _QUICK_FLAGS and _QUICK_FLAGS[a] not in kw:
-            kw[_QUICK_FLAGS[a]] = True
-        elif a in _QUICK_VALUES and _QUICK_VALUES[a] not in kw and i + 1 < len(args) and args[i + 1][:1] not in ("", "-"):
-            kw[_QUICK_VALUES[a]] = Path(args[i + 1])
-            i += 1
-        elif a[:1] in ("", "-"):
-            return None
-        else:
-            paths.append(Path(a))
-        i += 1
-    if not paths:
-        return None
-    return {**QUICK_DEFAULTS, **kw, "paths": paths}
-
-
-def quick_run(kw: dict[str, Any]) -> None:
-    """:func:`run` with ``kw`` (from :func:`quick_run_args`), its outcome handled as typer's standalone mode
-    handles a command's (``typer.core.TyperCommand.main``: exit codes, Ctrl-C, a closed pipe, the traceback
-    of an unexpected error); exits."""
-    import errno
-
-    from typer import _click
-    from typer.core import HAS_RICH
-    from typer.main import DeveloperExceptionConfig, _typer_developer_exception_attr_name, except_hook
-
-    if sys.excepthook != except_hook:
-        sys.excepthook = except_hook
-    try:
-        try:
-            try:
-                run(**kw)
-            except EOFError as e:
-                _click.echo(file=sys.stderr)
-                raise typer.Abort() from e
-            except KeyboardInterrupt as e:
-                raise typer.Exit(130) from e
-            except _click.exceptions.ClickException as e:
-                if HAS_RICH:
-                    from typer import rich_utils
-
-                    rich_utils.rich_format_error(e)
-                else:
-                    e.show()
-                sys.exit(e.exit_code)
-            except OSError as e:
-                if e.errno != errno.EPIPE:
-                    raise
-                sys.stdout = _click.utils.PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
-                sys.stderr = _click.utils.PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
-                sys.exit(1)
-        except typer.Exit as e:
-            sys.exit(e.exit_code)
-        except typer.Abort:
-            if HAS_RICH:
-                from typer import rich_utils
-
-                rich_utils.rich_abort_error()
-            else:
-                _click.echo("Aborted!", file=sys.stderr)
-            sys.exit(1)
-    except Exception as e:  # as typer.Typer.__call__ marks a command's error, for its traceback
-        setattr(e, _typer_developer_exception_attr_name,
-                DeveloperExceptionConfig(pretty_exceptions_enable=app.pretty_exceptions_enable,
-                                         pretty_exceptions_show_locals=app.pretty_exceptions_show_locals,
-                                         pretty_exceptions_short=app.pretty_exceptions_short))
-        raise
-    sys.exit(0)
 
 
 def _load_decisions(path: Path) -> Any:
