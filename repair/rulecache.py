@@ -29,7 +29,6 @@ import copyreg
 import hashlib
 import os
 import pickle
-import re
 import sys
 import tempfile
 from functools import lru_cache
@@ -41,7 +40,7 @@ from repair.stages import compile_all
 
 CACHE_ENV = "REPAIR_CACHE_DIR"
 SUBDIR = "compiled"
-FORMAT = 2  # bump when what is stored changes shape
+FORMAT = 1  # bump when what is stored changes shape
 
 # per process: a RuleSet compiled or read once is not read again (workers unpickle many tasks)
 _MEMO: dict[str, RuleSet] = {}
@@ -138,40 +137,6 @@ def _read(key: str) -> RuleSet | None:
     return rules
 
 
-def _reduce_pattern(rx: re.Pattern[Any]) -> tuple:
-    """How a compiled regex is stored: with the program CPython's regex compiler made of it, so reading the
-    entry does not parse and compile every pattern again (a pickled pattern is ``re.compile``-d when read:
-    a third of the time reading the rules took). The program is what ``re.compile(rx.pattern, rx.flags)``
-    hands to ``_sre.compile``; the entry's key holds the Python version, and :func:`_pattern` compiles
-    the pattern anew if the regex engine is another (``_sre.MAGIC``) or refuses the program."""
-    try:
-        import _sre
-        from re import _compiler, _parser  # the re module's own compiler: stable since 3.11
-
-        tree = _parser.parse(rx.pattern, rx.flags)
-        code = [int(op) for op in _compiler._code(tree, rx.flags)]  # plain ints: its named opcodes do not pickle
-        groupindex = dict(tree.state.groupdict)
-        indexgroup = [None] * tree.state.groups
-        for name, i in groupindex.items():
-            indexgroup[i] = name
-        program = (rx.flags | tree.state.flags, code, tree.state.groups - 1, groupindex, tuple(indexgroup))
-    except Exception:  # noqa: BLE001 - any surprise: stored as pickle stores it (compiled when read)
-        return rx.__reduce__()
-    return _pattern, (rx.pattern, rx.flags, _sre.MAGIC, program)
-
-
-def _pattern(pattern: Any, flags: int, magic: int, program: tuple) -> re.Pattern[Any]:
-    """The regex :func:`_reduce_pattern` stored: from its program, else compiled (what pickle would do)."""
-    import _sre
-
-    if magic == _sre.MAGIC:
-        try:
-            return _sre.compile(pattern, *program)
-        except Exception:  # noqa: BLE001 - a program this engine refuses: compile the pattern
-            pass
-    return re.compile(pattern, flags)
-
-
 def _write(key: str, rules: RuleSet) -> None:
     path = _path(key)
     if path is None:
@@ -183,9 +148,7 @@ def _write(key: str, rules: RuleSet) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                p = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
-                p.dispatch_table = {**copyreg.dispatch_table, re.Pattern: _reduce_pattern}
-                p.dump(state)
+                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)  # atomic: a concurrent reader sees the old entry or the whole new one
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -174,25 +174,3 @@ def test_an_unreadable_rule_file_is_a_rule_error(tmp_path, fresh_memo, monkeypat
     monkeypatch.setattr(Path, "read_bytes", lambda self: denied(self) or real_read(self))
     with pytest.raises(RuleError, match="cannot read rule file"):
         Config.load([tmp_path])
-
-
-_PATTERNS = [(r"a(b)c", 0), (r"(?P<x>\w+)\s+(?P=x)", 0), (r"(?<=\S) {2,}(?=\S)", 0), (r"^[ \t]*(?:tags?):.*$", 0),
-             (r"colou?r", 2), (r"(?i)stated|said", 0), (r"\bthe\b.*?\.", 16 | 8), (rb"[\x00-\x1f]+", 0), (r"", 0),
-             (r"[\u00a0\u2000-\u200a]|\U0001f600", 0), (r"(a)|(b)(?(2)c|d)", 0), (r"x{2,5}?y++(?>z)", 0)]
-
-
-@pytest.mark.parametrize("pattern, flags", _PATTERNS)
-def test_a_stored_regex_reads_back_as_compiling_it_gives(pattern, flags):
-    """The cache stores a regex with the program re.compile made of it; read back, it is that regex."""
-    import re
-
-    rx = re.compile(pattern, flags)
-    f, args = rulecache._reduce_pattern(rx)
-    assert f is rulecache._pattern
-    back = pickle.loads(pickle.dumps(f(*args), protocol=pickle.HIGHEST_PROTOCOL))
-    again = f(*pickle.loads(pickle.dumps(args)))
-    for got in (again, back):
-        assert got == rx and got.flags == rx.flags and got.groupindex == rx.groupindex and got.groups == rx.groups
-    subject = "said the colour  was  red; tags: a b\n\x01\x02 x" if isinstance(pattern, str) else b"ab\x01\x02c"
-    assert [m.span() for m in again.finditer(subject)] == [m.span() for m in rx.finditer(subject)]
-    assert rulecache._pattern(pattern, rx.flags, -1, args[3]) == rx  # another regex engine: compiled anew
