@@ -30,19 +30,70 @@ def _case(draw):
     return source, prior, current, new
 
 
-@settings(max_examples=500, deadline=None)
-@given(_case())
-def test_isolated_shortcut_matches_the_general_path(monkeypatch_free_case):
-    source, prior, current, new = monkeypatch_free_case
-    fast = compose(source, prior, current, new)
-    original = model._Composition._add_isolated
+@st.composite
+def _clear_case(draw):
+    """A case the bulk path takes more often: longer texts, prior changes apart, new changes in order and
+    apart, mostly clear of the prior ones (and now and then a current text the prior ones do not describe)."""
+    source = draw(st.text(alphabet="ab c\n", min_size=10, max_size=80))
+    prior, pos = [], draw(st.integers(0, 8))
+    while pos <= len(source) and draw(st.integers(0, 4)):
+        s = draw(st.integers(pos, min(len(source), pos + 10)))
+        e = draw(st.integers(s, min(len(source), s + 3)))
+        after = draw(st.text(alphabet="xy", max_size=3))
+        if (s, e) != (s, s) or after:
+            prior.append(Change("normalise", "p", s, e, source[s:e], after, 1.0, True))
+        pos = e + draw(st.integers(1, 12))
+    current = apply_changes(source, prior)
+    m = model._Map(prior)
+    near = {p for a, b in zip(m.cur_start, m.cur_end, strict=True) for p in range(a, b + 1)}  # touching a prior change
+    touch = draw(st.integers(0, 3)) == 0
+    new, pos = [], 0
+    while pos <= len(current) and draw(st.integers(0, 8)):
+        s = draw(st.integers(pos, min(len(current), pos + 6)))
+        e = draw(st.integers(s, min(len(current), s + 3)))
+        pos = e + draw(st.integers(0, 2))
+        if touch or not near & set(range(s, e + 1)):
+            new.append(Change("emit", f"n{len(new)}", s, e, current[s:e], draw(st.text(alphabet="zw", max_size=3)),
+                              draw(st.sampled_from([0.5, 0.9])), draw(st.booleans())))
+    if draw(st.integers(0, 9)) == 0 and current:
+        i = draw(st.integers(0, len(current) - 1))
+        current = current[:i] + "q" + current[i + 1:]
+        new = [n for n in new if n.end <= i or n.start > i]
+    return source, prior, current, new
+
+
+def _general(source, prior, current, new, fuse=True):
+    """compose with its shortcuts (the bulk path and the one-change one) turned off."""
+    bulk, one = model._Composition.isolated, model._Composition._add_isolated
+    model._Composition.isolated = lambda self, *a: None
     model._Composition._add_isolated = lambda self, n: False
     try:
-        slow = compose(source, prior, current, new)
+        return compose(source, prior, current, new, fuse=fuse)
     finally:
-        model._Composition._add_isolated = original
+        model._Composition.isolated, model._Composition._add_isolated = bulk, one
+
+
+@settings(max_examples=800, deadline=None)
+@given(_case() | _clear_case(), st.booleans())
+def test_isolated_shortcut_matches_the_general_path(monkeypatch_free_case, fuse):
+    source, prior, current, new = monkeypatch_free_case
+    fast = compose(source, prior, current, new, fuse=fuse)
+    slow = _general(source, prior, current, new, fuse=fuse)
     assert fast.changes == slow.changes
     assert fast.skipped == slow.skipped
+    assert [c.before for c in fast.changes] == [c.before for c in slow.changes]
+
+
+def test_bulk_path_is_taken():
+    """The property above must test the bulk path, not only the general one."""
+    source, n1 = "ab  cd e", Change("normalise", "space", 2, 4, "  ", " ")
+    current = apply_changes(source, [n1])
+    new = [Change("emit", "x", 0, 1, "a", "A"), Change("emit", "y", 4, 5, "d", "D", 0.5, False),
+           Change("emit", "z", 6, 7, "e", "E")]
+    composition = model._Composition(source, [n1])
+    done = composition.isolated(new, [0, 4, 6], [1, 5, 7], current)
+    assert done is not None and done == _general(source, [n1], current, new)
+    assert [(c.start, c.end) for c in done.changes] == [(0, 1), (2, 4), (5, 6), (7, 8)]
 
 
 # --- JSON lines by orjson: the same bytes as json.dumps ------------------------------------------

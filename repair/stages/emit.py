@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from repair.model import Change, StageResult, apply_changes
+from repair.model import Change, StageResult, apply_changes, change
 from repair.spans import Placed
 
 STAGE = "emit"
@@ -61,6 +61,6 @@ def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRE
     # c.with_applied(...), without a method call per proposal; a proposal already so decided is kept as it is
     # (a Change is immutable), which spares a new object for each flagged one
     decided = [c if c.applied is (c.confidence >= threshold) and c.note is None else
-               Change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
+               change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
                for c in kept]
     return StageResult(apply_changes(text, decided), tuple(decided), {"skipped": skipped})
