@@ -120,3 +120,39 @@ def test_orjson_lines_are_json_lines(value, number):
                 dumps(rec)
             continue
         assert dumps(rec) == expected
+
+
+# --- emit's choice: runs of overlapping proposals by the greedy pass, the rest in bulk --------------
+
+@st.composite
+def _proposals(draw):
+    text = "abcdefghijklmnopqrstuvwxyz" * 2
+    out = []
+    for i in range(draw(st.integers(0, 14))):
+        s = draw(st.integers(0, len(text)))
+        e = draw(st.integers(s, min(len(text), s + draw(st.sampled_from([0, 1, 2, 4, 9])))))
+        after = text[s:e] if draw(st.integers(0, 6)) == 0 else draw(st.sampled_from(["X", "", "yy"]))
+        conf = draw(st.sampled_from([0.5, 0.9, 0.95, float("nan")] if draw(st.integers(0, 20)) == 0 else [0.5, 0.9]))
+        out.append(Change("detect", draw(st.sampled_from(["a", "b"])), s, e, text[s:e], after, conf, False))
+    if out and draw(st.booleans()):  # the same proposal twice
+        out.append(out[draw(st.integers(0, len(out) - 1))])
+    if out and draw(st.integers(0, 20)) == 0:  # a span that ends before it starts
+        c = out[0]
+        out[0] = Change(c.stage, c.rule, c.end + 1, c.start, "", "z", c.confidence, False)
+    return out
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_proposals())
+def test_choose_matches_the_greedy_pass_over_all(props):
+    from collections import Counter
+    from itertools import compress
+
+    from repair.stages import emit
+
+    kept, skipped = emit.choose(props)
+    ranked = sorted(props, key=emit._rank)
+    ref_skipped: Counter = Counter()
+    ref_kept = sorted(compress(ranked, emit._greedy(ranked, ref_skipped)), key=emit._SPAN)
+    assert [id(c) for c in kept] == [id(c) for c in ref_kept]
+    assert list(skipped.items()) == list(ref_skipped.items())  # the keys in the same order too
