@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from itertools import islice, repeat
-from operator import attrgetter, le, lt, ne
+from itertools import compress, islice, repeat
+from operator import attrgetter, le, ne
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
@@ -374,9 +374,10 @@ def compose(source: str, prior: Sequence[Change], current: str, new: Iterable[Ch
             if current[n.start:n.end] != n.before:
                 raise ReplayError(f"change {n.rule} at {n.start}-{n.end} expects {n.before!r} but the text has "
                                   f"{current[n.start:n.end]!r}")
-    done = composition.isolated(news, starts, ends, current)
+    done = composition.in_bulk(news, starts, ends, current, fuse)
     if done is not None:
         return done
+    composition = _Composition(source, prior)  # afresh: in_bulk may have placed some
     for n in (composition.fused(news, current) if fuse else news):
         composition.add(n, current)
     return composition.result()
@@ -400,13 +401,16 @@ class _Composition:
         self.taken = Placed()  # source spans of accepted new changes, to reject new-new overlaps
         self.flagged_index = Spans([(f.start, f.end) for f in self.flagged])
 
-    def isolated(self, news: list[Change], starts: list[int], ends: list[int], current: str) -> Composed | None:
-        """The composition in bulk, for the common case: no prior flagged change, the new changes (sorted,
-        with their ``starts`` and ``ends``) lie inside ``current`` and clash with none of one another,
-        and each is clear of every rewritten span (what :meth:`_add_isolated` tests for one). Then none
-        is fused, merged or skipped: each keeps its text and moves by the shift of the rewritten spans
-        before it, and the new changes between two prior ones go between them in the result. None: not
-        this case (the general path decides).
+    def in_bulk(self, news: list[Change], starts: list[int], ends: list[int], current: str,
+                fuse: bool) -> Composed | None:
+        """The composition with most new changes placed in bulk, for the common case: no prior flagged
+        change, and the new changes (sorted, with their ``starts`` and ``ends``) lie inside ``current``
+        and clash with none of one another. Then a new change clear of every rewritten span (what
+        :meth:`_add_isolated` tests for one) is neither fused, merged nor skipped: it keeps its text
+        and moves by the shift of the rewritten spans before it. The few that touch a rewritten span
+        go the general way (:meth:`fused`, :meth:`add`), on their own: no fusion joins a change
+        across one clear of the rewritten spans, and if one of them lands on a clear one (which would
+        then be skipped, or skip it) the general path decides for all. None: not this case.
 
         Clear of the rewritten spans, a new change's source text is its ``before`` when the current text
         and the source agree between the rewritten spans (a prior change list that describes
@@ -425,10 +429,6 @@ class _Composition:
             return Composed(news, []) if self.source == current else None
         if not all(map(le, ce, islice(cs, 1, None))):
             return None  # prior changes that overlap: the general path says what becomes of them
-        # the new changes touching rewritten span j start at or before its end and end at or after its
-        # start: with starts and ends both sorted, a range of indexes, empty for every j in this case
-        if any(map(lt, map(bisect.bisect_left, repeat(ends), cs), map(bisect.bisect_right, repeat(starts), ce))):
-            return None
         # the source and the current text agree between the rewritten spans
         src_from, src_to = [0], list(map(_START, applied))
         src_from += map(_END, applied)
@@ -436,15 +436,36 @@ class _Composition:
         if (list(map(self.source.__getitem__, map(slice, src_from, src_to)))
                 != list(map(current.__getitem__, map(slice, [0, *ce], [*cs, len(current)])))):
             return None
-        cut = list(map(bisect.bisect_left, repeat(starts), cs))  # the new changes before rewritten span j
-        out = news[:cut[0]]
+        # the new changes touching rewritten span j start at or before its end and end at or after its
+        # start: with starts and ends both sorted, a range of indexes
+        near = sorted({k for lo, hi in zip(map(bisect.bisect_left, repeat(ends), cs),
+                                           map(bisect.bisect_right, repeat(starts), ce), strict=True)
+                       for k in range(lo, hi)})
+        clear = [True] * len(news)
+        for k in near:
+            clear[k] = False
+        cut = list(map(bisect.bisect_left, repeat(starts), cs))  # the clear new changes before rewritten span j
+        cut.append(len(news))
+        out = list(compress(news[:cut[0]], clear[:cut[0]])) if near else news[:cut[0]]
         for j, c in enumerate(applied):
-            out.append(c)
-            group = news[cut[j]:cut[j + 1]] if j + 1 < len(cut) else news[cut[j]:]
+            if not near:
+                out.append(c)  # no merge: the prior changes and the new ones in order as they come
+            group = news[cut[j]:cut[j + 1]]
+            if near:
+                group = list(compress(group, clear[cut[j]:cut[j + 1]]))
             off = c.end - ce[j]
             out += [change(n.stage, n.rule, n.start + off, n.end + off, n.before, n.after, n.confidence,
                            n.applied, n.note) for n in group] if off else group
-        return Composed(out, [])
+        if not near:
+            return Composed(out, [])
+        touching = [news[k] for k in near]
+        for n in (self.fused(touching, current) if fuse else touching):
+            self.add(n, current)
+        placed = Placed.of(list(map(_SPAN, out)))
+        if any(placed.clashes(c.start, c.end) for c in self.out_new):
+            return None
+        self.out_new += out
+        return self.result()
 
     def fused(self, news: list[Change], current: str) -> list[Change]:
         """``news`` with consecutive applied changes that touch the same rewritten text fused into one.

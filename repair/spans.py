@@ -62,6 +62,13 @@ class Placed:
     def __init__(self) -> None:
         self.spans: list[tuple[int, int]] = []
 
+    @classmethod
+    def of(cls, spans: list[tuple[int, int]]) -> "Placed":
+        """Spans already sorted and clear of one another, placed at once (the list is taken, not copied)."""
+        placed = cls()
+        placed.spans = spans
+        return placed
+
     def clashes(self, s: int, e: int) -> bool:
         if self.spans and (s, e) >= self.spans[-1]:  # the usual case: spans come in order
             return overlap_span(self.spans[-1], (s, e))  # then only the last one can clash (no two placed do)

@@ -64,13 +64,13 @@ def _clear_case(draw):
 
 def _general(source, prior, current, new, fuse=True):
     """compose with its shortcuts (the bulk path and the one-change one) turned off."""
-    bulk, one = model._Composition.isolated, model._Composition._add_isolated
-    model._Composition.isolated = lambda self, *a: None
+    bulk, one = model._Composition.in_bulk, model._Composition._add_isolated
+    model._Composition.in_bulk = lambda self, *a: None
     model._Composition._add_isolated = lambda self, n: False
     try:
         return compose(source, prior, current, new, fuse=fuse)
     finally:
-        model._Composition.isolated, model._Composition._add_isolated = bulk, one
+        model._Composition.in_bulk, model._Composition._add_isolated = bulk, one
 
 
 @settings(max_examples=800, deadline=None)
@@ -91,7 +91,7 @@ def test_bulk_path_is_taken():
     new = [Change("emit", "x", 0, 1, "a", "A"), Change("emit", "y", 4, 5, "d", "D", 0.5, False),
            Change("emit", "z", 6, 7, "e", "E")]
     composition = model._Composition(source, [n1])
-    done = composition.isolated(new, [0, 4, 6], [1, 5, 7], current)
+    done = composition.in_bulk(new, [0, 4, 6], [1, 5, 7], current, True)
     assert done is not None and done == _general(source, [n1], current, new)
     assert [(c.start, c.end) for c in done.changes] == [(0, 1), (2, 4), (5, 6), (7, 8)]
 
@@ -128,7 +128,7 @@ def test_orjson_lines_are_json_lines(value, number):
 def _proposals(draw):
     text = "abcdefghijklmnopqrstuvwxyz" * 2
     out = []
-    for i in range(draw(st.integers(0, 14))):
+    for _ in range(draw(st.integers(0, 14))):
         s = draw(st.integers(0, len(text)))
         e = draw(st.integers(s, min(len(text), s + draw(st.sampled_from([0, 1, 2, 4, 9])))))
         after = text[s:e] if draw(st.integers(0, 6)) == 0 else draw(st.sampled_from(["X", "", "yy"]))
