@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
-from operator import attrgetter, le, ne
+from operator import attrgetter, le, ne, sub
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
@@ -235,14 +235,21 @@ def check_changes(text: str, changes: Iterable[Change]) -> list[Change]:
 
 def apply_changes(text: str, changes: Iterable[Change], *, only_applied: bool = True) -> str:
     """Replay ``changes`` (those with ``applied`` set, unless ``only_applied`` is false) on ``text``."""
-    chosen = check_changes(text, filter(_APPLIED, changes) if only_applied else changes)
-    # the text between the changes and their afters, interleaved: gap, after, gap, ..., gap
-    starts = list(map(_START, chosen))
-    starts.append(len(text))
-    ends = [0]
-    ends += map(_END, chosen)
-    parts: list[str | None] = [None] * (2 * len(chosen) + 1)
-    parts[0::2] = map(text.__getitem__, map(slice, ends, starts))
+    chosen = _sorted(filter(_APPLIED, changes) if only_applied else changes)
+    starts, ends = list(map(_START, chosen)), list(map(_END, chosen))
+    n = len(chosen)
+    # the text between the changes (gap, change, gap, ..., gap); text[start:end] for the changes' spans
+    gaps = map(text.__getitem__, map(slice, [0, *ends], [*starts, len(text)]))
+    parts: list[str | None] = [None] * (2 * n + 1)
+    parts[0::2] = gaps
+    # check_changes' test in one go: in order, inside the text, none overlapping the one before it, each
+    # ``before`` of its span's length; then the gaps and the befores, interleaved, make the text again
+    # exactly when each change holds its ``before``
+    parts[1::2] = befores = list(map(_BEFORE, chosen))
+    if not (not n or (starts[0] >= 0 and ends[-1] <= len(text) and all(map(le, starts, ends))
+                      and all(map(le, ends, islice(starts, 1, None)))
+                      and list(map(len, befores)) == list(map(sub, ends, starts)) and "".join(parts) == text)):  # type: ignore[arg-type]
+        check_changes(text, chosen)  # raises the ReplayError that names the misfit
     parts[1::2] = map(_AFTER, chosen)
     return "".join(parts)  # type: ignore[arg-type]
 
