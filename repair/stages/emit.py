@@ -16,19 +16,18 @@ changes (``applied: false``) for a reviewer. Where proposals overlap, the most c
 from __future__ import annotations
 
 from collections import Counter
-from itertools import accumulate, compress, count, islice
-from operator import and_, attrgetter, eq, itemgetter, le, ne, not_
+from itertools import compress
+from operator import attrgetter, eq, le, ne
 from typing import Iterable
 
 from repair.model import Change, StageResult, apply_changes, change
-from repair.spans import Placed
+from repair.spans import Placed, overlap_span
 
 STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8
 
 _SPAN = attrgetter("start", "end")
 _START, _END, _BEFORE, _AFTER, _CONFIDENCE = (attrgetter(f) for f in ("start", "end", "before", "after", "confidence"))
-_START_OF, _END_OF = itemgetter(0), itemgetter(1)  # of a (start, end) span
 
 
 def _rank(c: Change) -> tuple[float, int, int, str]:
@@ -62,7 +61,7 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
 
     Best first is a greedy pass in rank order (:func:`_rank`, :func:`_greedy`). Only proposals that
     overlap another need it: in position order, one clear of all the others is kept whatever its rank.
-    So the pass runs on each run of proposals that may overlap (a few per document, two or three
+    So the pass runs on each run of proposals that may overlap (:func:`_runs`: a few per document, two or three
     proposals each), and the others are kept in bulk: the same choice, without a clash test each.
 
     >>> a = Change("detect", "a", 0, 5, "State", "X", 0.9, False)
@@ -82,35 +81,53 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     spans = list(map(_SPAN, props))
     # the indexes of the others in position order (a tie in the order given, as the greedy pass's sorts keep it)
     order = sorted(compress(range(len(props)), real), key=spans.__getitem__)
-    pos = list(map(spans.__getitem__, order))
-    # a run of proposals that may clash ends where all so far end at or before the next start (and that is not
-    # a second insertion at one point): none before can clash with any after. joined: k with k-1 in its run
-    reach = accumulate(map(_END_OF, pos), max)
-    clear = map(and_, map(le, reach, map(_START_OF, islice(pos, 1, None))), map(ne, pos, islice(pos, 1, None)))
-    joined = list(compress(count(1), map(not_, clear)))
-    keep = [True] * len(order)
+    keep = [True] * len(props)  # by index
     first_overlap = None  # (rank, index) of the first proposal the greedy pass skips as overlapping
-    i = 0
-    while i < len(joined):  # each run of two or more, by the greedy pass in rank order
-        j = i
-        while j + 1 < len(joined) and joined[j + 1] == joined[j] + 1:
-            j += 1
-        # the run's places in ``order``, in the order given, then best first
-        run = sorted(sorted(range(joined[i] - 1, joined[j] + 1), key=order.__getitem__),
-                     key=lambda k: _rank(props[order[k]]))
-        for k, kept in zip(run, _greedy([props[order[k]] for k in run], skipped), strict=True):
-            if not kept:
+    for lo, hi in _runs(list(map(spans.__getitem__, order))):
+        # the greedy pass on the run: best first (a tie in the order given), each kept unless it clashes with
+        # one kept before it (a few: tested against them all, as Placed answers)
+        taken: list[tuple[int, int]] = []
+        for rank, k in sorted([(_rank(props[k]), k) for k in order[lo:hi]]):
+            if any(overlap_span(t, spans[k]) for t in taken):
                 keep[k] = False
-                first = (_rank(props[order[k]]), order[k])
-                first_overlap = first if first_overlap is None else min(first_overlap, first)
-        i = j + 1
+                skipped["overlap"] += 1
+                if first_overlap is None or (rank, k) < first_overlap:
+                    first_overlap = (rank, k)
+            else:
+                taken.append(spans[k])
     n_noop = len(props) - len(order)
     if n_noop:
         first_noop = min((_rank(c), k) for k, c in enumerate(props) if not real[k])
         skipped["no-op"] = n_noop
         if first_overlap is not None and first_noop < first_overlap:
             skipped["overlap"] = skipped.pop("overlap")  # the keys in the order the greedy pass meets them
-    return list(map(props.__getitem__, compress(order, keep))), skipped
+    return list(map(props.__getitem__, compress(order, map(keep.__getitem__, order)))), skipped
+
+
+def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The runs ``[lo, hi)`` of two or more ``spans`` (sorted) that may clash with one another.
+
+    A run ends where all the spans so far end at or before the next start, and the next is not a second
+    insertion at one point: none before can then clash with any after (:func:`repair.spans.overlap_span`).
+
+    >>> _runs([(0, 4), (2, 3), (3, 6), (6, 6), (6, 6), (7, 8)])
+    [(0, 3), (3, 5)]
+    """
+    runs = []
+    reach, prev, lo = float("-inf"), None, -1
+    for k, span in enumerate(spans):
+        if span[0] < reach or span == prev:  # may clash with one before it
+            if lo < 0:
+                lo = k - 1
+        elif lo >= 0:
+            runs.append((lo, k))
+            lo = -1
+        if span[1] > reach:
+            reach = span[1]
+        prev = span
+    if lo >= 0:
+        runs.append((lo, len(spans)))
+    return runs
 
 
 def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRESHOLD) -> StageResult:
