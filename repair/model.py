@@ -55,6 +55,23 @@ class Note:
                    tuple(str(r) for r in d.get("replacements", ())))
 
 
+_ROUNDED: dict[float, float] = {}  # round(c, 4) of the confidences seen (a few per rule set), up to a bound
+
+
+def _round4(x: float) -> float:
+    """``round(float(x), 4)``: what a record says of a confidence. The rounding is a correctly rounded decimal
+    conversion (a quarter of a microsecond), and a run writes the same few confidences (a rule's, the
+    gates' caps) hundreds of times per document: those are kept. Only positive values are (``-0.0``
+    equals ``0.0`` as a key but is written ``-0.0``; NaN is no key)."""
+    f = float(x)
+    r = _ROUNDED.get(f)
+    if r is None:
+        r = round(f, 4)
+        if f > 0 and len(_ROUNDED) < 4096:
+            _ROUNDED[f] = r
+    return r
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One edit. ``start``/``end`` index the text the change was made against; ``note`` (optional,
@@ -78,7 +95,7 @@ class Change:
             "after": self.after,
             "stage": self.stage,
             "rule": self.rule,
-            "confidence": round(float(self.confidence), 4),
+            "confidence": _round4(self.confidence),
             "applied": self.applied,
         }
         if self.note is not None:

@@ -156,3 +156,18 @@ def test_choose_matches_the_greedy_pass_over_all(props):
     ref_kept = sorted(compress(ranked, emit._greedy(ranked, ref_skipped)), key=emit._SPAN)
     assert [id(c) for c in kept] == [id(c) for c in ref_kept]
     assert list(skipped.items()) == list(ref_skipped.items())  # the keys in the same order too
+
+
+# --- a record's confidence: round(c, 4), the usual ones kept -----------------------------------------
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.integers(-3, 3) | st.booleans()
+                | st.sampled_from([0.0, -0.0, 0.5, 0.95, 1.0, 0.123456789]), max_size=8))
+def test_rounded_confidence_is_round_of_it(values):
+    import json
+    import math
+
+    for x in values + values:  # twice: the second time from what was kept
+        r, ref = model._round4(x), round(float(x), 4)
+        assert json.dumps(r) == json.dumps(ref)
+        assert type(r) is float and (math.isnan(r) or math.copysign(1, r) == math.copysign(1, ref))
