@@ -171,3 +171,27 @@ def test_rounded_confidence_is_round_of_it(values):
         r, ref = model._round4(x), round(float(x), 4)
         assert json.dumps(r) == json.dumps(ref)
         assert type(r) is float and (math.isnan(r) or math.copysign(1, r) == math.copysign(1, ref))
+
+
+# --- a Change built as a draft, then given its class -------------------------------------------------
+
+def test_change_built_fast_is_a_frozen_change_like_any_other():
+    import copy
+    import dataclasses
+    import pickle
+
+    from repair.model import Note, change
+
+    note = Note("m", "c", "t", ("r",))
+    args = ("emit", "r", 3, 5, "ab", "cd", 0.9, False, note)
+    ref = Change(*args)
+    for c in (change(*args), change(*args[:6]), Change(*args[:6]), change(**dict(zip(
+            ("stage", "rule", "start", "end", "before", "after", "confidence", "applied", "note"), args, strict=True)))):
+        assert type(c) is Change and not hasattr(c, "__dict__")
+        assert [getattr(c, f.name) for f in dataclasses.fields(c)] == [*args[:6], *(args[6:] if c.note else (1.0, True, None))]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            c.start = 0  # type: ignore[misc]
+        assert pickle.loads(pickle.dumps(c)) == c == copy.copy(c) == dataclasses.replace(c)
+    assert change(*args) == ref and hash(change(*args)) == hash(ref) and repr(change(*args)) == repr(ref)
+    assert Change("s", "r", 0, 1, "a", "b") == change("s", "r", 0, 1, "a", "b") != change("s", "r", 0, 1, "a", "c")
+    assert Change("s", "r", 0, 1, "a", "b").confidence == 1.0 and Change("s", "r", 0, 1, "a", "b").applied is True
