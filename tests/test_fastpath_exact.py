@@ -195,3 +195,46 @@ def test_change_built_fast_is_a_frozen_change_like_any_other():
     assert change(*args) == ref and hash(change(*args)) == hash(ref) and repr(change(*args)) == repr(ref)
     assert Change("s", "r", 0, 1, "a", "b") == change("s", "r", 0, 1, "a", "b") != change("s", "r", 0, 1, "a", "c")
     assert Change("s", "r", 0, 1, "a", "b").confidence == 1.0 and Change("s", "r", 0, 1, "a", "b").applied is True
+
+
+# --- replay: the checks in bulk, the same answer and the same error ----------------------------------
+
+def _replay_one_by_one(text, changes):
+    """apply_changes as it was: sort, then test and join change by change."""
+    from repair.errors import ReplayError
+
+    out = sorted((c for c in changes if c.applied), key=lambda c: (c.start, c.end))
+    parts, pos, prev_end = [], 0, 0
+    for c in out:
+        if c.start < 0 or c.end < c.start or c.end > len(text):
+            raise ReplayError(f"change {c.rule} span {c.start}-{c.end} is outside a text of {len(text)} characters")
+        if text[c.start:c.end] != c.before:
+            raise ReplayError(
+                f"change {c.rule} at {c.start}-{c.end} expects {c.before!r} but the text has {text[c.start:c.end]!r}")
+        if c.start < prev_end:
+            raise ReplayError(f"change {c.rule} at {c.start}-{c.end} overlaps the change before it (ends at {prev_end})")
+        prev_end = max(prev_end, c.end)
+        parts += [text[pos:c.start], c.after]
+        pos = c.end
+    return "".join(parts + [text[pos:]])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet="ab \u00e9\u2019", max_size=20), st.data())
+def test_apply_changes_answers_as_the_one_by_one_replay(text, data):
+    changes = []
+    for i in range(data.draw(st.integers(0, 6))):
+        wild = data.draw(st.integers(0, 7)) == 0  # now and then a span outside the text, or backwards
+        s = data.draw(st.integers(-2, len(text) + 1) if wild else st.integers(0, len(text)))
+        e = data.draw(st.integers(s - 1, len(text) + 2) if wild else st.integers(s, min(len(text), s + 3)))
+        before = text[max(s, 0):max(e, 0)] if data.draw(st.integers(0, 5)) else data.draw(st.text("ab", max_size=2))
+        changes.append(Change("s", f"r{i}", s, e, before, data.draw(st.text("xy", max_size=2)), 1.0,
+                              data.draw(st.integers(0, 4)) > 0))
+    try:
+        ref = _replay_one_by_one(text, changes)
+    except Exception as e:  # noqa: BLE001 - the same exception, with the same message, is expected
+        with pytest.raises(type(e)) as got:
+            apply_changes(text, changes)
+        assert str(got.value) == str(e)
+    else:
+        assert apply_changes(text, changes) == ref
