@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import compress
-from operator import attrgetter, eq, le, ne
+from operator import attrgetter, eq, le
 from typing import Iterable
 
 from repair.model import Change, StageResult, apply_changes, change
@@ -27,7 +27,6 @@ STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8
 
 _SPAN = attrgetter("start", "end")
-_START, _END, _BEFORE, _AFTER, _CONFIDENCE = (attrgetter(f) for f in ("start", "end", "before", "after", "confidence"))
 
 
 def _rank(c: Change) -> tuple[float, int, int, str]:
@@ -72,13 +71,14 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     """
     props = list(proposals)
     skipped: Counter = Counter()
-    confidences = list(map(_CONFIDENCE, props))
-    if not (all(map(le, map(_START, props), map(_END, props))) and all(map(eq, confidences, confidences))):
+    # (attributes read by list comprehensions: in Python's own loop that costs less than map(attrgetter))
+    starts, ends, confidences = [c.start for c in props], [c.end for c in props], [c.confidence for c in props]
+    if not (all(map(le, starts, ends)) and all(map(eq, confidences, confidences))):
         # a span that ends before it starts, or a confidence that is NaN (no order): the pass over them all
         ranked = sorted(props, key=_rank)
         return sorted(compress(ranked, _greedy(ranked, skipped)), key=_SPAN), skipped
-    real = list(map(ne, map(_BEFORE, props), map(_AFTER, props)))  # no-ops are skipped before any clash test
-    spans = list(map(_SPAN, props))
+    real = [c.before != c.after for c in props]  # no-ops are skipped before any clash test
+    spans = list(zip(starts, ends, strict=True))
     # the indexes of the others in position order (a tie in the order given, as the greedy pass's sorts keep it)
     order = sorted(compress(range(len(props)), real), key=spans.__getitem__)
     keep = [True] * len(props)  # by index
