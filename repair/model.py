@@ -142,7 +142,7 @@ _new = object.__new__
 
 def change(stage: str, rule: str, start: int, end: int, before: str, after: str, confidence: float = 1.0,
            applied: bool = True, note: Note | None = None) -> Change:
-    """``Change(...)`` at about half the cost (the same object: a frozen Change, equal to one built the usual
+    """``Change(...)`` at two thirds of the cost (the same object: a frozen Change, equal to one built the usual
     way): built as a :class:`_Draft` and turned into a Change. For the hot paths that make a Change per
     proposal; the arguments are positional or by keyword as for ``Change``.
 
