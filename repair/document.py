@@ -184,7 +184,7 @@ class Document:
             "id": self.id,
             "spin_score": round(float(self.spin_score), 4),
             "family": self.family,
-            "changes": [c.to_json() for c in self.changes],
+            "changes": list(map(Change.to_json, self.changes)),
         }
         if self.skipped:
             block["skipped"] = dict(sorted(self.skipped.items()))
@@ -196,7 +196,7 @@ class Document:
             block.update(self.extra)
         if not final:
             block["stages"] = list(self.stages)
-            block["pending"] = [c.to_json() for c in self.pending]
+            block["pending"] = list(map(Change.to_json, self.pending))
         rec["repair"] = block
         return rec
 

@@ -8,6 +8,8 @@ clashes with a span only strictly inside it, or with an insertion at the same po
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate
+from operator import itemgetter
 
 
 def overlap_span(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -18,6 +20,7 @@ def overlap_span(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 AFTER = float("inf")
+_START, _END = itemgetter(0), itemgetter(1)
 
 
 class Spans:
@@ -33,14 +36,14 @@ class Spans:
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.spans = spans
-        self.max_end: list[int] = []
-        top = -1
-        for _, e in spans:
-            top = max(top, e)
-            self.max_end.append(top)
+        self.starts = list(map(_START, spans))  # for the search by start alone (ints, not tuples)
+        self.max_end = list(accumulate(map(_END, spans), max, initial=-1))[1:]
 
     def overlapping(self, s: int, e: int) -> list[int]:
-        j = bisect.bisect_right(self.spans, (e, AFTER)) - 1
+        # the spans from the last one starting at or before e back to where no span ends at or after s
+        j = bisect.bisect_right(self.starts, e) - 1
+        if j < 0 or self.max_end[j] < s:
+            return []  # the usual case: none
         out = []
         while j >= 0 and self.max_end[j] >= s:
             if overlap_span(self.spans[j], (s, e)):
@@ -61,6 +64,13 @@ class Placed:
 
     def __init__(self) -> None:
         self.spans: list[tuple[int, int]] = []
+
+    @classmethod
+    def of(cls, spans: list[tuple[int, int]]) -> "Placed":
+        """Spans already sorted and clear of one another, placed at once (the list is taken, not copied)."""
+        placed = cls()
+        placed.spans = spans
+        return placed
 
     def clashes(self, s: int, e: int) -> bool:
         if self.spans and (s, e) >= self.spans[-1]:  # the usual case: spans come in order
