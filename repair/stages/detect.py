@@ -49,7 +49,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Collection, NamedTuple, Sequence
 
-from repair.model import FLAG_CAP, SPUN, Change, StageResult
+from repair.model import FLAG_CAP, SPUN, Change, StageResult, change
 from repair.rules import RuleSet
 from repair.scan.prefilter import folded
 from repair.scan.windows import finditer
@@ -380,7 +380,7 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     for h in _look_again(text, rules, without, hits, decided, others):
         if h.after == text[h.start:h.end]:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
-        found.append(Change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
+        found.append(change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
     ev = {"tells": {k: round(v, 3) for k, v in sorted(weights.items())}, "words": words,
           "rules": dict(sorted(per_rule.items()))}
     if assume is not None:
