@@ -3,13 +3,15 @@ the proposals made emit's at once) gives exactly what the general code gives: a 
 and calibrated, the family by family_of, the proposals then copied by for_emit."""
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repair.model import Change
 from repair.spin.analyse import SPUN, SpinModel, for_emit
-from repair.spin.classify import doc_features, family_of
+from repair.spin.classify import PER_FORM_CAP, _per100, doc_features, family_of
 from repair.spin.decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, score_spans
 from repair.spin.table import Entry, Table, Tables
 
@@ -108,3 +110,26 @@ def test_the_family_looked_up_per_form_is_family_of(keys, families, words):
     per = {f: [Evidence(k, e.p_change, 0.0) for k in keys if (e := t.entries.get(k)) is not None and e.to]
            for f, t in tables.items()}
     assert m._family(keys, words) == m._family(iter(keys), words) == family_of(per, words)
+
+
+def _features_as_written(spans, words, rules_score, table):
+    """classify.doc_features without scored, as its sums read (generators over the capped spans)."""
+    seen: dict[str, int] = {}
+    capped = []
+    for s in spans:
+        seen[s.key] = seen.get(s.key, 0) + 1
+        if seen[s.key] <= PER_FORM_CAP:
+            capped.append(s)
+    strong = sum(1 for s in capped if s.p_change >= 0.5)
+    llr = sum(max(0.0, math.log(s.p_change / (1 - s.p_change))) for s in capped)
+    lr = sum(max(0.0, s.log_lr) for s in capped) if table is not None else 0.0
+    return [1.0, _per100(strong, words), _per100(llr, words), _per100(lr, words), float(rules_score)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.floats(0.001, 0.999), st.floats(-30, 30)), max_size=40),
+       st.sampled_from([1, 50, 333]), st.booleans())
+def test_the_features_summed_in_c_are_the_sums_as_written(rows, words, with_table):
+    spans = [Evidence(k, p, lr) for k, p, lr in rows]
+    table = _A if with_table else None
+    assert doc_features(spans, words, None, 0.25, table) == _features_as_written(spans, words, 0.25, table)
