@@ -170,11 +170,23 @@ class SpanIndex:
                 tok = seen + n
                 yield first.start(), last.end(), seen, value
             return
+        joined = sc.joined
         cum = sc.places()
-        for end, at, seen, value in self._kept(sc):
-            c0 = at - 2 * seen  # the span's first and last characters among the text's non-space ones
-            c1 = end - 2 * (seen + value[1])
-            yield c0 + bisect_right(cum, c0) - 1, c1 + bisect_right(cum, c1), seen, value
+        seen = pos = 0
+        for end, value in self._hits(sc):  # (_kept's walk, inline)
+            if not value[5]:  # keep
+                continue
+            at = end - value[7]  # the pattern's leading space
+            seen += joined.count("  ", pos, at + 1)
+            pos = at + 1
+            c0 = at - 2 * seen  # the span's first character among the text's non-space ones
+            start = c0 + bisect_right(cum, c0) - 1
+            n = value[1]
+            if n == 1:  # one token holds no white space: it ends len(key) (value[7] - 1) characters on
+                yield start, start + value[7] - 1, seen, value
+            else:
+                c1 = end - 2 * (seen + n)  # its last character
+                yield start, c1 + bisect_right(cum, c1), seen, value
 
     def find(self, text: str | Scanned) -> list[Span]:
         sc = text if isinstance(text, Scanned) else scan(text)
@@ -224,7 +236,7 @@ class Scanned(NamedTuple):
     unified: str  # quotes and dashes unified (same length as ``text``)
     raw: str  # the tokens joined by two spaces, padded; "" when lower case changed a length
     joined: str  # the same, lower-cased: what the automata scan
-    memo: dict  # what the scans of this text share (the automaton's matches, the places of the tokens)
+    memo: dict  # what the scans of this text share (its pieces, the automaton's matches, the places of the tokens)
 
     def places(self) -> list[int]:
         """``cum``: the text's non-space characters before each of its space-separated pieces (every other
@@ -233,27 +245,44 @@ class Scanned(NamedTuple):
         ``c + bisect_right(cum, c) - 1`` in the text (a piece ``i`` starts at ``cum[i] + i``)."""
         cum = self.memo.get("places")
         if cum is None:
-            pieces = _OTHER_SPACE.sub(" ", self.unified).split(" ")
+            pieces = self.memo.get("pieces") or _spaced(self.unified).split(" ")
             cum = self.memo["places"] = list(accumulate(map(len, pieces), initial=0))
         return cum
 
 
-_OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than a space
+# the white space other than a space (``[^\S ]``: what str.split() and re's \s split on; a test holds the list to
+# them), those of them in ASCII
+OTHER_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+               "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_ASCII_OTHER_SPACE = OTHER_SPACE[:9]
+
+
+def _spaced(text: str) -> str:
+    """``text`` with every white space other than a space made a space (same length), by ``str.replace``
+    for each such character it holds (a regex substitution visits every character)."""
+    for c in _ASCII_OTHER_SPACE if text.isascii() else OTHER_SPACE:
+        if c in text:
+            text = text.replace(c, " ")
+    return text
 
 
 def scan(text: str) -> Scanned:
     unified = unify_marks(text)
+    # the pieces between single spaces (every other white space made a space): the tokens' and, by their
+    # lengths, the places' (Scanned.places) of the text
+    pieces = _spaced(unified).split(" ")
     toks: list[str] = []
-    for piece in unified.split():  # tokens never cross white space; most pieces are one word (all \w)
+    for piece in pieces:  # tokens never cross white space; most pieces are one word (all \w)
         if piece.isalnum():
             toks.append(piece)
-        else:
+        elif piece:  # ("": between two white-space characters)
             toks += TOKEN.findall(piece)
+    memo = {"pieces": pieces}
     raw = "  ".join(toks)
     low = raw.lower()
     if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
-        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", {})
-    return Scanned(text, unified, " " + raw + " ", " " + low + " ", {})
+        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", memo)
+    return Scanned(text, unified, " " + raw + " ", " " + low + " ", memo)
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,

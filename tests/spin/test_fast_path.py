@@ -4,6 +4,7 @@ and calibrated, the family by family_of, the proposals then copied by for_emit."
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from repair.model import Change
 from repair.spin.analyse import SPUN, SpinModel, for_emit
 from repair.spin.classify import PER_FORM_CAP, _per100, doc_features, family_of
-from repair.spin.decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, score_spans
+from repair.spin.decode import MIN_P_CHANGE, OTHER_SPACE, STAGE, Calibration, Evidence, _spaced, score_spans
 from repair.spin.table import Entry, Table, Tables
 
 
@@ -133,3 +134,12 @@ def test_the_features_summed_in_c_are_the_sums_as_written(rows, words, with_tabl
     spans = [Evidence(k, p, lr) for k, p, lr in rows]
     table = _A if with_table else None
     assert doc_features(spans, words, None, 0.25, table) == _features_as_written(spans, words, 0.25, table)
+
+
+def test_the_other_white_space_is_what_split_and_the_regex_split_on():
+    other = [c for c in map(chr, range(0x110000)) if c.isspace() and c != " "]
+    assert list(OTHER_SPACE) == other == re.findall(r"[^\S ]", "".join(map(chr, range(0x110000))))
+    assert [c for c in other if c.isascii()] == list(OTHER_SPACE[:9])
+    text = "a\u2003b\u00a0 c\r\nd\x1ce\u3000"
+    assert _spaced(text) == re.sub(r"[^\S ]", " ", text) and _spaced(text.encode().decode("ascii", "ignore")) == "ab c  d e"
+    assert [p for p in _spaced(text).split(" ") if p] == text.split()
