@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from repair.document import Document
 from repair.errors import RepairError
 from repair.languagetool.settings import settings_of
-from repair.model import FLAG_CAP, SPUN, Change, apply_changes, compose
+from repair.model import SPUN, Change, apply_changes, compose
 from repair.provenance import record_provenance
 from repair.rulecache import load_compiled
 from repair.rules import RuleSet, builtin_rules_dir, keeps
 from repair.settings import default_model
 from repair.spans import Spans
-from repair.spin.analyse import name_like
+from repair.spin.analyse import for_emit
 from repair.stages import compile_all
 from repair.stages import detect as _detect
 from repair.stages import emit as _emit
@@ -118,7 +118,7 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
     # proposals carry calibrated confidences (flag-only below FLAG_CAP in a document not spun)
     found = _detect.evidence(doc.text, cfg.rules)
     rules_score, rules_family = found.spin_score, found.family
-    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score, words=found.words)
+    res = cfg.spin_model().analyse(doc.text, rules_score=rules_score, words=found.words, emit=True)
     spin_score = max(rules_score, res.spin_score)
     family = rules_family if rules_score >= res.spin_score else (res.family or rules_family)
     spun = spin_score >= SPUN
@@ -130,11 +130,12 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
         # second run, where repairs left the rules short of spun and the model not, must not open more)
         also = _detect.Assume(spun, family)
     # the tables are the word spinners': their repairs apply where the model, not only the rules, finds spin
-    proposed = res.changes
+    # the model's proposals as emit's (spin.analyse.for_emit: never applied in a document not spun, nor inside
+    # a name unless the language model judged them), made so by analyse itself (a model that does not, as is)
+    learned = res.changes if res.emit else for_emit(res.changes, res.spin_score >= SPUN, doc.text, judged=res.judged)
     if cfg.only or cfg.skip:  # (all the proposals of a document share one or two rule ids)
-        kept = {r: keeps(r, cfg.only, cfg.skip) for r in {c.rule for c in proposed}}
-        proposed = [c for c in proposed if kept[c.rule]]
-    learned = _learned(proposed, res.spin_score >= SPUN, doc.text, judged=res.judged)
+        kept = {r: keeps(r, cfg.only, cfg.skip) for r in {c.rule for c in learned}}
+        learned = [c for c in learned if kept[c.rule]]
     # detect sees the learned repairs' output too: a rule's repair of it is folded into one change
     det = _detect.detect(doc.text, cfg.rules, assume=assume, also=also, found=found, others=learned)
     doc.pending.extend(det.changes)
@@ -154,26 +155,6 @@ def _stage_detect(doc: Document, cfg: Config) -> None:
                              "rules_spin_score": rules_score}
     if evidence:
         doc.evidence = evidence
-
-
-def _learned(changes: Iterable[Change], spun: bool, text: str, *, judged: bool = False) -> list[Change]:
-    """The spin model's proposals as proposals for emit: never applied in a document not spun, nor
-    inside a name (a capitalised word mid-sentence) unless the language model ``judged`` them.
-
-    Without the model a proposal's confidence is its form's alone, so a name would be swapped
-    wherever it stands ("White House" is no spun "home") and the swap could be swapped back on a
-    second run; those are the match stage's, with its gazetteer. The model judges the name in its
-    sentence ("Formula 1" beats "System 1", "the National Guard" "the Nationwide Guard"): tables
-    learned from part of the training pairs, tested on the rest, such proposals were right 68 times
-    in 70, and a swap back would need the model to prefer both readings."""
-    out = []
-    for c in changes:
-        ok = spun and (judged or not name_like(text, c.start))
-        conf = c.confidence if ok else min(c.confidence, FLAG_CAP)
-        # a proposal already so (most: flagged by the model, no note) is kept as it is (a Change is immutable)
-        out.append(c if not c.applied and c.note is None and conf == c.confidence else
-                   Change(c.stage, c.rule, c.start, c.end, c.before, c.after, conf, False))
-    return out
 
 
 def _stage_match(doc: Document, cfg: Config) -> None:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from repair.model import Change
+from repair.model import FLAG_CAP, Change
+from repair.model import SPUN as EMIT_SPUN
 from repair.words import count
 
 from .align import tokenize
-from .classify import Classifier, doc_features, family_of
-from .decode import MIN_P_CHANGE, STAGE, Calibration, Evidence, Span, SpanIndex, cap_mid, name_like, scan, score_spans
+from .classify import STRONG, Classifier, doc_features
+from .decode import MIN_P_CHANGE, STAGE, Calibration, Scanned, Span, SpanIndex, capital_mid, name_like, scan, score_spans
 from .lm import Scorer, rare_rate
 from .table import RULES_DIR, Table, Tables
 
@@ -44,6 +45,7 @@ class SpinResult:
     features: list[float] = field(default_factory=list)
     prefiltered: bool = False  # called clean by the cheap first pass (the model read its words, judged no repair)
     model_seconds: float = 0.0
+    emit: bool = False  # ``changes`` are :func:`for_emit`'s already (``analyse(..., emit=True)``)
 
     @property
     def judged(self) -> bool:
@@ -62,10 +64,11 @@ class SpinModel:
         # tables do not change once loaded: each is compiled once for scanning
         self._index = SpanIndex(self.table, weightless=False)
         self._name_swaps: tuple[tuple[str, str, float], ...] | None = None
-        # without the model, a proposal's candidate and confidence by (form, spelling, cap_mid), and each
-        # family table's evidence of a form (the tables and the calibration do not change once loaded)
-        self._scored: dict[tuple[str, str, float], tuple[str | None, float]] = {}
-        self._known: dict[str, dict[str, Evidence | None]] = {}
+        # without the model, a proposal's candidate and confidence by (form, spelling, cap_mid) (see
+        # _without_model), and the families whose own table changes a form strongly, with its change rate
+        # there (the tables and the calibration do not change once loaded)
+        self._scored: dict[tuple[str, str, float], tuple[str | None, float, float, float]] = {}
+        self._known: dict[str, tuple[tuple[str, float], ...]] = {}
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -92,16 +95,6 @@ class SpinModel:
                 tables[fam] = Tables(a=tables[fam], b=t).merged(fam) if fam in tables else t
         return cls(tables, Calibration.load(folder / "calibration.json"),
                    Classifier.load(folder / "classifier.json"), scorer, rules=rules)
-
-    @staticmethod
-    def _family_evidence(table: Table, spans: Sequence[Span]) -> list[Evidence]:
-        """The spans (of the merged table) that ``table`` knows, weighed by its own change rates."""
-        out = []
-        for s in spans:
-            e = table.entries.get(s.key)
-            if e is not None and e.to:
-                out.append(Evidence(s.key, e.p_change, 0.0))
-        return out
 
     def name_swaps(self) -> tuple[tuple[str, str, float], ...]:
         """The tables' sure one-word swaps, capitalised, for the match stage's names ("Purple Bull" ->
@@ -132,9 +125,10 @@ class SpinModel:
         return evidence(text, self.rules).spin_score
 
     def analyse(self, text: str, *, force_model: bool = False, rules_score: float | None = None,
-                words: int | None = None) -> SpinResult:
+                words: int | None = None, emit: bool = False) -> SpinResult:
         """Detect, propose and judge; ``rules_score`` is the rules' spin score and ``words`` the text's
-        :func:`repair.words.count` when the caller has them (detect does)."""
+        :func:`repair.words.count` when the caller has them (detect does). With ``emit`` the changes are
+        :func:`for_emit`'s proposals (the pipeline's), made so at once rather than copied."""
         # a name a clean article repeats is no tell (name_like): evidence leaves it out
         scanned = scan(text)
         evidence = self._index.evidence(scanned)
@@ -161,11 +155,11 @@ class SpinModel:
             # neither the rules nor the tables find spin: nothing to propose (a clean article's
             # ordinary words, "because" or "business", are no review work)
             return SpinResult(round(cheap_score, 4), None, [], "model" if self.scorer else "rules-only", cheap,
-                              self.scorer is not None, secs)
+                              self.scorer is not None, secs, emit)
+        if not use:
+            return self._without_model(text, scanned, words, cheap, cheap_score, secs, emit)
         spans = self._index.find(scanned)  # the spans that weigh as evidence or are proposals
         proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
-        if not use:
-            return self._without_model(text, spans, proposals, words, cheap, cheap_score, secs)
         t0 = time.perf_counter()  # from here on the model judges every proposal
         scored = score_spans(text, proposals, self.scorer, tokenize(text))
         secs += time.perf_counter() - t0
@@ -176,7 +170,7 @@ class SpinModel:
         else:
             feats, spin = cheap, cheap_score
         # the family of a spun document: the table explaining the most evidence
-        family = self._family(spans, words) if spin >= SPUN else None
+        family = self._family([s.key for s in spans], words) if spin >= SPUN else None
         changes: list[Change] = []
         at = self.apply_at
         for s in scored:
@@ -186,50 +180,93 @@ class SpinModel:
             rule = f"learned.{family or 'spin'}"
             changes.append(Change(STAGE, rule, s.span.start, s.span.end, s.span.before, s.after, round(conf, 4),
                                   spin >= SPUN and conf >= at))
-        return SpinResult(round(spin, 4), family, changes, "model", feats, False, secs)
+        if emit:
+            changes = for_emit(changes, round(spin, 4) >= EMIT_SPUN, text, judged=True)
+        return SpinResult(round(spin, 4), family, changes, "model", feats, False, secs, emit)
 
-    def _family(self, spans: Sequence[Span], words: int) -> str | None:
-        """:func:`family_of` the spans as each family's table knows them (:meth:`_family_evidence`),
-        with each table's evidence of a form looked up once per model."""
+    def _family(self, keys: Iterable[str], words: int) -> str | None:
+        """:func:`repair.spin.classify.family_of` the spans of forms ``keys`` as each family's table knows
+        them (weighed by its own change rates): the family whose table's strong forms are densest. The
+        families that change a form strongly are looked up once per model; a family with no strong form
+        in the text has density 0, never the densest, and each family's sum adds the same rates in the
+        same order as ``family_of``'s."""
         known = self._known
-        per: dict[str, list[Evidence]] = {}
-        for f, t in self.tables.items():
-            memo = known.get(f)
-            if memo is None:
-                memo = known[f] = {}
-            out = per[f] = []
-            for s in spans:
-                ev = memo.get(s.key, _UNSEEN)
-                if ev is _UNSEEN:
-                    got = self._family_evidence(t, [s])
-                    ev = memo[s.key] = got[0] if got else None
-                if ev is not None:
-                    out.append(ev)
-        return family_of(per, words)
+        total: dict[str, float] = {}
+        for key in keys:
+            strong = known.get(key)
+            if strong is None:
+                strong = known[key] = tuple(
+                    (f, e.p_change) for f, t in self.tables.items()
+                    if (e := t.entries.get(key)) is not None and e.to and e.p_change >= STRONG)
+            for f, p in strong:
+                total[f] = total.get(f, 0) + p
+        best, top = None, 0.0
+        for f in sorted(total):
+            d = total[f] / max(words, 50)
+            if d > top:
+                best, top = f, d
+        return best
 
-    def _without_model(self, text: str, spans: Sequence[Span], proposals: Sequence[Span], words: int,
-                       feats: list[float], spin: float, secs: float = 0.0) -> SpinResult:
+    def _without_model(self, text: str, scanned: Scanned, words: int, feats: list[float], spin: float,
+                       secs: float = 0.0, emit: bool = False) -> SpinResult:
         """The end of :meth:`analyse` when the language model does not run: each proposal's candidate
-        and confidence depend on its form, its spelling and :func:`cap_mid` alone (see
-        :func:`repair.spin.decode._features`), so they are worked out once per model and looked up."""
-        family = self._family(spans, words) if spin >= SPUN else None
+        and confidence depend on its form, its spelling and :func:`repair.spin.decode.cap_mid` alone (see
+        :func:`repair.spin.decode._features`), so they are worked out once per model and looked up, with
+        the confidence rounded and capped for emit; the spans are :meth:`SpanIndex.located`'s (a
+        :class:`Span` is made only for a spelling not seen before)."""
+        found = list(self._index.located(scanned))
+        family = self._family([v[0] for _, _, _, v in found], words) if spin >= SPUN else None
         memo = self._scored
         if len(memo) > _MEMO_MAX:
             memo.clear()
         rule = f"learned.{family or 'spin'}"
         spun = spin >= SPUN
         at = self.apply_at_no_model
+        emit_spun = round(spin, 4) >= EMIT_SPUN  # (for_emit reads the result's rounded score)
         changes: list[Change] = []
-        for sp in proposals:
-            k = (sp.key, sp.before, cap_mid(sp, text))
+        for start, end, seen, value in found:
+            if not value[8]:  # not proposed
+                continue
+            before = text[start:end]
+            if before[0].isupper():
+                cap, name = capital_mid(before, start, text), name_like(text, start)
+            else:  # (most: neither capitalised mid-sentence nor name-like)
+                cap, name = 0.0, False
+            key = value[0]
+            k = (key, before, cap)
             got = memo.get(k)
             if got is None:
-                s = score_spans(text, [sp], None)[0]
-                got = memo[k] = (None if s.after == sp.before else s.after, self.calibration.confidence(s))
-            after, conf = got
+                s = score_spans(text, [Span(start, end, before, key, value[2], seen, value[3], value[4])], None)[0]
+                conf = self.calibration.confidence(s)
+                rounded = round(conf, 4)
+                got = memo[k] = (None if s.after == before else s.after, conf, rounded, min(rounded, FLAG_CAP))
+            after = got[0]
             if after is None:
                 continue
-            changes.append(Change(STAGE, rule, sp.start, sp.end, sp.before, after, round(conf, 4),
-                                  spun and conf >= at))
+            if emit:  # for_emit's proposal: flag-only unless in a spun document and not in a name
+                changes.append(Change(STAGE, rule, start, end, before, after,
+                                      got[2] if emit_spun and not name else got[3], False))
+            else:
+                changes.append(Change(STAGE, rule, start, end, before, after, got[2], spun and got[1] >= at))
         return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
-                          self.scorer is not None, secs)
+                          self.scorer is not None, secs, emit)
+
+
+def for_emit(changes: Iterable[Change], spun: bool, text: str, *, judged: bool = False) -> list[Change]:
+    """The spin model's proposals as proposals for emit: never applied in a document not spun, nor
+    inside a name (a capitalised word mid-sentence) unless the language model ``judged`` them.
+
+    Without the model a proposal's confidence is its form's alone, so a name would be swapped
+    wherever it stands ("White House" is no spun "home") and the swap could be swapped back on a
+    second run; those are the match stage's, with its gazetteer. The model judges the name in its
+    sentence ("Formula 1" beats "System 1", "the National Guard" "the Nationwide Guard"): tables
+    learned from part of the training pairs, tested on the rest, such proposals were right 68 times
+    in 70, and a swap back would need the model to prefer both readings."""
+    out = []
+    for c in changes:
+        ok = spun and (judged or not name_like(text, c.start))
+        conf = c.confidence if ok else min(c.confidence, FLAG_CAP)
+        # a proposal already so (most: flagged by the model, no note) is kept as it is (a Change is immutable)
+        out.append(c if not c.applied and c.note is None and conf == c.confidence else
+                   Change(c.stage, c.rule, c.start, c.end, c.before, c.after, conf, False))
+    return out

@@ -28,6 +28,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Sequence
 
@@ -53,10 +55,28 @@ def _capped(spans: Sequence[Span | Evidence]) -> list[Span | Evidence]:
     seen: dict[str, int] = {}
     out = []
     for s in spans:
-        seen[s.key] = seen.get(s.key, 0) + 1
-        if seen[s.key] <= PER_FORM_CAP:
+        key = s.key
+        n = seen[key] = seen.get(key, 0) + 1
+        if n <= PER_FORM_CAP:
             out.append(s)
     return out
+
+
+class _LogOdds(dict):
+    """``max(0.0, log(p / (1 - p)))`` by change rate ``p``, each worked out once (a document's evidence
+    repeats a few hundred rates of the table's forms)."""
+
+    def __missing__(self, p: float) -> float:
+        if len(self) > 100_000:
+            self.clear()
+        v = self[p] = max(0.0, math.log(p / (1 - p)))
+        return v
+
+
+_P_CHANGE, _LOG_LR = attrgetter("p_change"), attrgetter("log_lr")
+_LOG_ODDS = _LogOdds()
+_AT_STRONG = STRONG.__le__  # STRONG <= p: p >= STRONG
+_POSITIVE = partial(max, 0.0)  # max(0.0, x)
 
 
 def doc_features(spans: Sequence[Span | Evidence], words: int, scored: Sequence[Scored] | None = None,
@@ -68,9 +88,12 @@ def doc_features(spans: Sequence[Span | Evidence], words: int, scored: Sequence[
     spun than in original text (``Entry.log_lr``); without, by its change rate's log-odds.
     """
     spans = _capped(spans)
-    strong = sum(1 for s in spans if s.p_change >= STRONG)
-    llr = sum(max(0.0, math.log(s.p_change / (1 - s.p_change))) for s in spans)
-    lr = sum(max(0.0, s.log_lr) for s in spans) if table is not None else 0.0
+    # the sums of the per-span terms, in the spans' order, mapped in C: sum(1 for s in spans if s.p_change >=
+    # STRONG), sum(max(0.0, log(s.p_change / (1 - s.p_change))) for s in spans), sum(max(0.0, s.log_lr) ...)
+    ps = list(map(_P_CHANGE, spans))
+    strong = sum(map(_AT_STRONG, ps))
+    llr = sum(map(_LOG_ODDS.__getitem__, ps))
+    lr = sum(map(_POSITIVE, map(_LOG_LR, spans))) if table is not None else 0.0
     f = [1.0, _per100(strong, words), _per100(llr, words), _per100(lr, words), float(rules_score)]
     if scored is None:
         return f

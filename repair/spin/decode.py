@@ -120,8 +120,11 @@ class SpanIndex:
                 continue
             lr = e.log_lr(table.spun_words, table.original_words)
             weighs = p >= STRONG_EVIDENCE or lr > 0
+            # the hit's value: what find, evidence and located need of the form, worked out once per form
+            # (the Evidence too: it is the same for every hit of the form)
             a.add_word(" " + "  ".join(parts) + " ",
-                       (key, len(parts), e, p, lr, weightless or weighs or p >= MIN_P_CHANGE, weighs))
+                       (key, len(parts), e, p, lr, weightless or weighs or p >= MIN_P_CHANGE,
+                        Evidence(key, p, lr) if weighs else None, len(key) + len(parts), p >= MIN_P_CHANGE))
         self._empty = len(a) == 0
         if not self._empty:
             a.make_automaton()
@@ -129,7 +132,9 @@ class SpanIndex:
 
     def _hits(self, sc: Scanned) -> list:
         """The automaton's leftmost-longest matches in ``sc.joined`` (one scan per text, shared by
-        :meth:`find` and :meth:`evidence`)."""
+        :meth:`find` and :meth:`evidence`), as (end, value): the value is (key, tokens, entry, p_change,
+        log_lr, kept by find, its Evidence if it weighs else None, len(key) + tokens: the distance from
+        the pattern's leading space to its end, proposed: p_change >= MIN_P_CHANGE)."""
         memo = sc.memo
         got = memo.get("hits")
         if got is None or got[0] is not self:
@@ -144,40 +149,49 @@ class SpanIndex:
         for end, value in self._hits(sc):
             if not value[5]:  # keep
                 continue
-            at = end - len(value[0]) - value[1]  # the pattern's leading space (its length is len(key) + n + 1)
+            at = end - value[7]  # the pattern's leading space (its length is len(key) + n + 1)
             seen += joined.count("  ", pos, at + 1)
             pos = at + 1
             yield end, at, seen, value
 
-    def find(self, text: str | Scanned) -> list[Span]:
+    def located(self, text: str | Scanned) -> Iterator[tuple[int, int, int, tuple]]:
+        """The spans :meth:`find` returns, as (start, end, first token, the pattern's value: see
+        :meth:`_hits`), without a :class:`Span` each (the fast path's proposals need few of its fields)."""
         sc = text if isinstance(text, Scanned) else scan(text)
         if self._empty or not sc.text:
-            return []
-        if not sc.raw:
-            return self._find_slow(sc)
-        text = sc.text
+            return
+        if not sc.raw:  # lower-casing changed a token's length: positions by the tokens' matches
+            matches = TOKEN.finditer(sc.unified)
+            tok = 0  # tokens the match iterator has passed
+            for _, _, seen, value in self._kept(sc):
+                first = next(islice(matches, seen - tok, None))
+                n = value[1]
+                last = first if n == 1 else next(islice(matches, n - 2, None))
+                tok = seen + n
+                yield first.start(), last.end(), seen, value
+            return
+        joined = sc.joined
         cum = sc.places()
-        out: list[Span] = []
-        for end, at, seen, (key, n, e, p, lr, _, _) in self._kept(sc):
-            c0 = at - 2 * seen  # the span's first and last characters among the text's non-space ones
-            c1 = end - 2 * (seen + n)
-            s = c0 + bisect_right(cum, c0) - 1
-            t = c1 + bisect_right(cum, c1)
-            out.append(Span(s, t, text[s:t], key, e, seen, p, lr))
-        return out
+        seen = pos = 0
+        for end, value in self._hits(sc):  # (_kept's walk, inline)
+            if not value[5]:  # keep
+                continue
+            at = end - value[7]  # the pattern's leading space
+            seen += joined.count("  ", pos, at + 1)
+            pos = at + 1
+            c0 = at - 2 * seen  # the span's first character among the text's non-space ones
+            start = c0 + bisect_right(cum, c0) - 1
+            n = value[1]
+            if n == 1:  # one token holds no white space: it ends len(key) (value[7] - 1) characters on
+                yield start, start + value[7] - 1, seen, value
+            else:
+                c1 = end - 2 * (seen + n)  # its last character
+                yield start, c1 + bisect_right(cum, c1), seen, value
 
-    def _find_slow(self, sc: Scanned) -> list[Span]:
-        """:meth:`find` where lower-casing changed a token's length (positions by the tokens' matches)."""
+    def find(self, text: str | Scanned) -> list[Span]:
+        sc = text if isinstance(text, Scanned) else scan(text)
         text = sc.text
-        out: list[Span] = []
-        matches = TOKEN.finditer(sc.unified)
-        tok = 0  # tokens the match iterator has passed
-        for _, _, seen, (key, n, e, p, lr, _, _) in self._kept(sc):
-            first = next(islice(matches, seen - tok, None))
-            last = first if n == 1 else next(islice(matches, n - 2, None))
-            tok = seen + n
-            out.append(Span(first.start(), last.end(), text[first.start():last.end()], key, e, seen, p, lr))
-        return out
+        return [Span(s, t, text[s:t], key, e, seen, p, lr) for s, t, seen, (key, _, e, p, lr, *_) in self.located(sc)]
 
     def evidence(self, text: str | Scanned, *, names: bool = False) -> list[Evidence]:
         """The spans that weigh as evidence, less those :func:`name_like` (unless ``names``): what the
@@ -191,12 +205,12 @@ class SpanIndex:
         matches = None  # without ``raw``: the tokens' matches, for their places
         tok = seen = pos = 0
         for end, value in self._hits(sc):
-            if not value[6]:  # weighs nothing (most hits: "the", "to"): not unpacked
+            ev = value[6]
+            if ev is None:  # weighs nothing (most hits: "the", "to")
                 continue
-            key, n, _, p, lr, _, _ = value
-            at = end - len(key) - n
+            at = end - value[7]
             if names or (raw and not raw[at + 1].isupper()):
-                out.append(Evidence(key, p, lr))  # not capitalised: not name-like
+                out.append(ev)  # not capitalised: not name-like
                 continue
             seen += joined.count("  ", pos, at + 1)
             pos = at + 1
@@ -211,7 +225,7 @@ class SpanIndex:
                 start = next(islice(matches, seen - tok, None)).start()
                 tok = seen + 1
             if not name_like(sc.text, start):
-                out.append(Evidence(key, p, lr))
+                out.append(ev)
         return out
 
 
@@ -222,7 +236,7 @@ class Scanned(NamedTuple):
     unified: str  # quotes and dashes unified (same length as ``text``)
     raw: str  # the tokens joined by two spaces, padded; "" when lower case changed a length
     joined: str  # the same, lower-cased: what the automata scan
-    memo: dict  # what the scans of this text share (the automaton's matches, the places of the tokens)
+    memo: dict  # what the scans of this text share (its pieces, the automaton's matches, the places of the tokens)
 
     def places(self) -> list[int]:
         """``cum``: the text's non-space characters before each of its space-separated pieces (every other
@@ -231,27 +245,44 @@ class Scanned(NamedTuple):
         ``c + bisect_right(cum, c) - 1`` in the text (a piece ``i`` starts at ``cum[i] + i``)."""
         cum = self.memo.get("places")
         if cum is None:
-            pieces = _OTHER_SPACE.sub(" ", self.unified).split(" ")
+            pieces = self.memo.get("pieces") or _spaced(self.unified).split(" ")
             cum = self.memo["places"] = list(accumulate(map(len, pieces), initial=0))
         return cum
 
 
-_OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than a space
+# the white space other than a space (``[^\S ]``: what str.split() and re's \s split on; a test holds the list to
+# them), those of them in ASCII
+OTHER_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+               "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_ASCII_OTHER_SPACE = OTHER_SPACE[:9]
+
+
+def _spaced(text: str) -> str:
+    """``text`` with every white space other than a space made a space (same length), by ``str.replace``
+    for each such character it holds (a regex substitution visits every character)."""
+    for c in _ASCII_OTHER_SPACE if text.isascii() else OTHER_SPACE:
+        if c in text:
+            text = text.replace(c, " ")
+    return text
 
 
 def scan(text: str) -> Scanned:
     unified = unify_marks(text)
+    # the pieces between single spaces (every other white space made a space): the tokens' and, by their
+    # lengths, the places' (Scanned.places) of the text
+    pieces = _spaced(unified).split(" ")
     toks: list[str] = []
-    for piece in unified.split():  # tokens never cross white space; most pieces are one word (all \w)
+    for piece in pieces:  # tokens never cross white space; most pieces are one word (all \w)
         if piece.isalnum():
             toks.append(piece)
-        else:
+        elif piece:  # ("": between two white-space characters)
             toks += TOKEN.findall(piece)
+    memo = {"pieces": pieces}
     raw = "  ".join(toks)
     low = raw.lower()
     if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
-        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", {})
-    return Scanned(text, unified, " " + raw + " ", " " + low + " ", {})
+        return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", memo)
+    return Scanned(text, unified, " " + raw + " ", " " + low + " ", memo)
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,
@@ -349,8 +380,13 @@ _SENTENCE_START = re.compile(r"(^|[.!?:\n]['\"\u2019\u201d]?)\s*$")
 
 def cap_mid(span: Span, text: str) -> float:
     """1.0 for a capitalised span inside a sentence (a feature of the channel), else 0.0."""
-    return 1.0 if span.before[:1].isupper() and span.start > 0 and not _SENTENCE_START.search(
-        text[max(0, span.start - 4):span.start]) else 0.0
+    return capital_mid(span.before, span.start, text)
+
+
+def capital_mid(before: str, start: int, text: str) -> float:
+    """:func:`cap_mid` of the span ``before`` at ``start`` (without a :class:`Span`)."""
+    return 1.0 if before[:1].isupper() and start > 0 and not _SENTENCE_START.search(
+        text[max(0, start - 4):start]) else 0.0
 
 
 LONE_MARGIN = 5.0  # a candidate with no rival (the table knows one original): as if it beat one by 5 nats
