@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from repair.model import FLAG_CAP, Change
+from repair.model import FLAG_CAP, Change, change
 from repair.model import SPUN as EMIT_SPUN
 from repair.words import count
 
@@ -244,10 +244,10 @@ class SpinModel:
             if after is None:
                 continue
             if emit:  # for_emit's proposal: flag-only unless in a spun document and not in a name
-                changes.append(Change(STAGE, rule, start, end, before, after,
+                changes.append(change(STAGE, rule, start, end, before, after,
                                       got[2] if emit_spun and not name else got[3], False))
             else:
-                changes.append(Change(STAGE, rule, start, end, before, after, got[2], spun and got[1] >= at))
+                changes.append(change(STAGE, rule, start, end, before, after, got[2], spun and got[1] >= at))
         return SpinResult(round(spin, 4), family, changes, "model" if self.scorer else "rules-only", feats,
                           self.scorer is not None, secs, emit)
 
@@ -268,5 +268,5 @@ def for_emit(changes: Iterable[Change], spun: bool, text: str, *, judged: bool =
         conf = c.confidence if ok else min(c.confidence, FLAG_CAP)
         # a proposal already so (most: flagged by the model, no note) is kept as it is (a Change is immutable)
         out.append(c if not c.applied and c.note is None and conf == c.confidence else
-                   Change(c.stage, c.rule, c.start, c.end, c.before, c.after, conf, False))
+                   change(c.stage, c.rule, c.start, c.end, c.before, c.after, conf, False))
     return out
