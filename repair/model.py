@@ -227,13 +227,18 @@ def _holds(text: str, changes: list[Change], starts: list[int], ends: list[int])
     return list(map(text.__getitem__, map(slice, starts, ends))) == [c.before for c in changes]
 
 
+def _laid_out(length: int, starts: list[int], ends: list[int]) -> bool:
+    """Whether the spans of sorted changes (their ``starts`` and ``ends``, at least one) lie inside a text of
+    ``length`` characters, none overlapping the one before it (then the ends never decrease: the first
+    start and the last end bound them all): :func:`check_changes`' test of the places, in bulk."""
+    return (starts[0] >= 0 and ends[-1] <= length and all(map(le, starts, ends))
+            and all(map(le, ends, islice(starts, 1, None))))
+
+
 def _fits(text: str, changes: list[Change], starts: list[int], ends: list[int]) -> bool:
-    """Whether the sorted ``changes`` pass :func:`check_changes`: all inside ``text``, none overlapping
-    the one before it (then the ends never decrease: the first start and the last end bound them all),
+    """Whether the sorted ``changes`` pass :func:`check_changes`: laid out inside ``text`` (:func:`_laid_out`),
     each holding its ``before``. The same test as its loop, in bulk."""
-    return not changes or (
-        starts[0] >= 0 and ends[-1] <= len(text) and all(map(le, starts, ends))
-        and all(map(le, ends, islice(starts, 1, None))) and _holds(text, changes, starts, ends))
+    return not changes or (_laid_out(len(text), starts, ends) and _holds(text, changes, starts, ends))
 
 
 def check_changes(text: str, changes: Iterable[Change]) -> list[Change]:
@@ -274,8 +279,7 @@ def apply_changes(text: str, changes: Iterable[Change], *, only_applied: bool = 
     # ``before`` of its span's length; then the gaps and the befores, interleaved, make the text again
     # exactly when each change holds its ``before``
     parts[1::2] = befores = [c.before for c in chosen]
-    if not (not n or (starts[0] >= 0 and ends[-1] <= len(text) and all(map(le, starts, ends))
-                      and all(map(le, ends, islice(starts, 1, None)))
+    if not (not n or (_laid_out(len(text), starts, ends)
                       and list(map(len, befores)) == list(map(sub, ends, starts)) and "".join(parts) == text)):  # type: ignore[arg-type]
         check_changes(text, chosen)  # raises the ReplayError that names the misfit
     parts[1::2] = [c.after for c in chosen]
@@ -452,8 +456,7 @@ class _Composition:
         ``current``, as :class:`repair.document.Document` keeps it): that is tested too, once per gap."""
         if self.flagged:
             return None
-        if news and not (starts[0] >= 0 and ends[-1] <= len(current) and all(map(le, starts, ends))
-                         and all(map(le, ends, islice(starts, 1, None)))):
+        if news and not _laid_out(len(current), starts, ends):
             return None  # outside the text, or two overlap (then ends may decrease): the general path
         if not all(map(lt, starts, islice(starts, 1, None))):
             spans = list(zip(starts, ends, strict=True))

@@ -90,8 +90,8 @@ def literal_starts(pf: Prefilter, lowered: str) -> list[int]:
     if cover is None or pf.ends or len(cover) > _FIND_MAX:
         return pf.starts(lowered)
     out = []
+    find = lowered.find
     for lit in cover:
-        find = lowered.find
         i = find(lit)
         while i >= 0:
             out.append(i)

@@ -21,7 +21,7 @@ from repair.model import SPUN as EMIT_SPUN
 from repair.words import count
 
 from .align import tokenize
-from .classify import STRONG, Classifier, doc_features
+from .classify import STRONG, Classifier, densest, doc_features
 from .decode import MIN_P_CHANGE, STAGE, Calibration, Scanned, Span, SpanIndex, capital_mid, name_like, scan, score_spans
 from .lm import Scorer, rare_rate
 from .table import RULES_DIR, Table, Tables
@@ -186,10 +186,10 @@ class SpinModel:
 
     def _family(self, keys: Iterable[str], words: int) -> str | None:
         """:func:`repair.spin.classify.family_of` the spans of forms ``keys`` as each family's table knows
-        them (weighed by its own change rates): the family whose table's strong forms are densest. The
-        families that change a form strongly are looked up once per model; a family with no strong form
-        in the text has density 0, never the densest, and each family's sum adds the same rates in the
-        same order as ``family_of``'s."""
+        them (weighed by its own change rates): the family whose table's strong forms are densest
+        (:func:`repair.spin.classify.densest`). The families that change a form strongly are looked up once
+        per model; a family with no strong form in the text has no total (density 0, never the densest),
+        and each family's sum adds the same rates in the same order as ``family_of``'s."""
         known = self._known
         total: dict[str, float] = {}
         for key in keys:
@@ -200,12 +200,7 @@ class SpinModel:
                     if (e := t.entries.get(key)) is not None and e.to and e.p_change >= STRONG)
             for f, p in strong:
                 total[f] = total.get(f, 0) + p
-        best, top = None, 0.0
-        for f in sorted(total):
-            d = total[f] / max(words, 50)
-            if d > top:
-                best, top = f, d
-        return best
+        return densest(total, words)
 
     def _without_model(self, text: str, scanned: Scanned, words: int, feats: list[float], spin: float,
                        secs: float = 0.0, emit: bool = False) -> SpinResult:

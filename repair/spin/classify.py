@@ -139,9 +139,16 @@ class Classifier:
 
 def family_of(text_spans: dict[str, Sequence[Span]], words: int) -> str | None:
     """The family whose own table's strong forms are densest in the text (None if no evidence)."""
+    return densest({fam: sum(s.p_change for s in spans if s.p_change >= STRONG) for fam, spans in text_spans.items()},
+                   words)
+
+
+def densest(totals: dict[str, float], words: int) -> str | None:
+    """The family whose total (its strong forms' change rates in the text) is highest per word; None if no
+    total is above 0; a tie goes to the first family by name."""
     best, top = None, 0.0
-    for fam, spans in sorted(text_spans.items()):
-        d = sum(s.p_change for s in spans if s.p_change >= STRONG) / max(words, 50)
+    for fam in sorted(totals):
+        d = totals[fam] / max(words, 50)
         if d > top:
             best, top = fam, d
     return best
