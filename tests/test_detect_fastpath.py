@@ -98,3 +98,32 @@ def test_cover_holds_as_a_scan_of_the_spans_says(spans, s, n):
     spans = [(a, a + k) for a, k in spans]
     e = s + n
     assert D._Cover(spans).holds(s, e) == any(a <= s and e <= b for a, b in spans)
+
+
+_ENTRIES = [D.Entry(f"r{i}", "f", "x", None, 0.5, 1.0, "none", (), exact, None) for i, exact in enumerate((True, False))]
+
+
+def _resolved(hits: list[D._Hit]) -> list[tuple]:
+    return [(h.start, h.end, h.entry.rule, h.after, h.conf) for h in hits]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 8), st.sampled_from(["ab", "b c", "", "ab c", None]),
+                          st.sampled_from([0.2, 0.3, 0.9, 0.95]), st.integers(0, 1)), max_size=14))
+def test_resolve_ranks_runs_of_overlapping_hits_as_one_ranking_of_all(specs):
+    # spans of every length (none too), protecting and evidence-only hits, ties of rank, and repairs that merge
+    # ("ab" over "a b" then "b c" over "b" share what they overlap on)
+    text = "a b c " * 10
+    hits = [D._Hit(s, s + n, _ENTRIES[k], after, conf) for s, n, after, conf, k in specs]
+    expected = _resolved(D._resolve_ranked(hits, text))
+    assert _resolved(D._resolve(hits, text)) == expected
+    assert _resolved(D._resolve(list(reversed(hits)), text)) == _resolved(D._resolve_ranked(list(reversed(hits)), text))
+
+
+def test_resolve_keeps_a_merged_repair_and_drops_the_outranked_one():
+    text = "decrease than per week"
+    a = D._Hit(0, 13, _ENTRIES[0], "less than", 0.9)  # "decrease than" -> "less than"
+    b = D._Hit(9, 22, _ENTRIES[0], "than a week", 0.9)  # "than per week" -> "than a week"
+    lone = D._Hit(14, 17, _ENTRIES[1], "for", 0.3)  # inside b, outranked (shorter, flagged)
+    out = D._resolve([lone, a, b], text)
+    assert _resolved(out) == [(0, 22, "r0", "less than a week", 0.9)]
