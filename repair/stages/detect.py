@@ -464,10 +464,16 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
     """
     extra: list[_Hit] = []
     kept = _resolve(hits, text)
-    outside = [_Hit(c.start, c.end, Entry(c.rule, "", c.before, c.after, c.confidence, 0.0, "none", (), True, None),
-                    c.after, c.confidence)
-               for c in sorted((c for c in others if c.confidence >= SURE and c.before != c.after),
-                               key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule))]
+    # the sure ones among ``others``, as hits of an exact entry of their rule (one per rule id: a hit of
+    # ``others`` is never weighed nor gated, only placed, and folded in under its rule id)
+    entries: dict[str, Entry] = {}
+    outside = []
+    for c in sorted((c for c in others if c.confidence >= SURE and c.before != c.after),
+                    key=lambda c: (-c.confidence, -(c.end - c.start), c.start, c.rule)):
+        e = entries.get(c.rule)
+        if e is None:
+            e = entries[c.rule] = Entry(c.rule, "", "", None, SURE, 0.0, "none", (), True, None)
+        outside.append(_Hit(c.start, c.end, e, c.after, c.confidence))
     for _ in range(_LOOKS):
         sure = [h for h in kept if h.conf >= SURE and h.after != text[h.start:h.end]]
         taken = Placed()
