@@ -420,10 +420,15 @@ def detect(text: str, rules: RuleSet, *, assume: Assume | None = None, without: 
     decided = (assume, also)
     _gate(hits, weights, words, *decided)
     found: list[Change] = []
+    rounded: dict[float, float] = {}  # a confidence, rounded once: the hits share a few
     for h in _look_again(text, rules, without, hits, decided, others):
-        if h.after == text[h.start:h.end]:
+        before = text[h.start:h.end]
+        if h.after == before:
             continue  # a protecting entry (spun == original): it only keeps shorter repairs off this span
-        found.append(change(STAGE, h.entry.rule, h.start, h.end, text[h.start:h.end], h.after, round(h.conf, 4), False))
+        conf = rounded.get(h.conf)
+        if conf is None:
+            conf = rounded[h.conf] = round(h.conf, 4)
+        found.append(change(STAGE, h.entry.rule, h.start, h.end, before, h.after, conf, False))
     ev = {"tells": {k: round(v, 3) for k, v in sorted(weights.items())}, "words": words,
           "rules": dict(sorted(per_rule.items()))}
     if assume is not None:
