@@ -67,7 +67,7 @@ def _contexts() -> list:
     """Every distinct context condition of the built-in detect rules (patterns, builtins, entries)."""
     fast, _ = _compiled()
     found = {e.context for _, e in fast.patterns + fast.builtins if e.context is not None}
-    found |= {e.context for k in fast.automaton.values() for e in k.entries if e.context is not None}
+    found |= {e.context for k in fast.automaton.values for e in k.entries if e.context is not None}
     return sorted(found, key=repr)
 
 

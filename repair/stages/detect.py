@@ -117,9 +117,9 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
     near: dict[int, list[tuple[int, int]]] = {}  # scan -> (start, length) of its literals
     n = len(text)
     add = hits.append
-    for end, key in comp.automaton.iter(folded) if comp.automaton is not None else ():
-        length, entries, needed_by, covers = key  # a Key: unpacked at once, not four attribute lookups
-        start = end - length + 1
+    keys = comp.automaton.values if comp.automaton is not None else ()
+    for which, start, stop in comp.automaton.find(folded) if comp.automaton is not None else ():
+        length, entries, needed_by, covers = keys[which]  # a Key: unpacked at once, not four attribute lookups
         if needed_by:
             needed.update(needed_by)
         for i in covers:
@@ -131,7 +131,7 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
             continue
         # the entries spelled as text[start:stop] (lower-cased) that hold there: a whole word or phrase,
         # spelled exactly when they must be, in their context (inline: the loop's hot path)
-        stop = end + 1
+        end = stop - 1
         if start > 0:
             c = text[start - 1]
             if (c.isalnum() or c == "_") and ((c := text[start]).isalnum() or c == "_"):
@@ -210,9 +210,10 @@ def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
     """
     out: list[_Hit] = []  # kept, sorted by start, never overlapping
     run: list[_Hit] = []
-    reach = -1  # the furthest end in the run
+    reach = first = -1  # the furthest end in the run, the start of its last hit
     for h in sorted((h for h in hits if h.after is not None), key=_START):  # stable: ties keep the hits' order
-        if h.start >= reach:  # overlaps nothing before it: the run before it is complete
+        if h.start >= reach and h.start > first:  # overlaps nothing before it: the run before it is complete
+            # (hits that start together stay in one run: ranking orders those it keeps, empty spans)
             if len(run) == 1:
                 out.append(run[0])
             elif run:
@@ -223,6 +224,7 @@ def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
             run.append(h)
             if h.end > reach:
                 reach = h.end
+        first = h.start
     if len(run) == 1:
         out.append(run[0])
     elif run:

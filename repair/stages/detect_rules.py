@@ -20,10 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-import ahocorasick
-
 from repair.errors import RuleError
 from repair.rules import Rule, RuleSet
+from repair.scan.literals import Literals
 from repair.scan.prefilter import match_width
 from repair.scan.windows import ScanGate, scan_gate
 from repair.tells import signals, spelling
@@ -94,7 +93,7 @@ class Key(NamedTuple):  # a tuple: some 8,000 are made per rule set
 
 @dataclass(slots=True)
 class Compiled:
-    automaton: Any  # lower-case string -> Key; None if there is no string to look for
+    automaton: Literals[Key] | None  # lower-case strings and their Keys; None if there is no string to look for
     entries: int
     patterns: list[tuple[re.Pattern[str], Entry]]
     builtins: list[tuple[Callable[[str], Any], Entry]]
@@ -265,13 +264,10 @@ class _Builder:
                 covers[lit.lower()].append(i)
             gates.append(gate)
         keyed, needs = self.keyed, self.needs
-        auto = ahocorasick.Automaton()
-        for key in {**keyed, **needs, **covers}:
-            auto.add_word(key, Key(len(key), tuple(keyed.get(key, ())), tuple(needs.get(key, ())),
-                                   tuple(covers.get(key, ()))))
-        if len(auto):
-            auto.make_automaton()
-        return Compiled(auto if len(auto) else None, len(keyed), self.patterns, self.builtins,
+        strings = Literals({key: Key(len(key), tuple(keyed.get(key, ())), tuple(needs.get(key, ())),
+                                     tuple(covers.get(key, ())))
+                            for key in {**keyed, **needs, **covers}})
+        return Compiled(strings if len(strings) else None, len(keyed), self.patterns, self.builtins,
                         tuple(sorted(self.families)), tuple(gates))
 
 
