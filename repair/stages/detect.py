@@ -110,7 +110,7 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
     then the pattern and builtin scans worth running (those whose literals it found too)."""
     hits: list[_Hit] = []
     raw = text
-    if _HAS_OTHER_SPACE.search(text):
+    if not text.isascii() and _HAS_OTHER_SPACE.search(text):  # (the spaces looked for are all non-ASCII)
         text = text.translate(_SPACES)  # a no-break space between words is a space to the rules (same length)
     folded, odd = _fold(text)
     needed: set[int] = set()  # scans one of whose `needs` occurs
