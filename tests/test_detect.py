@@ -85,6 +85,17 @@ def test_what_a_second_run_would_repair_is_folded_into_one_change(text, before, 
     assert got == [(before, after, True)]
 
 
+def test_a_context_word_spun_too_counts_in_the_first_look():
+    # "form an inclusive government" spun as "type an inclusive authorities": okay.form's context accepts the
+    # spun noun, so the first look finds both tells (not only a second look at the repaired text)
+    from repair.stages.detect import evidence
+
+    text = "They pushed the Taliban to type an inclusive authorities in Kabul."
+    assert evidence(text, RULES).per_rule.get("okay.form") == 1
+    got = [(c.before, c.after) for c in detect(text, RULES, assume=Assume(True, "okay")).changes]
+    assert got == [("to type ", "to form "), ("authorities", "government")]
+
+
 def test_a_gate_that_opens_once_another_familys_tells_are_repaired_opens_at_once():
     # the "okay" tell makes the document spun and "okay" its family; once it is repaired, the thesaurus
     # tells alone still make it spun (0.5) and point to their family: the thesaurus gate opened on a
