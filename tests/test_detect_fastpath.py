@@ -127,3 +127,31 @@ def test_resolve_keeps_a_merged_repair_and_drops_the_outranked_one():
     lone = D._Hit(14, 17, _ENTRIES[1], "for", 0.3)  # inside b, outranked (shorter, flagged)
     out = D._resolve([lone, a, b], text)
     assert _resolved(out) == [(0, 22, "r0", "less than a week", 0.9)]
+
+
+def _texts_to_look_again_at() -> list[str]:
+    """Spun texts whose repairs' output detect looks at: the seeds, the rule examples, and ones where
+    a second look repairs more (a repair re-creating its phrase, a gate opening once tells are gone)."""
+    from pathlib import Path
+
+    seeds = sorted(p.read_text(encoding="utf-8") for p in (Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    return seeds + _pieces() + ["They shared tips on tips on how to cope.",
+                                "Nato became weak after a lengthy course of, officials said.",
+                                "Protection Secretary the the would dangle mentioned dangle"]
+
+
+def test_a_look_again_without_a_possible_sure_repair_stops_as_weighing_it_would(monkeypatch):
+    rules = load_rules()
+
+    def changes() -> list[list[tuple]]:
+        return [[(c.start, c.end, c.after, c.rule, c.confidence) for c in D.detect(t, rules).changes]
+                for t in _texts_to_look_again_at()]
+
+    weighed = []
+    real = D._weighed
+    monkeypatch.setattr(D, "_weighed", lambda hits, text: weighed.append(text) or real(hits, text))
+    quick, quick_weighed = changes(), len(weighed)
+    monkeypatch.setattr(D, "_could_repair", lambda hits, text: True)  # always weigh the repaired text
+    weighed.clear()
+    assert changes() == quick
+    assert quick_weighed < len(weighed)  # the shortcut was taken

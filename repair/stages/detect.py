@@ -354,10 +354,19 @@ def evidence(text: str, rules: RuleSet, without: Collection[str] = ()) -> Eviden
     ``without``: rule ids whose candidates are dropped, as if those rules were not in ``rules``
     (no other rule's candidates depend on them), without compiling the rules again.
     """
-    comp = rules.compiled(STAGE, compile_rules)
-    hits = _candidates(text, comp) if text else []
+    return _weighed(_found(text, rules, without), text)
+
+
+def _found(text: str, rules: RuleSet, without: Collection[str] = ()) -> list[_Hit]:
+    """The candidates :func:`evidence` weighs."""
+    hits = _candidates(text, rules.compiled(STAGE, compile_rules)) if text else []
     if without:
         hits = [h for h in hits if h.entry.rule not in without]
+    return hits
+
+
+def _weighed(hits: list[_Hit], text: str) -> Evidence:
+    """:func:`evidence` of ``text`` from its candidates."""
     per_rule: dict[str, int] = {}
     weights: dict[str, float] = {}
     per_entry: dict[tuple[str, str], int] = {}
@@ -504,7 +513,10 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
             pos = h.end
         parts.append(text[pos:])
         repaired = "".join(parts)
-        again, weights, _, words = evidence(repaired, rules, without)
+        found = _found(repaired, rules, without)
+        if not _could_repair(found, repaired):
+            break  # (the evidence is not weighed: no gate could make a repair of these sure)
+        again, weights, _, words = _weighed(found, repaired)
         _gate(again, weights, words, *decided)
         more = [h for h in _resolve(again, repaired) if h.conf >= SURE and h.after != repaired[h.start:h.end]]
         if not more:
@@ -516,6 +528,13 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
         inside = _Cover([(x.start, x.end) for x in extra])
         kept = _resolve([h for h in hits if not inside.holds(h.start, h.end)] + extra, text)
     return kept
+
+
+def _could_repair(hits: list[_Hit], text: str) -> bool:
+    """Whether some hit could be a sure repair of ``text``, whatever the gates decide: one whose entry is
+    sure enough (a gate only lowers confidence) and whose replacement differs from what it replaces (a
+    merge of two hits is as sure as the less sure one, and changes the text only if one of them does)."""
+    return any(h.entry.confidence >= SURE and h.after is not None and h.after != text[h.start:h.end] for h in hits)
 
 
 def _fold_in(h: _Hit, places: list[tuple[_Hit, int, int]], repaired: str) -> _Hit:
