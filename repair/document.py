@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repair.errors import RepairError, ReplayError
-from repair.model import Change, Composed, StageResult, apply_changes, check_changes, compose, unapply
+from repair.model import Change, Composed, StageResult, apply_changes, changes_json, check_changes, compose, unapply
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_ID = 1000  # characters of an id kept (names, messages and the report show it)
@@ -184,7 +184,7 @@ class Document:
             "id": self.id,
             "spin_score": round(float(self.spin_score), 4),
             "family": self.family,
-            "changes": list(map(Change.to_json, self.changes)),
+            "changes": changes_json(self.changes),
         }
         if self.skipped:
             block["skipped"] = dict(sorted(self.skipped.items()))
@@ -196,7 +196,7 @@ class Document:
             block.update(self.extra)
         if not final:
             block["stages"] = list(self.stages)
-            block["pending"] = list(map(Change.to_json, self.pending))
+            block["pending"] = changes_json(self.pending)
         rec["repair"] = block
         return rec
 

@@ -36,13 +36,18 @@ def _maybe_apart(out: bytes) -> bool:
     """Whether orjson's ``out`` may hold a number json writes otherwise: one below 1e-4, which orjson
     writes as ``0.0000...`` or with an exponent (always ``e-`` or ``e+`` after a digit). ``bytes.find``
     is many times faster than a regex over a long line; text in a string that looks so ("2e-3",
-    "0.00001") only sends the line to json."""
-    for mark in (b"e-", b"e+") if b"+" in out else (b"e-",):  # a "+" is rare: one quick memchr instead of a search
-        i = out.find(mark, 1)
+    "0.00001") only sends the line to json.
+
+    The exponent's sign is what is searched for, one byte (``memchr``: a record's hundred-odd hyphens
+    cost less than a search for ``e-`` through its every ``e``, three times as long on a spun article's
+    record); its ``e`` and the digit before are then read."""
+    e = 101  # ord("e")
+    for mark in (b"-", b"+") if b"+" in out else (b"-",):  # a "+" is rare: one quick memchr instead of a search
+        i = out.find(mark, 2)
         while i >= 0:
-            if out[i - 1] in _DIGITS:
+            if out[i - 1] == e and out[i - 2] in _DIGITS:
                 return True
-            i = out.find(mark, i + 2)
+            i = out.find(mark, i + 1)
     return b"0.0000" in out
 
 

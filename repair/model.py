@@ -128,6 +128,17 @@ class Change:
                       self.note)
 
 
+def changes_json(changes: Iterable[Change]) -> list[dict[str, Any]]:
+    """``[c.to_json() for c in changes]`` at three quarters of the cost, for a record's hundreds of changes: the
+    dict is built in the comprehension (no method call per change), and the rounding of the confidence
+    looked up in :func:`_round4`'s table first (a value not in it, or rounded to a falsy 0.0, takes the call).
+    A change with a note takes :meth:`Change.to_json`."""
+    rounded = _ROUNDED.get
+    return [{"start": c.start, "end": c.end, "before": c.before, "after": c.after, "stage": c.stage, "rule": c.rule,
+             "confidence": rounded(c.confidence) or _round4(c.confidence), "applied": c.applied}
+            if c.note is None else c.to_json() for c in changes]
+
+
 class _Draft:
     """A :class:`Change` under construction: the same slots (so the same memory layout) without the frozen
     ``__setattr__``, so that its fields are set by plain attribute stores; it then becomes a Change by

@@ -299,7 +299,6 @@ _DISPATCH[Change] = lambda c: (Change, (c.stage, c.rule, c.start, c.end, c.befor
 
 _DOC_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
 _doc_values = attrgetter(*_DOC_FIELDS)
-_change_values = attrgetter(*(f.name for f in dataclasses.fields(Change)))
 _LISTS = tuple(i for i, name in enumerate(_DOC_FIELDS) if name in ("changes", "pending"))
 
 
@@ -310,8 +309,15 @@ def _reduce_document(d: Document) -> Any:
     for i in _LISTS:
         if not isinstance(values[i], list) or not set(map(type, values[i])) <= {Change}:
             return d.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # not the usual shape: the default reduction
-        values[i] = list(map(_change_values, values[i]))
+        values[i] = _fields_of(values[i])
     return _document, (tuple(values),)
+
+
+def _fields_of(changes: list[Change]) -> list[tuple[Any, ...]]:
+    """Each change as the tuple of its fields in :class:`Change`'s order (what ``Change(*fields)`` takes back).
+    A comprehension: its attribute reads, specialised for slots, cost half what ``attrgetter`` over the nine
+    names does (the generic lookup per name)."""
+    return [(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.applied, c.note) for c in changes]
 
 
 def _document(values: tuple[Any, ...]) -> Document:

@@ -173,6 +173,25 @@ def test_rounded_confidence_is_round_of_it(values):
         assert type(r) is float and (math.isnan(r) or math.copysign(1, r) == math.copysign(1, ref))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(allow_nan=True, allow_infinity=True) | st.integers(-3, 3) | st.booleans()
+                          | st.sampled_from([0.0, -0.0, 0.00004, 0.5, 0.95, 1.0, 0.123456789]),
+                          st.booleans(), st.booleans()), max_size=8))
+def test_changes_json_is_each_changes_to_json(specs):
+    """A record's changes written in one comprehension: each as its to_json writes it (keys in the same order,
+    the same rounding and sign), a change with a note too."""
+    import json
+
+    from repair.model import Note, changes_json
+
+    fixed = [(-0.0, True, False), (0.0, True, False), (0.00004, False, False), (float("nan"), True, False)]
+    changes = [Change("emit", f"r{i}", i, i + 1, "a", "b", conf, applied, Note("m") if noted else None)
+               for i, (conf, applied, noted) in enumerate(fixed + specs)]
+    for _ in range(2):  # the second time with the confidences kept by the first
+        ref = [dict(c.to_json(), confidence=round(float(c.confidence), 4)) for c in changes]  # (the rounding as such)
+        assert json.dumps(changes_json(changes)) == json.dumps(ref)
+
+
 # --- a Change built as a draft, then given its class -------------------------------------------------
 
 def test_change_built_fast_is_a_frozen_change_like_any_other():

@@ -25,7 +25,6 @@ token-level substitution evidence and a gazetteer of canonical terms:
 
 from __future__ import annotations
 
-import itertools
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -244,15 +243,16 @@ def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, st
         slots.append([(" ".join(kept), 0, 1.0, "")])
     # a run of words without swaps is one slot of one option (it multiplies nothing, joins the same and adds
     # its 1.0 to the confidences' minimum as each of its words did)
-    out = []
-    for combo in itertools.islice(itertools.product(*slots), MAX_VARIANTS):
-        swaps = sum(c[1] for c in combo)
-        if not swaps:
-            continue
-        conf = min(c[2] for c in combo)
-        rid = next(c[3] for c in combo if c[1])
-        out.append((" ".join(c[0] for c in combo), swaps, conf, rid))
-    return out
+    # The product of the slots in itertools.product's order (the last slot varies fastest), built slot by slot:
+    # each partial combination carries its text, swaps, lowest confidence (min's own test: a later one replaces
+    # it only if lower) and the rule of its first swap, so no combination is walked again. The first
+    # MAX_VARIANTS combinations extend the first MAX_VARIANTS partial ones only (every slot has an option), so
+    # no more are kept at any step.
+    combos = slots[0][:MAX_VARIANTS]
+    for slot in slots[1:]:
+        combos = [(text + " " + word, swaps + more, conf if conf < low else low, rid if swaps else rule)
+                  for text, swaps, low, rid in combos for word, more, conf, rule in slot][:MAX_VARIANTS]
+    return [combo for combo in combos if combo[1]]  # the one with no swap is no restoration
 
 
 def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: float | None = None,
