@@ -34,16 +34,51 @@ UNIFY_TABLE = str.maketrans({
 def count(text: str) -> int:
     """``len(WORD.findall(text))``, counted faster: each match is a run of word characters joined
     to the next by an apostrophe between word characters, so the count is the runs less those
-    joins (found with ``str.find``: a text has few apostrophes). White space is never a word
-    character, so the runs are counted per whitespace-separated token.
+    joins.
+
+    Most news text is Latin script whose other characters are not word characters (curly quotes,
+    dashes, no-break spaces): it is counted on its one-byte-per-character Latin-1 form (those
+    others become ``?``), with bytes operations (a table marks the word characters, ``bytes.count``
+    finds the starts of runs), some ten times sooner than anything that visits the text a
+    character at a time in Python or the regex engine. Any other text is counted by
+    :func:`_count_tokens`.
 
     >>> t = "It's a rock’n’roll 'hit' -- isn't it?"
-    >>> count(t) == len(WORD.findall(t)), count(""), count("Mr. Smith, 3 o'clock")
-    (True, 0, 4)
+    >>> count(t) == len(WORD.findall(t)), count(""), count("Mr. Smith, 3 o'clock"), count("café—naïve")
+    (True, 0, 4, 2)
     """
-    # runs of word characters never span white space: a whitespace-separated token that is all letters and
-    # digits is one run (most are), the others are counted by the regex, in one call over them joined by spaces
-    # (which join no runs)
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return _count_tokens(text)
+    if len(raw) == len(text):  # ASCII
+        cells = raw
+    else:
+        # the characters beyond Latin-1 must not be word characters: they all become "?"
+        others = raw.translate(None, _ASCII_BYTES)  # the UTF-8 of the non-ASCII characters, in order
+        if len(others) > _MAX_OTHER_BYTES or any(c > "\xff" and c.isalnum() for c in set(others.decode())):
+            return _count_tokens(text)
+        cells = text.encode("latin-1", "replace")  # one byte per character, at the same offsets
+    cells = cells.translate(_WORD_CELLS)  # word characters "a", all others " "
+    n = cells.count(b" a") + cells.startswith(b"a")  # the starts of runs
+    for q in "'’":
+        i = text.find(q, 1)
+        while i >= 0:
+            if cells[i - 1:i + 2:2] == b"aa":  # a word character on either side (a short slice at the end)
+                n -= 1
+            i = text.find(q, i + 1)
+    return n
+
+
+_ASCII_BYTES = bytes(range(128))
+_WORD_CELLS = bytes(b"a"[0] if (chr(b).isalnum() or chr(b) == "_") else b" "[0] for b in range(256))
+_MAX_OTHER_BYTES = 4096  # past this much text beyond ASCII (Greek, Cyrillic, ...), the set of its characters costs
+
+
+def _count_tokens(text: str) -> int:
+    """:func:`count` for any text: runs of word characters never span white space, so a
+    whitespace-separated token that is all letters and digits is one run (most are); the others are
+    counted by the regex, in one call over them joined by spaces (which join no runs)."""
     toks = text.split()
     odd = [t for t in toks if not t.isalnum()]
     n = len(toks) - len(odd) + len(_RUN.findall(" ".join(odd))) if odd else len(toks)

@@ -314,10 +314,42 @@ class Folded:
 
     @classmethod
     def of(cls, text: str, lowered: str | None = None) -> "Folded":
+        if lowered is None:
+            quick = _quick_fold(text)
+            if quick is not None:
+                return cls(text, *quick)
         low = text.lower() if lowered is None else lowered
         if len(low) != len(text):  # a character lower-cases to two: positions would not line up
             return cls(text, low, True)
         return cls(text, low, odd_case(low))
+
+
+def _quick_fold(text: str) -> tuple[str, bool] | None:
+    """``(text.lower(), odd_case(text.lower()))`` for a text none of whose characters beyond ASCII
+    changes when lower-cased (curly quotes, dashes, accented small letters: most news), else None.
+
+    ``str.lower`` looks every character of a text beyond ASCII up in the Unicode tables; here only
+    the few distinct characters beyond ASCII are, and the ASCII letters are lower-cased in the UTF-8
+    bytes (``bytes.lower`` leaves the bytes of other characters as they are), several times sooner.
+    """
+    if text.isascii():
+        return text.lower(), False
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    others = raw.translate(None, _ASCII_BYTES)  # the UTF-8 of the characters beyond ASCII, in order
+    if len(others) > _MAX_OTHER_BYTES:
+        return None  # (Greek, Cyrillic, ...: the set of them would cost more than it saves)
+    chars = set(others.decode())
+    if any(c.lower() != c for c in chars):
+        return None
+    return raw.lower().decode(), not _ODD_SET.isdisjoint(chars)
+
+
+_ASCII_BYTES = bytes(range(128))
+_MAX_OTHER_BYTES = 4096
+_ODD_SET = frozenset(_ODD_CHARS)
 
 
 @lru_cache(maxsize=4)

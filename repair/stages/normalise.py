@@ -38,7 +38,7 @@ from repair.errors import RuleError
 from repair.model import Change, StageResult, compose
 from repair.rules import Rule, RuleSet
 from repair.scan.ftfy_gate import ftfy_may_change, needs_ftfy
-from repair.scan.lines import line_matches, may_cross_lines
+from repair.scan.lines import LineFilter, line_matches, may_cross_lines
 from repair.scan.prefilter import Prefilter, folded
 
 STAGE = "normalise"
@@ -189,7 +189,7 @@ class _ReplacePass:
 class _LinePass:
     """Whole-line removals: one multiline regex with a named group per rule."""
 
-    __slots__ = ("rx", "by_group", "pf")
+    __slots__ = ("rx", "by_group", "lines")
 
     def __init__(self, rules: list[Rule]) -> None:
         alts = []
@@ -198,22 +198,22 @@ class _LinePass:
             alts.append(f"(?P<r{i}>{r.data['pattern']})")
         self.rx = re.compile(r"^[ \t\u00a0]*(?:" + "|".join(alts) + r")[ \t\u00a0]*(?:\n|\Z)", re.I | re.M)
         self.by_group = {f"r{i}": r for i, r in enumerate(rules)}
-        # when no rule can match across a line break, only lines holding one of the rules' literals
-        # need trying (see line_matches)
+        # when no rule can match across a line break, only the lines that start like a rule (or hold
+        # one of its literals) need trying (see line_matches)
         within_lines = not any(may_cross_lines(r.data["pattern"]) for r in rules)
-        self.pf = Prefilter.of(self.rx) if within_lines else Prefilter(None)
+        self.lines = LineFilter.of([r.data["pattern"] for r in rules], " \t\u00a0") if within_lines else None
 
     def __getstate__(self) -> tuple:
-        return self.rx, self.by_group, self.pf
+        return self.rx, self.by_group, self.lines
 
     def __setstate__(self, state: tuple) -> None:
-        self.rx, self.by_group, self.pf = state
+        self.rx, self.by_group, self.lines = state
 
     def __call__(self, text: str) -> StageResult:
         by_group = self.by_group
         changes = []
         taken = 0
-        for m in line_matches(self.rx, self.pf, text):
+        for m in line_matches(self.rx, self.lines, text):
             s, e = m.start(), m.end()
             if m.lastgroup not in by_group or s < taken or not m.group(0).strip():
                 continue
@@ -251,11 +251,12 @@ class _TailPass:
     def __init__(self, rules: list[Rule]) -> None:
         for r in rules:
             _compile_pattern(r, r.data["pattern"], re.I)
-        # as for line rules: a heading within one line is tried only on lines holding one of its literals
+        # as for line rules: a heading within one line is tried only on the lines that start like it
         scans = []
         for r in rules:
             rx = re.compile(r"^[ \t]*(?:" + r.data["pattern"] + r")[ \t]*$", re.I | re.M)
-            scans.append((r, rx, Prefilter.of(rx), not may_cross_lines(r.data["pattern"]),
+            lines = LineFilter.of([r.data["pattern"]], " \t") if not may_cross_lines(r.data["pattern"]) else None
+            scans.append((r, rx, Prefilter.of(rx), lines,
                           int(r.get("max_tail_chars", 1500)), int(r.get("max_line_chars", 200))))
         self.scans = tuple(scans)
 
@@ -267,10 +268,14 @@ class _TailPass:
 
     def __call__(self, text: str) -> StageResult:
         best: Change | None = None
-        for r, rx, pf, within_lines, limit, line_limit in self.scans:
-            if not pf.may_match(folded(text)):
+        for r, rx, pf, lines, limit, line_limit in self.scans:
+            if lines is not None:
+                matches = line_matches(rx, lines, text)
+            elif pf.may_match(folded(text)):
+                matches = rx.finditer(text)
+            else:
                 continue  # none of the heading's literals is in the text
-            for m in (line_matches(rx, pf, text) if within_lines else rx.finditer(text)):
+            for m in matches:
                 if _safe_tail(text, m.start(), limit, line_limit):
                     if best is None or m.start() < best.start:
                         best = Change(STAGE, r.id, m.start(), len(text), text[m.start():], "")

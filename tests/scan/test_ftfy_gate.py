@@ -184,3 +184,22 @@ def test_the_one_scan_shortcut_answers_as_the_two_tests(picks, noise):
         G._WATCHED = watched
     assert G.needs_ftfy(text) == slow
     assert (watched.search(text) is None) == (G._FTFY_CHARS.search(text) is None and G.MOJIBAKE_CHARS.search(text) is None)
+
+
+# ASCII (with controls), Latin-1 (watched and not), characters beyond (curly quotes, mojibake parts, ligatures), a
+# lone surrogate
+_WATCH_TEXT = st.lists(st.sampled_from(["a", " ", "\n", "\t", "\x00", "\x0b", "\x1b", "\x7f", "\x85", "\xa0", "\xa9",
+                                        "\xc3", "\xe9", "\xff", "\u2019", "\u201c", "\u2014", "\u20ac", "\u0432",
+                                        "\ufb01", "\uff21", "\U0001f600", "\ud800", "caf\u00e9"]), max_size=20).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WATCH_TEXT)
+def test_holds_watched_is_the_regex_scan(text):
+    assert G.holds_watched(text) == (G._WATCHED.search(text) is not None)
+
+
+@pytest.mark.parametrize("text", ["", "plain", "It\u2019s \u201cdone\u201d \u2014 1\u20132", "\u2019" * 3000 + "\x01",
+                                  "\u2019" * 3000 + "\u00e9", "\u2019" * 3000, "x\x7f"])
+def test_holds_watched_edge_cases(text):
+    assert G.holds_watched(text) == (G._WATCHED.search(text) is not None)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repair.scan.prefilter import Folded, Prefilter, literal_cover
+from repair.scan.prefilter import _ODD_CHARS, Folded, Prefilter, literal_cover
 from repair.stages import normalise as N
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -120,3 +120,28 @@ def test_line_end_covers_skip_only_texts_without_a_match(text, pattern):
     assert pf.ends or pattern == r"\t+$"  # that one has a literal cover ("\t") already
     if not pf.may_match(text):
         assert rx.search(text) is None
+
+
+def _folded_simply(text: str) -> Folded:
+    """:meth:`Folded.of` as first written: lower-case the text, then look for the odd characters."""
+    low = text.lower()
+    if len(low) != len(text):
+        return Folded(text, low, True)
+    return Folded(text, low, any(c in low for c in _ODD_CHARS))
+
+
+# ASCII, Latin-1 and other characters that keep their case, ones that lower-case to another (É, Σ, K the Kelvin sign
+# to ASCII), to two (İ), odd ones (ſ, µ, ı), a lone surrogate
+_FOLD_TEXT = st.lists(st.sampled_from(["a", "B", " ", "\n", "’", "“", "—", "\xa0", "é", "É", "Σ", "σ", "\u212a", "İ",
+                                       "ſ", "µ", "ı", "ß", "\u0301", "\ud800", "Don’t", "CAFÉ"]), max_size=20).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FOLD_TEXT)
+def test_folded_is_lower_casing(text):
+    assert Folded.of(text) == _folded_simply(text)
+
+
+@pytest.mark.parametrize("text", ["", "plain ASCII", "It’s “done” — 1–2\xa0km", "ſ" + "’" * 3000, "é" * 5000 + "A"])
+def test_folded_edge_cases(text):
+    assert Folded.of(text) == _folded_simply(text)
