@@ -175,7 +175,7 @@ def test_variants_are_the_plain_products(words):
 def test_restore_finds_what_the_plain_form_finds(words, free_from):
     text = " ".join(words)
     g = _GAZ
-    spots = [(end - len(spun) + 1, end + 1) for end, spun in g.automaton.iter(text)]
+    spots = [(start, stop) for _, start, stop in g.automaton.find(text)]
     spots = [(a, b) for a, b in spots if not ((a > 0 and text[a - 1].isalnum()) or (b < len(text) and text[b].isalnum()))]
     for a, b in spots:
         assert M._restore(g, text, a, b, spots, 92.0, free_from) == _restore_plain(g, text, a, b, spots, 92.0, free_from)

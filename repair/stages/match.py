@@ -30,12 +30,12 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
-import ahocorasick
 from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
 from repair.model import SPUN, Change, StageResult
 from repair.rules import Rule, RuleSet
+from repair.scan.literals import Literals
 
 STAGE = "match"
 LEARNED_SWAPS = "learned.names"  # the rule id of a swap that came from the learned tables
@@ -54,7 +54,7 @@ class _Gazetteer:
     term_rule: dict[str, str]
     subs: dict[str, list[tuple[str, str, float]]]  # spun word(s) -> [(original, rule id, confidence)]
     max_sub_words: int
-    automaton: object | None
+    automaton: Literals[str] | None  # the spun words of ``subs``
 
 
 def compile_rules(rules: RuleSet) -> _Gazetteer:
@@ -82,12 +82,7 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
 
 def _gazetteer(terms: dict[str, str], term_list: list[str], term_rule: dict[str, str],
                subs: dict[str, list[tuple[str, str, float]]]) -> _Gazetteer:
-    auto = None
-    if subs:
-        auto = ahocorasick.Automaton()
-        for spun in subs:
-            auto.add_word(spun, spun)
-        auto.make_automaton()
+    auto = Literals({spun: spun for spun in subs}) if subs else None
     return _Gazetteer(terms, term_list, term_rule, subs, max((len(s.split()) for s in subs), default=1), auto)
 
 
@@ -270,7 +265,7 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
     spun_doc = spin_score is None or spin_score >= SPUN
     out: list[Change] = []
     taken_until = -1
-    spots = [(end - len(spun) + 1, end + 1) for end, spun in g.automaton.iter(text)]  # type: ignore[attr-defined]
+    spots = [(start, stop) for _, start, stop in g.automaton.find(text)]
     spots = [(start, stop) for start, stop in spots
              if not ((start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()))]
     for start, stop in spots:
