@@ -29,7 +29,7 @@ import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate, islice
+from itertools import accumulate, islice, pairwise
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -239,7 +239,7 @@ class Scanned(NamedTuple):
     unified: str  # quotes and dashes unified (same length as ``text``)
     raw: str  # the tokens joined by two spaces, padded; "" when lower case changed a length
     joined: str  # the same, lower-cased: what the automata scan
-    memo: dict  # what the scans of this text share (its pieces, the automaton's matches, the places of the tokens)
+    memo: dict  # what the scans of this text share (its _spaced form, the automaton's matches, the places of the tokens)
 
     def places(self) -> list[int]:
         """``cum``: the text's non-space characters before each of its space-separated pieces (every other
@@ -248,7 +248,7 @@ class Scanned(NamedTuple):
         ``c + bisect_right(cum, c) - 1`` in the text (a piece ``i`` starts at ``cum[i] + i``)."""
         cum = self.memo.get("places")
         if cum is None:
-            pieces = self.memo.get("pieces") or _spaced(self.unified).split(" ")
+            pieces = self.memo["spaced"].split(" ")
             cum = self.memo["places"] = list(accumulate(map(len, pieces), initial=0))
         return cum
 
@@ -271,21 +271,48 @@ def _spaced(text: str) -> str:
 
 def scan(text: str) -> Scanned:
     unified = unify_marks(text)
-    # the pieces between single spaces (every other white space made a space): the tokens' and, by their
-    # lengths, the places' (Scanned.places) of the text
-    pieces = _spaced(unified).split(" ")
-    toks: list[str] = []
-    for piece in pieces:  # tokens never cross white space; most pieces are one word (all \w)
-        if piece.isalnum():
-            toks.append(piece)
-        elif piece:  # ("": between two white-space characters)
-            toks += TOKEN.findall(piece)
-    memo = {"pieces": pieces}
+    spaced = _spaced(unified)  # (kept for Scanned.places: the pieces between its spaces)
+    toks = tokens(spaced)
     raw = "  ".join(toks)
     low = raw.lower()
+    memo = {"spaced": spaced}
     if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
         return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", memo)
     return Scanned(text, unified, " " + raw + " ", " " + low + " ", memo)
+
+
+def _word(c: str) -> bool:
+    """``c`` (one character, or "") is a word character (what the regex ``\\w`` matches)."""
+    return c.isalnum() or c == "_"
+
+
+# the characters that are a token of their own (TOKEN's ``[^\w\s]``) in ASCII, each with the spaces that set it
+# apart, less the apostrophe (it joins two runs of word characters: "it's"); a test holds the list to the regex
+_ASCII_MARKS = tuple((c, f" {c} ") for c in map(chr, range(128)) if c != "'" and not _word(c) and not c.isspace())
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def tokens(spaced: str) -> list[str]:
+    """``TOKEN.findall(spaced)`` for a text whose only white space is spaces (:func:`_spaced`): each mark
+    (a character neither a word character nor white space) set apart by spaces with ``str.replace``, for
+    each mark the text holds, and the text then cut at its spaces. TOKEN visits every character in the
+    regex engine, and a loop over the space-separated pieces costs a Python step for each; both are about
+    twice as slow. A text not all ASCII finds its other marks with one scan for non-ASCII characters."""
+    s = spaced
+    if "'" in s:  # an apostrophe between two word characters is inside a token ("don't"), elsewhere a token
+        parts = s.split("'")
+        out = [parts[0]]
+        for a, b in pairwise(parts):
+            out.append("'" if _word(a[-1:]) and _word(b[:1]) else " ' ")
+            out.append(b)
+        s = "".join(out)
+    marks = _ASCII_MARKS
+    if not s.isascii():
+        marks += tuple((c, f" {c} ") for c in set(_NOT_ASCII.findall(s)) if not _word(c))
+    for c, apart in marks:
+        if c in s:
+            s = s.replace(c, apart)
+    return s.split()
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,
