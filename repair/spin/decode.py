@@ -27,9 +27,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate, islice
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -127,7 +126,8 @@ class SpanIndex:
             # (the Evidence too: it is the same for every hit of the form)
             a.add_word(" " + "  ".join(parts) + " ",
                        (key, len(parts), e, p, lr, weightless or weighs or p >= MIN_P_CHANGE,
-                        Evidence(key, p, lr) if weighs else None, len(key) + len(parts), p >= MIN_P_CHANGE))
+                        Evidence(key, p, lr) if weighs else None, len(key) + len(parts), p >= MIN_P_CHANGE,
+                        _one_sigma(parts[0]), _one_sigma(parts[-1])))
         self._empty = len(a) == 0
         if not self._empty:
             a.make_automaton()
@@ -137,7 +137,8 @@ class SpanIndex:
         """The automaton's leftmost-longest matches in ``sc.joined`` (one scan per text, shared by
         :meth:`find` and :meth:`evidence`), as (end, value): the value is (key, tokens, entry, p_change,
         log_lr, kept by find, its Evidence if it weighs else None, len(key) + tokens: the distance from
-        the pattern's leading space to its end, proposed: p_change >= MIN_P_CHANGE)."""
+        the pattern's leading space to its end, proposed: p_change >= MIN_P_CHANGE, its first token and its
+        last as :meth:`Scanned.lowered` spells them)."""
         memo = sc.memo
         got = memo.get("hits")
         if got is None or got[0] is not self:
@@ -173,23 +174,29 @@ class SpanIndex:
                 tok = seen + n
                 yield first.start(), last.end(), seen, value
             return
-        joined = sc.joined
-        cum = sc.places()
+        joined, low = sc.joined, sc.lowered()
         seen = pos = 0
+        t = c = 0  # the last span's start in the text and the non-space characters before it
         for end, value in self._hits(sc):  # (_kept's walk, inline)
             if not value[5]:  # keep
                 continue
             at = end - value[7]  # the pattern's leading space
             seen += joined.count("  ", pos, at + 1)
             pos = at + 1
-            c0 = at - 2 * seen  # the span's first character among the text's non-space ones
-            start = c0 + bisect_right(cum, c0) - 1
             n = value[1]
+            # the span's first character among the text's non-space ones, and where that is in the text
+            c0 = at - 2 * seen
+            k = c0 - c
+            start = low.find(value[9], t + k)
+            if start - t - low.count(" ", t, start) != k:  # (place's first guess, inline)
+                start = place(low, value[9], c0, t, c)
+            t, c = start, c0
             if n == 1:  # one token holds no white space: it ends len(key) (value[7] - 1) characters on
                 yield start, start + value[7] - 1, seen, value
-            else:
-                c1 = end - 2 * (seen + n)  # its last character
-                yield start, c1 + bisect_right(cum, c1), seen, value
+            else:  # it ends where its last token does
+                last = value[10]
+                c1 = end - 2 * (seen + n) - len(last) + 1  # the last token's first character
+                yield start, place(low, last, c1, start, c0) + len(last), seen, value
 
     def find(self, text: str | Scanned) -> list[Span]:
         sc = text if isinstance(text, Scanned) else scan(text)
@@ -204,9 +211,10 @@ class SpanIndex:
             return []
         raw, joined = sc.raw, sc.joined
         out: list[Evidence] = []
-        cum: list[int] | None = None
         matches = None  # without ``raw``: the tokens' matches, for their places
         tok = seen = pos = 0
+        low = None  # the text lower-cased (Scanned.lowered), when a capitalised hit is to be placed
+        t = c = 0  # the last one's start in the text and the non-space characters before it
         for end, value in self._hits(sc):
             ev = value[6]
             if ev is None:  # weighs nothing (most hits: "the", "to")
@@ -218,10 +226,11 @@ class SpanIndex:
             seen += joined.count("  ", pos, at + 1)
             pos = at + 1
             if raw:
-                if cum is None:
-                    cum = sc.places()
+                if low is None:
+                    low = sc.lowered()
                 c0 = at - 2 * seen
-                start = c0 + bisect_right(cum, c0) - 1
+                start = t = place(low, value[9], c0, t, c)
+                c = c0
             else:
                 if matches is None:
                     matches = TOKEN.finditer(sc.unified)
@@ -239,18 +248,41 @@ class Scanned(NamedTuple):
     unified: str  # quotes and dashes unified (same length as ``text``)
     raw: str  # the tokens joined by two spaces, padded; "" when lower case changed a length
     joined: str  # the same, lower-cased: what the automata scan
-    memo: dict  # what the scans of this text share (its pieces, the automaton's matches, the places of the tokens)
+    memo: dict  # what the scans of this text share (its _spaced form, the automaton's matches)
 
-    def places(self) -> list[int]:
-        """``cum``: the text's non-space characters before each of its space-separated pieces (every other
-        white space made a space first), so that the ``c``-th non-space character (the ``c``-th character
-        of the tokens joined without spaces: every non-space character is in a token) is at
-        ``c + bisect_right(cum, c) - 1`` in the text (a piece ``i`` starts at ``cum[i] + i``)."""
-        cum = self.memo.get("places")
-        if cum is None:
-            pieces = self.memo.get("pieces") or _spaced(self.unified).split(" ")
-            cum = self.memo["places"] = list(accumulate(map(len, pieces), initial=0))
-        return cum
+    def lowered(self) -> str:
+        """The text lower-cased, every white space a space, one sigma for both (what :func:`place` looks in;
+        the same length as the text when ``raw`` is set: every character lower-cased is one)."""
+        low = self.memo.get("lowered")
+        if low is None:
+            low = self.memo["lowered"] = _one_sigma(self.memo["spaced"].lower())
+        return low
+
+
+def _one_sigma(low: str) -> str:
+    """``low`` with its final sigmas made the other: str.lower() spells a capital sigma by what stands
+    around it, so a token lower-cased in the text ("ΟΔΟΣ.x": "οδοσ.x") and in ``joined`` ("οδος  .  x") may
+    differ there, and nowhere else."""
+    return low.replace("\u03c2", "\u03c3") if not low.isascii() and "\u03c2" in low else low
+
+
+def place(low: str, token: str, c: int, t0: int, c0: int) -> int:
+    """Where in the text the ``c``-th non-space character is, a token ``token`` starting there (spelt as in
+    ``low``, :meth:`Scanned.lowered`), given a place ``t0`` before it with ``c0`` non-space characters
+    before that. Every non-space character is in a token (TOKEN never spans white space), so that
+    character is the ``c``-th of the tokens joined without spaces: the first place ``token`` stands at with
+    ``c - c0`` non-space characters since ``t0``. It is looked for from ``t0 + c - c0`` on (no nearer: that
+    many characters lie between) with ``str.find``, and the non-space characters since ``t0`` counted once
+    for the place it finds (a place before it, "state" in "restate", has too few; one after, too many). A
+    table of the non-space characters before each space-separated piece, searched by bisection, costs more
+    to build than a document's spans take to place so."""
+    k = c - c0
+    t = low.find(token, t0 + k)
+    while t >= 0 and t - t0 - low.count(" ", t0, t) != k:
+        t = low.find(token, t + 1)
+    if t < 0:
+        raise LookupError(f"no token {token!r} with {c} non-space characters before it")  # (tokens stand so)
+    return t
 
 
 # the white space other than a space (``[^\S ]``: what str.split() and re's \s split on; a test holds the list to
@@ -271,21 +303,48 @@ def _spaced(text: str) -> str:
 
 def scan(text: str) -> Scanned:
     unified = unify_marks(text)
-    # the pieces between single spaces (every other white space made a space): the tokens' and, by their
-    # lengths, the places' (Scanned.places) of the text
-    pieces = _spaced(unified).split(" ")
-    toks: list[str] = []
-    for piece in pieces:  # tokens never cross white space; most pieces are one word (all \w)
-        if piece.isalnum():
-            toks.append(piece)
-        elif piece:  # ("": between two white-space characters)
-            toks += TOKEN.findall(piece)
-    memo = {"pieces": pieces}
+    spaced = _spaced(unified)  # (kept for Scanned.lowered)
+    toks = tokens(spaced)
     raw = "  ".join(toks)
     low = raw.lower()
+    memo = {"spaced": spaced}
     if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
         return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", memo)
     return Scanned(text, unified, " " + raw + " ", " " + low + " ", memo)
+
+
+def _word(c: str) -> bool:
+    """``c`` (one character, or "") is a word character (what the regex ``\\w`` matches)."""
+    return c.isalnum() or c == "_"
+
+
+# the characters that are a token of their own (TOKEN's ``[^\w\s]``) in ASCII, each with the spaces that set it
+# apart, less the apostrophe (it joins two runs of word characters: "it's"); a test holds the list to the regex
+_ASCII_MARKS = tuple((c, f" {c} ") for c in map(chr, range(128)) if c != "'" and not _word(c) and not c.isspace())
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def tokens(spaced: str) -> list[str]:
+    """``TOKEN.findall(spaced)`` for a text whose only white space is spaces (:func:`_spaced`): each mark
+    (a character neither a word character nor white space) set apart by spaces with ``str.replace``, for
+    each mark the text holds, and the text then cut at its spaces. TOKEN visits every character in the
+    regex engine, and a loop over the space-separated pieces costs a Python step for each; both are about
+    twice as slow. A text not all ASCII finds its other marks with one scan for non-ASCII characters."""
+    s = spaced
+    if "'" in s:  # an apostrophe between two word characters is inside a token ("don't"), elsewhere a token
+        parts = s.split("'")
+        out = [parts[0]]
+        for a, b in pairwise(parts):
+            out.append("'" if _word(a[-1:]) and _word(b[:1]) else " ' ")
+            out.append(b)
+        s = "".join(out)
+    marks = _ASCII_MARKS
+    if not s.isascii():
+        marks += tuple((c, f" {c} ") for c in set(_NOT_ASCII.findall(s)) if not _word(c))
+    for c, apart in marks:
+        if c in s:
+            s = s.replace(c, apart)
+    return s.split()
 
 
 def find_spans(text: str, table: Table, *, min_p_change: float = 0.0, toks: list[Tok] | None = None,

@@ -1,6 +1,7 @@
 """analyse without the language model (SpanIndex.located, the memoised proposals, the family looked up per form,
-the proposals made emit's at once) gives exactly what the general code gives: a Span per hit, each proposal scored
-and calibrated, the family by family_of, the proposals then copied by for_emit."""
+the proposals made emit's at once, scan's tokens by str.replace) gives exactly what the general code gives: a Span
+per hit, each proposal scored and calibrated, the family by family_of, the proposals then copied by for_emit, the
+tokens by TOKEN.findall."""
 from __future__ import annotations
 
 import math
@@ -13,8 +14,20 @@ from hypothesis import strategies as st
 from repair.model import Change
 from repair.spin.analyse import SPUN, SpinModel, for_emit
 from repair.spin.classify import PER_FORM_CAP, _per100, doc_features, family_of
-from repair.spin.decode import MIN_P_CHANGE, OTHER_SPACE, STAGE, Calibration, Evidence, _spaced, score_spans
+from repair.spin.decode import (
+    _ASCII_MARKS,
+    MIN_P_CHANGE,
+    OTHER_SPACE,
+    STAGE,
+    Calibration,
+    Evidence,
+    _spaced,
+    _word,
+    score_spans,
+    tokens,
+)
 from repair.spin.table import Entry, Table, Tables
+from repair.words import TOKEN
 
 
 def _general(m: SpinModel, text: str, rules_score: float, words: int) -> tuple[float, str | None, list[Change]]:
@@ -143,3 +156,24 @@ def test_the_other_white_space_is_what_split_and_the_regex_split_on():
     text = "a\u2003b\u00a0 c\r\nd\x1ce\u3000"
     assert _spaced(text) == re.sub(r"[^\S ]", " ", text) and _spaced(text.encode().decode("ascii", "ignore")) == "ab c  d e"
     assert [p for p in _spaced(text).split(" ") if p] == text.split()
+
+
+def test_the_marks_and_word_characters_are_the_regexs():
+    every = "".join(map(chr, range(0x110000)))
+    assert [c for c, _ in _ASCII_MARKS] == [c for c in re.findall(r"[^\w\s]", every) if c.isascii() and c != "'"]
+    assert all(apart == f" {c} " for c, apart in _ASCII_MARKS)
+    assert "".join(c for c in every if _word(c)) == "".join(re.findall(r"\w", every))
+    assert not _word("")
+
+
+_TOKEN_PIECES = ["it", "'", "s", "don't", "rock'n'roll", "''", "_", "a_b", "42", "3.5", "U.S.", ",", ".", "-", "--", "\"",
+                 "(", ")", "$", "%", "\x00", "\x7f", "é", "e\u0301", "İstanbul", "ΟΔΟΣ", "\u2026", "\u20ac", "\u00bd",
+                 "\u2014", "\u00b2", "\U0001f600", "\ud800", "x", "Word"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TOKEN_PIECES), max_size=40), st.lists(st.sampled_from([" ", "", "  ", "\n", "\xa0"]),
+                                                                      max_size=40))
+def test_tokens_by_replace_are_the_regexs(pieces, gaps):
+    spaced = _spaced("".join(p + (gaps[i] if i < len(gaps) else " ") for i, p in enumerate(pieces)))
+    assert tokens(spaced) == TOKEN.findall(spaced)

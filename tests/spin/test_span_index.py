@@ -19,11 +19,15 @@ _TABLE = Table("t", {
     "it's": Entry({"it is": 2}),
     "'quoted": Entry({"x": 1}),  # starts with punctuation: find_spans never starts a span there
     "empty": Entry({}),  # maps to nothing
+    "οδος": Entry({"δρομος": 3}, pairs=3),  # a final sigma: "ΟΔΟΣ." lower-cases to "οδοσ."
+    "σ σοφια": Entry({"σοφια": 2}, pairs=2),
 }, pairs=10, spun_words=5000, original_words=5000)
 
 _PIECES = ["state", "State", "STATE", "division", "Division", "tips", "on", "how", "to", "metropolis", "Metropolis",
            "the", "The", "half", "-", "\u2013", "time", "it's", "it\u2019s", "'quoted", "empty", "İstanbul", "ΟΔΟΣ", ".",
-           ",", "\n", "  ", "x"]
+           ",", "\n", "  ", "x",
+           # forms inside other words, before the form itself (SpanIndex.located looks for a span's words by str.find)
+           "restate", "Restate", "subdivision", "metropolises", "statestate", "\n\n\n\n", "Σ", "ΣΟΦΙΑ", "οδος", "ς"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -46,3 +50,29 @@ def test_a_weightless_form_still_takes_its_tokens():
     lean = SpanIndex(_TABLE, weightless=False)
     assert [s.key for s in lean.find("in the state division")] == ["state division"]
     assert [s.key for s in SpanIndex(_TABLE).find("in the state division")] == ["the", "state division"]
+
+
+def test_a_sigma_lower_cased_otherwise_in_the_text_is_placed():
+    # str.lower() spells a capital sigma by its neighbours: "ΟΔΟΣ.x" is "οδοσ.x" in the text, "οδος" as a token
+    for text in ["ΟΔΟΣ.x", "Α.Σ ΣΟΦΙΑ", "Ψ.ΟΔΟΣ.Σ ΟΔΟΣ.ΣΟΦΙΑ", "ς ΟΔΟΣ"]:
+        spans = find_spans(text, _TABLE)
+        assert SpanIndex(_TABLE).find(text) == spans and spans
+        assert [e.key for e in SpanIndex(_TABLE, weightless=False).evidence(text)] == [
+            s.key for s in spans if not name_like(text, s.start)]
+
+
+def test_a_form_inside_a_word_before_it_is_not_its_place(monkeypatch):
+    # located looks for a span's first word with str.find from the least place it can stand at (as many characters
+    # on as there are non-space ones between): past white space, the word can stand inside the word before it
+    import repair.spin.decode as decode
+
+    again = []
+    place = decode.place
+    monkeypatch.setattr(decode, "place", lambda *a: again.append(a[1]) or place(*a))
+    for text in ["metropolis\n\n\n\n\n\nrestate state", "Metropolis       subdivision division",
+                 "state\n\n\n\nmetropolises metropolis", "the  \n\n  statestate State Division", "it's\n\n\n\nrestate State"]:
+        spans = find_spans(text, _TABLE)
+        assert SpanIndex(_TABLE).find(text) == spans
+        assert [e.key for e in SpanIndex(_TABLE, weightless=False).evidence(text)] == [
+            s.key for s in spans if (s.p_change >= 0.5 or s.log_lr > 0) and not name_like(text, s.start)]
+    assert {"state", "metropolis", "division"} <= set(again)
