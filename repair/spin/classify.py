@@ -139,8 +139,14 @@ class Classifier:
 
 def family_of(text_spans: dict[str, Sequence[Span]], words: int) -> str | None:
     """The family whose own table's strong forms are densest in the text (None if no evidence)."""
-    return densest({fam: sum(s.p_change for s in spans if s.p_change >= STRONG) for fam, spans in text_spans.items()},
-                   words)
+    totals: dict[str, float] = {}
+    for fam, spans in text_spans.items():
+        total = 0.0
+        for s in spans:
+            if s.p_change >= STRONG:
+                total += s.p_change  # one by one, as SpinModel._family adds them (sum() compensates from Python 3.12)
+        totals[fam] = total
+    return densest(totals, words)
 
 
 def densest(totals: dict[str, float], words: int) -> str | None:
