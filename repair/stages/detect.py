@@ -213,7 +213,7 @@ def _resolve(hits: list[_Hit], text: str) -> list[_Hit]:
     reach = first = -1  # the furthest end in the run, the start of its last hit
     for h in sorted((h for h in hits if h.after is not None), key=_START):  # stable: ties keep the hits' order
         if h.start >= reach and h.start > first:  # overlaps nothing before it: the run before it is complete
-            # (hits that start together stay in one run: ranking orders those it keeps, empty spans)
+            # (hits that start at one place stay in one run: ranking decides the order of those it keeps there)
             if len(run) == 1:
                 out.append(run[0])
             elif run:
