@@ -17,7 +17,7 @@ from re import _constants as C  # the re module's own parser: stable since 3.11
 from re import _parser as P
 from typing import Any, Iterator, Sequence
 
-from repair.scan.prefilter import Prefilter, folded, literal_cover
+from repair.scan.prefilter import Prefilter, class_chars, folded, literal_cover
 
 
 def may_cross_lines(pattern: str) -> bool:
@@ -163,15 +163,8 @@ def _strings(op: Any, av: Any) -> set[str] | None:
     if op is C.LITERAL:
         return _lowered({chr(av)})
     if op is C.IN:
-        chars: set[str] = set()
-        for op2, av2 in av:
-            if op2 is C.LITERAL:
-                chars.add(chr(av2))
-            elif op2 is C.RANGE and av2[1] - av2[0] < 32:
-                chars.update(chr(c) for c in range(av2[0], av2[1] + 1))
-            else:  # a negated class, a category (\d, \w)
-                return None
-        return _lowered(chars)
+        chars = class_chars(av)  # None: a negated class, a category (\d, \w)
+        return None if chars is None else _lowered(set(chars))
     if op is C.BRANCH:
         parts = [_sequence_strings(list(b.data)) for b in av[1]]
         return None if any(p is None for p in parts) else set().union(*parts)  # type: ignore[arg-type]

@@ -170,7 +170,7 @@ def line_end_cover(rx: re.Pattern[str]) -> tuple[str, ...] | None:
     op, av = items[-2]
     if op in _REPEATS and av[0] >= 1 and len(av[2].data) == 1:
         op, av = av[2].data[0]
-    chars = frozenset([chr(av)]) if op is C.LITERAL else _class_chars(av) if op is C.IN else None
+    chars = frozenset([chr(av)]) if op is C.LITERAL else class_chars(av) if op is C.IN else None
     if not chars or "\n" in chars:
         return None
     return tuple(sorted(chars))
@@ -223,7 +223,7 @@ def _sequence_cover(items: Any, fold: bool) -> frozenset[str] | None:
 def _item_cover(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
     """The cover of one parsed item that is not a literal: a small class, a group, a repeat, alternatives."""
     if op is C.IN:
-        return _class_chars(av)
+        return class_chars(av)
     if op in _REPEATS and av[0] >= 1:
         return _sequence_cover(av[2].data, fold)
     if op is C.SUBPATTERN and not (av[1] | av[2]) & re.IGNORECASE:  # no scoped (?i:...) / (?-i:...)
@@ -238,7 +238,7 @@ def _item_cover(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
     return None
 
 
-def _class_chars(av: Any) -> frozenset[str] | None:
+def class_chars(av: Any) -> frozenset[str] | None:
     """The characters of a character class made of literals and short ranges (else None)."""
     chars: set[str] = set()
     for op2, av2 in av:

@@ -14,6 +14,16 @@ from repair.stages import normalise as N
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def _every_line_tried(normalise_pass, text: str):
+    """What ``normalise_pass`` makes of ``text`` when its regex is tried at every line start (no filter)."""
+    original = N.line_matches
+    N.line_matches = lambda rx, lines, t: rx.finditer(t)
+    try:
+        return normalise_pass(text)
+    finally:
+        N.line_matches = original
+
+
 @functools.lru_cache(maxsize=1)
 def _line_rules_and_fragments() -> tuple[list, list[str]]:
     from repair.rules import load_rules
@@ -31,14 +41,7 @@ def test_line_rules_try_only_lines_with_their_literals_and_find_the_same(picks):
     rules, frags = _line_rules_and_fragments()
     text = "".join(frags[i % len(frags)] + ("\n" if i % 3 else "") for i in picks)
     line_pass = N._LinePass(rules)
-    fast = line_pass(text)
-    original = N.line_matches
-    N.line_matches = lambda rx, pf, t: rx.finditer(t)  # every line start tried
-    try:
-        slow = line_pass(text)
-    finally:
-        N.line_matches = original
-    assert fast == slow
+    assert line_pass(text) == _every_line_tried(line_pass, text)
 
 
 def test_line_rules_still_remove_debris_among_clean_lines():
@@ -160,11 +163,4 @@ def test_tail_rules_tried_only_on_lines_that_start_like_them_find_the_same(picks
               "\u0131", "\n", "\n\n", "Leave a comment to Ann"]
     text = "".join(frags[i % len(frags)] + ("\n" if i % 3 else "") for i in picks)
     tail_pass = N._TailPass(rules)
-    fast = tail_pass(text)
-    original = N.line_matches
-    N.line_matches = lambda rx, lines, t: rx.finditer(t)  # every line start tried
-    try:
-        slow = tail_pass(text)
-    finally:
-        N.line_matches = original
-    assert fast == slow
+    assert tail_pass(text) == _every_line_tried(tail_pass, text)
