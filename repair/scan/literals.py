@@ -28,6 +28,8 @@ class Literals(Generic[V]):
     __slots__ = ("strings", "values", "_automaton")
 
     def __init__(self, mapping: dict[str, V]) -> None:
+        if "" in mapping:  # (said here, not at the first scan, where the automaton is built)
+            raise ValueError("an empty string cannot be looked for")
         self.strings: tuple[str, ...] = tuple(mapping)
         self.values: tuple[V, ...] = tuple(mapping.values())
         self._automaton: Any = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,3 +39,8 @@ def test_a_pickled_copy_finds_the_same():
     # case counts (detect scans lower-cased text); "state" ends first, "division" with "state division"
     assert [(lits.values[k], text[s:e]) for k, s, e in lits.find(text)] == [
         (1, "state"), (2, "state division"), (3, "division"), (4, "ISIS-okay")]
+
+
+def test_an_empty_string_is_refused_when_the_literals_are_made():
+    with pytest.raises(ValueError, match="empty string"):
+        Literals({"state": 1, "": 2})
