@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from repair.scan.utf8 import utf8_and_others
+
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 _RUN = re.compile(r"\w+")
 TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
@@ -47,18 +49,14 @@ def count(text: str) -> int:
     >>> count(t) == len(WORD.findall(t)), count(""), count("Mr. Smith, 3 o'clock"), count("café—naïve")
     (True, 0, 4, 2)
     """
-    try:
-        raw = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
+    split = utf8_and_others(text)
+    if split is None:  # a lone surrogate
         return _count_tokens(text)
-    if len(raw) == len(text):  # ASCII
-        cells = raw
-    else:
-        # the characters beyond Latin-1 must not be word characters: they all become "?"
-        others = raw.translate(None, _ASCII_BYTES)  # the UTF-8 of the non-ASCII characters, in order
-        if len(others) > _MAX_OTHER_BYTES or any(c > "\xff" and c.isalnum() for c in set(others.decode())):
-            return _count_tokens(text)
-        cells = text.encode("latin-1", "replace")  # one byte per character, at the same offsets
+    raw, others = split
+    # the characters beyond Latin-1 must not be word characters: they all become "?"
+    if others is None or any(c > "\xff" and c.isalnum() for c in others):
+        return _count_tokens(text)
+    cells = text.encode("latin-1", "replace") if others else raw  # one byte per character, at the same offsets
     cells = cells.translate(_WORD_CELLS)  # word characters "a", all others " "
     n = cells.count(b" a") + cells.startswith(b"a")  # the starts of runs
     for q in "'’":
@@ -70,9 +68,7 @@ def count(text: str) -> int:
     return n
 
 
-_ASCII_BYTES = bytes(range(128))
 _WORD_CELLS = bytes(b"a"[0] if (chr(b).isalnum() or chr(b) == "_") else b" "[0] for b in range(256))
-_MAX_OTHER_BYTES = 4096  # past this much text beyond ASCII (Greek, Cyrillic, ...), the set of its characters costs
 
 
 def _count_tokens(text: str) -> int:

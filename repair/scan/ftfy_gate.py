@@ -19,6 +19,8 @@ from typing import Any, Iterable, Iterator
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 
+from repair.scan.utf8 import utf8_and_others
+
 
 def _char_class(codepoints: Iterable[int]) -> str:
     """A regex character class (escaped code points and ranges) matching exactly ``codepoints``."""
@@ -125,8 +127,6 @@ _WATCHED = (re.compile(_char_class(_FTFY_CODEPOINTS | _MOJIBAKE_CODEPOINTS)) if 
             else None)
 _WATCHED_CHARS = frozenset(map(chr, _FTFY_CODEPOINTS | (_MOJIBAKE_CODEPOINTS or set())))
 _UNWATCHED_BYTES = bytes(b for b in range(256) if b >= 0x80 or chr(b) not in _WATCHED_CHARS)
-_ASCII_BYTES = bytes(range(128))
-_MAX_OTHER_BYTES = 4096  # past this much text beyond ASCII, the regex scan is sooner than the set of its characters
 
 
 def holds_watched(text: str) -> bool:
@@ -135,16 +135,15 @@ def holds_watched(text: str) -> bool:
     deleting all other bytes of the text's UTF-8, and only the few distinct characters beyond ASCII are
     looked up.
     """
-    try:
-        raw = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate: ftfy fixes those (they are watched)
+    split = utf8_and_others(text)
+    if split is None:  # a lone surrogate: ftfy fixes those (they are watched)
         return True
+    raw, others = split
     if raw.translate(None, _UNWATCHED_BYTES):
         return True  # a watched ASCII character
-    others = raw.translate(None, _ASCII_BYTES)  # the UTF-8 of the characters beyond ASCII, in order
-    if len(others) > _MAX_OTHER_BYTES:
+    if others is None:  # much text beyond ASCII: the regex scan is sooner than the set of its characters
         return _WATCHED is not None and _WATCHED.search(text) is not None
-    return not _WATCHED_CHARS.isdisjoint(others.decode())
+    return not _WATCHED_CHARS.isdisjoint(others)
 
 
 def _badness_window() -> int | None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import ahocorasick
 
+from repair.scan.utf8 import utf8_and_others
+
 # Characters that re.IGNORECASE treats as equal to a letter of another lower-case form (the
 # dotless i, the long s, the micro sign, ...): a text holding one is scanned without the shortcut.
 _ODD_CHARS = tuple(sorted({chr(c) for c, extra in _casefix._EXTRA_CASES.items() for c in (c, *extra) if c > 0x7F}))
@@ -334,21 +336,15 @@ def _quick_fold(text: str) -> tuple[str, bool] | None:
     """
     if text.isascii():
         return text.lower(), False
-    try:
-        raw = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
+    split = utf8_and_others(text)
+    if split is None or split[1] is None:  # a lone surrogate; much text beyond ASCII (Greek, Cyrillic, ...)
         return None
-    others = raw.translate(None, _ASCII_BYTES)  # the UTF-8 of the characters beyond ASCII, in order
-    if len(others) > _MAX_OTHER_BYTES:
-        return None  # (Greek, Cyrillic, ...: the set of them would cost more than it saves)
-    chars = set(others.decode())
+    raw, chars = split
     if any(c.lower() != c for c in chars):
         return None
     return raw.lower().decode(), not _ODD_SET.isdisjoint(chars)
 
 
-_ASCII_BYTES = bytes(range(128))
-_MAX_OTHER_BYTES = 4096
 _ODD_SET = frozenset(_ODD_CHARS)
 
 

@@ -186,10 +186,7 @@ class SpanIndex:
             n = value[1]
             # the span's first character among the text's non-space ones, and where that is in the text
             c0 = at - 2 * seen
-            k = c0 - c
-            start = low.find(value[9], t + k)
-            if start - t - low.count(" ", t, start) != k:  # (place's first guess, inline)
-                start = place(low, value[9], c0, t, c)
+            start = place(low, value[9], c0, t, c)
             t, c = start, c0
             if n == 1:  # one token holds no white space: it ends len(key) (value[7] - 1) characters on
                 yield start, start + value[7] - 1, seen, value
