@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,9 +150,28 @@ def test_a_look_again_without_a_possible_sure_repair_stops_as_weighing_it_would(
 
     weighed = []
     real = D._weighed
-    monkeypatch.setattr(D, "_weighed", lambda hits, text: weighed.append(text) or real(hits, text))
+    monkeypatch.setattr(D, "_weighed", lambda hits, text, *words: weighed.append(text) or real(hits, text, *words))
     quick, quick_weighed = changes(), len(weighed)
     monkeypatch.setattr(D, "_could_repair", lambda hits, text: True)  # always weigh the repaired text
+    monkeypatch.setattr(D, "_shut", lambda *a: False)
     weighed.clear()
     assert changes() == quick
     assert quick_weighed < len(weighed)  # the shortcut was taken
+
+
+@pytest.mark.parametrize("assume, also", [
+    (None, None), (None, D.Assume(True, "okay")), (D.Assume(True, "okay"), None), (D.Assume(False), None)])
+def test_a_look_again_whose_gates_cannot_open_stops_as_weighing_it_would(monkeypatch, assume, also):
+    rules = load_rules()
+
+    def changes() -> list[list[tuple]]:
+        return [[(c.start, c.end, c.after, c.rule, c.confidence)
+                 for c in D.detect(t, rules, assume=assume, also=also).changes] for t in _texts_to_look_again_at()]
+
+    shut = []
+    real = D._shut
+    monkeypatch.setattr(D, "_shut", lambda *a: shut.append(real(*a)) or shut[-1])
+    quick = changes()
+    assert True in shut  # the shortcut was taken
+    monkeypatch.setattr(D, "_shut", lambda *a: False)  # weigh the repaired text whenever it could repair
+    assert changes() == quick

@@ -365,12 +365,13 @@ def _found(text: str, rules: RuleSet, without: Collection[str] = ()) -> list[_Hi
     return hits
 
 
-def _weighed(hits: list[_Hit], text: str) -> Evidence:
-    """:func:`evidence` of ``text`` from its candidates."""
+def _weighed(hits: list[_Hit], text: str, words: int | None = None) -> Evidence:
+    """:func:`evidence` of ``text`` from its candidates (``words``: its word count, when known)."""
     per_rule: dict[str, int] = {}
     weights: dict[str, float] = {}
     per_entry: dict[tuple[str, str], int] = {}
-    protected = [(h.start, h.end) for h in hits if h.after is not None and h.after == text[h.start:h.end]]
+    protected = [(h.start, h.end) for h in hits
+                 if h.after is not None and len(h.after) == h.end - h.start and h.after == text[h.start:h.end]]
     covered = _Cover(protected) if protected else None
     best: dict[tuple[int, int], _Hit] = {}  # one piece of evidence per span: the heaviest
     for h in hits:
@@ -385,7 +386,7 @@ def _weighed(hits: list[_Hit], text: str) -> Evidence:
         n = per_entry[e.rule, e.phrase] = per_entry.get((e.rule, e.phrase), 0) + 1
         if e.weight > 0 and n <= PER_RULE_CAP:
             weights[e.family] = weights.get(e.family, 0.0) + e.weight
-    return Evidence(hits, weights, per_rule, count_words(text))
+    return Evidence(hits, weights, per_rule, count_words(text) if words is None else words)
 
 
 def _family(weights: dict[str, float]) -> str | None:
@@ -516,7 +517,10 @@ def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[
         found = _found(repaired, rules, without)
         if not _could_repair(found, repaired):
             break  # (the evidence is not weighed: no gate could make a repair of these sure)
-        again, weights, _, words = _weighed(found, repaired)
+        words = count_words(repaired)
+        if _shut(found, repaired, words, decided):
+            break  # (nor here: no gate of those could open)
+        again, weights, _, words = _weighed(found, repaired, words)
         _gate(again, weights, words, *decided)
         more = [h for h in _resolve(again, repaired) if h.conf >= SURE and h.after != repaired[h.start:h.end]]
         if not more:
@@ -535,6 +539,30 @@ def _could_repair(hits: list[_Hit], text: str) -> bool:
     sure enough (a gate only lowers confidence) and whose replacement differs from what it replaces (a
     merge of two hits is as sure as the less sure one, and changes the text only if one of them does)."""
     return any(h.entry.confidence >= SURE and h.after is not None and h.after != text[h.start:h.end] for h in hits)
+
+
+def _shut(hits: list[_Hit], text: str, words: int, decided: tuple[Assume | None, Assume | None]) -> bool:
+    """Whether the gates keep every hit that could be a sure repair of ``text`` (:func:`_could_repair`)
+    below sure, as :func:`_gate` would decide them, known without weighing the evidence: ``decided``
+    fixes the decision (an ``assume``), or the heaviest the evidence could be (every hit's weight, no
+    cap, no span counted once) leaves ``text`` short of spun, where only a gate "none" opens (and
+    those ``also`` opens, which do not depend on the evidence)."""
+    assume, also = decided
+    if assume is None:
+        most = sum(h.entry.weight for h in hits if h.entry.weight > 0)
+        if score({SHARED: most * (1 + 1e-9)}, words) >= SPUN:  # (a margin: _weighed adds in another order)
+            return False
+    for h in hits:
+        e = h.entry
+        if e.confidence < SURE or h.after is None or h.after == text[h.start:h.end]:
+            continue
+        if assume is not None:
+            ok = _gate_ok(e, assume.spun, assume.family, {}, {assume.family})
+        else:
+            ok = e.gate == "none"
+        if ok or (also is not None and _gate_ok(e, also.spun, also.family, {}, {also.family})):
+            return False
+    return True
 
 
 def _fold_in(h: _Hit, places: list[tuple[_Hit, int, int]], repaired: str) -> _Hit:
