@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from repair.document import Document
 from repair.errors import InputError, RepairError
+from repair.gcpolicy import settle
 from repair.partitions import End, Partition, read_partition
 from repair.pipeline import Config, compile_all, run_document
 
@@ -106,17 +107,24 @@ def imap(work: Work, items: Iterable[Item], *, jobs: int = 1, chunk_chars: int =
     if jobs < 1:
         raise RepairError(f"--jobs must be 1 or more, not {jobs}")
     if jobs == 1:
-        for item in items:
-            yield apply(work, item)
+        yield from _here(work, items)
         return
     chunks = _chunks(items, chunk_chars, chunk_docs)
     first = next(chunks, None)
     second = next(chunks, None)
     if second is None:  # one chunk in all: starting workers would cost more than it saves
-        for item in first or ():
-            yield apply(work, item)
+        yield from _here(work, first or ())
         return
     yield from _imap_pool(work, chain([first, second], chunks), jobs, in_flight or IN_FLIGHT_PER_JOB * jobs, start)
+
+
+def _here(work: Work, items: Iterable[Item]) -> Iterator[Item]:
+    """``apply(work, item)`` for each item, in this process (settled for a long run after the first,
+    see :mod:`repair.gcpolicy`)."""
+    for n, item in enumerate(items):
+        yield apply(work, item)
+        if n == 0:
+            settle()
 
 
 def imap_partitions(work: Work, parts: Iterable[Partition], text_field: str = "text", *, jobs: int = 1,
@@ -181,6 +189,7 @@ def _run_chunk(docs: list[Document]) -> list[Document | tuple[str, str, int | No
     for doc in docs:
         res = apply(_WORK, doc)
         out.append((res.path, res.reason, res.line) if isinstance(res, InputError) else res)
+    settle()  # (a worker's first chunk loaded what it loads on first use, see repair.gcpolicy)
     return out
 
 
