@@ -13,13 +13,19 @@ tables are never walked again) and makes the young generation collect every
 :data:`YOUNG` new objects. Cyclic garbage is still collected, later: memory stays flat (``make
 bench`` measures peak RSS at 20 MB and 200 MB of input).
 
-Only the processes a run owns call it (the command's own, its ``--jobs`` workers): never a library
+:func:`paused` keeps the collector off while a large structure is built that holds no garbage (the
+compiled rules unpickled from the disk cache: tens of thousands of new objects, each hundred a
+reason for a collection that finds nothing).
+
+Only the processes a run owns call :func:`settle` (the command's own, its ``--jobs`` workers): never a library
 function a host program calls (:func:`repair.pipeline.run_text` leaves the host's collector alone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from typing import Iterator
 
 YOUNG = 50_000  # new objects between collections of the young generation (CPython's default: 700)
 
@@ -37,3 +43,15 @@ def settle() -> None:
     young, *older = gc.get_threshold()
     if young:  # 0: the collector is off (gc.disable() or set_threshold(0)): left so
         gc.set_threshold(max(young, YOUNG), *older)
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """The collector off for the block (as it was after): for building a large structure free of cycles."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -59,3 +59,21 @@ def test_cyclic_garbage_is_still_collected_once_settled():
         "keep = [[] for _ in range(YOUNG + 1000)]\n"  # enough new objects for a collection of the young generation
         "print(json.dumps({'before': alive_before, 'after': ref() is not None}))")
     assert got == {"before": True, "after": False}
+
+
+def test_paused_turns_the_collector_off_for_the_block_only():
+    import gc
+
+    from repair.gcpolicy import paused
+
+    assert gc.isenabled()
+    with paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused():
+            pass
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()
