@@ -175,3 +175,19 @@ def test_a_look_again_whose_gates_cannot_open_stops_as_weighing_it_would(monkeyp
     assert True in shut  # the shortcut was taken
     monkeypatch.setattr(D, "_shut", lambda *a: False)  # weigh the repaired text whenever it could repair
     assert changes() == quick
+
+
+@pytest.mark.parametrize("assume, also", [(None, None), (None, D.Assume(True, "okay")), (D.Assume(True, "thesaurus"), None)])
+def test_gates_decided_once_per_gate_and_families_are_each_entry_s_own(assume, also):
+    rules = load_rules()
+    for text in _texts_to_look_again_at():
+        hits, weights, _, words = D.evidence(text, rules)
+        D._gate(hits, weights, words, assume, also)
+        spun, family = D.score(weights, words) >= D.SPUN, D._family(weights)
+        told = {h.entry.family for h in hits if h.entry.weight >= D.TELL_WEIGHT}
+        if assume is not None:
+            spun, family, told, weights = assume.spun, assume.family, {assume.family}, {}
+        for h in hits:  # each hit's own decision, as the rules say it
+            ok = D._gate_ok(h.entry, spun, family, weights, told, words) or (
+                also is not None and D._gate_ok(h.entry, also.spun, also.family, {}, {also.family}))
+            assert h.conf == (h.entry.confidence if ok else min(h.entry.confidence, D.FLAG_CAP)), (text[:40], h)

@@ -456,15 +456,14 @@ def _gate(hits: list[_Hit], weights: dict[str, float], words: int, assume: Assum
     told = {h.entry.family for h in hits if h.entry.weight >= TELL_WEIGHT}
     if assume is not None:  # the caller's decision, not the evidence's: a family gate opens for that family only
         spun, family, told, weights = assume.spun, assume.family, {assume.family}, {}
-    decided: dict[int, float] = {}  # id(entry) -> its gated confidence: the decision is the entry's, not the hit's
+    opens: dict[tuple[str, tuple[str, ...]], bool] = {}  # (gate, families) -> open: all a gate reads of an entry
     for h in hits:
         e = h.entry
-        conf = decided.get(id(e))
-        if conf is None:
-            ok = _gate_ok(e, spun, family, weights, told, words) or (
+        ok = opens.get((e.gate, e.families))
+        if ok is None:
+            ok = opens[e.gate, e.families] = _gate_ok(e, spun, family, weights, told, words) or (
                 also is not None and _gate_ok(e, also.spun, also.family, {}, {also.family}))
-            conf = decided[id(e)] = e.confidence if ok else min(e.confidence, FLAG_CAP)
-        h.conf = conf
+        h.conf = e.confidence if ok else min(e.confidence, FLAG_CAP)
 
 
 def _look_again(text: str, rules: RuleSet, without: Collection[str], hits: list[_Hit],
