@@ -118,17 +118,20 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
     n = len(text)
     add = hits.append
     keys = comp.automaton.values if comp.automaton is not None else ()
+    plain = comp.plain
     for which, start, stop in comp.automaton.find(folded) if comp.automaton is not None else ():
-        length, entries, needed_by, covers = keys[which]  # a Key: unpacked at once, not four attribute lookups
-        if needed_by:
-            needed.update(needed_by)
-        for i in covers:
-            if i in near:
-                near[i].append((start, length))
-            else:
-                near[i] = [(start, length)]
-        if not entries:
-            continue
+        e = plain[which]  # the string's one entry, holding wherever it stands as a word (most hits)
+        if e is None:
+            length, entries, needed_by, covers = keys[which]  # a Key: unpacked at once, not four attribute lookups
+            if needed_by:
+                needed.update(needed_by)
+            for i in covers:
+                if i in near:
+                    near[i].append((start, length))
+                else:
+                    near[i] = [(start, length)]
+            if not entries:
+                continue
         # the entries spelled as text[start:stop] (lower-cased) that hold there: a whole word or phrase,
         # spelled exactly when they must be, in their context (inline: the loop's hot path)
         end = stop - 1
@@ -143,6 +146,10 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
         span = raw[start:stop]
         c = span[0]
         as_written = c.isalpha() and not c.isupper()  # match_case keeps the replacement as it is
+        if e is not None:
+            after = e.replace
+            add(_Hit(start, stop, e, after if after is None or as_written else match_case(span, after)))
+            continue
         for e in entries:
             if e.exact and text[start:stop] != e.phrase:
                 continue

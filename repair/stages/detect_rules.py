@@ -100,9 +100,17 @@ class Compiled:
     families: tuple[str, ...]
     gates: tuple[ScanGate, ...]  # one per scan: the patterns, then the builtins
     unconditional: frozenset[int] = field(init=False)  # the scans without ``needs`` (derived from gates)
+    # by the automaton's string: its one entry when that is all it stands for (no scan needs it nor has
+    # it in every match) and holds wherever the string stands as a word, spelled in any case (not
+    # ``exact``, no context); else None (derived from the automaton: most strings, most hits)
+    plain: tuple[Entry | None, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.unconditional = frozenset(i for i, g in enumerate(self.gates) if not g.needs)
+        self.plain = tuple(
+            k.entries[0] if len(k.entries) == 1 and not (k.needed_by or k.covers or k.entries[0].exact)
+            and k.entries[0].context is None else None
+            for k in (self.automaton.values if self.automaton is not None else ()))
 
 
 def _regex(rule: Rule, key: str, anchored_end: bool) -> re.Pattern[str] | None:
