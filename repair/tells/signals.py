@@ -49,8 +49,17 @@ def quote_spacing(text: str) -> Iterator[Span]:
     positions, in order and never inside the previous match (the pattern scanned in full costs
     more than the few quotes of a text).
     """
-    for m in tried(_QUOTE_SPACING, text, [(q - 2 if q >= 2 else 0, q) for q in _found(text, "“”")]):
+    quotes = [q for q in _found(text, "“”") if _spaced(text, q)]
+    for m in tried(_QUOTE_SPACING, text, [(q - 2 if q >= 2 else 0, q) for q in quotes]):
         yield m.start(), m.end(), None
+
+
+def _spaced(text: str, q: int) -> bool:
+    """Whether a match of ``_QUOTE_SPACING`` can hold the quote at ``q``: each alternative has a space
+    beside its quote (' ”', '“ ' or '“\\t', ', “'); most quotes of a text have none and are not tried."""
+    if text[q] == "”":
+        return text[q - 1:q] == " "
+    return text[q + 1:q + 2] in (" ", "\t") or (text[q - 1:q] == " " and text[q - 2:q - 1] in (",", ".", "!", "?", "]"))
 
 
 def _found(text: str, chars: str) -> list[int]:
@@ -94,9 +103,21 @@ def dangling_end(text: str) -> Iterator[Span]:
             while w > 0 and text[w - 1] in " \t":
                 w -= 1
         words_end.append(w)
-    windows = sorted({(max(0, w - 5), w - 1) for w in words_end if text.endswith(_DANGLING_WORDS, 0, w)})
+    windows = sorted({(max(0, w - 5), w - 1) for w in words_end if text.endswith(_DANGLING_WORDS, 0, w)
+                      and _whole(text, w)})
     for m in tried(_DANGLING, text, windows):
         yield m.start(), m.end(), None
+
+
+def _whole(text: str, w: int) -> bool:
+    """Whether one of the words ending at ``w`` stands whole, as ``_DANGLING``'s look-behind has it (no
+    word character, apostrophe, full stop or hyphen before it): "America." ends on "a", not on the word."""
+    for word in _DANGLING_WORDS:
+        if text.endswith(word, 0, w):
+            b = w - len(word)
+            if b == 0 or not ((c := text[b - 1]).isalnum() or c in "_'’.-"):
+                return True
+    return False
 
 
 BUILTINS: dict[str, Callable[[str], Iterator[Span]]] = {
