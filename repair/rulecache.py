@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import os
 import pickle
@@ -128,11 +129,16 @@ def _read(key: str) -> RuleSet | None:
     path = _path(key)
     if path is None:
         return None
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling makes some 50,000 objects, none of them garbage: no collection can free any
     try:
         with open(path, "rb") as f:
             state = pickle.load(f)
     except Exception:  # noqa: BLE001 - a corrupt or foreign entry is rebuilt, never an error
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(state, dict) or state.get("key") != key:
         return None
     rules = RuleSet(*state["rules"], _compiled=state["compiled"], cache_key=key)
