@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 UNUSED_BY_A_PLAIN_RUN = ("pathspec", "multiprocessing", "concurrent.futures")
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
 @pytest.fixture
 def unfrozen():
     yield
@@ -59,8 +63,55 @@ def test_a_plain_run_imports_only_what_it_uses(tmp_path):
     code = ("import sys\nfrom repair.cli import main\ntry:\n    main()\nfinally:\n"
             f"    print(*[m for m in {UNUSED_BY_A_PLAIN_RUN!r} if m in sys.modules], file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, "run", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet",
-                           "--isolated"], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                           "--isolated"], capture_output=True, text=True, env=_env())
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == ""
     record = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert record["text"] == "The State Department said.\n"
+
+
+def _installed(folder: Path, version: str, kind: str = "dist-info") -> None:
+    meta = folder / f"repair-{version}.{kind}"
+    meta.mkdir(parents=True)
+    (meta / ("METADATA" if kind == "dist-info" else "PKG-INFO")).write_text(
+        f"Metadata-Version: 2.1\nName: repair\nVersion: {version}\nSummary: x\n\nVersion: not a header\n", encoding="utf-8")
+
+
+def test_the_tool_version_is_importlib_metadatas():
+    from importlib.metadata import PackageNotFoundError, version
+
+    from repair.provenance import tool_version
+
+    try:
+        expected = version("repair")
+    except PackageNotFoundError:
+        expected = "0+unknown"
+    assert tool_version.__wrapped__() == expected
+    if expected != "0+unknown":  # installed: found without importing importlib.metadata (60 M instructions)
+        code = "import sys; from repair.provenance import tool_version; print(tool_version(), 'importlib.metadata' in sys.modules)"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True)
+        assert done.stdout.split() == [expected, "False"]
+
+
+def test_the_version_read_from_a_dist_info_is_importlib_metadatas(tmp_path, monkeypatch):
+    from importlib.metadata import version
+
+    from repair.provenance import _dist_info_version
+
+    _installed(tmp_path / "first", "9.9.9")
+    _installed(tmp_path / "later", "1.2.3")
+    monkeypatch.syspath_prepend(str(tmp_path / "later"))
+    monkeypatch.syspath_prepend(str(tmp_path / "first"))  # the first folder on the path with the package wins
+    assert _dist_info_version("repair") == version("repair") == "9.9.9"
+
+
+def test_anything_but_one_plain_dist_info_is_left_to_importlib_metadata(tmp_path, monkeypatch):
+    from repair.provenance import _dist_info_version
+
+    _installed(tmp_path / "egg", "2.0", kind="egg-info")
+    monkeypatch.syspath_prepend(str(tmp_path / "egg"))
+    assert _dist_info_version("repair") is None
+    _installed(tmp_path / "two", "3.0")
+    _installed(tmp_path / "two", "3.1")
+    monkeypatch.syspath_prepend(str(tmp_path / "two"))
+    assert _dist_info_version("repair") is None
