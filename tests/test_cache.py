@@ -225,3 +225,33 @@ def test_reading_the_cache_compiles_no_regex(cfg, fresh_memo, monkeypatch):
     assert read is not None and compiled == []
     assert _regexes(dict(read._compiled)) == regexes  # equal programs, in the same places
     assert _outputs(Config(rules=read)) == _outputs(cfg)
+
+
+def test_the_code_counts_by_its_files_names_sizes_and_times(tmp_path):
+    """Editing, adding or renaming a Python file of the package gives a new key (no file is read for it)."""
+    import os
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("B = 1\n")
+    a = tmp_path / "a.py"
+    a.write_text("A = 1\n")
+    (tmp_path / "notes.txt").write_text("not code\n")
+    first = rulecache.sources_hash(str(tmp_path))
+    assert rulecache.sources_hash(str(tmp_path)) == first
+    (tmp_path / "notes.txt").write_text("still not code\n")
+    assert rulecache.sources_hash(str(tmp_path)) == first
+    stat = a.stat()
+    a.write_text("A = 2\n")  # the same size: its time tells
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert rulecache.sources_hash(str(tmp_path)) != first
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rulecache.sources_hash(str(tmp_path)) == first
+    a.write_text("A = 10\n")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # another size, the same time
+    assert rulecache.sources_hash(str(tmp_path)) != first
+    (tmp_path / "sub" / "b.py").rename(tmp_path / "sub" / "c.py")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    a.write_text("A = 1\n")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rulecache.sources_hash(str(tmp_path)) != first
+    assert [name for name, _ in rulecache._sources(str(tmp_path))] == ["a.py", "sub/c.py"]
