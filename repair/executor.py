@@ -19,22 +19,22 @@ not depend on ``jobs``. :func:`imap_partitions` does the same over the partition
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import pickle
 import signal
 import sys
 import threading
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
-from typing import Any, Callable, Iterable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, Union
 
 from repair.document import Document
 from repair.errors import InputError, RepairError
 from repair.gcpolicy import settle
 from repair.partitions import End, Partition, read_partition
 from repair.pipeline import Config, compile_all, run_document
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Item = Union[Document, InputError]
 Work = Callable[[Document], Document]
@@ -199,6 +199,8 @@ def _start_method(requested: str | None) -> str:
     """fork when this process runs no other thread (workers then start at once, rules compiled);
     else forkserver (workers fork from a clean server: forking a process with threads, such as
     a progress bar's, is unsafe); spawn where neither exists."""
+    import multiprocessing as mp  # (here: a run with --jobs 1 has no use for multiprocessing's imports)
+
     methods = mp.get_all_start_methods()
     if requested is not None:
         if requested not in methods:
@@ -210,6 +212,8 @@ def _start_method(requested: str | None) -> str:
 
 
 def _context(method: str) -> Any:
+    import multiprocessing as mp
+
     ctx = mp.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["repair.pipeline"])
@@ -218,6 +222,9 @@ def _context(method: str) -> Any:
 
 def _imap_pool(work: Work, chunks: Iterable[list[Item]], jobs: int, in_flight: int,
                start: str | None) -> Iterator[Item]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         payload = pickle.dumps(work)  # also with fork, so what runs does not depend on the start method
     except (pickle.PicklingError, TypeError, AttributeError) as e:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,12 +27,50 @@ from repair.rules import RuleSet
 @lru_cache(maxsize=1)
 def tool_version() -> str:
     """The installed package's version (``0+unknown`` when run from a bare checkout)."""
+    found = _dist_info_version("repair")
+    if found is not None:
+        return found
     try:
         from importlib.metadata import PackageNotFoundError, version
 
         return version("repair")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def _dist_info_version(name: str) -> str | None:
+    """``importlib.metadata.version(name)`` when it is plain to see: the first folder of ``sys.path`` with
+    metadata of ``name`` has one ``NAME-*.dist-info`` folder of it, whose METADATA says ``Version:``;
+    else None (then importlib.metadata decides: an egg-info, a zip, several candidates).
+
+    importlib.metadata costs some 60 M instructions a process (email, zipfile, csv and socket imported to
+    read one header); this costs a few listings.
+    """
+    for entry in sys.path:
+        try:
+            children = os.listdir(entry or ".")
+        except OSError:
+            if os.path.isfile(entry or "."):
+                return None  # a zip file on the path: importlib.metadata looks inside it
+            continue
+        found = [c for c in children if c.lower().endswith((".dist-info", ".egg-info"))
+                 and re.sub(r"[-_.]+", "_", os.path.splitext(c)[0].partition("-")[0]).lower() == name]
+        if not found:
+            continue
+        if len(found) != 1 or not found[0].lower().endswith(".dist-info"):
+            return None
+        try:
+            with open(os.path.join(entry or ".", found[0], "METADATA"), encoding="utf-8") as f:
+                for line in f:
+                    if not line.strip():
+                        break  # the headers end at the first empty line
+                    key, sep, value = line.partition(":")
+                    if sep and key == "Version":
+                        return value.strip()
+        except OSError:
+            pass
+        return None
+    return None
 
 
 def rules_hash(rules: RuleSet) -> str:

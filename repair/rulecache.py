@@ -26,11 +26,14 @@ True
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import os
 import pickle
+import re
 import sys
 import tempfile
+from array import array
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -40,7 +43,7 @@ from repair.stages import compile_all
 
 CACHE_ENV = "REPAIR_CACHE_DIR"
 SUBDIR = "compiled"
-FORMAT = 1  # bump when what is stored changes shape
+FORMAT = 2  # bump when what is stored changes shape (2: regexes as their compiled programs)
 
 # per process: a RuleSet compiled or read once is not read again (workers unpickle many tasks)
 _MEMO: dict[str, RuleSet] = {}
@@ -58,15 +61,38 @@ def cache_dir() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _code_hash() -> str:
-    """A hash of the package's own Python files: new compile code never reads an old entry."""
+    """A hash of the package's own Python files: new compile code never reads an old entry.
+
+    Each file counts by its name, size and modification time (in nanoseconds), as Python itself decides
+    whether a module's cached bytecode is stale (by the source's size and time, in seconds): an edited
+    or reinstalled file gives a new key, and no file is read (reading and hashing them all cost
+    some 35 M instructions a process).
+    """
     import ahocorasick
 
     h = hashlib.sha256(f"{FORMAT}|{sys.version}|{getattr(ahocorasick, '__version__', '')}".encode())
-    pkg = Path(__file__).resolve().parent
-    for path in sorted(pkg.rglob("*.py")):
-        h.update(str(path.relative_to(pkg)).encode())
-        h.update(path.read_bytes())
+    h.update(sources_hash(os.path.dirname(os.path.realpath(__file__))).encode())
     return h.hexdigest()
+
+
+def sources_hash(folder: str) -> str:
+    """A hash of the ``*.py`` files below ``folder``: their names, sizes and modification times."""
+    h = hashlib.sha256()
+    for name, stat in _sources(folder):
+        h.update(f"\0{name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _sources(folder: str, prefix: str = "") -> list[tuple[str, os.stat_result]]:
+    """The ``*.py`` files below ``folder``: (path relative to it, stat), in the order of their paths."""
+    out = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                out.extend(_sources(entry.path, f"{prefix}{entry.name}/"))
+            elif entry.name.endswith(".py"):
+                out.append((prefix + entry.name, entry.stat()))
+    return sorted(out, key=lambda item: item[0])
 
 
 def _rule_files(roots: list[Path]) -> list[tuple[str, Path]]:
@@ -126,11 +152,16 @@ def _read(key: str) -> RuleSet | None:
     path = _path(key)
     if path is None:
         return None
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling makes some 50,000 objects, none of them garbage: no collection can free any
     try:
         with open(path, "rb") as f:
             state = pickle.load(f)
     except Exception:  # noqa: BLE001 - a corrupt or foreign entry is rebuilt, never an error
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(state, dict) or state.get("key") != key:
         return None
     rules = RuleSet(*state["rules"], _compiled=state["compiled"], cache_key=key)
@@ -148,13 +179,59 @@ def _write(key: str, rules: RuleSet) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: _reduce_pattern}
+                pickler.dump(state)
             os.replace(tmp, path)  # atomic: a concurrent reader sees the old entry or the whole new one
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # an unwritable cache only costs speed
+
+
+def _reduce_pattern(pattern: re.Pattern) -> tuple:
+    """How a regex pickles into the cache: as its compiled program (see :func:`program`), which
+    unpickles without compiling again; as ``re`` pickles it (the pattern, compiled again) otherwise."""
+    args = program(pattern)
+    return (_restore_pattern, args) if args is not None else (re.compile, (pattern.pattern, pattern.flags))
+
+
+def program(pattern: re.Pattern) -> tuple | None:
+    """The arguments ``re`` gives ``_sre.compile`` for ``pattern`` (its program, as the integers of an
+    array, the flags and the groups), or None when they cannot be found again (another Python, which
+    :func:`cache_key` would tell apart anyway); the pattern they rebuild is checked to be equal to
+    ``pattern`` (a compiled regex compares its program too).
+
+    Compiling a regex (parsing it and generating its program, in Python) is what makes reading a rule
+    set slow: some 250 M instructions for the built-in rules' 159 regexes, against none for this.
+    """
+    try:
+        from re import _compiler, _parser
+
+        if array("I").itemsize != _compiler._sre.CODESIZE:
+            return None
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        code = _compiler._code(parsed, pattern.flags)
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, i in groupindex.items():
+            indexgroup[i] = name
+        args = (pattern.pattern, pattern.flags | parsed.state.flags, array("I", code).tobytes(),
+                parsed.state.groups - 1, groupindex, tuple(indexgroup))
+        return args if _restore_pattern(*args) == pattern else None
+    except Exception:  # noqa: BLE001 - re's internals differ: the regex is stored as re stores it
+        return None
+
+
+def _restore_pattern(pattern: str | bytes, flags: int, code: bytes, groups: int, groupindex: dict[str, int],
+                     indexgroup: tuple[str | None, ...]) -> re.Pattern:
+    """A regex from its stored program (:func:`program`), as ``re.compile`` makes it, minus the compiling."""
+    from re import _compiler
+
+    program = array("I")
+    program.frombytes(code)
+    return _compiler._sre.compile(pattern, flags, program.tolist(), groups, groupindex, indexgroup)
 
 
 def _reduce(rules: RuleSet) -> tuple:

@@ -21,17 +21,20 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
-
-import pathspec
+from typing import TYPE_CHECKING, Iterable
 
 from repair.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pathspec
 
 
 def _spec(patterns: Iterable[str], what: str) -> pathspec.PathSpec | None:
     patterns = list(patterns)
     if not patterns:
         return None
+    import pathspec  # (here: a run given files, or folders without .gitignore, has no use for its imports)
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(patterns)
     except (ValueError, TypeError) as e:
@@ -84,6 +87,8 @@ class Selection:
             lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return None
+        import pathspec
+
         return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

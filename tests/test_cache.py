@@ -1,7 +1,9 @@
 """A Config pickles (rules and all), and compiled rules are cached on disk under a hash of the rule files."""
 from __future__ import annotations
 
+import io
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -174,3 +176,82 @@ def test_an_unreadable_rule_file_is_a_rule_error(tmp_path, fresh_memo, monkeypat
     monkeypatch.setattr(Path, "read_bytes", lambda self: denied(self) or real_read(self))
     with pytest.raises(RuleError, match="cannot read rule file"):
         Config.load([tmp_path])
+
+
+def _regexes(obj: object) -> list[re.Pattern]:
+    """Every compiled regex inside ``obj``, as pickling meets them."""
+    found: list[re.Pattern] = []
+
+    class Spy(pickle.Pickler):
+        def reducer_override(self, value: object) -> object:
+            if isinstance(value, re.Pattern):
+                found.append(value)
+            return NotImplemented
+
+    Spy(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return found
+
+
+@pytest.mark.parametrize("pattern", [
+    re.compile(r"\bstate (?P<what>division|department)\b"), re.compile("(?i)caf\u00e9"), re.compile("a b # c", re.X),
+    re.compile(r"(?a)\w+(?=\d)|(?<!x)y{2,}?"), re.compile(rb"[\x00-\x1f]+", re.M), re.compile("(?s:.)(?i:X)$"),
+    re.compile(r"(a)(?P<b>b)?(?(1)c|d)"), re.compile(""), re.compile(r"[\u00a0\u200b-\u200d\ufeff]+", re.I)])
+def test_a_regex_is_stored_as_its_compiled_program(pattern):
+    """What the cache stores of a regex rebuilds it equal to re.compile's (program, flags and groups)."""
+    args = rulecache.program(pattern)
+    assert args is not None
+    again = pickle.loads(pickle.dumps(rulecache._restore_pattern(*args)))  # and it pickles as any regex
+    rebuilt = rulecache._restore_pattern(*args)
+    fresh = re.compile(pattern.pattern, pattern.flags)
+    for p in (rebuilt, again):
+        assert p == fresh and p.flags == fresh.flags and p.groups == fresh.groups and p.groupindex == fresh.groupindex
+    subject = "x Caf\u00c9 state division yy 12ab\n" if isinstance(pattern.pattern, str) else b"\x01ab\ncd"
+    assert [m.span() for m in rebuilt.finditer(subject)] == [m.span() for m in fresh.finditer(subject)]
+
+
+def test_reading_the_cache_compiles_no_regex(cfg, fresh_memo, monkeypatch):
+    """The built-in rules' regexes come out of the cache as programs, equal to what compiling them gives."""
+    from re import _compiler
+
+    regexes = _regexes(dict(cfg.rules._compiled))
+    assert len(regexes) > 100
+    assert all(rulecache.program(p) is not None for p in regexes)
+    key = cfg.rules.cache_key
+    rulecache._write(key, cfg.rules)
+    compiled = []
+    with monkeypatch.context() as m:
+        m.setattr(_compiler, "compile", lambda *a: compiled.append(a) or pytest.fail(f"compiled {a}"))
+        read = rulecache._read(key)
+    assert read is not None and compiled == []
+    assert _regexes(dict(read._compiled)) == regexes  # equal programs, in the same places
+    assert _outputs(Config(rules=read)) == _outputs(cfg)
+
+
+def test_the_code_counts_by_its_files_names_sizes_and_times(tmp_path):
+    """Editing, adding or renaming a Python file of the package gives a new key (no file is read for it)."""
+    import os
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("B = 1\n")
+    a = tmp_path / "a.py"
+    a.write_text("A = 1\n")
+    (tmp_path / "notes.txt").write_text("not code\n")
+    first = rulecache.sources_hash(str(tmp_path))
+    assert rulecache.sources_hash(str(tmp_path)) == first
+    (tmp_path / "notes.txt").write_text("still not code\n")
+    assert rulecache.sources_hash(str(tmp_path)) == first
+    stat = a.stat()
+    a.write_text("A = 2\n")  # the same size: its time tells
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert rulecache.sources_hash(str(tmp_path)) != first
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rulecache.sources_hash(str(tmp_path)) == first
+    a.write_text("A = 10\n")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # another size, the same time
+    assert rulecache.sources_hash(str(tmp_path)) != first
+    (tmp_path / "sub" / "b.py").rename(tmp_path / "sub" / "c.py")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    a.write_text("A = 1\n")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rulecache.sources_hash(str(tmp_path)) != first
+    assert [name for name, _ in rulecache._sources(str(tmp_path))] == ["a.py", "sub/c.py"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 import threading
@@ -181,6 +182,9 @@ def load_config(settings: Settings, **kw) -> Config:
     (``auto``) missing is said once, and the run goes on without it (each record's
     ``evidence.model.path`` says which path ran)."""
     cfg = Config.from_settings(settings, **kw)
+    # what exists now (the modules, the compiled rules: some 80,000 objects) lives as long as the process: out
+    # of the collector's sight, the collections while documents are cleaned do not traverse it each time again
+    gc.freeze()
     if cfg.model != "off" and "detect" in cfg.stages:
         from repair.spin.lm import available
 
