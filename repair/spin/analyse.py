@@ -67,8 +67,11 @@ class SpinModel:
         # without the model, a proposal's candidate and confidence by (form, spelling, cap_mid) (see
         # _without_model), and the families whose own table changes a form strongly, with its change rate
         # there (the tables and the calibration do not change once loaded)
-        self._scored: dict[tuple[str, str, float], tuple[str | None, float, float, float]] = {}
+        self._scored: dict[tuple[str, str, float], tuple[str | None, float, float, float, str]] = {}
         self._known: dict[str, tuple[tuple[str, float], ...]] = {}
+        # the same for a spelling not capitalised (its cap_mid is 0.0) by the spelling alone, with its form: a
+        # spelling of one form only, as far as the lookup knows (the form is checked)
+        self._plain: dict[str, tuple[str | None, float, float, float, str]] = {}
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -224,21 +227,31 @@ class SpinModel:
         at = self.apply_at_no_model
         emit_spun = round(spin, 4) >= EMIT_SPUN  # (for_emit reads the result's rounded score)
         changes: list[Change] = []
+        plain = self._plain
+        if len(plain) > _MEMO_MAX:
+            plain.clear()
         for start, end, value in found:
             before = text[start:end]
-            if before[0].isupper():
-                cap, name = capital_mid(before, start, text), name_like(text, start)
-            else:  # (most: neither capitalised mid-sentence nor name-like)
-                cap, name = 0.0, False
-            key = value[0]
-            k = (key, before, cap)
-            got = memo.get(k)
-            if got is None:
-                # (the first token is read only with a scorer)
-                s = score_spans(text, [Span(start, end, before, key, value[2], 0, value[3], value[4])], None)[0]
-                conf = self.calibration.confidence(s)
-                rounded = round(conf, 4)
-                got = memo[k] = (None if s.after == before else s.after, conf, rounded, min(rounded, FLAG_CAP))
+            got = plain.get(before)  # (most: a spelling not capitalised, seen before as this form)
+            if got is not None and got[4] is value[0]:
+                name = False
+            else:
+                if before[0].isupper():
+                    cap, name = capital_mid(before, start, text), name_like(text, start)
+                else:  # neither capitalised mid-sentence nor name-like
+                    cap, name = 0.0, False
+                key = value[0]
+                k = (key, before, cap)
+                got = memo.get(k)
+                if got is None:
+                    # (the first token is read only with a scorer)
+                    s = score_spans(text, [Span(start, end, before, key, value[2], 0, value[3], value[4])], None)[0]
+                    conf = self.calibration.confidence(s)
+                    rounded = round(conf, 4)
+                    got = memo[k] = (None if s.after == before else s.after, conf, rounded, min(rounded, FLAG_CAP),
+                                     key)
+                if not before[0].isupper():
+                    plain[before] = got
             after = got[0]
             if after is None:
                 continue
