@@ -67,8 +67,11 @@ class SpinModel:
         # without the model, a proposal's candidate and confidence by (form, spelling, cap_mid) (see
         # _without_model), and the families whose own table changes a form strongly, with its change rate
         # there (the tables and the calibration do not change once loaded)
-        self._scored: dict[tuple[str, str, float], tuple[str | None, float, float, float]] = {}
+        self._scored: dict[tuple[str, str, float], tuple[str | None, float, float, float, str]] = {}
         self._known: dict[str, tuple[tuple[str, float], ...]] = {}
+        # the same for a spelling not capitalised (its cap_mid is 0.0) by the spelling alone, with its form: a
+        # spelling of one form only, as far as the lookup knows (the form is checked)
+        self._plain: dict[str, tuple[str | None, float, float, float, str]] = {}
         self.calibration = calibration or Calibration()
         self.classifier = classifier or Classifier()
         self.scorer = scorer
@@ -131,10 +134,15 @@ class SpinModel:
         :func:`for_emit`'s proposals (the pipeline's), made so at once rather than copied."""
         # a name a clean article repeats is no tell (name_like): evidence leaves it out
         scanned = scan(text)
-        evidence = self._index.evidence(scanned)
+        rs = self.rules_score(text) if rules_score is None else rules_score
+        if self.scorer is None and rs >= SPUN:
+            # the rules find spin: the proposals are made without the model whatever the evidence (below), so
+            # the hits are walked once for both
+            evidence, *found = self._index.walk(scanned)
+        else:
+            evidence, found = self._index.evidence(scanned), None
         if words is None:
             words = count(text)
-        rs = self.rules_score(text) if rules_score is None else rules_score
         dw = max(words, self.classifier.min_words)  # the words the evidence is counted per
         cheap = doc_features(evidence, dw, None, rs, self.table)
         cheap_score = self.classifier.spin_score(cheap)
@@ -157,7 +165,7 @@ class SpinModel:
             return SpinResult(round(cheap_score, 4), None, [], "model" if self.scorer else "rules-only", cheap,
                               self.scorer is not None, secs, emit)
         if not use:
-            return self._without_model(text, scanned, words, cheap, cheap_score, secs, emit)
+            return self._without_model(text, scanned, words, cheap, cheap_score, secs, emit, found)
         spans = self._index.find(scanned)  # the spans that weigh as evidence or are proposals
         proposals = [s for s in spans if s.p_change >= MIN_P_CHANGE]
         t0 = time.perf_counter()  # from here on the model judges every proposal
@@ -203,14 +211,14 @@ class SpinModel:
         return densest(total, words)
 
     def _without_model(self, text: str, scanned: Scanned, words: int, feats: list[float], spin: float,
-                       secs: float = 0.0, emit: bool = False) -> SpinResult:
+                       secs: float = 0.0, emit: bool = False, found: list | None = None) -> SpinResult:
         """The end of :meth:`analyse` when the language model does not run: each proposal's candidate
         and confidence depend on its form, its spelling and :func:`repair.spin.decode.cap_mid` alone (see
         :func:`repair.spin.decode._features`), so they are worked out once per model and looked up, with
-        the confidence rounded and capped for emit; the spans are :meth:`SpanIndex.located`'s (a
-        :class:`Span` is made only for a spelling not seen before)."""
-        found = list(self._index.located(scanned))
-        family = self._family([v[0] for _, _, _, v in found], words) if spin >= SPUN else None
+        the confidence rounded and capped for emit; the spans are :meth:`SpanIndex.walk`'s (``found``, when
+        :meth:`analyse` walked the hits already; a :class:`Span` is made only for a spelling not seen before)."""
+        keys, found = self._index.walk(scanned)[1:] if found is None else found
+        family = self._family(keys, words) if spin >= SPUN else None
         memo = self._scored
         if len(memo) > _MEMO_MAX:
             memo.clear()
@@ -219,22 +227,31 @@ class SpinModel:
         at = self.apply_at_no_model
         emit_spun = round(spin, 4) >= EMIT_SPUN  # (for_emit reads the result's rounded score)
         changes: list[Change] = []
-        for start, end, seen, value in found:
-            if not value[8]:  # not proposed
-                continue
+        plain = self._plain
+        if len(plain) > _MEMO_MAX:
+            plain.clear()
+        for start, end, value in found:
             before = text[start:end]
-            if before[0].isupper():
-                cap, name = capital_mid(before, start, text), name_like(text, start)
-            else:  # (most: neither capitalised mid-sentence nor name-like)
-                cap, name = 0.0, False
-            key = value[0]
-            k = (key, before, cap)
-            got = memo.get(k)
-            if got is None:
-                s = score_spans(text, [Span(start, end, before, key, value[2], seen, value[3], value[4])], None)[0]
-                conf = self.calibration.confidence(s)
-                rounded = round(conf, 4)
-                got = memo[k] = (None if s.after == before else s.after, conf, rounded, min(rounded, FLAG_CAP))
+            got = plain.get(before)  # (most: a spelling not capitalised, seen before as this form)
+            if got is not None and got[4] is value[0]:
+                name = False
+            else:
+                if before[0].isupper():
+                    cap, name = capital_mid(before, start, text), name_like(text, start)
+                else:  # neither capitalised mid-sentence nor name-like
+                    cap, name = 0.0, False
+                key = value[0]
+                k = (key, before, cap)
+                got = memo.get(k)
+                if got is None:
+                    # (the first token is read only with a scorer)
+                    s = score_spans(text, [Span(start, end, before, key, value[2], 0, value[3], value[4])], None)[0]
+                    conf = self.calibration.confidence(s)
+                    rounded = round(conf, 4)
+                    got = memo[k] = (None if s.after == before else s.after, conf, rounded, min(rounded, FLAG_CAP),
+                                     key)
+                if not before[0].isupper():
+                    plain[before] = got
             after = got[0]
             if after is None:
                 continue

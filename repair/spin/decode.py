@@ -195,6 +195,67 @@ class SpanIndex:
                 c1 = end - 2 * (seen + n) - len(last) + 1  # the last token's first character
                 yield start, place(low, last, c1, start, c0) + len(last), seen, value
 
+    def walk(self, sc: Scanned) -> tuple[list[Evidence], list[str], list[tuple[int, int, tuple]]]:
+        """:meth:`evidence`, and what the no-model path needs of :meth:`located`'s spans, in one walk of the
+        hits: the forms of every span (for the family) and the (start, end, the pattern's value) of those
+        proposed (``p_change >= MIN_P_CHANGE``). A span is placed in the text only if it is proposed or
+        its name-likeness decides whether it is evidence (it weighs and is capitalised)."""
+        if self._empty or not sc.text:
+            return [], [], []
+        if not sc.raw:
+            found = list(self.located(sc))
+            return (self.evidence(sc), [v[0] for _, _, _, v in found],
+                    [(start, end, value) for start, end, _, value in found if value[8]])
+        evidence: list[Evidence] = []
+        keys: list[str] = []
+        out: list[tuple[int, int, tuple]] = []
+        text, raw = sc.text, sc.raw
+        count, low = sc.joined.count, sc.lowered()
+        find, spaces = low.find, low.count
+        seen = pos = 0
+        t = c = 0  # the last placed span's start in the text and the non-space characters before it
+        for end, value in self._hits(sc):  # (located's walk, inline)
+            if not value[5]:  # not kept (weighs nothing, never proposed): no span
+                continue
+            keys.append(value[0])
+            at = end - value[7]  # the pattern's leading space
+            ev = value[6]
+            if ev is None:  # weighs nothing: placed only if proposed
+                if not value[8]:
+                    continue
+                name = False
+            elif raw[at + 1].isupper():  # weighs and is capitalised: evidence unless name-like
+                name = True
+            else:  # weighs, not capitalised: evidence
+                evidence.append(ev)
+                if not value[8]:
+                    continue
+                name = False
+            seen += count("  ", pos, at + 1)
+            pos = at + 1
+            c0 = at - 2 * seen
+            # place(low, value[9], c0, t, c), inline
+            k = c0 - c
+            first = value[9]
+            start = find(first, t + k)
+            while start >= 0 and start - t - spaces(" ", t, start) != k:
+                start = find(first, start + 1)
+            if start < 0:
+                raise LookupError(f"no token {first!r} with {c0} non-space characters before it")
+            t, c = start, c0
+            if name and not name_like(text, start):
+                evidence.append(ev)
+            if not value[8]:
+                continue
+            n = value[1]
+            if n == 1:
+                out.append((start, start + value[7] - 1, value))
+            else:
+                last = value[10]
+                out.append((start, place(low, last, end - 2 * (seen + n) - len(last) + 1, start, c0) + len(last),
+                            value))
+        return evidence, keys, out
+
     def find(self, text: str | Scanned) -> list[Span]:
         sc = text if isinstance(text, Scanned) else scan(text)
         text = sc.text

@@ -69,7 +69,9 @@ _SHIPPED_PIECES = ["stated", "Stated", "metropolis", "Metropolis", "officers", "
                    "additionally", "Additionally", "subsequent", "assessment", "division", "Division", "State", "the",
                    "The", "White", "House", "home", "nervous", "concerning", "impression", "native", "companies", "K",
                    "Okay", "mentioned", "Mentioned", "yr", "İstanbul", ".", ",", ":", "\u2014", "\"", "\u201c", "(", "\n",
-                   "it\u2019s", "half-time", "x"]
+                   "it\u2019s", "half-time", "x",
+                   # forms inside words before them (SpanIndex.walk looks for a span's first word by str.find)
+                   "restated", "Restated", "understated", "statestated", "\n\n\n\n"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -88,6 +90,15 @@ def test_an_invented_spun_article_with_names(shipped):
     for rules_score in (0.0, 0.9):
         _check(shipped, text, rules_score, 90)
     assert shipped.analyse(text, emit=True).family == "okay"
+
+
+def test_a_form_inside_a_word_before_it(shipped):
+    # the proposals' first words are looked for by str.find from the least place they can stand at: past white
+    # space, that is inside the word before them
+    for text in ["Metropolis stated it.\n\n\n\n\n\n\n\n\nrestated stated", "stated         understated additionally",
+                 "the metropolis\n\n\n\n\n\n\n\n\n\n\n\n\n\n\nsubmetropolis Metropolis stated"]:
+        for rules_score in (0.0, 0.9):
+            _check(shipped, text, rules_score, 10)
 
 
 # two families sharing forms with their own change rates (the family is the densest in strong forms)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repair.spin.decode import MIN_P_CHANGE, SpanIndex, find_spans, name_like
+from repair.spin.decode import MIN_P_CHANGE, SpanIndex, find_spans, name_like, scan
 from repair.spin.table import Entry, Table
 
 _TABLE = Table("t", {
@@ -45,6 +45,20 @@ def test_the_automaton_finds_the_spans_of_the_lookup(pieces, gaps):
                                          if (s.p_change >= 0.5 or s.log_lr > 0) and not name_like(text, s.start)]
 
 
+def _walked(index: SpanIndex, text: str):
+    """SpanIndex.walk as evidence and located give it."""
+    found = list(index.located(text))
+    return index.evidence(text), [v[0] for _, _, _, v in found], [(s, e, v) for s, e, _, v in found if v[8]]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.lists(st.sampled_from([" ", "", "\n", "  "]), max_size=40))
+def test_one_walk_is_evidence_and_located(pieces, gaps):
+    text = "".join(p + (gaps[i] if i < len(gaps) else " ") for i, p in enumerate(pieces))
+    for index in (SpanIndex(_TABLE, weightless=False), SpanIndex(_TABLE)):
+        assert index.walk(scan(text)) == _walked(index, text)
+
+
 def test_a_weightless_form_still_takes_its_tokens():
     # "the" weighs nothing, but it is matched: "the state division" is not cut differently
     lean = SpanIndex(_TABLE, weightless=False)
@@ -59,6 +73,7 @@ def test_a_sigma_lower_cased_otherwise_in_the_text_is_placed():
         assert SpanIndex(_TABLE).find(text) == spans and spans
         assert [e.key for e in SpanIndex(_TABLE, weightless=False).evidence(text)] == [
             s.key for s in spans if not name_like(text, s.start)]
+        assert SpanIndex(_TABLE).walk(scan(text)) == _walked(SpanIndex(_TABLE), text)
 
 
 def test_a_form_inside_a_word_before_it_is_not_its_place(monkeypatch):
@@ -75,4 +90,8 @@ def test_a_form_inside_a_word_before_it_is_not_its_place(monkeypatch):
         assert SpanIndex(_TABLE).find(text) == spans
         assert [e.key for e in SpanIndex(_TABLE, weightless=False).evidence(text)] == [
             s.key for s in spans if (s.p_change >= 0.5 or s.log_lr > 0) and not name_like(text, s.start)]
+        # walk places a span's first word inline (not by place): the same spans there
+        for index in (SpanIndex(_TABLE, weightless=False), SpanIndex(_TABLE)):
+            walked = index.walk(scan(text))
+            assert walked == _walked(index, text) and walked[2]
     assert {"state", "metropolis", "division"} <= set(again)
