@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
-from operator import attrgetter, le, lt, ne, sub
+from operator import attrgetter, le, lt, ne
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
@@ -279,22 +279,39 @@ def check_changes(text: str, changes: Iterable[Change]) -> list[Change]:
 
 def apply_changes(text: str, changes: Iterable[Change], *, only_applied: bool = True) -> str:
     """Replay ``changes`` (those with ``applied`` set, unless ``only_applied`` is false) on ``text``."""
-    chosen, starts = _in_order([c for c in changes if c.applied] if only_applied else list(changes))
-    ends = [c.end for c in chosen]
-    n = len(chosen)
-    # the text between the changes (gap, change, gap, ..., gap); text[start:end] for the changes' spans
-    gaps = map(text.__getitem__, map(slice, [0, *ends], [*starts, len(text)]))
-    parts: list[str | None] = [None] * (2 * n + 1)
-    parts[0::2] = gaps
-    # check_changes' test in one go: in order, inside the text, none overlapping the one before it, each
-    # ``before`` of its span's length; then the gaps and the befores, interleaved, make the text again
-    # exactly when each change holds its ``before``
-    parts[1::2] = befores = [c.before for c in chosen]
-    if not (not n or (_laid_out(len(text), starts, ends)
-                      and list(map(len, befores)) == list(map(sub, ends, starts)) and "".join(parts) == text)):  # type: ignore[arg-type]
-        check_changes(text, chosen)  # raises the ReplayError that names the misfit
-    parts[1::2] = [c.after for c in chosen]
-    return "".join(parts)  # type: ignore[arg-type]
+    if not isinstance(changes, (list, tuple)):
+        changes = list(changes)
+    out = _replayed(text, changes, only_applied)
+    if out is None:  # not in order, or a misfit: sorted, and checked (which raises the ReplayError that names it)
+        chosen = check_changes(text, [c for c in changes if c.applied] if only_applied else changes)
+        out = _replayed(text, chosen, False)
+        assert out is not None
+    return out
+
+
+def _replayed(text: str, changes: Sequence[Change], only_applied: bool) -> str | None:
+    """``text`` with ``changes`` made (those with ``applied`` set, if ``only_applied``), if they come in order
+    and fit it as :func:`check_changes` has it (each starts at or after the end of the one before, holds its
+    ``before`` and ends inside the text); else None. Changes that come so are sorted as :func:`_sorted`
+    sorts: their starts never fall, and two of one start are an insertion and what comes after it, or two
+    insertions (equal spans). One loop in Python: a slice, a comparison and two appends per change cost less
+    than the same work done in bulk by ``map`` (a call of the mapped function per item)."""
+    parts = []
+    pos = 0  # the end of the change before
+    for c in changes:
+        if only_applied and not c.applied:
+            continue
+        s = c.start
+        e = c.end
+        if s < pos or e < s or text[s:e] != c.before:
+            return None
+        parts.append(text[pos:s])
+        parts.append(c.after)
+        pos = e
+    if pos > len(text):
+        return None  # the last ends past the text (its slice, cut short, may still equal its before)
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def unapply(output: str, changes: Iterable[Change]) -> str:
