@@ -256,3 +256,41 @@ def test_apply_changes_answers_as_the_one_by_one_replay(text, data):
         assert str(got.value) == str(e)
     else:
         assert apply_changes(text, changes) == ref
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.text("ab", max_size=8), st.data())
+def test_laid_in_order_is_the_bulk_tests_together(text, data):
+    from itertools import islice
+    from operator import lt
+
+    changes = []
+    for i in range(data.draw(st.integers(0, 5))):
+        wild = data.draw(st.integers(0, 5)) == 0  # now and then a span outside the text, or backwards
+        s = data.draw(st.integers(-2, len(text) + 1) if wild else st.integers(0, len(text)))
+        e = data.draw(st.integers(s - 1, len(text) + 2) if wild else st.integers(s, min(len(text), s + 3)))
+        before = text[max(s, 0):max(e, 0)] if data.draw(st.integers(0, 5)) else data.draw(st.text("ab", max_size=2))
+        changes.append(Change("s", f"r{i}", s, e, before, "x"))
+    starts, ends = [c.start for c in changes], [c.end for c in changes]
+    rising = all(map(lt, starts, islice(starts, 1, None)))
+    expected = (starts, ends) if rising and (not changes or (
+        model._laid_out(len(text), starts, ends) and model._holds(text, changes, starts, ends))) else None
+    assert model._laid_in_order(text, changes) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 3), st.booleans(), st.sampled_from([0.5, 1.0])),
+                max_size=6), st.integers(-5, 5))
+def test_moved_changes_are_shifted_ones(specs, delta):
+    import dataclasses
+
+    from repair.model import Note
+
+    changes = [Change("s", f"r{i}", s, s + n, "a" * n, "b", conf, applied, Note("m") if applied else None)
+               for i, (s, n, applied, conf) in enumerate(specs)]
+    moved = model._moved(changes, delta)
+    assert moved == [c.shifted(delta) for c in changes]
+    assert all(type(c) is Change for c in moved)
+    if moved:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            moved[0].start = 3  # type: ignore[misc]
