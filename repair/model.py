@@ -195,6 +195,36 @@ def _moved(changes: Iterable[Change], delta: int) -> list[Change]:
     return out  # type: ignore[return-value]
 
 
+def decided(changes: Iterable[Change], threshold: float) -> list[Change]:
+    """Each of ``changes`` applied when its confidence is at or above ``threshold``, flagged when not: one so
+    already (and without a note) as it is (a Change is immutable), the others made afresh, without their note
+    (``change(stage, rule, start, end, before, after, confidence, applied)``), as :func:`change` makes one but
+    in this loop (no call per change). What :func:`repair.stages.emit.emit` applies.
+
+    >>> [c.applied for c in decided([Change("s", "r", 0, 1, "a", "b", 0.9), Change("s", "r", 1, 2, "b", "c", 0.5)], 0.8)]
+    [True, False]
+    """
+    out = []
+    for n in changes:
+        applied = n.confidence >= threshold
+        if n.applied is applied and n.note is None:
+            out.append(n)
+            continue
+        c = _Draft()
+        c.stage = n.stage
+        c.rule = n.rule
+        c.start = n.start
+        c.end = n.end
+        c.before = n.before
+        c.after = n.after
+        c.confidence = n.confidence
+        c.applied = applied
+        c.note = None
+        c.__class__ = Change
+        out.append(c)
+    return out  # type: ignore[return-value]
+
+
 def _fast_init() -> None:
     """Give :class:`Change` an ``__init__`` that sets its slots as a :class:`_Draft` (plain attribute stores):
     nearly three times as fast as the one a frozen dataclass generates (``object.__setattr__`` by name, per

@@ -294,3 +294,20 @@ def test_moved_changes_are_shifted_ones(specs, delta):
     if moved:
         with pytest.raises(dataclasses.FrozenInstanceError):
             moved[0].start = 3  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.5, 0.8, 0.95, float("nan")]), st.booleans(), st.booleans()), max_size=6),
+       st.sampled_from([0.5, 0.8, 0.9]))
+def test_decided_is_each_change_with_applied_set_by_the_threshold(specs, threshold):
+    from repair.model import Note, change, decided
+
+    changes = [Change("s", f"r{i}", i, i + 1, "a", "b", conf, applied, Note("m") if noted else None)
+               for i, (conf, applied, noted) in enumerate(specs)]
+    plain = [c if c.applied is (c.confidence >= threshold) and c.note is None else
+             change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
+             for c in changes]
+    got = decided(changes, threshold)
+    assert [id(c) for c in got if any(c is o for o in changes)] == [id(c) for c in plain if any(c is o for o in changes)]
+    assert [repr(c) for c in got] == [repr(c) for c in plain]  # (repr: a NaN confidence is equal to no other)
+    assert all(type(c) is Change for c in got)

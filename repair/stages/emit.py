@@ -20,7 +20,7 @@ from itertools import compress
 from operator import attrgetter
 from typing import Iterable
 
-from repair.model import Change, StageResult, apply_changes, change
+from repair.model import Change, StageResult, apply_changes, decided
 from repair.spans import Placed, overlap_span
 
 STAGE = "emit"
@@ -154,9 +154,7 @@ def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRE
     """Apply proposals with ``confidence >= threshold``, flag the others; ``info["skipped"]`` counts
     the proposals left out, by reason."""
     kept, skipped = choose(proposals)
-    # c.with_applied(...), without a method call per proposal; a proposal already so decided is kept as it is
-    # (a Change is immutable), which spares a new object for each flagged one
-    decided = [c if c.applied is (c.confidence >= threshold) and c.note is None else
-               change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
-               for c in kept]
-    return StageResult(apply_changes(text, decided), tuple(decided), {"skipped": skipped})
+    # a proposal already so decided is kept as it is (a Change is immutable), which spares a new object for
+    # each flagged one
+    done = decided(kept, threshold)
+    return StageResult(apply_changes(text, done), tuple(done), {"skipped": skipped})
