@@ -271,6 +271,22 @@ def _sorted(changes: Iterable[Change]) -> list[Change]:
     return sorted(changes, key=_SPAN)
 
 
+_START = attrgetter("start")
+
+
+def _by_span(changes: list[Change]) -> list[Change]:
+    """:func:`_sorted`, sorting by the starts alone (an int key: a third of the cost of a tuple) when no two
+    changes share one (then the order is the same); else by (start, end)."""
+    out = sorted(changes, key=_START)
+    prev = -1
+    for c in out:
+        s = c.start
+        if s <= prev:
+            return _sorted(changes)
+        prev = s
+    return out
+
+
 def _in_order(changes: list[Change]) -> tuple[list[Change], list[int]]:
     """``changes`` (a list of the caller's own) sorted as :func:`_sorted` sorts, and their starts. When the
     starts rise (a stage's changes come in order) that is the list itself: the sort (a key and a few
@@ -712,4 +728,4 @@ class _Composition:
     def result(self) -> Composed:
         kept = [c for i, c in enumerate(self.applied) if i not in self.merged_away]
         kept += [c for j, c in enumerate(self.flagged) if j not in self.dropped_flagged]
-        return Composed(_sorted(kept + self.out_new), self.skipped)
+        return Composed(_by_span(kept + self.out_new), self.skipped)

@@ -311,3 +311,10 @@ def test_decided_is_each_change_with_applied_set_by_the_threshold(specs, thresho
     assert [id(c) for c in got if any(c is o for o in changes)] == [id(c) for c in plain if any(c is o for o in changes)]
     assert [repr(c) for c in got] == [repr(c) for c in plain]  # (repr: a NaN confidence is equal to no other)
     assert all(type(c) is Change for c in got)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 6), st.integers(0, 2)), max_size=8))
+def test_by_span_sorts_as_sorted(spans):
+    changes = [Change("s", f"r{i}", s, s + n, "", "x") for i, (s, n) in enumerate(spans)]
+    assert [id(c) for c in model._by_span(changes)] == [id(c) for c in model._sorted(changes)]
