@@ -125,8 +125,7 @@ def test_orjson_lines_are_json_lines(value, number):
 # --- emit's choice: runs of overlapping proposals by the greedy pass, the rest in bulk --------------
 
 @st.composite
-def _proposals(draw):
-    text = "abcdefghijklmnopqrstuvwxyz" * 2
+def _proposals(draw, text="abcdefghijklmnopqrstuvwxyz" * 2):
     out = []
     for _ in range(draw(st.integers(0, 14))):
         s = draw(st.integers(0, len(text)))
@@ -143,7 +142,7 @@ def _proposals(draw):
 
 
 @settings(max_examples=1500, deadline=None)
-@given(_proposals())
+@given(_proposals() | _proposals("abcdef"))  # a short text: many proposals of one start, or one span
 def test_choose_matches_the_greedy_pass_over_all(props):
     from collections import Counter
     from itertools import compress
@@ -257,3 +256,65 @@ def test_apply_changes_answers_as_the_one_by_one_replay(text, data):
         assert str(got.value) == str(e)
     else:
         assert apply_changes(text, changes) == ref
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.text("ab", max_size=8), st.data())
+def test_laid_in_order_is_the_bulk_tests_together(text, data):
+    from itertools import islice
+    from operator import lt
+
+    changes = []
+    for i in range(data.draw(st.integers(0, 5))):
+        wild = data.draw(st.integers(0, 5)) == 0  # now and then a span outside the text, or backwards
+        s = data.draw(st.integers(-2, len(text) + 1) if wild else st.integers(0, len(text)))
+        e = data.draw(st.integers(s - 1, len(text) + 2) if wild else st.integers(s, min(len(text), s + 3)))
+        before = text[max(s, 0):max(e, 0)] if data.draw(st.integers(0, 5)) else data.draw(st.text("ab", max_size=2))
+        changes.append(Change("s", f"r{i}", s, e, before, "x"))
+    starts, ends = [c.start for c in changes], [c.end for c in changes]
+    rising = all(map(lt, starts, islice(starts, 1, None)))
+    expected = (starts, ends) if rising and (not changes or (
+        model._laid_out(len(text), starts, ends) and model._holds(text, changes, starts, ends))) else None
+    assert model._laid_in_order(text, changes) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 3), st.booleans(), st.sampled_from([0.5, 1.0])),
+                max_size=6), st.integers(-5, 5))
+def test_moved_changes_are_shifted_ones(specs, delta):
+    import dataclasses
+
+    from repair.model import Note
+
+    changes = [Change("s", f"r{i}", s, s + n, "a" * n, "b", conf, applied, Note("m") if applied else None)
+               for i, (s, n, applied, conf) in enumerate(specs)]
+    moved = model._moved(changes, delta)
+    assert moved == [c.shifted(delta) for c in changes]
+    assert all(type(c) is Change for c in moved)
+    if moved:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            moved[0].start = 3  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.5, 0.8, 0.95, float("nan")]), st.booleans(), st.booleans()), max_size=6),
+       st.sampled_from([0.5, 0.8, 0.9]))
+def test_decided_is_each_change_with_applied_set_by_the_threshold(specs, threshold):
+    from repair.model import Note, change, decided
+
+    changes = [Change("s", f"r{i}", i, i + 1, "a", "b", conf, applied, Note("m") if noted else None)
+               for i, (conf, applied, noted) in enumerate(specs)]
+    plain = [c if c.applied is (c.confidence >= threshold) and c.note is None else
+             change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
+             for c in changes]
+    got = decided(changes, threshold)
+    assert [id(c) for c in got if any(c is o for o in changes)] == [id(c) for c in plain if any(c is o for o in changes)]
+    assert [repr(c) for c in got] == [repr(c) for c in plain]  # (repr: a NaN confidence is equal to no other)
+    assert all(type(c) is Change for c in got)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 6), st.integers(0, 2)), max_size=8))
+def test_by_span_sorts_as_sorted(spans):
+    changes = [Change("s", f"r{i}", s, s + n, "", "x") for i, (s, n) in enumerate(spans)]
+    assert [id(c) for c in model._by_span(changes)] == [id(c) for c in model._sorted(changes)]

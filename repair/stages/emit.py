@@ -17,16 +17,17 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import compress
-from operator import attrgetter, eq, le
+from operator import attrgetter
 from typing import Iterable
 
-from repair.model import Change, StageResult, apply_changes, change
+from repair.model import Change, StageResult, apply_changes, decided
 from repair.spans import Placed, overlap_span
 
 STAGE = "emit"
 DEFAULT_THRESHOLD = 0.8
 
 _SPAN = attrgetter("start", "end")
+_START = attrgetter("start")
 
 
 def _rank(c: Change) -> tuple[float, int, int, str]:
@@ -60,8 +61,18 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
 
     Best first is a greedy pass in rank order (:func:`_rank`, :func:`_greedy`). Only proposals that
     overlap another need it: in position order, one clear of all the others is kept whatever its rank.
-    So the pass runs on each run of proposals that may overlap (:func:`_runs`: a few per document, two or three
-    proposals each), and the others are kept in bulk: the same choice, without a clash test each.
+    So the pass runs on each run of proposals that may overlap (a few per document, two or three proposals
+    each: :func:`_best_first`), and the others are kept as they come: the same choice, without a clash test
+    each. One loop in order of the starts (an int key sorts at a third of the cost of a tuple) finds the runs
+    and keeps the rest. A proposal may clash with one before it (:func:`repair.spans.overlap_span`) only if
+    it starts before the furthest end of those, or is an insertion at the start of one (then of the same
+    start): a run goes on while the next one does either, or has the start of the one before it (so all
+    of one start are in one run, in the order given). Its pass puts what it keeps in position order; one
+    clear of those before it starts after them and ends no earlier than they do.
+
+    The skip counts' keys come in the order the greedy pass meets them: no-op or overlap first, by the
+    best rank of each. Where that does not settle it (two of one rank: the order given would), or a span
+    ends before it starts or a confidence is NaN (no order), the greedy pass over all decides.
 
     >>> a = Change("detect", "a", 0, 5, "State", "X", 0.9, False)
     >>> b = Change("detect", "b", 3, 9, "te Div", "Y", 0.7, False)
@@ -70,73 +81,80 @@ def choose(proposals: Iterable[Change]) -> tuple[list[Change], Counter]:
     (['a'], {'overlap': 1})
     """
     props = list(proposals)
-    skipped: Counter = Counter()
-    # (attributes read by list comprehensions: in Python's own loop that costs less than map(attrgetter))
-    starts, ends, confidences = [c.start for c in props], [c.end for c in props], [c.confidence for c in props]
-    if not (all(map(le, starts, ends)) and all(map(eq, confidences, confidences))):
-        # a span that ends before it starts, or a confidence that is NaN (no order): the pass over them all
-        ranked = sorted(props, key=_rank)
-        return sorted(compress(ranked, _greedy(ranked, skipped)), key=_SPAN), skipped
-    real = [c.before != c.after for c in props]  # no-ops are skipped before any clash test
-    spans = list(zip(starts, ends, strict=True))
-    # the indexes of the others in position order (a tie in the order given, as the greedy pass's sorts keep it)
-    order = sorted(compress(range(len(props)), real), key=spans.__getitem__)
-    keep = [True] * len(props)  # by index
-    first_overlap = None  # (rank, index) of the first proposal the greedy pass skips as overlapping
-    for lo, hi in _runs(list(map(spans.__getitem__, order))):
-        # the greedy pass on the run: best first (a tie in the order given), each kept unless it clashes with
-        # one kept before it (a few: tested against them all, as Placed answers)
-        taken: list[tuple[int, int]] = []
-        for rank, k in sorted([(_rank(props[k]), k) for k in order[lo:hi]]):
-            if any(overlap_span(t, spans[k]) for t in taken):
-                keep[k] = False
-                skipped["overlap"] += 1
-                if first_overlap is None or (rank, k) < first_overlap:
-                    first_overlap = (rank, k)
+    by_start = sorted(props, key=_START)  # a tie in the order given, as the greedy pass's sorts keep it
+    kept: list[Change] = []  # in position order
+    noops: list[Change] = []  # skipped before any clash test
+    lost: list[tuple[float, int, int, str]] = []  # the ranks of those a run's pass skips as overlapping
+    run: list[Change] | None = None  # the run of proposals that may clash, from its first
+    reach = by_start[0].start if by_start else 0  # the furthest end of the proposals so far
+    ps = None  # the start of the one before
+    for c in by_start:
+        s = c.start
+        e = c.end
+        if e < s or c.confidence != c.confidence:
+            return _all_ranked(props)  # no order: the pass over them all
+        if c.before == c.after:
+            noops.append(c)
+            continue
+        if s < reach or s == ps:  # may clash with one before it
+            if run is None:
+                run = [kept.pop(), c]  # the one before starts the run
             else:
-                taken.append(spans[k])
-    n_noop = len(props) - len(order)
-    if n_noop:
-        first_noop = min((_rank(c), k) for k, c in enumerate(props) if not real[k])
-        skipped["no-op"] = n_noop
-        if first_overlap is not None and first_noop < first_overlap:
-            skipped["overlap"] = skipped.pop("overlap")  # the keys in the order the greedy pass meets them
-    return list(map(props.__getitem__, compress(order, map(keep.__getitem__, order)))), skipped
+                run.append(c)
+        else:
+            if run is not None:
+                kept += _best_first(run, lost)
+                run = None
+            kept.append(c)
+        if e > reach:
+            reach = e
+        ps = s
+    if run is not None:
+        kept += _best_first(run, lost)
+    skipped: Counter = Counter()
+    if noops and lost:
+        first_noop, first_lost = min(map(_rank, noops)), min(lost)
+        if first_noop == first_lost:
+            return _all_ranked(props)  # the order given decides which comes first
+        if first_noop < first_lost:
+            skipped["no-op"] = len(noops)
+    if lost:
+        skipped["overlap"] = len(lost)
+    if noops:
+        skipped["no-op"] = len(noops)
+    return kept, skipped
 
 
-def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The runs ``[lo, hi)`` of two or more ``spans`` (sorted) that may clash with one another.
+def _all_ranked(props: list[Change]) -> tuple[list[Change], Counter]:
+    """:func:`choose` by the greedy pass over all ``props``."""
+    skipped: Counter = Counter()
+    ranked = sorted(props, key=_rank)
+    return sorted(compress(ranked, _greedy(ranked, skipped)), key=_SPAN), skipped
 
-    A run ends where all the spans so far end at or before the next start, and the next is not a second
-    insertion at one point: none before can then clash with any after (:func:`repair.spans.overlap_span`).
 
-    >>> _runs([(0, 4), (2, 3), (3, 6), (6, 6), (6, 6), (7, 8)])
-    [(0, 3), (3, 5)]
-    """
-    runs = []
-    reach, prev, lo = float("-inf"), None, -1
-    for k, span in enumerate(spans):
-        if span[0] < reach or span == prev:  # may clash with one before it
-            if lo < 0:
-                lo = k - 1
-        elif lo >= 0:
-            runs.append((lo, k))
-            lo = -1
-        if span[1] > reach:
-            reach = span[1]
-        prev = span
-    if lo >= 0:
-        runs.append((lo, len(spans)))
-    return runs
+def _best_first(run: list[Change], lost: list[tuple[float, int, int, str]]) -> list[Change]:
+    """The greedy pass on a ``run`` of proposals (in order of their starts, a tie in the order given) that may
+    clash: best first (a tie in the run's order, which for two of one rank, so of one span, is the order
+    given), each kept unless it clashes with one kept before it (a few: tested against them all, as
+    :class:`repair.spans.Placed` answers). Returns those kept, in position order (a tie in the order given);
+    the ranks of the others go to ``lost``."""
+    taken: list[tuple[int, int]] = []
+    keep = [True] * len(run)
+    for rank, i in sorted([(_rank(c), i) for i, c in enumerate(run)]):
+        span = (run[i].start, run[i].end)
+        if any(overlap_span(t, span) for t in taken):
+            keep[i] = False
+            lost.append(rank)
+        else:
+            taken.append(span)
+    return sorted(compress(run, keep), key=_SPAN)
 
 
 def emit(text: str, proposals: Iterable[Change], threshold: float = DEFAULT_THRESHOLD) -> StageResult:
     """Apply proposals with ``confidence >= threshold``, flag the others; ``info["skipped"]`` counts
     the proposals left out, by reason."""
     kept, skipped = choose(proposals)
-    # c.with_applied(...), without a method call per proposal; a proposal already so decided is kept as it is
-    # (a Change is immutable), which spares a new object for each flagged one
-    decided = [c if c.applied is (c.confidence >= threshold) and c.note is None else
-               change(c.stage, c.rule, c.start, c.end, c.before, c.after, c.confidence, c.confidence >= threshold)
-               for c in kept]
-    return StageResult(apply_changes(text, decided), tuple(decided), {"skipped": skipped})
+    # a proposal already so decided is kept as it is (a Change is immutable), which spares a new object for
+    # each flagged one
+    done = decided(kept, threshold)
+    return StageResult(apply_changes(text, done), tuple(done), {"skipped": skipped})
