@@ -7,18 +7,20 @@ CPython's collector knows none of that: it collects the young generation every 7
 and, now and then, walks every object, the rules and tables included. On spun text that was
 some 7 % of a run's time, for almost nothing found.
 
-So once the first document is done (what loads on first use has loaded), :func:`settle` collects
-once, moves every object left out of the collector's reach (``gc.freeze``: the loaded rules and
-tables are never walked again) and makes the young generation collect every
-:data:`YOUNG` new objects. Cyclic garbage is still collected, later: memory stays flat (``make
-bench`` measures peak RSS at 20 MB and 200 MB of input).
+So a command freezes what it has loaded once it has its settings and compiled rules
+(:func:`loaded`: ``gc.freeze``, those objects are never walked again); once the first document is
+done (what loads on first use, the spin model's tables, has loaded), :func:`settle` collects once,
+freezes what is left and makes the young generation collect every :data:`YOUNG` new objects.
+Cyclic garbage is still collected, later: memory stays flat (``make bench`` measures peak RSS at
+20 MB and 200 MB of input).
 
 :func:`paused` keeps the collector off while a large structure is built that holds no garbage (the
 compiled rules unpickled from the disk cache: tens of thousands of new objects, each hundred a
 reason for a collection that finds nothing).
 
-Only the processes a run owns call :func:`settle` (the command's own, its ``--jobs`` workers): never a library
-function a host program calls (:func:`repair.pipeline.run_text` leaves the host's collector alone).
+Only the processes a run owns call :func:`loaded` and :func:`settle` (the command's own, its
+``--jobs`` workers): never a library function a host program calls (:func:`repair.pipeline.run_text`
+leaves the host's collector alone).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from typing import Iterator
 YOUNG = 50_000  # new objects between collections of the young generation (CPython's default: 700)
 
 _settled = False
+
+
+def loaded() -> None:
+    """Freeze what the process holds now: a command's modules and compiled rules, loaded for good."""
+    gc.freeze()
 
 
 def settle() -> None:

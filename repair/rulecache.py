@@ -26,7 +26,6 @@ True
 from __future__ import annotations
 
 import copyreg
-import gc
 import hashlib
 import os
 import pickle
@@ -38,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from repair.gcpolicy import paused
 from repair.rules import RuleSet, builtin_rules_dir, load_rules
 from repair.stages import compile_all
 
@@ -152,16 +152,12 @@ def _read(key: str) -> RuleSet | None:
     path = _path(key)
     if path is None:
         return None
-    collecting = gc.isenabled()
-    gc.disable()  # unpickling makes some 50,000 objects, none of them garbage: no collection can free any
     try:
-        with open(path, "rb") as f:
+        # unpickling makes some 50,000 objects, none of them garbage: no collection can free any
+        with paused(), open(path, "rb") as f:
             state = pickle.load(f)
     except Exception:  # noqa: BLE001 - a corrupt or foreign entry is rebuilt, never an error
         return None
-    finally:
-        if collecting:
-            gc.enable()
     if not isinstance(state, dict) or state.get("key") != key:
         return None
     rules = RuleSet(*state["rules"], _compiled=state["compiled"], cache_key=key)

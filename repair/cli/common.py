@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import signal
 import sys
 import threading
@@ -15,6 +14,7 @@ import typer
 from repair.document import Document
 from repair.errors import ConfigError, InputError, RepairError, Repeats, TooManyErrors, printable
 from repair.executor import imap
+from repair.gcpolicy import loaded
 from repair.pipeline import Config
 from repair.readers import count_documents, missing_inputs, read_documents
 from repair.settings import Settings
@@ -182,9 +182,7 @@ def load_config(settings: Settings, **kw) -> Config:
     (``auto``) missing is said once, and the run goes on without it (each record's
     ``evidence.model.path`` says which path ran)."""
     cfg = Config.from_settings(settings, **kw)
-    # what exists now (the modules, the compiled rules: some 80,000 objects) lives as long as the process: out
-    # of the collector's sight, the collections while documents are cleaned do not traverse it each time again
-    gc.freeze()
+    loaded()  # the modules and compiled rules out of the collector's reach (see repair.gcpolicy)
     if cfg.model != "off" and "detect" in cfg.stages:
         from repair.spin.lm import available
 
