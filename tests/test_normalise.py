@@ -261,3 +261,28 @@ def test_passes_left_idle_are_not_run_again_and_nothing_changes(pieces):
             break
     got = normalise(text, RULES)
     assert (got.text, got.changes) == (cur, tuple(changes))
+
+
+def test_replace_pass_windowed_scan_finds_what_finditer_finds():
+    # space.runs is tried only where its literal ("  ") starts: the same matches as a scan of the whole text
+    import re as _re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from repair.scan.prefilter import Prefilter, literal_starts_run
+    from repair.scan.windows import finditer as windowed
+    from repair.stages.normalise import _spots
+
+    patterns = [r"(?<=\S) {2,}(?=\S)", r" {2,}", r"\b {3,}", r"(?<=a)b{2,}c?"]
+    compiled = [(rx, Prefilter.of(rx)) for rx in map(_re.compile, patterns)]
+    assert all(literal_starts_run(rx, pf) for rx, pf in compiled)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=" ab\nxc\t", max_size=60))
+    def check(text):
+        for rx, pf in compiled:
+            got = [m.span() for m in windowed(rx, text, _spots(pf.cover, text), None, 0)]
+            assert got == [m.span() for m in rx.finditer(text)]
+
+    check()

@@ -150,6 +150,32 @@ def _sequence_lead(tree: Any, items: list[Any]) -> tuple[frozenset[str], int] | 
 _LEAD_MIN = 3  # shorter strings are in nearly every text
 
 
+def literal_starts_run(rx: re.Pattern[str], pf: Prefilter) -> bool | None:
+    """True when ``pf`` is case-sensitive and every match of ``rx`` (never empty) starts with its one
+    literal: the pattern's first item of width (lookarounds and anchors aside) is ``c{m,}`` or ``c{m}``
+    (``m`` >= 1) and the cover is ``c * m``; else None.
+
+    >>> literal_starts_run(re.compile(r"(?<=\\S) {2,}(?=\\S)"), Prefilter(("  ",)))
+    True
+    >>> literal_starts_run(re.compile(r"a {2,}"), Prefilter(("  ",))) is None
+    True
+    """
+    if pf.cover is None or pf.folded or pf.ends or len(pf.cover) != 1 or rx.flags & re.IGNORECASE:
+        return None
+    try:
+        items = list(_parsed(rx.pattern, rx.flags).data)
+    except Exception:  # noqa: BLE001 - any surprise means: no shortcut
+        return None
+    for op, av in items:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        if op in _REPEATS and av[0] >= 1 and len(av[2].data) == 1 and av[2].data[0][0] is C.LITERAL:
+            if pf.cover[0] == chr(av[2].data[0][1]) * av[0] and match_width(rx)[0] > 0:
+                return True
+        return None
+    return None
+
+
 def line_end_cover(rx: re.Pattern[str]) -> tuple[str, ...] | None:
     """For a multiline pattern that ends with a character (or a class, once or more) and ``$``:
     those characters. Every match ends with one of them followed by a line break, or ends the

@@ -39,7 +39,8 @@ from repair.model import Change, StageResult, compose
 from repair.rules import Rule, RuleSet
 from repair.scan.ftfy_gate import ftfy_may_change, needs_ftfy
 from repair.scan.lines import LineFilter, line_matches, may_cross_lines
-from repair.scan.prefilter import Prefilter, folded
+from repair.scan.prefilter import Prefilter, folded, literal_starts_run
+from repair.scan.windows import finditer as windowed
 
 STAGE = "normalise"
 
@@ -153,8 +154,9 @@ class _ReplacePass:
         compiled = []
         for r in rules:
             rx = _compile_pattern(r, r.data["pattern"], _flags(r))
-            compiled.append((r, rx, Prefilter.of(rx, line_end=True)))
-        for r, _, _ in compiled:
+            pf = Prefilter.of(rx, line_end=True)
+            compiled.append((r, rx, pf, literal_starts_run(rx, pf)))
+        for r, _, _, _ in compiled:
             if "replace" not in r.data:
                 raise RuleError(f"{r.where()}: a replace rule needs 'replace'")
         self.compiled = tuple(compiled)
@@ -169,10 +171,12 @@ class _ReplacePass:
         changes: list[Change] = []
         taken_until = -1
         hits: list[tuple[int, int, Rule, re.Match[str]]] = []
-        for r, rx, pf in self.compiled:
+        for r, rx, pf, lead in self.compiled:
             if not pf.may_match(text):
                 continue  # the rule cannot match (none of its literals is in the text): no scan
-            for m in rx.finditer(text):
+            # a match that starts with one of the cover's literals is tried only where one occurs
+            matches = rx.finditer(text) if lead is None else windowed(rx, text, _spots(pf.cover, text), None, 0)
+            for m in matches:
                 if m.end() > m.start():
                     hits.append((m.start(), m.end(), r, m))
         hits.sort(key=lambda h: (h[0], -h[1]))
@@ -184,6 +188,16 @@ class _ReplacePass:
                 changes.append(Change(STAGE, r.id, s, e, m.group(0), after))
                 taken_until = e
         return _result(text, changes)
+
+
+def _spots(cover: tuple[str, ...], text: str) -> list[tuple[int, int]]:
+    out = []
+    for lit in cover:
+        i = text.find(lit)
+        while i >= 0:
+            out.append((i, len(lit)))
+            i = text.find(lit, i + 1)
+    return out
 
 
 class _LinePass:
