@@ -217,6 +217,19 @@ def test_change_built_fast_is_a_frozen_change_like_any_other():
 
 # --- replay: the checks in bulk, the same answer and the same error ----------------------------------
 
+def _spans(text, data, most, wild_every):
+    """Up to ``most`` (start, end, before) drawn for changes of ``text``: now and then (one in ``wild_every``)
+    a span outside the text or backwards, and now and then a ``before`` that is not the text's."""
+    out = []
+    for _ in range(data.draw(st.integers(0, most))):
+        wild = data.draw(st.integers(0, wild_every)) == 0
+        s = data.draw(st.integers(-2, len(text) + 1) if wild else st.integers(0, len(text)))
+        e = data.draw(st.integers(s - 1, len(text) + 2) if wild else st.integers(s, min(len(text), s + 3)))
+        before = text[max(s, 0):max(e, 0)] if data.draw(st.integers(0, 5)) else data.draw(st.text("ab", max_size=2))
+        out.append((s, e, before))
+    return out
+
+
 def _replay_one_by_one(text, changes):
     """apply_changes as it was: sort, then test and join change by change."""
     from repair.errors import ReplayError
@@ -240,14 +253,8 @@ def _replay_one_by_one(text, changes):
 @settings(max_examples=800, deadline=None)
 @given(st.text(alphabet="ab \u00e9\u2019", max_size=20), st.data())
 def test_apply_changes_answers_as_the_one_by_one_replay(text, data):
-    changes = []
-    for i in range(data.draw(st.integers(0, 6))):
-        wild = data.draw(st.integers(0, 7)) == 0  # now and then a span outside the text, or backwards
-        s = data.draw(st.integers(-2, len(text) + 1) if wild else st.integers(0, len(text)))
-        e = data.draw(st.integers(s - 1, len(text) + 2) if wild else st.integers(s, min(len(text), s + 3)))
-        before = text[max(s, 0):max(e, 0)] if data.draw(st.integers(0, 5)) else data.draw(st.text("ab", max_size=2))
-        changes.append(Change("s", f"r{i}", s, e, before, data.draw(st.text("xy", max_size=2)), 1.0,
-                              data.draw(st.integers(0, 4)) > 0))
+    changes = [Change("s", f"r{i}", s, e, before, data.draw(st.text("xy", max_size=2)), 1.0,
+                      data.draw(st.integers(0, 4)) > 0) for i, (s, e, before) in enumerate(_spans(text, data, 6, 7))]
     try:
         ref = _replay_one_by_one(text, changes)
     except Exception as e:  # noqa: BLE001 - the same exception, with the same message, is expected
@@ -264,13 +271,7 @@ def test_laid_in_order_is_the_bulk_tests_together(text, data):
     from itertools import islice
     from operator import lt
 
-    changes = []
-    for i in range(data.draw(st.integers(0, 5))):
-        wild = data.draw(st.integers(0, 5)) == 0  # now and then a span outside the text, or backwards
-        s = data.draw(st.integers(-2, len(text) + 1) if wild else st.integers(0, len(text)))
-        e = data.draw(st.integers(s - 1, len(text) + 2) if wild else st.integers(s, min(len(text), s + 3)))
-        before = text[max(s, 0):max(e, 0)] if data.draw(st.integers(0, 5)) else data.draw(st.text("ab", max_size=2))
-        changes.append(Change("s", f"r{i}", s, e, before, "x"))
+    changes = [Change("s", f"r{i}", s, e, before, "x") for i, (s, e, before) in enumerate(_spans(text, data, 5, 5))]
     starts, ends = [c.start for c in changes], [c.end for c in changes]
     rising = all(map(lt, starts, islice(starts, 1, None)))
     expected = (starts, ends) if rising and (not changes or (
