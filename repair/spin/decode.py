@@ -211,7 +211,6 @@ class SpanIndex:
         out: list[tuple[int, int, tuple]] = []
         text, raw = sc.text, sc.raw
         count, low = sc.joined.count, sc.lowered()
-        find, spaces = low.find, low.count
         seen = pos = 0
         t = c = 0  # the last placed span's start in the text and the non-space characters before it
         for end, value in self._hits(sc):  # (located's walk, inline)
@@ -234,14 +233,7 @@ class SpanIndex:
             seen += count("  ", pos, at + 1)
             pos = at + 1
             c0 = at - 2 * seen
-            # place(low, value[9], c0, t, c), inline
-            k = c0 - c
-            first = value[9]
-            start = find(first, t + k)
-            while start >= 0 and start - t - spaces(" ", t, start) != k:
-                start = find(first, start + 1)
-            if start < 0:
-                raise LookupError(f"no token {first!r} with {c0} non-space characters before it")
+            start = place(low, value[9], c0, t, c)
             t, c = start, c0
             if name and not name_like(text, start):
                 evidence.append(ev)

@@ -544,7 +544,12 @@ def _could_repair(hits: list[_Hit], text: str) -> bool:
     """Whether some hit could be a sure repair of ``text``, whatever the gates decide: one whose entry is
     sure enough (a gate only lowers confidence) and whose replacement differs from what it replaces (a
     merge of two hits is as sure as the less sure one, and changes the text only if one of them does)."""
-    return any(h.entry.confidence >= SURE and h.after is not None and h.after != text[h.start:h.end] for h in hits)
+    return any(_may_repair(h, text) for h in hits)
+
+
+def _may_repair(h: _Hit, text: str) -> bool:
+    """Whether ``h`` would be a sure repair of ``text`` if its gate opened (:func:`_could_repair`)."""
+    return h.entry.confidence >= SURE and h.after is not None and h.after != text[h.start:h.end]
 
 
 def _shut(hits: list[_Hit], text: str, words: int, decided: tuple[Assume | None, Assume | None]) -> bool:
@@ -559,9 +564,9 @@ def _shut(hits: list[_Hit], text: str, words: int, decided: tuple[Assume | None,
         if score({SHARED: most * (1 + 1e-9)}, words) >= SPUN:  # (a margin: _weighed adds in another order)
             return False
     for h in hits:
-        e = h.entry
-        if e.confidence < SURE or h.after is None or h.after == text[h.start:h.end]:
+        if not _may_repair(h, text):
             continue
+        e = h.entry
         if assume is not None:
             ok = _gate_ok(e, assume.spun, assume.family, {}, {assume.family})
         else:
