@@ -2,7 +2,7 @@
 
 The model is datatrove's completion markers. A run that writes an output cuts its inputs into the
 partitions of :mod:`repair.partitions` (the same cut for a local and a Dask run) and keeps, in a
-work folder beside the output, the cleaned items of every partition it has finished::
+work folder beside the output, the cleaned items of every partition it has finished but the last::
 
     .OUT.resume/key.json         what the results belong to: hashes of the inputs, the partitioning,
                                  the settings and the rules (with repair's own code)
@@ -11,7 +11,10 @@ work folder beside the output, the cleaned items of every partition it has finis
 A partition's file is written to a temporary file and renamed into place once the partition's
 last item has arrived (after an fsync), so its presence is the partition's completion marker: a
 run stopped by SIGTERM, Ctrl-C, a dead worker or a crash leaves every finished partition recorded
-and nothing half-recorded.
+and nothing half-recorded. The last partition is not recorded: once it ends the output is published,
+so its record would spare a resumed run nothing but the rare stop between the two (publishing that
+fails: then a resumed run cleans the last partition again). A run of one partition (up to some 8 MB
+of input) records nothing, and saves the pickling of all its documents.
 
 The output itself is still written whole, as every run writes it (a staging folder or temporary
 file, then one rename): a resumed run sends the recorded items of the finished partitions and the
@@ -34,8 +37,12 @@ mixing results of two configurations.
 >>> [doc.text for doc in folder.items(lambda todo: imap_partitions(work, todo))]
 ['Line 0.\\n', 'Line 1.\\n', 'Line 2.\\n', 'Line 3.\\n', 'Line 4.\\n', 'Line 5.\\n']
 >>> again = WorkFolder(d / "out.jsonl", fingerprint(cfg, parts, "text"), parts, resume=True)
->>> again.done == len(parts), [doc.text for doc in again.items(lambda todo: [])][-1]
+>>> cleaned = []
+>>> again.done == len(parts) - 1, [doc.text for doc in again.items(lambda todo: cleaned.extend(todo) or
+...                                                                 imap_partitions(work, todo))][-1]
 (True, 'Line 5.\\n')
+>>> cleaned == parts[-1:]
+True
 """
 
 from __future__ import annotations
@@ -227,20 +234,12 @@ class WorkFolder:
             for part in self.parts:
                 if part.index in self._recorded:
                     yield from self._replay(part)
-                    continue
-                with _Recorder(self._path(part)) as rec:
-                    for x in stream:
-                        if isinstance(x, End):
-                            if x.part.index != part.index:
-                                raise RepairError(f"internal error: partition {x.part.label} ended while "
-                                                  f"{part.label} was expected (please report it)")
-                            break
-                        rec.add(x)
-                        yield x
-                    else:
-                        raise RepairError(f"internal error: the results of partition {part.label} stopped "
-                                          "before its end (please report it)")
-                    self._commit(rec, part)
+                elif part is self.parts[-1]:
+                    yield from _until_end(stream, part, None)
+                else:
+                    with _Recorder(self._path(part)) as rec:
+                        yield from _until_end(stream, part, rec)
+                        self._commit(rec, part)
         finally:
             close = getattr(stream, "close", None)
             if close is not None:  # stop the workers now, not when the stream is collected
@@ -290,6 +289,21 @@ class WorkFolder:
         """Where the run stands, for a run that stopped: what --resume would skip."""
         return (f"{self.done} of {len(self.parts)} partitions are recorded in {self.dir}; the same command with "
                 "--resume goes on from there")
+
+
+def _until_end(stream: Iterator[Item | End], part: Partition, rec: _Recorder | None) -> Iterator[Item]:
+    """The items of ``part`` from ``stream`` (up to its :class:`End`), each added to ``rec`` first."""
+    for x in stream:
+        if isinstance(x, End):
+            if x.part.index != part.index:
+                raise RepairError(f"internal error: partition {x.part.label} ended while "
+                                  f"{part.label} was expected (please report it)")
+            return
+        if rec is not None:
+            rec.add(x)
+        yield x
+    raise RepairError(f"internal error: the results of partition {part.label} stopped before its end "
+                      "(please report it)")
 
 
 _DISPATCH = dict(dispatch_table)

@@ -334,3 +334,41 @@ def test_a_recorded_document_reads_back_as_it_was(tmp_path):
             assert got == want and type(got) is type(want), name
             if isinstance(want, list):
                 assert [type(x) for x in got] == [type(x) for x in want]
+
+
+def test_a_run_stopped_while_publishing_cleans_only_its_last_partition_again(tmp_path, monkeypatch):
+    """The last partition is not recorded (the output is published as it ends): a run stopped between the
+    two has every other partition recorded, and its resumed run cleans the last one only."""
+    from repair.staging import StagedFolder
+
+    inp, cfg = _corpus(tmp_path), _config(tmp_path)
+    assert runner.invoke(app, ["run", str(inp), "-o", str(tmp_path / "whole"), "--config", cfg, "-q"]).exit_code == 1
+    parts = plan([inp], int(PARTITION_MB * (1 << 20)))
+    out = tmp_path / "out"
+
+    def stopped(self, then=()):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(StagedFolder, "publish", stopped)
+        assert runner.invoke(app, ["run", str(inp), "-o", str(out), "--config", cfg, "-q"]).exit_code == 130
+    assert not out.exists() and _recorded(out) == list(range(len(parts) - 1))
+
+    import repair.executor
+
+    cleaned = []
+    real = repair.executor.run_document
+    monkeypatch.setattr(repair.executor, "run_document", lambda doc, *a: cleaned.append(doc.id) or real(doc, *a))
+    assert runner.invoke(app, ["run", str(inp), "-o", str(out), "--config", cfg, "-q", "--resume"]).exit_code == 1
+    assert len(cleaned) == sum(isinstance(x, Document) for x in read_partition(parts[-1])) > 0
+    _same(tmp_path / "whole", out)
+
+
+def test_a_run_of_one_partition_records_nothing(tmp_path, monkeypatch):
+    """With one partition there is nothing a stopped run could skip: no document is pickled."""
+    added = []
+    monkeypatch.setattr(resume._Recorder, "add", lambda self, item: added.append(item))
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["run", str(SEEDS), "-o", str(out), "--isolated", "-q"])
+    assert res.exit_code == 0 and len(out.read_text(encoding="utf-8").splitlines()) == 5
+    assert added == [] and _beside(out) == set()
