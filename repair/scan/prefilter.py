@@ -84,7 +84,7 @@ def literal_cover(rx: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 
 
-def literal_lead(rx: re.Pattern[str]) -> tuple[frozenset[str], bool, int] | None:
+def literal_lead(rx: re.Pattern[str]) -> tuple[frozenset[str], bool, int | None] | None:
     """``(strings, folded, lead)``: every match of ``rx`` contains one of ``strings`` starting at most
     ``lead`` characters after the match starts, or None. For a pattern whose matches are unbounded
     (``stated by [a-z]+``) but whose start is not: a match then starts within ``lead`` characters
@@ -93,14 +93,18 @@ def literal_lead(rx: re.Pattern[str]) -> tuple[frozenset[str], bool, int] | None
     The strings are those the first run of items of the pattern (of each alternative, at the top
     level) made of literals and groups of a few literal strings can match; everything before it
     must have a bounded width (lookarounds and anchors count as nothing), whose sum is ``lead``. ``folded`` as in
-    :func:`literal_cover`.
+    :func:`literal_cover`. When something before the strings is unbounded (``[A-Z][a-z]+ endured``) but
+    nothing there can match a space or a line break (:data:`WORD_ENDS`), ``lead`` is None: a match then
+    starts in the run of characters other than those that ends where one of the strings starts.
 
     >>> strings, folded, lead = literal_lead(re.compile(r"\\b(?:stated|said) by [a-z]+|[,.]” (?:told|added) [A-Z]"))
     >>> sorted(strings), folded, lead
     ([',” added ', ',” told ', '.” added ', '.” told ', 'said by ', 'stated by '], False, 0)
     >>> literal_lead(re.compile(r"\\b[a-z]{1,2}(?:a|b) endured [a-z]+"))[1:]  # "a endured " or "b endured ", 2 in at most
     (False, 2)
-    >>> literal_lead(re.compile(r"\\b[A-Z][a-z]+ endured \\w+")) is None  # no bound before " endured "
+    >>> literal_lead(re.compile(r"\\b[A-Z][a-z]+ endured \\w+"))  # unbounded, but one word before " endured "
+    (frozenset({' endured '}), False, None)
+    >>> literal_lead(re.compile(r"\\b[A-Z][a-z ]+ endured \\w+")) is None  # no bound: words before " endured "
     True
     """
     try:
@@ -110,7 +114,9 @@ def literal_lead(rx: re.Pattern[str]) -> tuple[frozenset[str], bool, int] | None
         return None
     if found is None:
         return None
-    strings, lead = found
+    strings, lead, word = found
+    if lead is None and not word:
+        return None
     folded = bool(tree.state.flags & re.IGNORECASE)
     if folded:
         strings = frozenset(e.lower() for e in strings)
@@ -119,32 +125,92 @@ def literal_lead(rx: re.Pattern[str]) -> tuple[frozenset[str], bool, int] | None
     return strings, folded, lead
 
 
-def _sequence_lead(tree: Any, items: list[Any]) -> tuple[frozenset[str], int] | None:
+def _sequence_lead(tree: Any, items: list[Any]) -> tuple[frozenset[str], int | None, bool] | None:
+    """(strings, lead, word) of :func:`literal_lead`: ``lead`` None when what comes before the strings is
+    unbounded, ``word`` whether it can match none of :data:`WORD_ENDS`."""
     if len(items) == 1 and items[0][0] is C.BRANCH:  # a|b|c at the top level: each alternative on its own
         parts = [_sequence_lead(tree, list(b.data)) for b in items[0][1][1]]
         if any(p is None for p in parts):
             return None
-        return frozenset().union(*(p[0] for p in parts)), max(p[1] for p in parts)  # type: ignore[index]
-    lead = 0  # the longest stretch the items before this one can match
+        strings = frozenset().union(*(p[0] for p in parts))  # type: ignore[index]
+        if any(p[1] is None for p in parts):  # type: ignore[index]
+            return strings, None, all(p[2] for p in parts)  # type: ignore[index]
+        return strings, max(p[1] for p in parts), all(p[2] for p in parts)  # type: ignore[index,type-var]
+    lead: int | None = 0  # the longest stretch the items before this one can match (None: unbounded)
+    word = True  # and none of them can match a space or a line break
     i = 0
     while i < len(items):
         op, av = items[i]
         doubled = _repeated_group(items, i)
         if doubled is not None and all(len(e) >= _LEAD_MIN for e in doubled[0]):
-            return doubled[0], lead  # (the|a) \\1: "the the" or "a a" starts here
+            return doubled[0], lead, word  # (the|a) \\1: "the the" or "a a" starts here
         if op not in (C.AT, C.ASSERT, C.ASSERT_NOT):
             for k in range(len(items), i, -1):  # the longest run of items from here that spells a few strings
                 strings = _strings(items[i:k])
                 if strings is not None:
                     if all(len(e) >= _LEAD_MIN for e in strings):
-                        return strings, lead
+                        return strings, lead, word
                     break
+        word = word and _no_word_end([(op, av)])
         hi = P.SubPattern(tree.state, [(op, av)]).getwidth()[1]
-        if hi >= C.MAXREPEAT:
-            return None
-        lead += hi
+        if hi >= C.MAXREPEAT or lead is None:
+            if not word:
+                return None
+            lead = None
+        else:
+            lead += hi
         i += 1
     return None
+
+
+WORD_ENDS = " \n"  # what an unbounded lead that cannot match them stops at (see literal_lead)
+
+
+def _no_word_end(items: Any) -> bool:
+    """Whether the parsed items can match none of :data:`WORD_ENDS` (lookarounds and anchors match nothing;
+    False for anything not understood)."""
+    ends = [ord(c) for c in WORD_ENDS]
+    for op, av in items:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        if op is C.LITERAL:
+            if av in ends:
+                return False
+        elif op is C.IN:
+            if not _set_misses(av, ends):
+                return False
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            if not _no_word_end(av[2].data):
+                return False
+        elif op is C.SUBPATTERN:
+            if not _no_word_end(av[-1].data):
+                return False
+        elif op is C.BRANCH:
+            if not all(_no_word_end(b.data) for b in av[1]):
+                return False
+        elif op is C.ATOMIC_GROUP:
+            if not _no_word_end(av.data):
+                return False
+        else:  # any character, a backreference, ...
+            return False
+    return True
+
+
+def _set_misses(items: Any, codes: list[int]) -> bool:
+    """Whether a parsed character set (``[...]``, ``\\w``) matches none of ``codes``."""
+    for op, av in items:
+        if op is C.LITERAL:
+            if av in codes:
+                return False
+        elif op is C.RANGE:
+            if any(av[0] <= c <= av[1] for c in codes):
+                return False
+        elif op is C.CATEGORY:
+            if av not in (C.CATEGORY_DIGIT, C.CATEGORY_WORD):  # \\d and \\w hold no space nor line break
+                return False
+        else:  # a negated set, ...
+            return False
+    return True
 
 
 _LEAD_MIN = 3  # shorter strings are in nearly every text

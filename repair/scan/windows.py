@@ -26,6 +26,8 @@ class ScanGate:
     folded: bool = False  # those literals are compared case-blind (no use on text with odd case characters)
     width: int | None = None  # the longest match, when bounded and never empty: try only close to a literal
     lead: int | None = None  # else, when a match (never empty) starts at most this far before one of them
+    word: bool = False  # else, whether a match starts in the run of characters other than a space or a line
+    # break that ends where one of them starts (see repair.scan.prefilter.literal_lead)
 
 
 MIN_LITERAL = 3  # shorter ASCII literals are in nearly every text
@@ -52,7 +54,8 @@ def scan_gate(rx: re.Pattern[str] | None, needs: bool, windows: bool) -> tuple[S
         led = _lead_gate(rx, needs)  # type: ignore[arg-type]
         # a match starts within ``lead`` of strings of its first items: fewer places to try than within
         # ``width`` of the cover (" but" is in many texts, "not but" in few)
-        if led is not None and (width is None or led[0].lead < width - min(len(e) for e in strings)):  # type: ignore[operator]
+        if led is not None and (width is None if led[0].lead is None
+                                else width is None or led[0].lead < width - min(len(e) for e in strings)):
             return led
     return ScanGate(needs, True, folded, width), strings
 
@@ -68,14 +71,14 @@ def _lead_gate(rx: re.Pattern[str], needs: bool) -> tuple[ScanGate, frozenset[st
         return None
     if not folded and not all(len(ch.lower()) == 1 and ch != "\u03a3" for e in strings for ch in e):
         return None
-    return ScanGate(needs, True, folded, None, lead), strings
+    return ScanGate(needs, True, folded, None, lead, lead is None), strings
 
 
 TRY_COST = 16  # one rx.match call costs about as much as scanning this many characters
 
 
 def finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None,
-             width: int | None, lead: int | None = None) -> Iterator[re.Match[str]]:
+             width: int | None, lead: int | None = None, word: bool = False) -> Iterator[re.Match[str]]:
     """The matches of ``rx.finditer(text)``, looked for only where one can start.
 
     ``spots`` are the (start, length) of literals every match contains (None: unknown) and
@@ -83,16 +86,19 @@ def finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None
     characters before one of them, and nowhere else. Trying ``rx.match`` at those positions, in
     order and never inside the previous match, finds what ``finditer`` finds; when they are many,
     one scan from the first of them is cheaper (and finds the same: no match starts before it).
-    Without ``width``, ``lead`` (when known) bounds how far before one of those strings a match starts.
+    Without ``width``, ``lead`` (when known) bounds how far before one of those strings a match starts;
+    without either, ``word``: a match starts after the last space or line break before one of them.
     """
-    if spots is None or (width is None and lead is None):
+    if spots is None or (width is None and lead is None and not word):
         return rx.finditer(text)
     if not spots:
         return iter(())  # no literal: no match
     if width is not None:
         windows = sorted({(max(0, p + k - width), p) for p, k in spots})  # (first, last) possible start
+    elif lead is not None:
+        windows = sorted({(max(0, p - lead), p) for p, _ in spots})
     else:
-        windows = sorted({(max(0, p - lead), p) for p, _ in spots})  # type: ignore[operator]
+        windows = sorted({(max(text.rfind(" ", 0, p), text.rfind("\n", 0, p)) + 1, p) for p, _ in spots})
     first = windows[0][0]
     if sum(hi - lo + 1 for lo, hi in windows) * TRY_COST > len(text) - first:
         return rx.finditer(text, first)

@@ -172,7 +172,7 @@ def _candidates(text: str, comp: Compiled) -> list[_Hit]:
                 if e.context is None or e.context.ok(text, s, t):
                     hits.append(_Hit(s, t, e, after))
         else:
-            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width, gate.lead)
+            _pattern_hits(hits, text, *comp.patterns[i], where, gate.width, gate.lead, gate.word)
     return hits
 
 
@@ -189,11 +189,11 @@ def _expander(rx: re.Pattern[str], template: str) -> Callable[[re.Match[str]], s
 
 
 def _pattern_hits(hits: list[_Hit], text: str, rx: re.Pattern[str], e: Entry, where: list[tuple[int, int]] | None,
-                  width: int | None, lead: int | None = None) -> None:
+                  width: int | None, lead: int | None = None, word: bool = False) -> None:
     """The matches of a pattern or signal rule (looked for near ``where`` only, when given) in their context."""
     ctx, replace, template, exact = e.context, e.replace, e.template, e.exact
     expand = _expander(rx, replace) if template else None  # type: ignore[arg-type]
-    for m in finditer(rx, text, where, width, lead):
+    for m in finditer(rx, text, where, width, lead, word):
         s, t = m.span()
         if s == t or (ctx is not None and not ctx.ok(text, s, t)):
             continue

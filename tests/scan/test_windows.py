@@ -61,6 +61,28 @@ def test_finditer_after_a_lead_is_finditer(pattern, text):
 
 
 def test_no_lead_before_an_unbounded_stretch():
-    assert literal_lead(re.compile(r"\b[A-Z][a-z]+ endured \w+")) is None
+    assert literal_lead(re.compile(r"\b[A-Z][a-z ]+ endured \w+")) is None  # words before " endured "
+    assert literal_lead(re.compile(r"\b[A-Z].+ endured \w+")) is None  # anything before it
     assert literal_lead(re.compile(r"(?:ab|c)x+")) is None  # "c" is too short to look for
-    assert scan_gate(re.compile(r"\b[A-Z][a-z]+ endured \w+"), False, True)[0].lead is None
+    assert literal_lead(re.compile(r"\bsaid by [a-z]+|[^x]+ endured")) is None  # one alternative is unbounded
+    gate = scan_gate(re.compile(r"\b[A-Z][a-z ]+ endured \w+"), False, True)[0]
+    assert gate.lead is None and not gate.word
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from([r"\b[A-Z][a-z]+ endured \w+",
+                        r"\b(the|its|US|[A-Z][a-z]+’s|[A-Z][a-z]+'s) endured (?=[a-z]+)",
+                        r"\b(new|virus|\d[\d,]*) circumstances\b",
+                        r"(?:[a-z]\w*|said) (?:by|to) the\b|\d+ endured"]),
+       st.lists(st.tuples(st.sampled_from(["ab", "Aa", "Tom’s", "Ann's", "US", "its", "endured", "circumstances", "new",
+                                           "12,3", "4", "said", "by", "to", "the", "x-Tom", "aTom’s"]),
+                          st.sampled_from([" ", " ", "\n", "\t", ", ", "", "  "])), max_size=16)
+       .map(lambda words: "".join(w + sep for w, sep in words)))
+def test_finditer_in_the_word_before_a_string_is_finditer(pattern, text):
+    # unbounded before its strings, but no space nor line break there: a match starts in the word before one
+    rx = re.compile(pattern)
+    gate, strings = scan_gate(rx, False, True)
+    assert gate.cover and gate.width is None and gate.lead is None and gate.word
+    spots = _lead_spots(strings, gate.folded, text)
+    expected = [m.span() for m in rx.finditer(text)]
+    assert [m.span() for m in finditer(rx, text, spots, None, None, True)] == expected
