@@ -28,7 +28,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import islice, pairwise
+from itertools import islice
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -354,10 +354,13 @@ def _spaced(text: str) -> str:
 def scan(text: str) -> Scanned:
     unified = unify_marks(text)
     spaced = _spaced(unified)  # (kept for Scanned.lowered)
+    memo = {"spaced": spaced}
+    if spaced.isascii():  # (most texts) the tokens joined in bytes, without a string per token
+        raw_ascii = _joined_ascii(spaced)
+        return Scanned(text, unified, raw_ascii.decode("ascii"), raw_ascii.lower().decode("ascii"), memo)
     toks = tokens(spaced)
     raw = "  ".join(toks)
     low = raw.lower()
-    memo = {"spaced": spaced}
     if len(low) != len(raw):  # a character whose lower case is longer ("İ"): lower each token
         return Scanned(text, unified, "", " " + "  ".join(t.lower() for t in toks) + " ", memo)
     return Scanned(text, unified, " " + raw + " ", " " + low + " ", memo)
@@ -374,20 +377,62 @@ _ASCII_MARKS = tuple((c, f" {c} ") for c in map(chr, range(128)) if c != "'" and
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+# the same as bytes, with the mark's code (``in`` looks a byte up by its code; by a bytes object it fails first)
+_ASCII_MARK_BYTES = tuple((ord(c), c.encode(), apart.encode()) for c, apart in _ASCII_MARKS)
+
+
+def _joined_ascii(spaced: str) -> bytes:
+    """``" " + "  ".join(tokens(spaced)) + " "`` for an ASCII text whose only white space is spaces, in bytes:
+    the marks set apart as :func:`tokens` does, but by ``bytes.replace``, which finds a character with
+    ``memchr`` (``str.replace`` first counts it character by character, one pass over the text per mark),
+    and the runs of spaces then made two spaces each without cutting the text into a string per token:
+    doubled (each run even), then halved (rounded up to even) until none is longer, each pass a replace of
+    four spaces by two (a run of 2k spaces becomes one of 2 * ceil(k / 2), fewer while k > 1; a test holds
+    it to the join of the tokens).
+
+    >>> _joined_ascii("It's 3.5,  (so) ")
+    b" It's  3  .  5  ,  (  so  ) "
+    """
+    b = _apostrophes(spaced).encode("ascii")
+    for code, c, apart in _ASCII_MARK_BYTES:
+        if code in b:
+            b = b.replace(c, apart)
+    b = b.replace(b" ", b"  ")
+    while b"    " in b:
+        b = b.replace(b"    ", b"  ")
+    return b" " + b.strip(b" ") + b" "
+
+
+def _apostrophes(s: str) -> str:
+    """``s`` with each apostrophe not between two word characters set apart by spaces (a token of its own;
+    between two, it is inside a token: "don't"). Each apostrophe is found with ``str.find`` and the text is
+    copied only when one is to be set apart (most stand inside a word), not cut at every apostrophe.
+
+    >>> _apostrophes("'It's' rock'n'roll''")
+    " ' It's '  rock'n'roll '  ' "
+    """
+    find = s.find
+    i = find("'")
+    out: list[str] = []
+    last = 0  # the text up to here is in ``out``
+    while i >= 0:
+        if not (i and _word(s[i - 1]) and _word(s[i + 1:i + 2])):
+            out += s[last:i], " ' "
+            last = i + 1
+        i = find("'", i + 1)
+    if not out:
+        return s
+    out.append(s[last:])
+    return "".join(out)
+
+
 def tokens(spaced: str) -> list[str]:
     """``TOKEN.findall(spaced)`` for a text whose only white space is spaces (:func:`_spaced`): each mark
     (a character neither a word character nor white space) set apart by spaces with ``str.replace``, for
     each mark the text holds, and the text then cut at its spaces. TOKEN visits every character in the
     regex engine, and a loop over the space-separated pieces costs a Python step for each; both are about
     twice as slow. A text not all ASCII finds its other marks with one scan for non-ASCII characters."""
-    s = spaced
-    if "'" in s:  # an apostrophe between two word characters is inside a token ("don't"), elsewhere a token
-        parts = s.split("'")
-        out = [parts[0]]
-        for a, b in pairwise(parts):
-            out.append("'" if _word(a[-1:]) and _word(b[:1]) else " ' ")
-            out.append(b)
-        s = "".join(out)
+    s = _apostrophes(spaced)
     marks = _ASCII_MARKS
     if not s.isascii():
         marks += tuple((c, f" {c} ") for c in set(_NOT_ASCII.findall(s)) if not _word(c))

@@ -1,7 +1,7 @@
 """analyse without the language model (SpanIndex.located, the memoised proposals, the family looked up per form,
-the proposals made emit's at once, scan's tokens by str.replace) gives exactly what the general code gives: a Span
-per hit, each proposal scored and calibrated, the family by family_of, the proposals then copied by for_emit, the
-tokens by TOKEN.findall."""
+the proposals made emit's at once, scan's tokens by str.replace, or by bytes.replace for an ASCII text) gives exactly
+what the general code gives: a Span per hit, each proposal scored and calibrated, the family by family_of, the
+proposals then copied by for_emit, the tokens by TOKEN.findall."""
 from __future__ import annotations
 
 import math
@@ -21,8 +21,10 @@ from repair.spin.decode import (
     STAGE,
     Calibration,
     Evidence,
+    _joined_ascii,
     _spaced,
     _word,
+    scan,
     score_spans,
     tokens,
 )
@@ -188,3 +190,15 @@ _TOKEN_PIECES = ["it", "'", "s", "don't", "rock'n'roll", "''", "_", "a_b", "42",
 def test_tokens_by_replace_are_the_regexs(pieces, gaps):
     spaced = _spaced("".join(p + (gaps[i] if i < len(gaps) else " ") for i, p in enumerate(pieces)))
     assert tokens(spaced) == TOKEN.findall(spaced)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([p for p in _TOKEN_PIECES if p.isascii()]), max_size=40),
+       st.lists(st.sampled_from(["", " ", "  ", "   ", "\n", "\t \r\n", " " * 9, " " * 40]), max_size=41))
+def test_tokens_joined_in_bytes_are_the_tokens_joined(pieces, gaps):
+    # a gap before each piece and after the last (a space where the gaps run out)
+    spaced = _spaced("".join((gaps[i] if i < len(gaps) else " ") + p for i, p in enumerate([*pieces, ""])))
+    assert spaced.isascii() and _joined_ascii(spaced) == (" " + "  ".join(tokens(spaced)) + " ").encode()
+    sc = scan(spaced)
+    assert (sc.raw, sc.joined) == (" " + "  ".join(TOKEN.findall(spaced)) + " ",
+                                   " " + "  ".join(TOKEN.findall(spaced.lower())) + " ")
