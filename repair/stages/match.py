@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -44,7 +44,14 @@ MAX_WINDOW = 8  # words in a window of capitalised words
 _CONNECT = {"of", "and", "for", "the", "&", "on", "de"}
 _NOT_NAME = {"The", "A", "An", "This", "That", "These", "Those", "In", "At", "On", "For", "But", "And", "As", "By",
              "With", "From", "To", "Of", "It", "He", "She", "They", "We", "I", "If", "When", "While", "After"}
-_WORD = re.compile(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*|&")
+# A word: a letter, then word characters, apostrophes, hyphens and dots inside a word ("U.S.-based"). The
+# same as [A-Za-z](?:[\w'’-]|\.(?=\w))*, written so the characters between dots are one class repeated (a
+# group repeated once per character costs re several times as much).
+_WORD = re.compile(r"[A-Za-z][\w'’-]*(?:\.(?=\w)[\w'’-]*)*|&")
+# The next word after a gap a run of name words may cross (blanks, or one hyphen among blanks: ``_run``'s test
+# of the gap; re's \s is str.isspace, what strip takes off). No letter nor "&" can be in a gap, so the word
+# is the one _WORD.finditer would find next.
+_GAP_WORD = re.compile(r"\s*(?:-\s*)?(" + _WORD.pattern + ")")
 
 
 @dataclass(slots=True)
@@ -160,35 +167,52 @@ def _tokens(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
 
 
 REACH = 120  # characters on each side of a swap word searched for the words of its name
-NEAR = 32  # the characters tokenised first (a run of name words seldom reaches further)
 
 
 def _window(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """Capitalised words around [start, end) (connectors allowed inside), at most MAX_WINDOW each side,
-    within REACH characters."""
-    return _side(text, start, True)[::-1] + _tokens(text, start, end) + _side(text, end, False)
+    within REACH characters: :func:`_run` over the tokens of the REACH characters on each side."""
+    m = _WORD.fullmatch(text, start, end)  # a swap word is most often one word: one match, no search
+    middle = [(start, end, m[0])] if m else _tokens(text, start, end)
+    return _run(text, _tokens_back(text, edge=start), start, True)[0][::-1] + middle + _rightward(text, end)
 
 
-def _side(text: str, edge: int, leftward: bool) -> list[tuple[int, int, str]]:
-    """:func:`_run` over the tokens within REACH characters before (``leftward``) or after ``edge``,
-    tokenising the NEAR characters first. A token cut by the shorter reach is the farthest one only
-    (a ``_WORD`` match that starts inside a word ends where the word does, so the tokens after it
-    are the same; one cut at the end is the last): when the run stops before looking at it, the
-    longer reach would give the same run."""
-    n = len(text)
-    for reach in (NEAR, REACH):
-        if leftward:
-            lo = max(0, edge - reach)
-            toks = _tokens(text, lo, edge)
-            out, looked = _run(text, reversed(toks), edge, True)
-            cut = lo > 0
-        else:
-            hi = min(n, edge + reach)
-            toks = _tokens(text, edge, hi)
-            out, looked = _run(text, toks, edge, False)
-            cut = hi < n
-        if not cut or looked < len(toks):
+def _tokens_back(text: str, edge: int) -> Iterator[tuple[int, int, str]]:
+    """``reversed(_tokens(text, max(0, edge - REACH), edge))``, tokenised a stretch between spaces at a time
+    from ``edge`` back, as :func:`_run` asks for them: it seldom looks at more than two or three. No word
+    holds a space, so a stretch that starts after one (or at the reach) has the words the whole reach has
+    there, and one that ends at one (or at ``edge``) too: a word ends before a space, and a dot before it
+    is no part of the word either way."""
+    lo = max(0, edge - REACH)
+    while edge > lo:
+        space = text.rfind(" ", lo, edge)
+        start = space + 1 if space >= 0 else lo
+        if start < edge:
+            m = _WORD.fullmatch(text, start, edge)  # most stretches are one word
+            if m:
+                yield start, edge, m[0]
+            else:
+                yield from reversed(_tokens(text, start, edge))
+        edge = space if space >= 0 else lo
+
+
+def _rightward(text: str, edge: int) -> list[tuple[int, int, str]]:
+    """:func:`_run` over the tokens of the REACH characters after ``edge``, matching one word after another
+    (a gap and a word at a time, while the run goes on) rather than tokenising the reach: the run seldom
+    holds more than a word or two."""
+    hi = min(len(text), edge + REACH)
+    out: list[tuple[int, int, str]] = []
+    while len(out) < MAX_WINDOW:
+        m = _GAP_WORD.match(text, edge, hi)
+        if m is None:
             break
+        w = m[1]
+        if not (_is_name_word(w) or w.lower() in _CONNECT):
+            break
+        edge = m.end()
+        out.append((m.start(1), edge, w))
+    while out and not _is_name_word(out[-1][2]):
+        out.pop()
     return out
 
 
