@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import repair.stages.match as M
+from repair.rules import load_rules
 
 _WORD_PLAIN = re.compile(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*|&")  # _WORD as it was first written
 _PIECES = ["State", "Department", "of", "the", "and", "&", "U.S.", "U.S.-based", "x.", ".y", "a..b", "O’Neil", "é",
@@ -36,3 +37,19 @@ def test_rightward_is_the_run_over_the_reach(text, data):
     edge = data.draw(st.integers(0, len(text)))
     full = M._tokens(text, edge, min(len(text), edge + M.REACH))
     assert M._rightward(text, edge) == M._run(text, full, edge, False)[0]
+
+
+_SWAPS = M.with_swaps(M.compile_rules(load_rules()), [("Purple", "Red", 0.8), ("Bull Ring", "Red Bull", 0.7)], "learned")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(sorted(_SWAPS.subs)[:40] + ["Ring", "Bull", " ", "-", "x", "é", ","]),
+                max_size=30).map("".join))
+def test_swap_words_find_what_the_contiguous_nfa_finds(text):
+    import pickle
+
+    from repair.scan.literals import Literals
+
+    plain = Literals(dict(_SWAPS.automaton.items()))
+    assert _SWAPS.automaton.find(text) == plain.find(text)
+    assert pickle.loads(pickle.dumps(_SWAPS.automaton)).find(text) == plain.find(text)

@@ -28,8 +28,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
+import ahocorasick_rs
 from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
@@ -89,8 +90,27 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
 
 def _gazetteer(terms: dict[str, str], term_list: list[str], term_rule: dict[str, str],
                subs: dict[str, list[tuple[str, str, float]]]) -> _Gazetteer:
-    auto = Literals({spun: spun for spun in subs}) if subs else None
+    auto = _SwapWords({spun: spun for spun in subs}) if subs else None
     return _Gazetteer(terms, term_list, term_rule, subs, max((len(s.split()) for s in subs), default=1), auto)
+
+
+class _SwapWords(Literals[str]):
+    """:class:`Literals` scanned with a DFA: the swap words are a few hundred at most, so the automaton is
+    small, and a DFA scans a text in about half the instructions of the contiguous NFA (the same matches,
+    in the same order: both follow the same automaton)."""
+
+    __slots__ = ()
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        automaton = self._automaton
+        if automaton is None:
+            automaton = self._automaton = ahocorasick_rs.AhoCorasick(
+                self.strings, matchkind=ahocorasick_rs.MatchKind.Standard,
+                implementation=ahocorasick_rs.Implementation.DFA)
+        return automaton.find_matches_as_indexes(text, overlapping=True)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _SwapWords, (dict(zip(self.strings, self.values, strict=True)),)
 
 
 _EXTENDED: dict[tuple[int, int], tuple[_Gazetteer, object, _Gazetteer]] = {}
