@@ -28,8 +28,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
+import ahocorasick_rs
 from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
@@ -44,7 +45,14 @@ MAX_WINDOW = 8  # words in a window of capitalised words
 _CONNECT = {"of", "and", "for", "the", "&", "on", "de"}
 _NOT_NAME = {"The", "A", "An", "This", "That", "These", "Those", "In", "At", "On", "For", "But", "And", "As", "By",
              "With", "From", "To", "Of", "It", "He", "She", "They", "We", "I", "If", "When", "While", "After"}
-_WORD = re.compile(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*|&")
+# A word: a letter, then word characters, apostrophes, hyphens and dots inside a word ("U.S.-based"). The
+# same as [A-Za-z](?:[\w'’-]|\.(?=\w))*, written so the characters between dots are one class repeated (a
+# group repeated once per character costs re several times as much).
+_WORD = re.compile(r"[A-Za-z][\w'’-]*(?:\.(?=\w)[\w'’-]*)*|&")
+# The next word after a gap a run of name words may cross (blanks, or one hyphen among blanks: ``_run``'s test
+# of the gap; re's \s is str.isspace, what strip takes off). No letter nor "&" can be in a gap, so the word
+# is the one _WORD.finditer would find next.
+_GAP_WORD = re.compile(r"\s*(?:-\s*)?(" + _WORD.pattern + ")")
 
 
 @dataclass(slots=True)
@@ -82,8 +90,27 @@ def compile_rules(rules: RuleSet) -> _Gazetteer:
 
 def _gazetteer(terms: dict[str, str], term_list: list[str], term_rule: dict[str, str],
                subs: dict[str, list[tuple[str, str, float]]]) -> _Gazetteer:
-    auto = Literals({spun: spun for spun in subs}) if subs else None
+    auto = _SwapWords({spun: spun for spun in subs}) if subs else None
     return _Gazetteer(terms, term_list, term_rule, subs, max((len(s.split()) for s in subs), default=1), auto)
+
+
+class _SwapWords(Literals[str]):
+    """:class:`Literals` scanned with a DFA: the swap words are a few hundred at most, so the automaton is
+    small, and a DFA scans a text in about half the instructions of the contiguous NFA (the same matches,
+    in the same order: both follow the same automaton)."""
+
+    __slots__ = ()
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        automaton = self._automaton
+        if automaton is None:
+            automaton = self._automaton = ahocorasick_rs.AhoCorasick(
+                self.strings, matchkind=ahocorasick_rs.MatchKind.Standard,
+                implementation=ahocorasick_rs.Implementation.DFA)
+        return automaton.find_matches_as_indexes(text, overlapping=True)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _SwapWords, (dict(zip(self.strings, self.values, strict=True)),)
 
 
 _EXTENDED: dict[tuple[int, int], tuple[_Gazetteer, object, _Gazetteer]] = {}
@@ -160,35 +187,52 @@ def _tokens(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
 
 
 REACH = 120  # characters on each side of a swap word searched for the words of its name
-NEAR = 32  # the characters tokenised first (a run of name words seldom reaches further)
 
 
 def _window(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """Capitalised words around [start, end) (connectors allowed inside), at most MAX_WINDOW each side,
-    within REACH characters."""
-    return _side(text, start, True)[::-1] + _tokens(text, start, end) + _side(text, end, False)
+    within REACH characters: :func:`_run` over the tokens of the REACH characters on each side."""
+    m = _WORD.fullmatch(text, start, end)  # a swap word is most often one word: one match, no search
+    middle = [(start, end, m[0])] if m else _tokens(text, start, end)
+    return _run(text, _tokens_back(text, edge=start), start, True)[0][::-1] + middle + _rightward(text, end)
 
 
-def _side(text: str, edge: int, leftward: bool) -> list[tuple[int, int, str]]:
-    """:func:`_run` over the tokens within REACH characters before (``leftward``) or after ``edge``,
-    tokenising the NEAR characters first. A token cut by the shorter reach is the farthest one only
-    (a ``_WORD`` match that starts inside a word ends where the word does, so the tokens after it
-    are the same; one cut at the end is the last): when the run stops before looking at it, the
-    longer reach would give the same run."""
-    n = len(text)
-    for reach in (NEAR, REACH):
-        if leftward:
-            lo = max(0, edge - reach)
-            toks = _tokens(text, lo, edge)
-            out, looked = _run(text, reversed(toks), edge, True)
-            cut = lo > 0
-        else:
-            hi = min(n, edge + reach)
-            toks = _tokens(text, edge, hi)
-            out, looked = _run(text, toks, edge, False)
-            cut = hi < n
-        if not cut or looked < len(toks):
+def _tokens_back(text: str, edge: int) -> Iterator[tuple[int, int, str]]:
+    """``reversed(_tokens(text, max(0, edge - REACH), edge))``, tokenised a stretch between spaces at a time
+    from ``edge`` back, as :func:`_run` asks for them: it seldom looks at more than two or three. No word
+    holds a space, so a stretch that starts after one (or at the reach) has the words the whole reach has
+    there, and one that ends at one (or at ``edge``) too: a word ends before a space, and a dot before it
+    is no part of the word either way."""
+    lo = max(0, edge - REACH)
+    while edge > lo:
+        space = text.rfind(" ", lo, edge)
+        start = space + 1 if space >= 0 else lo
+        if start < edge:
+            m = _WORD.fullmatch(text, start, edge)  # most stretches are one word
+            if m:
+                yield start, edge, m[0]
+            else:
+                yield from reversed(_tokens(text, start, edge))
+        edge = space if space >= 0 else lo
+
+
+def _rightward(text: str, edge: int) -> list[tuple[int, int, str]]:
+    """:func:`_run` over the tokens of the REACH characters after ``edge``, matching one word after another
+    (a gap and a word at a time, while the run goes on) rather than tokenising the reach: the run seldom
+    holds more than a word or two."""
+    hi = min(len(text), edge + REACH)
+    out: list[tuple[int, int, str]] = []
+    while len(out) < MAX_WINDOW:
+        m = _GAP_WORD.match(text, edge, hi)
+        if m is None:
             break
+        w = m[1]
+        if not (_is_name_word(w) or w.lower() in _CONNECT):
+            break
+        edge = m.end()
+        out.append((m.start(1), edge, w))
+    while out and not _is_name_word(out[-1][2]):
+        out.pop()
     return out
 
 
@@ -212,7 +256,7 @@ def _run(text: str, toks: Iterable[tuple[int, int, str]], edge: int,
     return out, looked
 
 
-def _variants(g: _Gazetteer, words: list[str]) -> list[tuple[str, int, float, str]]:
+def _variants(g: _Gazetteer, words: Sequence[str]) -> list[tuple[str, int, float, str]]:
     """Word-by-word restorations of ``words``: (text, swaps made, lowest swap confidence, rule of a swap)."""
     slots: list[list[tuple[str, int, float, str]]] = []
     subs, most, count = g.subs, g.max_sub_words, len(words)
@@ -268,10 +312,11 @@ def match(text: str, rules: RuleSet, *, min_score: float = 92.0, spin_score: flo
     spots = [(start, stop) for _, start, stop in g.automaton.find(text)]
     spots = [(start, stop) for start, stop in spots
              if not ((start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()))]
+    spot_ends = [stop for _, stop in spots]  # ascending: the automaton yields its matches in the order of their ends
     for start, stop in spots:
         if start < taken_until:
             continue
-        for best in _restore(g, text, start, stop, spots, min_score, taken_until):
+        for best in _restore(g, text, start, stop, spots, min_score, taken_until, spot_ends):
             before = text[best.start:best.end]
             if before == best.canon:
                 continue
@@ -294,44 +339,84 @@ class _Restored(NamedTuple):
 
 
 def _restore(g: _Gazetteer, text: str, start: int, stop: int, spots: list[tuple[int, int]], min_score: float,
-             free_from: int) -> list[_Restored]:
+             free_from: int, spot_ends: list[int] | None = None) -> list[_Restored]:
     """The restorations of the capitalised words around a swap word at [start, stop) (none of them before
     ``free_from``, where an earlier restoration ends), in text order.
 
     Every swap word of ``spots`` in that run of name words is restored together: the set of names that
     holds the most of them wins, so "State Division of State Division" becomes two "State Department"
     rather than "State Department of State Division" (which leaves a swap word for a second run).
+
+    ``spot_ends`` (the ends of ``spots``, ascending as the automaton yields them) lets the swap words
+    of the window be found by bisection rather than by walking every spot of the document.
     """
     win = _window(text, start, stop)
     if not win:
         return []
-    words = [w for _, _, w in win]  # the window's words, their offsets and name-ness: read once per window
-    if " ".join(words).casefold() in g.terms:
-        return []  # the whole run is a real name as it stands
-    n = len(win)
     starts = [tok[0] for tok in win]  # both ascending: the tokens are in text order and do not overlap
     ends = [tok[1] for tok in win]
-    terms = g.terms
-    ranges = []  # the swap words of the run, as word ranges of ``win``
     first = max(start, free_from)
-    for s, t in spots:
-        if s < first or t > ends[-1]:
+    if spot_ends is None:
+        spot_ends = [t for _, t in spots]
+    # the swap words of spots that are whole words of the window, as word ranges of ``win``; a spot ending
+    # before ``first`` starts before it, one ending after the window's last word is outside it
+    whole = []
+    for s, t in spots[bisect_left(spot_ends, first):bisect_right(spot_ends, ends[-1])]:
+        if s < first:
             continue
         lo = bisect_left(starts, s)  # the first word starting at or after s
         hi = bisect_right(ends, t)  # one past the last word ending at or before t
         if lo >= hi or starts[lo] != s or ends[hi - 1] != t:
             continue  # not whole words of this window ("Okay" in "ISIS-Okay"): left to its own turn
+        whole.append((lo, hi))
+    # What follows depends on the window's words, those ranges and the first word not before ``free_from``
+    # only, not on where the window is: a run restores the same spun names again and again, so the answer
+    # (as word ranges) is kept per gazetteer and mapped back to this window's offsets.
+    key = (tuple([tok[2] for tok in win]), tuple(whole), bisect_left(starts, free_from), min_score)
+    memo = _restored_memo(g)
+    got = memo.get(key)
+    if got is None:
+        if len(memo) > _RESTORED_MAX:
+            memo.clear()
+        got = memo[key] = _restorations(g, *key)
+    return [_Restored(r.key, starts[r.start], ends[r.end - 1], r.canon, r.conf, r.rule, r.inside) for r in got]
+
+
+# _restorations' answers per gazetteer (kept alive with the entry, so its id cannot be reused while it exists)
+_RESTORED: dict[int, tuple[_Gazetteer, dict[tuple, list[_Restored]]]] = {}
+_RESTORED_MAX = 50_000  # windows kept per gazetteer (cleared when full)
+
+
+def _restored_memo(g: _Gazetteer) -> dict[tuple, list[_Restored]]:
+    hit = _RESTORED.get(id(g))
+    if hit is None or hit[0] is not g:
+        if len(_RESTORED) > 8:
+            _RESTORED.clear()
+        hit = _RESTORED[id(g)] = (g, {})
+    return hit[1]
+
+
+def _restorations(g: _Gazetteer, words: tuple[str, ...], whole: tuple[tuple[int, int], ...], i_min: int,
+                  min_score: float) -> list[_Restored]:
+    """:func:`_restore` for a window of ``words`` whose swap words are the word ranges ``whole``, restoring no
+    sub-window that starts before word ``i_min``; the offsets of the answer are word indices (``start``: the
+    first word, ``end``: one past the last)."""
+    if " ".join(words).casefold() in g.terms:
+        return []  # the whole run is a real name as it stands
+    n = len(words)
+    terms = g.terms
+    ranges: list[tuple[int, int]] = []  # the swap words of the run, as word ranges
+    for lo, hi in whole:
         if any(" ".join(words[i:j]).casefold() in terms for i in range(0, lo + 1) for j in range(hi, n + 1)):
             continue  # the swap word sits inside a real name ("National Safety Council")
         if (lo, hi) not in ranges:
             ranges.append((lo, hi))
+    win = [(k, k + 1, w) for k, w in enumerate(words)]  # word indices for offsets
     name = [_is_name_word(w) for w in words]
     found: dict[tuple[int, int], _Restored] = {}
     tried: set[tuple[int, int]] = set()  # sub-windows looked at (with or without a restoration)
     for lo, hi in ranges:
-        for i in range(0, lo + 1):
-            if starts[i] < free_from:
-                continue
+        for i in range(i_min, lo + 1):
             for j in range(hi, n + 1):
                 if (i, j) not in tried:
                     tried.add((i, j))
@@ -342,7 +427,7 @@ def _restore(g: _Gazetteer, text: str, start: int, stop: int, spots: list[tuple[
 
 
 def _best_restoration(g: _Gazetteer, win: list[tuple[int, int, str]], i: int, j: int, min_score: float,
-                      words: list[str], name: list[bool]) -> _Restored | None:
+                      words: Sequence[str], name: list[bool]) -> _Restored | None:
     """The best canonical name for the sub-window ``win[i:j]`` of name words, if any (``words``: the
     window's words, ``name``: whether each is a name word)."""
     if not name[i] or not name[j - 1]:
