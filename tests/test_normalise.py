@@ -286,3 +286,39 @@ def test_replace_pass_windowed_scan_finds_what_finditer_finds():
             assert got == [m.span() for m in rx.finditer(text)]
 
     check()
+
+
+def test_nfc_plain_ranges_hold_no_character_nfc_joins_to_the_one_before():
+    """The characters NFC may join to the one before them, without being combining marks: the second of a
+    canonical pair (Python's own tables) and the Hangul vowels and final consonants (composed by rule)."""
+    import unicodedata
+
+    from repair.stages.normalise import _NFC_PLAIN_RANGES
+
+    joining = {chr(c) for c in [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]}
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<") and len(d.split()) == 2:
+            joining.add(chr(int(d.split()[1], 16)))
+    inside = [c for c in joining if not unicodedata.combining(c) and any(lo <= c < hi for lo, hi in _NFC_PLAIN_RANGES)]
+    assert inside == [] and "\u09be" in joining
+
+
+# ASCII, plain characters beyond it, combining marks, ones NFC replaces (the ohm and angstrom signs, an en quad, a
+# Greek ano teleia, a CJK compatibility ideograph), ones NFC joins to the one before (a Hangul vowel after a
+# leading consonant, a Bengali vowel sign after its vowel), and a lone surrogate
+_NFC_TEXT = st.lists(st.sampled_from(["a", "e", " ", "’", "—", "é", "\u0301", "\u0327", "\u2126", "\u212b", "\u2000",
+                                      "\u0387", "\uf900", "\u1100", "\u1161", "\u09c7", "\u09be", "\u00a0", "ж", "€",
+                                      "\ud800", "\u1e9b", "\u0340"]), max_size=12).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_NFC_TEXT)
+def test_nfc_test_as_unicodedata(text):
+    import unicodedata
+
+    from repair.stages import normalise as N
+
+    N._NFC_PLAIN.clear()  # the first look at each character, then the set
+    assert N._is_nfc(text) is unicodedata.is_normalized("NFC", text)
+    assert N._is_nfc(text) is unicodedata.is_normalized("NFC", text)

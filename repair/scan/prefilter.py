@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from re import _casefix  # the re module's own case table, parser and its constants (stable since 3.11)
 from re import _constants as C
@@ -472,6 +472,17 @@ class Prefilter:
     cover: tuple[str, ...] | None
     folded: bool = False
     ends: tuple[str, ...] = ()  # or the text ends with one of these (see line_end_cover)
+    # a case-sensitive cover split: its single characters beyond ASCII (no-break and zero-width spaces), looked
+    # up in the set of the text's such characters (:func:`repair.scan.utf8.utf8_and_others`, made once per
+    # text) rather than each found by a scan of the text; and the other strings
+    beyond: frozenset[str] = field(init=False, repr=False, compare=False)
+    within: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        cover = () if self.cover is None or self.folded else self.cover
+        beyond = frozenset(e for e in cover if len(e) == 1 and not e.isascii())
+        object.__setattr__(self, "beyond", beyond)
+        object.__setattr__(self, "within", tuple(e for e in cover if e not in beyond))
 
     @classmethod
     def of(cls, rx: re.Pattern[str], *, line_end: bool = False) -> "Prefilter":
@@ -506,4 +517,9 @@ class Prefilter:
             f = text if isinstance(text, Folded) else Folded.of(text)
             return f.odd or any(e in f.lowered for e in self.cover)
         raw = text.text if isinstance(text, Folded) else text
+        if self.beyond:
+            split = utf8_and_others(raw)
+            if split is not None and split[1] is not None:
+                return (not self.beyond.isdisjoint(split[1]) or any(e in raw for e in self.within)
+                        or (bool(self.ends) and raw.endswith(self.ends)))
         return any(e in raw for e in self.cover) or (bool(self.ends) and raw.endswith(self.ends))

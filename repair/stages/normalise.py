@@ -40,6 +40,7 @@ from repair.rules import Rule, RuleSet
 from repair.scan.ftfy_gate import ftfy_may_change, needs_ftfy
 from repair.scan.lines import LineFilter, line_matches, may_cross_lines
 from repair.scan.prefilter import Prefilter, folded, literal_starts_run
+from repair.scan.utf8 import utf8_and_others
 from repair.scan.windows import finditer as windowed
 
 STAGE = "normalise"
@@ -118,8 +119,43 @@ def _ftfy_pass(text: str) -> StageResult:
     return _result(text, changes)
 
 
+# NFC joins a character to the one before it only if it is a combining mark or one of a few others (the "maybe"
+# of Unicode's NFC quick check with canonical class 0: Indic vowel signs, Hangul vowels and final consonants,
+# ...); none of those is in these ranges (Latin to Arabic, Latin Extended Additional to CJK punctuation: what
+# news holds beyond ASCII), as tests/test_normalise.py checks in Python's own tables
+_NFC_PLAIN_RANGES = (("\x80", "\u0900"), ("\u1e00", "\u3000"))
+_NFC_PLAIN: set[str] = set()  # the characters found so (a few dozen in a run), for a set test per text
+
+
+def _nfc_plain(chars: frozenset[str]) -> bool:
+    """Whether each of ``chars`` (beyond ASCII) stays as it is in any NFC text: in :data:`_NFC_PLAIN_RANGES`,
+    no combining mark, and NFC on its own (so not one NFC replaces). A text whose characters beyond
+    ASCII are all so is NFC (its quick check says yes): :func:`unicodedata.is_normalized` looks up each
+    character of the text, this only the few distinct ones beyond ASCII."""
+    if chars <= _NFC_PLAIN:
+        return True
+    for c in chars - _NFC_PLAIN:
+        if not (any(lo <= c < hi for lo, hi in _NFC_PLAIN_RANGES) and not unicodedata.combining(c)
+                and unicodedata.is_normalized("NFC", c)):
+            return False
+        if len(_NFC_PLAIN) < 4096:
+            _NFC_PLAIN.add(c)
+    return True
+
+
+def _is_nfc(text: str) -> bool:
+    """``unicodedata.is_normalized("NFC", text)``, told from the set of the text's characters beyond ASCII
+    (:func:`repair.scan.utf8.utf8_and_others`, made already for ftfy's gate) when they are all plain."""
+    if text.isascii():
+        return True
+    split = utf8_and_others(text)
+    if split is not None and split[1] is not None and _nfc_plain(split[1]):
+        return True
+    return unicodedata.is_normalized("NFC", text)
+
+
 def _nfc_pass(text: str) -> StageResult:
-    if text.isascii() or unicodedata.is_normalized("NFC", text):
+    if _is_nfc(text):
         return StageResult(text, ())
     changes: list[Change] = []
     pos = 0

@@ -122,6 +122,18 @@ def test_line_end_covers_skip_only_texts_without_a_match(text, pattern):
         assert rx.search(text) is None
 
 
+# covers of single characters beyond ASCII (looked up in the text's set of them), mixed with other strings; texts
+# with them, a lone surrogate (no UTF-8: the scan) and much text beyond ASCII (no set: the scan)
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["\xa0", "\u200b", "\u3000", "\t", "ab", "’", "\n"]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(["a", "b", " ", "\t", "\xa0", "\u200b", "\u3000", "’", "\ud800", "\n", "ж" * 2100]),
+                max_size=12).map("".join), st.sampled_from([(), ("\t", " ")]))
+def test_single_characters_beyond_ascii_found_as_a_scan_finds_them(cover, text, ends):
+    pf = Prefilter(tuple(sorted(set(cover))), False, ends)
+    simple = any(e in text for e in pf.cover) or (bool(ends) and text.endswith(ends))
+    assert pf.may_match(text) is simple and pf.may_match(Folded.of(text)) is simple
+
+
 def _folded_simply(text: str) -> Folded:
     """:meth:`Folded.of` as first written: lower-case the text, then look for the odd characters."""
     low = text.lower()
