@@ -28,9 +28,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
-import ahocorasick_rs
 from rapidfuzz import fuzz, process
 
 from repair.errors import RuleError
@@ -100,17 +99,7 @@ class _SwapWords(Literals[str]):
     in the same order: both follow the same automaton)."""
 
     __slots__ = ()
-
-    def find(self, text: str) -> list[tuple[int, int, int]]:
-        automaton = self._automaton
-        if automaton is None:
-            automaton = self._automaton = ahocorasick_rs.AhoCorasick(
-                self.strings, matchkind=ahocorasick_rs.MatchKind.Standard,
-                implementation=ahocorasick_rs.Implementation.DFA)
-        return automaton.find_matches_as_indexes(text, overlapping=True)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _SwapWords, (dict(zip(self.strings, self.values, strict=True)),)
+    IMPLEMENTATION = "DFA"
 
 
 _EXTENDED: dict[tuple[int, int], tuple[_Gazetteer, object, _Gazetteer]] = {}
