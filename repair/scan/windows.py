@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from repair.scan.prefilter import literal_cover, literal_lead, match_width
+from repair.scan.prefilter import WORD_ENDS, literal_cover, literal_lead, match_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ def finditer(rx: re.Pattern[str], text: str, spots: list[tuple[int, int]] | None
     elif lead is not None:
         windows = sorted({(max(0, p - lead), p) for p, _ in spots})
     else:
-        windows = sorted({(max(text.rfind(" ", 0, p), text.rfind("\n", 0, p)) + 1, p) for p, _ in spots})
+        windows = sorted({(max(text.rfind(c, 0, p) for c in WORD_ENDS) + 1, p) for p, _ in spots})
     first = windows[0][0]
     if sum(hi - lo + 1 for lo, hi in windows) * TRY_COST > len(text) - first:
         return rx.finditer(text, first)

@@ -362,7 +362,7 @@ def _restore(g: _Gazetteer, text: str, start: int, stop: int, spots: list[tuple[
     # only, not on where the window is: a run restores the same spun names again and again, so the answer
     # (as word ranges) is kept per gazetteer and mapped back to this window's offsets.
     key = (tuple([tok[2] for tok in win]), tuple(whole), bisect_left(starts, free_from), min_score)
-    memo = _restored_memo(g)
+    memo = _memo(_RESTORED, g)
     got = memo.get(key)
     if got is None:
         if len(memo) > _RESTORED_MAX:
@@ -371,17 +371,21 @@ def _restore(g: _Gazetteer, text: str, start: int, stop: int, spots: list[tuple[
     return [_Restored(r.key, starts[r.start], ends[r.end - 1], r.canon, r.conf, r.rule, r.inside) for r in got]
 
 
-# _restorations' answers per gazetteer (kept alive with the entry, so its id cannot be reused while it exists)
-_RESTORED: dict[int, tuple[_Gazetteer, dict[tuple, list[_Restored]]]] = {}
+# _restorations' answers per gazetteer (see _memo)
+_RESTORED: dict[tuple[int, ...], tuple[tuple[object, ...], dict]] = {}
 _RESTORED_MAX = 50_000  # windows kept per gazetteer (cleared when full)
 
 
-def _restored_memo(g: _Gazetteer) -> dict[tuple, list[_Restored]]:
-    hit = _RESTORED.get(id(g))
-    if hit is None or hit[0] is not g:
-        if len(_RESTORED) > 8:
-            _RESTORED.clear()
-        hit = _RESTORED[id(g)] = (g, {})
+def _memo(store: dict[tuple[int, ...], tuple[tuple[object, ...], dict]], *owners: object) -> dict:
+    """The answers kept in ``store`` for ``owners`` (a gazetteer or its tables): a run asks about the same
+    spun names again and again. The owners are kept alive with their entry, so no other object can have
+    their ids while it exists (an entry found by the ids is theirs); at most 8 entries are kept."""
+    key = tuple(map(id, owners))
+    hit = store.get(key)
+    if hit is None:
+        if len(store) > 8:
+            store.clear()
+        hit = store[key] = (owners, {})
     return hit[1]
 
 
@@ -453,21 +457,14 @@ def _most_restored(found: dict[tuple[int, int], _Restored], ranges: list[tuple[i
     return [found[ij] for ij in sorted(best[-1][1])]
 
 
-# _lookup's answers per gazetteer (its terms and term list: both kept alive with the entry, so their ids
-# cannot be reused while it exists): a run looks the same spun names up again and again
-_LOOKED_UP: dict[tuple[int, int], tuple[dict, list, dict[tuple[str, float], tuple[str | None, float]]]] = {}
+# _lookup's answers per gazetteer's terms and term list (see _memo)
+_LOOKED_UP: dict[tuple[int, ...], tuple[tuple[object, ...], dict]] = {}
 _LOOKED_UP_MAX = 100_000  # answers kept per gazetteer (cleared when full)
 
 
 def _lookup(g: _Gazetteer, restored: str, min_score: float) -> tuple[str | None, float]:
     """The gazetteer term ``restored`` names and how sure: exactly (100), else fuzzily, else (None, 0)."""
-    key = (id(g.terms), id(g.term_list))
-    hit = _LOOKED_UP.get(key)
-    if hit is None or hit[0] is not g.terms or hit[1] is not g.term_list:
-        if len(_LOOKED_UP) > 8:
-            _LOOKED_UP.clear()
-        hit = _LOOKED_UP[key] = (g.terms, g.term_list, {})
-    memo = hit[2]
+    memo = _memo(_LOOKED_UP, g.terms, g.term_list)
     got = memo.get((restored, min_score))
     if got is None:
         if len(memo) > _LOOKED_UP_MAX:
